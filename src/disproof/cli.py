@@ -1,0 +1,300 @@
+"""The `disproof` command line: the service's use cases for terminals and scripts.
+
+Exit codes: 0 ok, 1 user error (a clear message, no traceback), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from disproof import __version__, render
+from disproof.errors import DisproofError
+from disproof.io import EXPORTERS, IMPORTERS
+from disproof.models import CaseQuery
+from disproof.service import DEMO_DATASET, Disproof
+from disproof.settings import Settings
+
+app = typer.Typer(
+    name="disproof",
+    help=(
+        "disproof keeps a database of disinformation cases (the claim, where it appeared, its "
+        "disproof, keywords and narratives) and lets you import, search and export them.\n\n"
+        "Start with `disproof demo`, then try `disproof search \"biolabs\"`."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def _open(ctx: typer.Context) -> Disproof:
+    return Disproof.open(_settings(ctx))
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"disproof {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database file (SQLite) or SQLAlchemy URL. Default: a per-user data folder; "
+            "the DISPROOF_DB environment variable overrides it.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    ctx.obj = Settings(db=db) if db else Settings()
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create (or migrate) the database and say where it is."""
+    service = _open(ctx)
+    console.print(render.safe(f"database ready: {_settings(ctx).db} ({service.count():,} cases)"))
+
+
+FORMAT_HELP = "Input format: auto (detect), " + ", ".join(IMPORTERS) + "."
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Files to import, one transaction each.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "auto",
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the valid rows and write the invalid ones to a reject report "
+            "(default: any invalid row aborts the file and nothing is imported).",
+        ),
+    ] = False,
+    reject_report: Annotated[
+        Path | None,
+        typer.Option(help="Where --skip-invalid writes rejected rows (default: FILE.rejects.csv "
+                     "in the current folder)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
+) -> None:
+    """Import cases from files (EUvsDisinfo CSVs, CheckThat! claims, canonical JSONL).
+
+    Prints what was created, updated, left unchanged, merged (the same claim from another outlet)
+    and rejected, with line numbers and reasons. Importing the same file twice changes nothing.
+    """
+    service = _open(ctx)
+    reports = []
+    for path in files:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err_console, transient=True,
+            disable=as_json or not err_console.is_terminal,
+        ) as bar:
+            task = bar.add_task(f"importing {path.name}", total=None)
+
+            def advance(done: int, total: int, task: Any = task, bar: Progress = bar) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = service.import_file(
+                path, fmt, skip_invalid=skip_invalid, reject_report=reject_report, progress=advance
+            )
+        reports.append(report)
+        if not as_json:
+            render.import_summary(console, report)
+    if as_json:
+        payload = [
+            {
+                "file": r.file, "format": r.format, "rows": r.rows, "created": len(r.created),
+                "updated": len(r.updated), "unchanged": len(r.unchanged),
+                "merged": [m.__dict__ for m in r.merged],
+                "rejected": [p.__dict__ for p in r.rejected],
+                "warnings": [p.__dict__ for p in r.warnings],
+                "reject_report": str(r.reject_report) if r.reject_report else None,
+            }
+            for r in reports
+        ]
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="Output file, or - for standard output.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: " + ", ".join(EXPORTERS) + ".")
+    ] = "jsonl",
+) -> None:
+    """Export every case: canonical JSONL (lossless), CSV, or schema.org ClaimReview JSON-LD."""
+    service = _open(ctx)
+    if path == "-":
+        count = service.export(sys.stdout, fmt)
+    else:
+        count = service.export_to_path(Path(path), fmt)
+        err_console.print(render.safe(f"exported {count:,} cases to {path} ({fmt})"))
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(metavar="ID", help="The case id (or case URL).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON.")] = False,
+) -> None:
+    """Show one case: claim, disproof, appearances, keywords, evidence, related cases."""
+    case = _open(ctx).get(case_id)
+    if as_json:
+        print(case.model_dump_json(indent=2))
+    else:
+        console.print(render.case_panel(case))
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Words to look for in title, claim and disproof.")] = "",
+    keyword: Annotated[list[str] | None, typer.Option("--keyword", "-k", help="Has this keyword (repeatable).")] = None,
+    country: Annotated[list[str] | None, typer.Option("--country", "-c", help="About this country (name or code; repeatable).")] = None,
+    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="In this language (name or code; repeatable).")] = None,
+    outlet: Annotated[list[str] | None, typer.Option("--outlet", "-o", help="Appeared in an outlet whose name contains this (repeatable).")] = None,
+    narrative: Annotated[list[str] | None, typer.Option("--narrative", help="Advances this narrative id (repeatable).")] = None,
+    dataset: Annotated[str | None, typer.Option(help="From this source dataset.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="On or after YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="On or before YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Results per page.")] = 20,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many results.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"total", "offset", "results"} as JSON.')] = False,
+) -> None:
+    """Search cases by words and filters; filters of one kind repeated must all hold."""
+    query = CaseQuery(
+        text=text, keywords=keyword or [], countries=country or [], languages=language or [],
+        outlets=outlet or [], narratives=narrative or [], dataset=dataset,
+        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
+        limit=limit, offset=offset,
+    )
+    page = _open(ctx).search(query)
+    if as_json:
+        print(page.model_dump_json(indent=2))
+    else:
+        console.print(render.search_table(page, text))
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    top: Annotated[int, typer.Option(min=1, max=500, help="Rows per table.")] = 15,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Counts of cases by year, keyword, country, language, outlet and dataset."""
+    service = _open(ctx)
+    result = service.stats(top)
+    if as_json:
+        print(result.model_dump_json(indent=2))
+        return
+    size = service.database_size()
+    console.print(
+        render.safe(
+            f"{result.cases:,} cases, {result.appearances:,} appearances"
+            + (f", {size / 1e6:.1f} MB on disk" if size else "")
+        )
+    )
+    for table in render.stats_tables(result):
+        console.print(table)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    force: Annotated[
+        bool, typer.Option("--force", help="Add the demo cases even to a database holding other cases.")
+    ] = False,
+) -> None:
+    """Load the project's demo cases into the database and show a first look around."""
+    service = _open(ctx)
+    others = service.non_demo_count()
+    if others and not force:
+        raise DisproofError(
+            f"the database {_settings(ctx).db} already holds {others:,} other cases; the demo would "
+            "mix its cases into them. Use another database (disproof --db demo.db demo) or --force."
+        )
+    report = service.load_demo()
+    console.print(render.safe(f"Demo database: {_settings(ctx).db}"))
+    render.import_summary(console, report)
+    result = service.stats(5)
+    for table in render.stats_tables(result)[1:3]:
+        console.print(table)
+    example = "colour revolution"
+    page = service.search(CaseQuery(text=example, dataset=DEMO_DATASET, limit=5))
+    console.print(render.search_table(page, example))
+    if page.results:
+        console.print(render.case_panel(page.results[0]))
+    console.print(
+        "\nNext: `disproof search --keyword MH17`, `disproof show ID`, "
+        "`disproof stats`, `disproof export cases.jsonl`.",
+        markup=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the app, turning domain errors into one clear line and exit code 1."""
+    try:
+        code = app(args=argv, prog_name="disproof", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except DisproofError as exc:
+        err_console.print(render.safe(f"error: {exc}"), style="red")
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted; nothing half-written was kept")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the rest
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,56 @@
+"""Domain errors. Each carries a message a user can act on; adapters map them once (CLI: exit 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DisproofError(Exception):
+    """Base of every error disproof reports to users rather than crashing on."""
+
+
+class ConfigError(DisproofError):
+    """Settings that cannot work (a database URL that cannot be opened, an unsafe option)."""
+
+
+class StoreError(DisproofError):
+    """The database cannot be opened, migrated or written."""
+
+
+class CaseNotFound(DisproofError):
+    def __init__(self, case_id: str) -> None:
+        super().__init__(f"no case with id {case_id!r}")
+        self.case_id = case_id
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One thing wrong with one record of an input file."""
+
+    row: int  # 1-based line of the file where the record starts (the CSV header is line 1)
+    field: str | None
+    reason: str
+
+    def describe(self, file: str) -> str:
+        where = f"{file}, line {self.row}"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.reason}"
+
+
+class ImportFailed(DisproofError):
+    """A file cannot be imported as a whole; nothing from it was written."""
+
+    def __init__(self, file: str, message: str, problems: list[RowProblem] | None = None) -> None:
+        self.file = file
+        self.problems = problems or []
+        lines = [f"{file}: {message}"]
+        shown = self.problems[:20]
+        lines += ["  " + p.describe(file) for p in shown]
+        if len(self.problems) > len(shown):
+            lines.append(f"  … and {len(self.problems) - len(shown)} more problems")
+        super().__init__("\n".join(lines))
+
+
+class UnknownFormat(DisproofError):
+    """The format of an input file cannot be detected or is not supported."""

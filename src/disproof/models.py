@@ -1,0 +1,264 @@
+"""The domain vocabulary every layer speaks: cases, their appearances and links, narratives.
+
+A :class:`Case` is schema.org ``ClaimReview`` in spirit: a claim seen in the media (``title`` and
+``summary``), the review of it (``disproof``, ``rating``, ``reviewed_by``), where and when it
+appeared, and how it is classified (languages, countries, keywords, narratives, related cases).
+
+Validation here is the single place where limits on hostile input are enforced: every importer,
+the CLI and (later) the API build cases through these models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from disproof.normalize import normalize_country, normalize_keyword, normalize_language
+
+#: Size limits for case fields (characters / items). Real EUvsDisinfo disproofs are < 3,000 chars.
+MAX_ID = 500
+MAX_TITLE = 1_000
+MAX_TEXT = 50_000
+MAX_SHORT = 2_000
+MAX_URL = 2_048
+MAX_ITEMS = 500
+
+_CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
+
+
+def _clean_text(value: str) -> str:
+    """Trim, normalise newlines and drop control characters (terminal escapes, NUL) but \\n, \\t."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.translate(_CONTROL).strip()
+
+
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=MAX_SHORT), AfterValidator(_clean_text)
+]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=MAX_URL), AfterValidator(_clean_text)
+]
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        key = value.casefold()
+        if value and key not in seen:
+            seen.add(key)
+            out.append(value)
+    return out
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Appearance(_Model):
+    """One place a claim was published: an outlet, an article URL, its archived copy, a date."""
+
+    outlet: ShortText | None = None
+    url: Url | None = None
+    archive_url: Url | None = None
+    date: dt.date | None = None
+    language: str | None = Field(default=None, max_length=100)
+
+    @field_validator("outlet", "url", "archive_url", mode="after")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("language", mode="after")
+    @classmethod
+    def _language_code(cls, value: str | None) -> str | None:
+        return normalize_language(value) or None if value else None
+
+    def key(self) -> tuple[str, str]:
+        """What makes two appearances the same one (outlet and URL, case-insensitively)."""
+        return ((self.outlet or "").casefold(), (self.url or "").casefold())
+
+
+class Link(_Model):
+    """A link with an optional human-readable title (evidence in a disproof)."""
+
+    url: Url | None = None
+    title: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _needs_something(self) -> Link:
+        if not self.url and not self.title:
+            raise ValueError("a link needs a url or a title")
+        return self
+
+
+class Source(_Model):
+    """Where a case record came from: a dataset name, its URL, the record's own id or row."""
+
+    dataset: ShortText | None = None
+    url: Url | None = None
+    record: ShortText | None = None
+
+
+class Case(_Model):
+    """A known piece of disinformation and its disproof.
+
+    ``id`` is stable: the record's own identity (a case URL, a ``vclaim_id``) when it has one,
+    otherwise derived deterministically by the importer.
+    """
+
+    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)]
+    title: Annotated[str, StringConstraints(max_length=MAX_TITLE)] = ""
+    summary: Annotated[str, StringConstraints(max_length=MAX_TEXT)] = ""
+    disproof: Annotated[str, StringConstraints(max_length=MAX_TEXT)] = ""
+    date: dt.date | None = None
+    appearances: list[Appearance] = Field(default_factory=list, max_length=MAX_ITEMS)
+    languages: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    countries: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    keywords: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    narratives: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    related: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    evidence: list[Link] = Field(default_factory=list, max_length=MAX_ITEMS)
+    rating: ShortText | None = None
+    reviewed_by: ShortText | None = None
+    source: Source = Field(default_factory=Source)
+    extra: dict[str, str] = Field(default_factory=dict, max_length=100)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+    @field_validator("title", "summary", "disproof", mode="after")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return _clean_text(value)
+
+    @field_validator("languages", mode="after")
+    @classmethod
+    def _languages(cls, values: list[str]) -> list[str]:
+        return _dedupe([normalize_language(v) for v in values if v.strip()])
+
+    @field_validator("countries", mode="after")
+    @classmethod
+    def _countries(cls, values: list[str]) -> list[str]:
+        return _dedupe([normalize_country(v) for v in values if v.strip()])
+
+    @field_validator("keywords", mode="after")
+    @classmethod
+    def _keywords(cls, values: list[str]) -> list[str]:
+        return _dedupe([normalize_keyword(v) for v in values if v.strip()])
+
+    @field_validator("narratives", "related", mode="after")
+    @classmethod
+    def _ids(cls, values: list[str]) -> list[str]:
+        return _dedupe([v.strip() for v in values if v.strip()])
+
+    @field_validator("languages", "countries", "keywords", "narratives", "related", mode="after")
+    @classmethod
+    def _item_length(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if len(value) > MAX_SHORT:
+                raise ValueError(f"an item is longer than {MAX_SHORT} characters")
+        return values
+
+    @field_validator("extra", mode="after")
+    @classmethod
+    def _extra_sizes(cls, values: dict[str, str]) -> dict[str, str]:
+        for key, value in values.items():
+            if len(key) > 100 or len(value) > MAX_TEXT:
+                raise ValueError(f"extra field {key[:100]!r} is too long")
+        return values
+
+    @model_validator(mode="after")
+    def _needs_a_claim(self) -> Case:
+        if not self.title and not self.summary:
+            raise ValueError("a case needs a title or a claim summary")
+        return self
+
+    def content(self) -> dict[str, Any]:
+        """The case's content, without bookkeeping timestamps (used to detect real changes)."""
+        return self.model_dump(mode="json", exclude={"created_at", "updated_at"})
+
+    @property
+    def outlets(self) -> list[str]:
+        return _dedupe([a.outlet for a in self.appearances if a.outlet])
+
+    @property
+    def first_appearance(self) -> Appearance | None:
+        dated = [a for a in self.appearances if a.date]
+        if dated:
+            return min(dated, key=lambda a: a.date or dt.date.max)
+        return self.appearances[0] if self.appearances else None
+
+
+class Narrative(_Model):
+    """A node of a narrative taxonomy."""
+
+    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: ShortText
+    parent: str | None = None
+    description: str = ""
+    examples: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+
+
+class Taxonomy(_Model):
+    """A named set of narratives, possibly hierarchical (``Narrative.parent``)."""
+
+    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: ShortText
+    version: str = "1"
+    description: str = ""
+    narratives: list[Narrative] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _parents_exist(self) -> Taxonomy:
+        ids = {n.id for n in self.narratives}
+        if len(ids) != len(self.narratives):
+            raise ValueError("narrative ids must be unique within a taxonomy")
+        for narrative in self.narratives:
+            if narrative.parent is not None and narrative.parent not in ids:
+                raise ValueError(f"narrative {narrative.id!r} has unknown parent {narrative.parent!r}")
+        return self
+
+
+class CaseQuery(_Model):
+    """A search over cases: free text plus facet filters, with paging."""
+
+    text: str = Field(default="", max_length=MAX_SHORT)
+    keywords: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    outlets: list[str] = Field(default_factory=list)
+    narratives: list[str] = Field(default_factory=list)
+    dataset: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    limit: int = Field(default=20, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class SearchPage(_Model):
+    """One page of search results; ``total`` counts all matches, not just this page."""
+
+    total: int
+    offset: int
+    results: list[Case]
+
+
+class Facet(_Model):
+    value: str
+    count: int
+
+
+class Stats(_Model):
+    """Counts over the whole database, for ``disproof stats``."""
+
+    cases: int
+    appearances: int
+    by_year: list[Facet]
+    by_keyword: list[Facet]
+    by_country: list[Facet]
+    by_language: list[Facet]
+    by_outlet: list[Facet]
+    by_dataset: list[Facet]

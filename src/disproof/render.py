@@ -1,0 +1,139 @@
+"""Rich renderings of cases, search pages, stats and import reports for the terminal.
+
+Case text is hostile input: it is always wrapped in ``Text`` (never parsed as Rich markup) and
+control characters are removed before it reaches the terminal.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from disproof.errors import RowProblem
+from disproof.importing import ImportReport
+from disproof.models import Case, Facet, SearchPage, Stats
+from disproof.normalize import country_name, language_name
+
+_CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
+
+
+def safe(value: object, limit: int | None = None) -> Text:
+    """Untrusted text as an inert Rich ``Text`` (no markup, no terminal escapes)."""
+    text = str(value).translate(_CONTROL)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return Text(text)
+
+
+def _joined(values: list[str]) -> Text:
+    return safe(", ".join(values) if values else "—")
+
+
+def case_panel(case: Case) -> Panel:
+    """Everything a case holds, laid out like a published debunk."""
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold cyan", no_wrap=True)
+    facts.add_column()
+    facts.add_row("id", safe(case.id))
+    facts.add_row("date", safe(case.date or "—"))
+    facts.add_row("rating", safe(case.rating or "—"))
+    facts.add_row("reviewed by", safe(case.reviewed_by or "—"))
+    facts.add_row("languages", _joined([f"{language_name(c)} ({c})" for c in case.languages]))
+    facts.add_row("countries", _joined([country_name(c) for c in case.countries]))
+    facts.add_row("keywords", _joined(case.keywords))
+    if case.narratives:
+        facts.add_row("narratives", _joined(case.narratives))
+    if case.source.dataset or case.source.url:
+        facts.add_row("source", safe(" ".join(filter(None, [case.source.dataset, case.source.url]))))
+    parts: list[RenderableType] = [facts]
+    if case.summary:
+        parts += [Text("\nClaim", style="bold"), safe(case.summary)]
+    if case.disproof:
+        parts += [Text("\nDisproof", style="bold green"), safe(case.disproof)]
+    if case.appearances:
+        parts.append(Text(f"\nAppearances ({len(case.appearances)})", style="bold"))
+        for a in case.appearances:
+            line = " · ".join(str(x) for x in (a.date, a.outlet, a.language, a.url) if x)
+            parts.append(safe(f"  • {line}"))
+    if case.evidence:
+        parts.append(Text("\nEvidence", style="bold"))
+        for link in case.evidence:
+            parts.append(safe(f"  • {' — '.join(x for x in (link.title, link.url) if x)}"))
+    if case.related:
+        parts += [Text("\nRelated cases", style="bold"), *[safe(f"  • {r}") for r in case.related]]
+    return Panel(Group(*parts), title=safe(case.title or case.summary, 120), title_align="left")
+
+
+def search_table(page: SearchPage, query_text: str = "") -> Table:
+    shown = f"{page.offset + 1}–{page.offset + len(page.results)}" if page.results else "0"
+    title = f"{page.total:,} cases" + (f" for {query_text!r}" if query_text else "")
+    table = Table(title=safe(f"{title} (showing {shown})"), title_justify="left", expand=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("title", ratio=3)
+    table.add_column("outlets", ratio=1)
+    table.add_column("id", ratio=1, overflow="fold")
+    for case in page.results:
+        table.add_row(
+            safe(case.date or "—"),
+            safe(case.title or case.summary, 160),
+            safe(", ".join(case.outlets[:3]) + (" …" if len(case.outlets) > 3 else ""), 80),
+            safe(case.id),
+        )
+    return table
+
+
+def facet_table(title: str, facets: list[Facet], label: str = "") -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(label or title.split()[-1])
+    table.add_column("cases", justify="right")
+    for facet in facets:
+        table.add_row(safe(facet.value, 60), f"{facet.count:,}")
+    return table
+
+
+def stats_tables(stats: Stats) -> list[Table]:
+    countries = [Facet(value=country_name(f.value), count=f.count) for f in stats.by_country]
+    languages = [Facet(value=language_name(f.value), count=f.count) for f in stats.by_language]
+    return [
+        facet_table("Cases by year", stats.by_year, "year"),
+        facet_table("Top keywords", stats.by_keyword, "keyword"),
+        facet_table("Top countries", countries, "country"),
+        facet_table("Top languages", languages, "language"),
+        facet_table("Top outlets", stats.by_outlet, "outlet"),
+        facet_table("Cases by dataset", stats.by_dataset, "dataset"),
+    ]
+
+
+def _problems(console: Console, title: str, file: str, problems: list[RowProblem]) -> None:
+    console.print(Text(title, style="yellow"))
+    for problem in problems[:10]:
+        console.print(safe(f"  {problem.describe(file)}"))
+    if len(problems) > 10:
+        console.print(f"  … and {len(problems) - 10} more")
+
+
+def import_summary(console: Console, report: ImportReport) -> None:
+    console.print(
+        safe(
+            f"{report.file} ({report.format}): {report.rows:,} rows → "
+            f"{len(report.created):,} created, {len(report.updated):,} updated, "
+            f"{len(report.unchanged):,} unchanged, {len(report.merged):,} merged into another "
+            f"row's case, {report.rejected_rows:,} rejected"
+        )
+    )
+    republished = [m for m in report.merged if m.new_appearance]
+    repeated = [m for m in report.merged if not m.new_appearance]
+    for rows, what in ((republished, "the same claim from another outlet, added as an appearance"),
+                       (repeated, "a repeat of an earlier row, nothing new")):
+        if rows:
+            examples = ", ".join(f"line {m.row}→{m.into_row}" for m in rows[:4])
+            more = " …" if len(rows) > 4 else ""
+            console.print(safe(f"  {len(rows):,} merged as {what}: {examples}{more}"))
+    if report.warnings:
+        _problems(console, f"  {len(report.warnings)} warnings:", report.file, report.warnings)
+    if report.rejected:
+        _problems(console, f"  {len(report.rejected)} problems:", report.file, report.rejected)
+        if report.reject_report:
+            console.print(safe(f"  rejected rows written to {report.reject_report}"))

@@ -1,0 +1,37 @@
+"""One settings object, read from the environment (``DISPROOF_*``) and overridden by the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_db_path() -> Path:
+    """The per-user database location (e.g. ``~/.local/share/disproof/disproof.db`` on Linux)."""
+    return Path(user_data_dir("disproof", appauthor=False)) / "disproof.db"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. ``db`` is a file path (SQLite) or an SQLAlchemy URL."""
+
+    model_config = SettingsConfigDict(env_prefix="DISPROOF_", extra="ignore")
+
+    db: str = Field(default_factory=lambda: str(default_db_path()))
+    import_batch_size: int = Field(default=1000, ge=1)
+
+    def database_url(self) -> str:
+        """An SQLAlchemy URL: a plain path becomes ``sqlite:///PATH``."""
+        if "://" in self.db:
+            return self.db
+        return f"sqlite:///{Path(self.db).expanduser().resolve()}"
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file behind ``db``, or None for a server database."""
+        url = self.database_url()
+        if not url.startswith("sqlite:///"):
+            return None
+        rest = url.removeprefix("sqlite:///")
+        return None if rest in ("", ":memory:") else Path(rest)

@@ -1,0 +1,306 @@
+"""CaseStore: the only code that reads and writes cases in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from disproof.errors import CaseNotFound, StoreError
+from disproof.models import Case, CaseQuery, Facet, SearchPage, Stats
+from disproof.normalize import keyword_key, normalize_country, normalize_language
+from disproof.store.schema import case_terms, cases, imports
+
+UpsertOutcome = Literal["created", "updated", "unchanged"]
+
+_fts = sa.table("cases_fts", sa.column("rowid"))
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def content_hash(case: Case) -> str:
+    payload = json.dumps(case.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    groups: dict[str, list[str]] = {
+        "keyword": case.keywords,
+        "country": case.countries,
+        "language": case.languages,
+        "outlet": case.outlets,
+        "narrative": case.narratives,
+        "related": case.related,
+    }
+    for kind, values in groups.items():
+        for position, value in enumerate(values):
+            key = keyword_key(value) if kind in ("keyword", "outlet") else value.casefold()
+            rows.append(
+                {"case_pk": case_pk, "kind": kind, "position": position, "value": value,
+                 "value_key": key}
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class ImportLogEntry:
+    file: str
+    sha256: str
+    format: str
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    merged: int
+    rejected: int
+
+
+class CaseStore:
+    """Persistence of cases. Methods taking a ``Connection`` run inside the caller's transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One all-or-nothing unit of work (rolled back on any exception)."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database write failed, nothing was changed: {exc}") from exc
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _to_case(row: sa.Row[Any]) -> Case:
+        data = dict(row.doc)
+        data["created_at"] = _utc(row.created_at)
+        data["updated_at"] = _utc(row.updated_at)
+        return Case.model_validate(data)
+
+    def get(self, case_id: str) -> Case:
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(cases).where(cases.c.id == case_id)).first()
+        if row is None:
+            raise CaseNotFound(case_id)
+        return self._to_case(row)
+
+    def count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(cases)).scalar_one())
+
+    def iter_cases(self, batch_size: int = 500) -> Iterator[Case]:
+        """Every case, ordered by id (stable output for exports)."""
+        last = ""
+        while True:
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    sa.select(cases).where(cases.c.id > last).order_by(cases.c.id).limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield self._to_case(row)
+            last = rows[-1].id
+
+    def existing(self, connection: Connection, ids: Iterable[str]) -> dict[str, sa.Row[Any]]:
+        """pk, hash, version and created_at of the stored cases among ``ids``."""
+        found: dict[str, sa.Row[Any]] = {}
+        id_list = list(ids)
+        for start in range(0, len(id_list), 500):
+            chunk = id_list[start : start + 500]
+            query = sa.select(
+                cases.c.pk, cases.c.id, cases.c.content_hash, cases.c.version, cases.c.created_at
+            ).where(cases.c.id.in_(chunk))
+            for row in connection.execute(query):
+                found[row.id] = row
+        return found
+
+    def keyword_spellings(self) -> dict[str, str]:
+        """The database's own keyword vocabulary: key → the most used spelling."""
+        query = sa.select(case_terms.c.value_key, case_terms.c.value, sa.func.count()).where(
+            case_terms.c.kind == "keyword"
+        ).group_by(case_terms.c.value_key, case_terms.c.value)
+        best: dict[str, tuple[int, str]] = {}
+        with self.engine.connect() as connection:
+            for key, value, count in connection.execute(query):
+                if key not in best or (count, value) > best[key]:
+                    best[key] = (count, value)
+        return {key: value for key, (_, value) in best.items()}
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def upsert(
+        self, connection: Connection, batch: list[Case], now: dt.datetime
+    ) -> dict[str, UpsertOutcome]:
+        """Insert new cases, replace changed ones (keeping ``created_at``), skip identical ones."""
+        stored = self.existing(connection, (c.id for c in batch))
+        outcome: dict[str, UpsertOutcome] = {}
+        for case in batch:
+            digest = content_hash(case)
+            old = stored.get(case.id)
+            if old is not None and old.content_hash == digest:
+                outcome[case.id] = "unchanged"
+                continue
+            values = {
+                "title": case.title,
+                "summary": case.summary,
+                "disproof": case.disproof,
+                "date": case.date,
+                "dataset": case.source.dataset,
+                "appearance_count": len(case.appearances),
+                "doc": case.content(),
+                "content_hash": digest,
+                "updated_at": case.updated_at or now,
+            }
+            if old is None:
+                values |= {"id": case.id, "version": 1, "created_at": case.created_at or now}
+                pk = connection.execute(sa.insert(cases).values(values)).inserted_primary_key[0]
+                outcome[case.id] = "created"
+            else:
+                pk = old.pk
+                values["version"] = old.version + 1
+                values["updated_at"] = now if case.updated_at is None else case.updated_at
+                connection.execute(sa.update(cases).where(cases.c.pk == pk).values(values))
+                connection.execute(sa.delete(case_terms).where(case_terms.c.case_pk == pk))
+                outcome[case.id] = "updated"
+            terms = _term_rows(int(pk), case)
+            if terms:
+                connection.execute(sa.insert(case_terms), terms)
+        return outcome
+
+    def delete(self, connection: Connection, case_id: str) -> None:
+        result = connection.execute(sa.delete(cases).where(cases.c.id == case_id))
+        if result.rowcount == 0:
+            raise CaseNotFound(case_id)
+
+    def log_import(self, connection: Connection, entry: ImportLogEntry, now: dt.datetime) -> None:
+        connection.execute(sa.insert(imports).values(**entry.__dict__, finished_at=now))
+
+    # -- searching -------------------------------------------------------------------------------
+
+    def _text_condition(self, text: str) -> tuple[Any, Any] | None:
+        words = _WORD.findall(text)
+        if not words:
+            return None
+        if self.is_sqlite:
+            match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+            condition = sa.text("cases_fts MATCH :match").bindparams(match=match)
+            rank = sa.func.bm25(sa.literal_column("cases_fts"), 10.0, 3.0, 1.0)
+            return condition, rank
+        fields = (cases.c.title, cases.c.summary, cases.c.disproof)
+        condition = sa.and_(*[sa.or_(*[f.ilike(f"%{w}%") for f in fields]) for w in words])
+        return condition, None
+
+    @staticmethod
+    def _has_term(kind: str, key: str, *, substring: bool = False) -> Any:
+        match = (
+            case_terms.c.value_key.contains(key, autoescape=True)
+            if substring
+            else case_terms.c.value_key == key
+        )
+        return sa.exists().where(
+            case_terms.c.case_pk == cases.c.pk, case_terms.c.kind == kind, match
+        )
+
+    def _filters(self, query: CaseQuery) -> list[Any]:
+        conditions: list[Any] = []
+        conditions += [self._has_term("keyword", keyword_key(k)) for k in query.keywords]
+        conditions += [
+            self._has_term("country", normalize_country(c).casefold()) for c in query.countries
+        ]
+        conditions += [
+            self._has_term("language", normalize_language(lang).casefold())
+            for lang in query.languages
+        ]
+        conditions += [
+            self._has_term("outlet", keyword_key(o), substring=True) for o in query.outlets
+        ]
+        conditions += [self._has_term("narrative", n.casefold()) for n in query.narratives]
+        if query.dataset:
+            conditions.append(cases.c.dataset == query.dataset)
+        if query.date_from:
+            conditions.append(cases.c.date >= query.date_from)
+        if query.date_to:
+            conditions.append(cases.c.date <= query.date_to)
+        return conditions
+
+    def search(self, query: CaseQuery) -> SearchPage:
+        conditions = self._filters(query)
+        text = self._text_condition(query.text)
+        base = sa.select(cases)
+        count = sa.select(sa.func.count()).select_from(cases)
+        order: list[Any] = [cases.c.date.desc().nulls_last(), cases.c.id]
+        if text is not None:
+            condition, rank = text
+            if self.is_sqlite:
+                base = base.join(_fts, _fts.c.rowid == cases.c.pk)
+                count = count.join(_fts, _fts.c.rowid == cases.c.pk)
+            conditions.append(condition)
+            if rank is not None:
+                order = [rank, *order]
+        base = base.where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
+        count = count.where(*conditions)
+        with self.engine.connect() as connection:
+            total = int(connection.execute(count).scalar_one())
+            rows = connection.execute(base).all()
+        return SearchPage(total=total, offset=query.offset, results=[self._to_case(r) for r in rows])
+
+    # -- counting --------------------------------------------------------------------------------
+
+    def _facet(self, connection: Connection, kind: str, top: int) -> list[Facet]:
+        query = (
+            sa.select(
+                case_terms.c.value_key,
+                sa.func.min(case_terms.c.value),
+                sa.func.count(sa.distinct(case_terms.c.case_pk)).label("n"),
+            )
+            .where(case_terms.c.kind == kind)
+            .group_by(case_terms.c.value_key)
+            .order_by(sa.desc("n"), case_terms.c.value_key)
+            .limit(top)
+        )
+        return [Facet(value=value, count=n) for _, value, n in connection.execute(query)]
+
+    def stats(self, top: int = 15) -> Stats:
+        with self.engine.connect() as connection:
+            total = connection.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(cases.c.appearance_count), 0))
+            ).one()
+            years: Counter[str] = Counter()
+            for day, n in connection.execute(
+                sa.select(cases.c.date, sa.func.count()).group_by(cases.c.date)
+            ):
+                years[str(day.year) if day else "undated"] += n
+            datasets = connection.execute(
+                sa.select(cases.c.dataset, sa.func.count()).group_by(cases.c.dataset)
+            ).all()
+            return Stats(
+                cases=int(total[0]),
+                appearances=int(total[1]),
+                by_year=[Facet(value=y, count=n) for y, n in sorted(years.items())],
+                by_keyword=self._facet(connection, "keyword", top),
+                by_country=self._facet(connection, "country", top),
+                by_language=self._facet(connection, "language", top),
+                by_outlet=self._facet(connection, "outlet", top),
+                by_dataset=sorted(
+                    (Facet(value=d or "unknown", count=n) for d, n in datasets),
+                    key=lambda f: -f.count,
+                ),
+            )

@@ -1,0 +1,70 @@
+"""Table definitions. A case is kept whole as a JSON document (``cases.doc``, lossless) with the
+columns search needs beside it; ``case_terms`` lists its facet values (keywords, countries,
+languages, outlets, narratives, related ids) for filtering and counting. Full-text search uses an
+SQLite FTS5 table kept in step by triggers (created in the migration)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(500), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("disproof", Text, nullable=False),
+    Column("date", Date, nullable=True, index=True),
+    Column("dataset", String(2000), nullable=True, index=True),
+    Column("appearance_count", Integer, nullable=False),
+    Column("doc", JSON, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: kinds of rows in ``case_terms``
+TERM_KINDS = ("keyword", "country", "language", "outlet", "narrative", "related")
+
+case_terms = Table(
+    "case_terms",
+    metadata,
+    Column("case_pk", Integer, ForeignKey("cases.pk", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("value", String(2000), nullable=False),
+    Column("value_key", String(2000), nullable=False),
+    Index("ix_case_terms_kind_key", "kind", "value_key"),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("file", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("format", String(50), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("merged", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+)
