@@ -43,7 +43,7 @@ class CliResult:
 def cli(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[object]:
-    """Run ``disproof ARGS`` in-process against a per-test database; returns exit code and output."""
+    """Run ``disproof ARGS`` in-process on a per-test database; returns exit code and output."""
     from disproof.cli import main
 
     monkeypatch.setenv("DISPROOF_DB", str(tmp_path / "cli.db"))

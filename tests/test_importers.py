@@ -11,14 +11,33 @@ from disproof.errors import ImportFailed, UnknownFormat
 from disproof.models import CaseQuery
 from disproof.service import Disproof
 
-FULL_HEADER = '"issue","date","outlet","language","origin","reported by","keywords","source","title","summary","disproof"\n'
+FULL_HEADER = (
+    '"issue","date","outlet","language","origin","reported by","keywords","source",'
+    '"title","summary","disproof"\n'
+)
 
 
-def full_row(outlet: str = "Outlet A", date: str = "10/03/17", title: str = "Made-up claim",
-             summary: str = "An invented claim summary.", language: str = "Russian",
-             disproof: str = "No evidence supports it.") -> str:
-    cells = ["99", date, outlet, language, "Ukraine, EU", "A reporter", "Military, War in Ukraine",
-             "https://example.org/a", title, summary, disproof]
+def full_row(
+    outlet: str = "Outlet A",
+    date: str = "10/03/17",
+    title: str = "Made-up claim",
+    summary: str = "An invented claim summary.",
+    language: str = "Russian",
+    disproof: str = "No evidence supports it.",
+) -> str:
+    cells = [
+        "99",
+        date,
+        outlet,
+        language,
+        "Ukraine, EU",
+        "A reporter",
+        "Military, War in Ukraine",
+        "https://example.org/a",
+        title,
+        summary,
+        disproof,
+    ]
     return ",".join('"' + c.replace('"', '""') + '"' for c in cells) + "\n"
 
 
@@ -32,10 +51,16 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 
 def test_full_csv_merges_the_same_claim_from_two_outlets(service: Disproof, tmp_path: Path) -> None:
-    path = write(tmp_path, "cases.csv", FULL_HEADER + full_row("Outlet A", "10/03/17")
-                 + full_row("Outlet B", "10/01/17", language="Czech",
-                            disproof="Translation of the case above.")
-                 + full_row("Outlet C", title="Another claim", summary="Different."))
+    path = write(
+        tmp_path,
+        "cases.csv",
+        FULL_HEADER
+        + full_row("Outlet A", "10/03/17")
+        + full_row(
+            "Outlet B", "10/01/17", language="Czech", disproof="Translation of the case above."
+        )
+        + full_row("Outlet C", title="Another claim", summary="Different."),
+    )
     report = service.import_file(path)
     assert report.format == "euvsdisinfo-csv"
     assert (report.rows, len(report.created), len(report.merged)) == (3, 2, 1)
@@ -72,11 +97,17 @@ def test_changed_row_updates_and_keeps_created_at(service: Disproof, tmp_path: P
 INDEX_HEADER = "date,id,title,countries,keywords,languages,outlets\n"
 
 
-def test_case_index_keeps_url_identity_and_drops_show_more(service: Disproof, tmp_path: Path) -> None:
+def test_case_index_keeps_url_identity_and_drops_show_more(
+    service: Disproof, tmp_path: Path
+) -> None:
     url = "https://euvsdisinfo.eu/report/an-invented-case/"
-    path = write(tmp_path, "index.csv", INDEX_HEADER
-                 + f"2019-12-31,{url},Invented title,Estonia+US,Sputnik+Sanctions,Spanish+Castilian,"
-                 "Sputnik Spain+site.example+Show more\n")
+    path = write(
+        tmp_path,
+        "index.csv",
+        INDEX_HEADER
+        + f"2019-12-31,{url},Invented title,Estonia+US,Sputnik+Sanctions,Spanish+Castilian,"
+        "Sputnik Spain+site.example+Show more\n",
+    )
     report = service.import_file(path)
     assert report.format == "euvsdisinfo-index" and report.created == [url]
     case = service.get(url)
@@ -85,12 +116,27 @@ def test_case_index_keeps_url_identity_and_drops_show_more(service: Disproof, tm
     assert case.extra == {"outlets_truncated": "true"} and case.source.url == url
 
 
-def test_checkthat_claims_keep_vclaim_id_and_warn_on_bad_dates(service: Disproof, tmp_path: Path) -> None:
+def test_checkthat_claims_keep_vclaim_id_and_warn_on_bad_dates(
+    service: Disproof, tmp_path: Path
+) -> None:
     lines = [
-        {"title": "Invented?", "subtitle": "Sub", "author": "A. Writer", "date": "26 May 2015",
-         "vclaim_id": "vclaim-test-1", "vclaim": "An invented claim."},
-        {"title": "Other", "subtitle": "", "author": "", "date": "not a date at all",
-         "vclaim_id": "vclaim-test-2", "vclaim": "Another claim.", "page_url": "https://example.org/x"},
+        {
+            "title": "Invented?",
+            "subtitle": "Sub",
+            "author": "A. Writer",
+            "date": "26 May 2015",
+            "vclaim_id": "vclaim-test-1",
+            "vclaim": "An invented claim.",
+        },
+        {
+            "title": "Other",
+            "subtitle": "",
+            "author": "",
+            "date": "not a date at all",
+            "vclaim_id": "vclaim-test-2",
+            "vclaim": "Another claim.",
+            "page_url": "https://example.org/x",
+        },
     ]
     path = write(tmp_path, "vclaims.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
     report = service.import_file(path)
@@ -105,7 +151,11 @@ def test_checkthat_claims_keep_vclaim_id_and_warn_on_bad_dates(service: Disproof
 @pytest.mark.parametrize(
     ("name", "content", "needle"),
     [
-        ("latin1.csv", FULL_HEADER.encode() + full_row(title="Caf\u00e9").encode("latin-1"), "not valid UTF-8"),
+        (
+            "latin1.csv",
+            FULL_HEADER.encode() + full_row(title="Caf\u00e9").encode("latin-1"),
+            "not valid UTF-8",
+        ),
         ("binary.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         ("cols.csv", "date,title\n2019-01-01,x\n", "cannot tell the format"),
         ("empty.jsonl", "", "cannot tell the format"),
@@ -146,9 +196,14 @@ def test_bad_rows_abort_the_whole_file(
     assert service.count() == 0
 
 
-def test_skip_invalid_imports_valid_rows_and_writes_rejects(service: Disproof, tmp_path: Path) -> None:
-    path = write(tmp_path, "cases.csv", FULL_HEADER + full_row("Good") + full_row(date="13/45/17",
-                                                                                  title="Bad"))
+def test_skip_invalid_imports_valid_rows_and_writes_rejects(
+    service: Disproof, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "cases.csv",
+        FULL_HEADER + full_row("Good") + full_row(date="13/45/17", title="Bad"),
+    )
     report = service.import_file(path, skip_invalid=True, reject_report=tmp_path / "rejects.csv")
     assert (len(report.created), report.rejected_rows, report.accounted()) == (1, 1, 2)
     assert "line,field" in (tmp_path / "rejects.csv").read_text().replace('"', "")
@@ -161,12 +216,15 @@ def test_malformed_jsonl_line_is_named(service: Disproof, tmp_path: Path) -> Non
     with pytest.raises(ImportFailed) as info:
         service.import_file(path)
     assert [(p.row, p.reason.split(":")[0]) for p in info.value.problems] == [
-        (2, "malformed JSON"), (3, "expected a JSON object, got list")]
+        (2, "malformed JSON"),
+        (3, "expected a JSON object, got list"),
+    ]
 
 
 def test_jsonl_without_id_gets_a_deterministic_id(service: Disproof, tmp_path: Path) -> None:
-    line = json.dumps({"title": "A claim", "date": "2020-01-02",
-                       "appearances": [{"outlet": "Some outlet"}]})
+    line = json.dumps(
+        {"title": "A claim", "date": "2020-01-02", "appearances": [{"outlet": "Some outlet"}]}
+    )
     path = write(tmp_path, "cases.jsonl", line + "\n")
     first = service.import_file(path).created
     assert first and first[0].startswith("case-")

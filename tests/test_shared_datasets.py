@@ -100,8 +100,9 @@ def test_claimreview_export_is_json_ld(loaded: tuple[Disproof, dict], tmp_path: 
 def test_search_and_filters_on_real_data(loaded: tuple[Disproof, dict]) -> None:
     service, _ = loaded
     page = service.search(CaseQuery(text="MH17", limit=5))
-    assert page.total > 50 and all("mh17" in (c.title + c.summary + c.disproof).lower()
-                                   for c in page.results)
+    assert page.total > 50 and all(
+        "mh17" in (c.title + c.summary + c.disproof).lower() for c in page.results
+    )
     ukraine_ru = service.search(CaseQuery(countries=["Ukraine"], languages=["Russian"], limit=1))
     assert ukraine_ru.total > 500
     sputnik = service.search(CaseQuery(outlets=["sputnik"], date_from="2019-01-01", limit=3))

@@ -28,7 +28,7 @@ app = typer.Typer(
     help=(
         "disproof keeps a database of disinformation cases (the claim, where it appeared, its "
         "disproof, keywords and narratives) and lets you import, search and export them.\n\n"
-        "Start with `disproof demo`, then try `disproof search \"biolabs\"`."
+        'Start with `disproof demo`, then try `disproof search "biolabs"`.'
     ),
     no_args_is_help=True,
     rich_markup_mode="markdown",
@@ -101,8 +101,10 @@ def import_(
     ] = False,
     reject_report: Annotated[
         Path | None,
-        typer.Option(help="Where --skip-invalid writes rejected rows (default: FILE.rejects.csv "
-                     "in the current folder)."),
+        typer.Option(
+            help="Where --skip-invalid writes rejected rows (default: FILE.rejects.csv "
+            "in the current folder)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
 ) -> None:
@@ -115,8 +117,12 @@ def import_(
     reports = []
     for path in files:
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err_console, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
             disable=as_json or not err_console.is_terminal,
         ) as bar:
             task = bar.add_task(f"importing {path.name}", total=None)
@@ -133,8 +139,12 @@ def import_(
     if as_json:
         payload = [
             {
-                "file": r.file, "format": r.format, "rows": r.rows, "created": len(r.created),
-                "updated": len(r.updated), "unchanged": len(r.unchanged),
+                "file": r.file,
+                "format": r.format,
+                "rows": r.rows,
+                "created": len(r.created),
+                "updated": len(r.updated),
+                "unchanged": len(r.unchanged),
                 "merged": [m.__dict__ for m in r.merged],
                 "rejected": [p.__dict__ for p in r.rejected],
                 "warnings": [p.__dict__ for p in r.warnings],
@@ -182,31 +192,60 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
 
 
 @app.command()
 def search(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="Words to look for in title, claim and disproof.")] = "",
-    keyword: Annotated[list[str] | None, typer.Option("--keyword", "-k", help="Has this keyword (repeatable).")] = None,
-    country: Annotated[list[str] | None, typer.Option("--country", "-c", help="About this country (name or code; repeatable).")] = None,
-    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="In this language (name or code; repeatable).")] = None,
-    outlet: Annotated[list[str] | None, typer.Option("--outlet", "-o", help="Appeared in an outlet whose name contains this (repeatable).")] = None,
-    narrative: Annotated[list[str] | None, typer.Option("--narrative", help="Advances this narrative id (repeatable).")] = None,
+    text: Annotated[
+        str, typer.Argument(help="Words to look for in title, claim and disproof.")
+    ] = "",
+    keyword: Annotated[
+        list[str] | None, typer.Option("--keyword", "-k", help="Has this keyword (repeatable).")
+    ] = None,
+    country: Annotated[
+        list[str] | None,
+        typer.Option("--country", "-c", help="About this country (name or code; repeatable)."),
+    ] = None,
+    language: Annotated[
+        list[str] | None,
+        typer.Option("--language", "-l", help="In this language (name or code; repeatable)."),
+    ] = None,
+    outlet: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--outlet", "-o", help="Appeared in an outlet whose name contains this (repeatable)."
+        ),
+    ] = None,
+    narrative: Annotated[
+        list[str] | None,
+        typer.Option("--narrative", help="Advances this narrative id (repeatable)."),
+    ] = None,
     dataset: Annotated[str | None, typer.Option(help="From this source dataset.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="On or after YYYY-MM-DD.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="On or before YYYY-MM-DD.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Results per page.")] = 20,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many results.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help='Print {"total", "offset", "results"} as JSON.')] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"total", "offset", "results"} as JSON.')
+    ] = False,
 ) -> None:
     """Search cases by words and filters; filters of one kind repeated must all hold."""
     query = CaseQuery(
-        text=text, keywords=keyword or [], countries=country or [], languages=language or [],
-        outlets=outlet or [], narratives=narrative or [], dataset=dataset,
-        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
-        limit=limit, offset=offset,
+        text=text,
+        keywords=keyword or [],
+        countries=country or [],
+        languages=language or [],
+        outlets=outlet or [],
+        narratives=narrative or [],
+        dataset=dataset,
+        date_from=_date(date_from, "--from"),
+        date_to=_date(date_to, "--to"),
+        limit=limit,
+        offset=offset,
     )
     page = _open(ctx).search(query)
     if as_json:
@@ -242,7 +281,8 @@ def stats(
 def demo(
     ctx: typer.Context,
     force: Annotated[
-        bool, typer.Option("--force", help="Add the demo cases even to a database holding other cases.")
+        bool,
+        typer.Option("--force", help="Add the demo cases even to a database holding other cases."),
     ] = False,
 ) -> None:
     """Load the project's demo cases into the database and show a first look around."""
@@ -250,8 +290,9 @@ def demo(
     others = service.non_demo_count()
     if others and not force:
         raise DisproofError(
-            f"the database {_settings(ctx).db} already holds {others:,} other cases; the demo would "
-            "mix its cases into them. Use another database (disproof --db demo.db demo) or --force."
+            f"the database {_settings(ctx).db} already holds {others:,} other cases; "
+            "the demo would mix its cases into them. Use another database "
+            "(disproof --db demo.db demo) or --force."
         )
     report = service.load_demo()
     console.print(render.safe(f"Demo database: {_settings(ctx).db}"))
@@ -274,26 +315,13 @@ def demo(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app, turning domain errors into one clear line and exit code 1."""
     try:
-        code = app(args=argv, prog_name="disproof", standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
+        app(args=argv, prog_name="disproof")
     except DisproofError as exc:
         err_console.print(render.safe(f"error: {exc}"), style="red")
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted; nothing half-written was kept")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the rest
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,8 +10,8 @@ written; with it, valid rows are imported and the rejected ones are written to a
 from __future__ import annotations
 
 import csv
-import hashlib
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,8 +58,13 @@ class ImportReport:
 
     def accounted(self) -> int:
         """Rows given a place; equals ``rows`` for a consistent report."""
-        return (len(self.created) + len(self.updated) + len(self.unchanged) + len(self.merged)
-                + self.rejected_rows)
+        return (
+            len(self.created)
+            + len(self.updated)
+            + len(self.unchanged)
+            + len(self.merged)
+            + self.rejected_rows
+        )
 
 
 def _collect(
@@ -94,7 +99,9 @@ def _unify_keywords(cases: list[Case], spellings: dict[str, str]) -> list[Case]:
     out = []
     for case in cases:
         keywords = [vocabulary.setdefault(keyword_key(k), k) for k in case.keywords]
-        out.append(case if keywords == case.keywords else case.model_copy(update={"keywords": keywords}))
+        out.append(
+            case if keywords == case.keywords else case.model_copy(update={"keywords": keywords})
+        )
     return out
 
 
@@ -118,8 +125,14 @@ def import_file(
 ) -> ImportReport:
     """Import one file all-or-nothing (see the module docstring)."""
     return import_text(
-        store, read_text(path), path, fmt, skip_invalid=skip_invalid,
-        reject_report=reject_report, batch_size=batch_size, progress=progress,
+        store,
+        read_text(path),
+        path,
+        fmt,
+        skip_invalid=skip_invalid,
+        reject_report=reject_report,
+        batch_size=batch_size,
+        progress=progress,
     )
 
 
@@ -161,13 +174,19 @@ def import_text(
         store.log_import(
             connection,
             ImportLogEntry(
-                file=str(path), sha256=hashlib.sha256(text.encode()).hexdigest(), format=reader.name, rows=report.rows,
-                created=len(report.created), updated=len(report.updated),
-                unchanged=len(report.unchanged), merged=len(report.merged),
+                file=str(path),
+                sha256=hashlib.sha256(text.encode()).hexdigest(),
+                format=reader.name,
+                rows=report.rows,
+                created=len(report.created),
+                updated=len(report.updated),
+                unchanged=len(report.unchanged),
+                merged=len(report.merged),
                 rejected=report.rejected_rows,
             ),
             now,
         )
+    store.checkpoint()
     return report
 
 

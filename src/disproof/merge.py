@@ -15,7 +15,7 @@ def _union(first: Iterable[T], second: Iterable[T]) -> list[T]:
     out: list[T] = []
     seen: set[object] = set()
     for item in [*first, *second]:
-        marker = item.casefold() if isinstance(item, str) else item
+        marker: object = item.casefold() if isinstance(item, str) else item
         if isinstance(item, Appearance):
             marker = item.key()
         elif isinstance(item, Link):

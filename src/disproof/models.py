@@ -13,7 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from disproof.normalize import normalize_country, normalize_keyword, normalize_language
 
@@ -133,6 +141,14 @@ class Case(_Model):
     def _clean(cls, value: str) -> str:
         return _clean_text(value)
 
+    @field_validator("created_at", "updated_at", mode="after")
+    @classmethod
+    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        """Timestamps are kept in UTC (naive ones are taken to be UTC already)."""
+        if value is None:
+            return None
+        return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
     @field_validator("languages", mode="after")
     @classmethod
     def _languages(cls, values: list[str]) -> list[str]:
@@ -218,7 +234,9 @@ class Taxonomy(_Model):
             raise ValueError("narrative ids must be unique within a taxonomy")
         for narrative in self.narratives:
             if narrative.parent is not None and narrative.parent not in ids:
-                raise ValueError(f"narrative {narrative.id!r} has unknown parent {narrative.parent!r}")
+                raise ValueError(
+                    f"narrative {narrative.id!r} has unknown parent {narrative.parent!r}"
+                )
         return self
 
 

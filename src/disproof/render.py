@@ -35,7 +35,7 @@ def case_panel(case: Case) -> Panel:
     """Everything a case holds, laid out like a published debunk."""
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold cyan", no_wrap=True)
-    facts.add_column()
+    facts.add_column(overflow="fold")
     facts.add_row("id", safe(case.id))
     facts.add_row("date", safe(case.date or "—"))
     facts.add_row("rating", safe(case.rating or "—"))
@@ -46,7 +46,9 @@ def case_panel(case: Case) -> Panel:
     if case.narratives:
         facts.add_row("narratives", _joined(case.narratives))
     if case.source.dataset or case.source.url:
-        facts.add_row("source", safe(" ".join(filter(None, [case.source.dataset, case.source.url]))))
+        facts.add_row(
+            "source", safe(" ".join(filter(None, [case.source.dataset, case.source.url])))
+        )
     parts: list[RenderableType] = [facts]
     if case.summary:
         parts += [Text("\nClaim", style="bold"), safe(case.summary)]
@@ -71,15 +73,16 @@ def search_table(page: SearchPage, query_text: str = "") -> Table:
     title = f"{page.total:,} cases" + (f" for {query_text!r}" if query_text else "")
     table = Table(title=safe(f"{title} (showing {shown})"), title_justify="left", expand=True)
     table.add_column("date", no_wrap=True)
-    table.add_column("title", ratio=3)
+    table.add_column("claim / id", ratio=3, overflow="fold")
     table.add_column("outlets", ratio=1)
-    table.add_column("id", ratio=1, overflow="fold")
     for case in page.results:
+        claim = safe(case.title or case.summary, 160)
+        claim.append("\n")
+        claim.append(safe(case.id).plain, style="dim")
         table.add_row(
             safe(case.date or "—"),
-            safe(case.title or case.summary, 160),
+            claim,
             safe(", ".join(case.outlets[:3]) + (" …" if len(case.outlets) > 3 else ""), 80),
-            safe(case.id),
         )
     return table
 
@@ -125,8 +128,10 @@ def import_summary(console: Console, report: ImportReport) -> None:
     )
     republished = [m for m in report.merged if m.new_appearance]
     repeated = [m for m in report.merged if not m.new_appearance]
-    for rows, what in ((republished, "the same claim from another outlet, added as an appearance"),
-                       (repeated, "a repeat of an earlier row, nothing new")):
+    for rows, what in (
+        (republished, "the same claim from another outlet, added as an appearance"),
+        (repeated, "a repeat of an earlier row, nothing new"),
+    ):
         if rows:
             examples = ", ".join(f"line {m.row}→{m.into_row}" for m in rows[:4])
             more = " …" if len(rows) > 4 else ""

@@ -59,8 +59,13 @@ class Disproof:
         progress: Progress | None = None,
     ) -> ImportReport:
         return importing.import_file(
-            self.store, path, fmt, skip_invalid=skip_invalid, reject_report=reject_report,
-            batch_size=self.settings.import_batch_size, progress=progress,
+            self.store,
+            path,
+            fmt,
+            skip_invalid=skip_invalid,
+            reject_report=reject_report,
+            batch_size=self.settings.import_batch_size,
+            progress=progress,
         )
 
     def export(self, out: TextIO, fmt: str = "jsonl") -> int:
@@ -76,7 +81,11 @@ class Disproof:
         if not target.parent.exists():
             raise DisproofError(f"folder {target.parent} does not exist")
         handle = tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="", dir=target.parent, prefix=f".{target.name}.",
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=target.parent,
+            prefix=f".{target.name}.",
             delete=False,
         )
         try:

@@ -24,12 +24,14 @@ __all__ = [
 
 #: Import formats by name, in detection order (most specific first).
 IMPORTERS: dict[str, Importer] = {
-    module.name: module
-    for module in (checkthat, euvsdisinfo_csv, euvsdisinfo_index, jsonl)
+    module.name: module for module in (checkthat, euvsdisinfo_csv, euvsdisinfo_index, jsonl)
 }
 
-_EXPORTER_MODULES = {"jsonl": "disproof.io.jsonl", "csv": "disproof.io.csv_export",
-                     "claimreview": "disproof.io.claimreview"}
+_EXPORTER_MODULES = {
+    "jsonl": "disproof.io.jsonl",
+    "csv": "disproof.io.csv_export",
+    "claimreview": "disproof.io.claimreview",
+}
 EXPORTERS = tuple(_EXPORTER_MODULES)
 
 
@@ -48,7 +50,7 @@ def detect_importer(path: Path, text: str) -> Importer:
     for candidate in IMPORTERS.values():
         if candidate.sniff(path, head):
             return candidate
-    first = head.splitlines()[0][:120] if head.strip() else "(empty file)"
+    first = head.split("\n")[0][:120] if head.strip() else "(empty file)"
     raise UnknownFormat(
         f"{path}: cannot tell the format from its first line {first!r}; pass --format with one "
         f"of: {', '.join(IMPORTERS)}"

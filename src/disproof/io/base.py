@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
-import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,21 +102,28 @@ def parse_date(value: str, formats: tuple[str, ...]) -> dt.date:
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    shown = " or ".join(f.replace("%Y", "YYYY").replace("%y", "YY").replace("%m", "MM")
-                        .replace("%d", "DD").replace("%B", "Month").replace("%b", "Mon")
-                        for f in formats)
+    shown = " or ".join(
+        f.replace("%Y", "YYYY")
+        .replace("%y", "YY")
+        .replace("%m", "MM")
+        .replace("%d", "DD")
+        .replace("%B", "Month")
+        .replace("%b", "Mon")
+        for f in formats
+    )
     raise ValueError(f"{value!r} is not a valid date (expected {shown})")
 
 
 def csv_records(path: Path, text: str, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, row) for each CSV record; refuses a file without the ``required`` columns."""
-    reader = csv.DictReader(text.splitlines(keepends=True), strict=True)
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     header = reader.fieldnames or []
     missing = sorted(required - set(header))
     if missing:
         raise ImportFailed(
             str(path),
-            f"missing column(s) {', '.join(missing)}; the header has: {', '.join(header) or '(none)'}",
+            f"missing column(s) {', '.join(missing)}; "
+            f"the header has: {', '.join(header) or '(none)'}",
         )
     line = reader.line_num + 1
     while True:
@@ -138,5 +146,17 @@ def check_columns(line: int, row: dict[str, str]) -> RowProblem | None:
     if extra:
         return RowProblem(line, None, f"{expected + len(extra)} fields, the header has {expected}")
     if missing:
-        return RowProblem(line, missing[0], f"{expected - len(missing)} fields, the header has {expected}")
+        return RowProblem(
+            line, missing[0], f"{expected - len(missing)} fields, the header has {expected}"
+        )
     return None
+
+
+def lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) splitting on newlines only.
+
+    ``str.splitlines`` also splits on U+2028, vertical tab and other characters that may sit
+    unescaped inside a JSON string, so it must not be used on JSON Lines.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
+        yield number, line.removesuffix("\r")

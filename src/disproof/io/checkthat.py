@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from disproof.errors import RowProblem
-from disproof.io.base import Parsed, Record, build_case, parse_date
+from disproof.io.base import Parsed, Record, build_case, lines, parse_date
 
 name = "checkthat-vclaims"
 description = "CheckThat! 2022 verified claims JSONL (vclaim_id, title, vclaim, date, author)"
@@ -24,7 +24,7 @@ _LOOSE_DATE = re.compile(r"^\s*(\d{1,2})\s*([A-Za-z]+)\s*(\d{4})\s*$")
 
 
 def sniff(path: Path, head: str) -> bool:
-    for line in head.splitlines():
+    for line in head.split("\n"):
         if line.strip():
             return '"vclaim_id"' in line and '"vclaim"' in line
     return False
@@ -41,7 +41,7 @@ def _date(raw: str) -> str | None:
 
 
 def read(path: Path, text: str) -> Iterator[Parsed]:
-    for line, raw_line in enumerate(text.splitlines(), start=1):
+    for line, raw_line in lines(text):
         if not raw_line.strip():
             continue
         try:

@@ -22,13 +22,24 @@ from disproof.normalize import split_list
 name = "euvsdisinfo-csv"
 description = "EUvsDisinfo full cases CSV (issue, date MM/DD/YY, outlet, …, summary, disproof)"
 DATASET = "euvsdisinfo"
-COLUMNS = ["issue", "date", "outlet", "language", "origin", "reported by", "keywords", "source",
-           "title", "summary", "disproof"]
+COLUMNS = [
+    "issue",
+    "date",
+    "outlet",
+    "language",
+    "origin",
+    "reported by",
+    "keywords",
+    "source",
+    "title",
+    "summary",
+    "disproof",
+]
 REQUIRED = {"date", "outlet", "title", "summary", "disproof"}
 
 
 def sniff(path: Path, head: str) -> bool:
-    first = head.splitlines()[0].lower() if head else ""
+    first = head.split("\n")[0].lower() if head else ""
     return all(f'"{c}"' in first or f"{c}," in first or f",{c}" in first for c in REQUIRED) and (
         "reported by" in first
     )
@@ -51,7 +62,11 @@ def to_case_data(row: dict[str, str]) -> dict[str, Any]:
         "summary": get["summary"],
         "disproof": get["disproof"],
         "appearances": [
-            {"outlet": get["outlet"], "url": _url(get["source"]), "language": get["language"] or None}
+            {
+                "outlet": get["outlet"],
+                "url": _url(get["source"]),
+                "language": get["language"] or None,
+            }
         ],
         "languages": [get["language"]] if get["language"] else [],
         "countries": split_list(get["origin"], ","),

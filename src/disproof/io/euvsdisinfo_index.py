@@ -22,7 +22,7 @@ TRUNCATION_MARKERS = {"show more"}
 
 
 def sniff(path: Path, head: str) -> bool:
-    first = head.splitlines()[0].lower().replace('"', "") if head else ""
+    first = head.split("\n")[0].lower().replace('"', "") if head else ""
     return set(first.strip().split(",")) >= REQUIRED
 
 

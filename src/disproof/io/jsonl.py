@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from disproof.errors import RowProblem
-from disproof.io.base import Parsed, build_case
+from disproof.io.base import Parsed, build_case, lines
 from disproof.io.ids import derived_id
 from disproof.models import Case
 
@@ -18,7 +18,7 @@ description = "canonical disproof JSON Lines (what `disproof export` writes)"
 
 
 def _first_object(head: str) -> dict[str, object] | None:
-    for line in head.splitlines():
+    for line in head.split("\n"):
         if line.strip():
             try:
                 value = json.loads(line)
@@ -30,11 +30,24 @@ def _first_object(head: str) -> dict[str, object] | None:
 
 def sniff(path: Path, head: str) -> bool:
     first = _first_object(head)
-    return first is not None and "vclaim_id" not in first and ("title" in first or "summary" in first)
+    return (
+        first is not None and "vclaim_id" not in first and ("title" in first or "summary" in first)
+    )
+
+
+def _derived(data: dict[str, Any]) -> str:
+    """A deterministic id for a record without one: source dataset, date, title, first outlet."""
+    source = data.get("source")
+    dataset = source.get("dataset") if isinstance(source, dict) else None
+    appearances = data.get("appearances")
+    first = appearances[0] if isinstance(appearances, list) and appearances else None
+    outlet = first.get("outlet") if isinstance(first, dict) else None
+    title = data.get("title") or data.get("summary")
+    return derived_id("case", *(str(v or "") for v in (dataset, data.get("date"), title, outlet)))
 
 
 def read(path: Path, text: str) -> Iterator[Parsed]:
-    for row, line in enumerate(text.splitlines(), start=1):
+    for row, line in lines(text):
         if not line.strip():
             continue
         try:
@@ -46,17 +59,7 @@ def read(path: Path, text: str) -> Iterator[Parsed]:
             yield RowProblem(row, None, f"expected a JSON object, got {type(data).__name__}")
             continue
         if not data.get("id"):
-            source = data.get("source") if isinstance(data.get("source"), dict) else {}
-            appearances = data.get("appearances") or [{}]
-            first = appearances[0] if isinstance(appearances, list) and appearances else {}
-            outlet = first.get("outlet") if isinstance(first, dict) else None
-            data["id"] = derived_id(
-                "case",
-                str(source.get("dataset") or ""),
-                str(data.get("date") or ""),
-                str(data.get("title") or data.get("summary") or ""),
-                str(outlet or ""),
-            )
+            data["id"] = _derived(data)
         result = build_case(row, data)
         if isinstance(result, list):
             yield from result

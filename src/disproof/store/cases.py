@@ -33,7 +33,13 @@ def content_hash(case: Case) -> str:
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
+    """A timestamp read back from the database (stored as UTC) as an aware datetime."""
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    """A timestamp to store: converted to UTC (naive input is taken to be UTC already)."""
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
@@ -50,8 +56,13 @@ def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
         for position, value in enumerate(values):
             key = keyword_key(value) if kind in ("keyword", "outlet") else value.casefold()
             rows.append(
-                {"case_pk": case_pk, "kind": kind, "position": position, "value": value,
-                 "value_key": key}
+                {
+                    "case_pk": case_pk,
+                    "kind": kind,
+                    "position": position,
+                    "value": value,
+                    "value_key": key,
+                }
             )
     return rows
 
@@ -103,7 +114,9 @@ class CaseStore:
 
     def count(self) -> int:
         with self.engine.connect() as connection:
-            return int(connection.execute(sa.select(sa.func.count()).select_from(cases)).scalar_one())
+            return int(
+                connection.execute(sa.select(sa.func.count()).select_from(cases)).scalar_one()
+            )
 
     def iter_cases(self, batch_size: int = 500) -> Iterator[Case]:
         """Every case, ordered by id (stable output for exports)."""
@@ -119,9 +132,9 @@ class CaseStore:
                 yield self._to_case(row)
             last = rows[-1].id
 
-    def existing(self, connection: Connection, ids: Iterable[str]) -> dict[str, sa.Row[Any]]:
+    def existing(self, connection: Connection, ids: Iterable[str]) -> dict[str, Any]:
         """pk, hash, version and created_at of the stored cases among ``ids``."""
-        found: dict[str, sa.Row[Any]] = {}
+        found: dict[str, Any] = {}
         id_list = list(ids)
         for start in range(0, len(id_list), 500):
             chunk = id_list[start : start + 500]
@@ -134,9 +147,11 @@ class CaseStore:
 
     def keyword_spellings(self) -> dict[str, str]:
         """The database's own keyword vocabulary: key → the most used spelling."""
-        query = sa.select(case_terms.c.value_key, case_terms.c.value, sa.func.count()).where(
-            case_terms.c.kind == "keyword"
-        ).group_by(case_terms.c.value_key, case_terms.c.value)
+        query = (
+            sa.select(case_terms.c.value_key, case_terms.c.value, sa.func.count())
+            .where(case_terms.c.kind == "keyword")
+            .group_by(case_terms.c.value_key, case_terms.c.value)
+        )
         best: dict[str, tuple[int, str]] = {}
         with self.engine.connect() as connection:
             for key, value, count in connection.execute(query):
@@ -152,6 +167,9 @@ class CaseStore:
         """Insert new cases, replace changed ones (keeping ``created_at``), skip identical ones."""
         stored = self.existing(connection, (c.id for c in batch))
         outcome: dict[str, UpsertOutcome] = {}
+        inserts: list[dict[str, Any]] = []
+        terms: list[dict[str, Any]] = []
+        pending: dict[str, Case] = {}
         for case in batch:
             digest = content_hash(case)
             old = stored.get(case.id)
@@ -167,23 +185,35 @@ class CaseStore:
                 "appearance_count": len(case.appearances),
                 "doc": case.content(),
                 "content_hash": digest,
-                "updated_at": case.updated_at or now,
+                "updated_at": _as_utc(case.updated_at) if case.updated_at else now,
             }
             if old is None:
-                values |= {"id": case.id, "version": 1, "created_at": case.created_at or now}
-                pk = connection.execute(sa.insert(cases).values(values)).inserted_primary_key[0]
+                created = _as_utc(case.created_at) if case.created_at else now
+                inserts.append(values | {"id": case.id, "version": 1, "created_at": created})
+                pending[case.id] = case
                 outcome[case.id] = "created"
             else:
-                pk = old.pk
                 values["version"] = old.version + 1
-                values["updated_at"] = now if case.updated_at is None else case.updated_at
-                connection.execute(sa.update(cases).where(cases.c.pk == pk).values(values))
-                connection.execute(sa.delete(case_terms).where(case_terms.c.case_pk == pk))
+                connection.execute(sa.update(cases).where(cases.c.pk == old.pk).values(values))
+                connection.execute(sa.delete(case_terms).where(case_terms.c.case_pk == old.pk))
+                terms += _term_rows(int(old.pk), case)
                 outcome[case.id] = "updated"
-            terms = _term_rows(int(pk), case)
-            if terms:
-                connection.execute(sa.insert(case_terms), terms)
+        if inserts:
+            returned = connection.execute(
+                sa.insert(cases).returning(cases.c.pk, cases.c.id, sort_by_parameter_order=True),
+                inserts,
+            )
+            for pk, case_id in returned:
+                terms += _term_rows(int(pk), pending[case_id])
+        if terms:
+            connection.execute(sa.insert(case_terms), terms)
         return outcome
+
+    def checkpoint(self) -> None:
+        """Fold the SQLite write-ahead log back into the database file after a bulk write."""
+        if self.is_sqlite:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def delete(self, connection: Connection, case_id: str) -> None:
         result = connection.execute(sa.delete(cases).where(cases.c.id == case_id))
@@ -205,8 +235,7 @@ class CaseStore:
             rank = sa.func.bm25(sa.literal_column("cases_fts"), 10.0, 3.0, 1.0)
             return condition, rank
         fields = (cases.c.title, cases.c.summary, cases.c.disproof)
-        condition = sa.and_(*[sa.or_(*[f.ilike(f"%{w}%") for f in fields]) for w in words])
-        return condition, None
+        return sa.and_(*[sa.or_(*[f.ilike(f"%{w}%") for f in fields]) for w in words]), None
 
     @staticmethod
     def _has_term(kind: str, key: str, *, substring: bool = False) -> Any:
@@ -260,7 +289,9 @@ class CaseStore:
         with self.engine.connect() as connection:
             total = int(connection.execute(count).scalar_one())
             rows = connection.execute(base).all()
-        return SearchPage(total=total, offset=query.offset, results=[self._to_case(r) for r in rows])
+        return SearchPage(
+            total=total, offset=query.offset, results=[self._to_case(r) for r in rows]
+        )
 
     # -- counting --------------------------------------------------------------------------------
 
@@ -281,7 +312,9 @@ class CaseStore:
     def stats(self, top: int = 15) -> Stats:
         with self.engine.connect() as connection:
             total = connection.execute(
-                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(cases.c.appearance_count), 0))
+                sa.select(
+                    sa.func.count(), sa.func.coalesce(sa.func.sum(cases.c.appearance_count), 0)
+                )
             ).one()
             years: Counter[str] = Counter()
             for day, n in connection.execute(
