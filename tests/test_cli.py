@@ -113,3 +113,21 @@ def test_version_and_help(cli: Cli) -> None:
     assert cli("--version").out.startswith("disproof ")
     assert "import" in cli("--help").out
     assert cli().code == 2
+
+
+def test_skip_invalid_writes_a_reject_report(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "cases.csv"
+    source.write_text(
+        FULL_HEADER + full_row("Good") + full_row(date="99/99/17", title="Bad"), encoding="utf-8"
+    )
+    assert cli("import", str(source)).code == 1
+    result = cli("import", str(source), "--skip-invalid", "--json")
+    assert result.code == 0, result.err
+    [report] = json.loads(result.out)
+    assert (report["rows"], report["created"], len(report["rejected"])) == (2, 1, 1)
+    assert report["rejected"][0] == {
+        "row": 3,
+        "field": "date",
+        "reason": "'99/99/17' is not a valid date (expected MM/DD/YY or MM/DD/YYYY or YYYY-MM-DD)",
+    }
+    assert Path(report["reject_report"]).read_text(encoding="utf-8").count("\n") == 2

@@ -179,11 +179,12 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON.")] = False,
 ) -> None:
     """Show one case: claim, disproof, appearances, keywords, evidence, related cases."""
-    case = _open(ctx).get(case_id)
+    service = _open(ctx)
+    case = service.get(case_id)
     if as_json:
         print(case.model_dump_json(indent=2))
     else:
-        console.print(render.case_panel(case))
+        console.print(render.case_panel(case, service.narrative_names()))
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -304,7 +305,7 @@ def demo(
     page = service.search(CaseQuery(text=example, dataset=DEMO_DATASET, limit=5))
     console.print(render.search_table(page, example))
     if page.results:
-        console.print(render.case_panel(page.results[0]))
+        console.print(render.case_panel(page.results[0], service.narrative_names()))
     console.print(
         "\nNext: `disproof search --keyword MH17`, `disproof show ID`, "
         "`disproof stats`, `disproof export cases.jsonl`.",

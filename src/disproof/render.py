@@ -31,7 +31,7 @@ def _joined(values: list[str]) -> Text:
     return safe(", ".join(values) if values else "—")
 
 
-def case_panel(case: Case) -> Panel:
+def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Panel:
     """Everything a case holds, laid out like a published debunk."""
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold cyan", no_wrap=True)
@@ -44,7 +44,9 @@ def case_panel(case: Case) -> Panel:
     facts.add_row("countries", _joined([country_name(c) for c in case.countries]))
     facts.add_row("keywords", _joined(case.keywords))
     if case.narratives:
-        facts.add_row("narratives", _joined(case.narratives))
+        names = narrative_names or {}
+        shown = [f"{names[n]} ({n})" if n in names else n for n in case.narratives]
+        facts.add_row("narratives", _joined(shown))
     if case.source.dataset or case.source.url:
         facts.add_row(
             "source", safe(" ".join(filter(None, [case.source.dataset, case.source.url])))
@@ -122,8 +124,8 @@ def import_summary(console: Console, report: ImportReport) -> None:
         safe(
             f"{report.file} ({report.format}): {report.rows:,} rows → "
             f"{len(report.created):,} created, {len(report.updated):,} updated, "
-            f"{len(report.unchanged):,} unchanged, {len(report.merged):,} merged into another "
-            f"row's case, {report.rejected_rows:,} rejected"
+            f"{len(report.unchanged):,} unchanged, {len(report.merged):,} merged, "
+            f"{report.rejected_rows:,} rejected"
         )
     )
     republished = [m for m in report.merged if m.new_appearance]

@@ -13,6 +13,7 @@ from disproof.errors import DisproofError
 from disproof.importing import ImportReport, Progress
 from disproof.io import exporter
 from disproof.models import Case, CaseQuery, SearchPage, Stats
+from disproof.narratives import builtin_taxonomy
 from disproof.settings import Settings
 from disproof.store import CaseStore, database_size, open_store
 
@@ -43,6 +44,10 @@ class Disproof:
 
     def count(self) -> int:
         return self.store.count()
+
+    def narrative_names(self) -> dict[str, str]:
+        """Narrative id → name, from the shipped taxonomy."""
+        return {n.id: n.name for n in builtin_taxonomy().narratives}
 
     def database_size(self) -> int | None:
         return database_size(self.settings)

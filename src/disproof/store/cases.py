@@ -24,7 +24,7 @@ from disproof.store.schema import case_terms, cases, imports
 UpsertOutcome = Literal["created", "updated", "unchanged"]
 
 _fts = sa.table("cases_fts", sa.column("rowid"))
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: never FTS syntax
 
 
 def content_hash(case: Case) -> str:

@@ -1,0 +1,149 @@
+"""The store: schema and migrations, full-text search that cannot be injected, facets, atomicity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from disproof.errors import CaseNotFound, StoreError
+from disproof.models import Appearance, Case, CaseQuery
+from disproof.service import Disproof
+from disproof.settings import Settings
+from disproof.store import open_store
+from disproof.store.schema import metadata
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def put(service: Disproof, *cases: Case) -> None:
+    with service.store.transaction() as connection:
+        service.store.upsert(connection, list(cases), NOW)
+
+
+def case(case_id: str, title: str, **fields: object) -> Case:
+    return Case.model_validate({"id": case_id, "title": title, **fields})
+
+
+def test_migrations_build_exactly_the_declared_schema(service: Disproof) -> None:
+    with service.store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    # the FTS5 virtual table and its shadow tables are created by the migration on purpose
+    assert [
+        d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("cases_fts"))
+    ] == []
+
+
+def test_opening_twice_is_harmless_and_wal_is_on(settings: Settings) -> None:
+    open_store(settings)
+    store = open_store(settings)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_directory_is_not_a_database(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="is a directory"):
+        open_store(Settings(db=str(tmp_path)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"',
+        "'",
+        "*",
+        "NEAR(a b)",
+        "title:x",
+        "a OR b",
+        "-x",
+        "^x",
+        "a AND",
+        "(",
+        ")",
+        'x" OR "1',
+        "'; DROP TABLE cases; --",
+        "\\",
+        "%",
+        "_",
+        "\u0000",
+        "ё",
+        "🙂",
+    ],
+)
+def test_search_text_is_never_query_syntax(service: Disproof, text: str) -> None:
+    put(service, case("a", "plain words here"))
+    page = service.search(CaseQuery(text=text))
+    has_words = any(ch.isalnum() for ch in text)
+    # words that are not in the case find nothing; punctuation alone is no text filter at all
+    assert page.total == (0 if has_words else 1) and service.count() == 1
+
+
+def test_search_ranks_title_hits_first_and_ignores_case_and_accents(service: Disproof) -> None:
+    put(
+        service,
+        case("body", "Something else", disproof="Mentions biolabs once."),
+        case("title", "Biolabs in Ukraine", summary="About labs."),
+        case("accent", "Les biolabs américains"),
+    )
+    page = service.search(CaseQuery(text="BIOLABS"))
+    assert page.total == 3 and page.results[0].id in {"title", "accent"}
+    assert service.search(CaseQuery(text="americains")).total == 1
+
+
+def test_all_words_must_match(service: Disproof) -> None:
+    put(service, case("a", "NATO encircles Russia"), case("b", "NATO summit"))
+    assert [c.id for c in service.search(CaseQuery(text="nato russia")).results] == ["a"]
+
+
+def test_facets_and_update_replace_terms(service: Disproof) -> None:
+    first = case(
+        "a",
+        "T",
+        keywords=["MH17"],
+        countries=["Ukraine"],
+        appearances=[Appearance(outlet="RT Deutsch")],
+    )
+    put(service, first)
+    assert service.search(CaseQuery(countries=["UA"])).total == 1
+    assert service.search(CaseQuery(outlets=["rt"])).total == 1
+    put(service, first.model_copy(update={"countries": ["NL"], "keywords": ["JIT"]}))
+    assert service.search(CaseQuery(countries=["UA"])).total == 0
+    assert service.search(CaseQuery(countries=["Netherlands"], keywords=["jit"])).total == 1
+    stats = service.stats()
+    assert [f.value for f in stats.by_keyword] == ["JIT"]
+    assert service.get("a").model_dump()["countries"] == ["NL"]
+
+
+def test_a_failed_transaction_leaves_nothing(service: Disproof) -> None:
+    put(service, case("kept", "Kept"))
+    with pytest.raises(RuntimeError), service.store.transaction() as connection:
+        service.store.upsert(connection, [case("lost", "Lost")], NOW)
+        raise RuntimeError("crash in the middle of an import")
+    assert service.count() == 1
+    with pytest.raises(CaseNotFound):
+        service.get("lost")
+    assert service.search(CaseQuery(text="lost")).total == 0
+
+
+def test_delete_removes_terms_and_text_index(service: Disproof) -> None:
+    put(service, case("a", "Removable claim", keywords=["K"]))
+    with service.store.transaction() as connection:
+        service.store.delete(connection, "a")
+    with service.store.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM case_terms")).scalar() == 0
+    assert service.search(CaseQuery(text="removable")).total == 0
+    with pytest.raises(CaseNotFound), service.store.transaction() as connection:
+        service.store.delete(connection, "a")
+
+
+def test_version_counts_real_changes_only(service: Disproof) -> None:
+    put(service, case("a", "One"))
+    put(service, case("a", "One"))
+    put(service, case("a", "Two"))
+    with service.store.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT version FROM cases")).scalar() == 2
