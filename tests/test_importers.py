@@ -244,3 +244,22 @@ def test_unknown_format_name(service: Disproof, tmp_path: Path) -> None:
     path = write(tmp_path, "a.jsonl", json.dumps({"id": "a", "title": "A"}) + "\n")
     with pytest.raises(UnknownFormat, match="choose one of"):
         service.import_file(path, "excel")
+
+
+def test_merge_report_tells_repeats_from_republications(service: Disproof, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "cases.csv",
+        FULL_HEADER
+        + full_row("Outlet A")
+        + full_row("Outlet A")  # exact repeat
+        + full_row("Outlet B")  # republication
+        + full_row("Outlet A", disproof="Another explanation."),  # same place, more text
+    )
+    report = service.import_file(path)
+    assert [(m.row, m.adds) for m in report.merged] == [
+        (3, "nothing"),
+        (4, "appearance"),
+        (5, "details"),
+    ]
+    assert report.accounted() == report.rows == 4

@@ -56,7 +56,7 @@ def test_every_row_has_a_place(loaded: tuple[Disproof, dict], name: str) -> None
 def test_full_csv_merges_republished_claims(loaded: tuple[Disproof, dict]) -> None:
     service, reports = loaded
     report = reports["euvsdisinfo/cases_2015_2017.csv"]
-    republished = [m for m in report.merged if m.new_appearance]
+    republished = [m for m in report.merged if m.adds == "appearance"]
     assert len(republished) > 100  # the same claim from several outlets is common there
     case = service.get(republished[0].case_id)
     assert len(case.appearances) >= 2

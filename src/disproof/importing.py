@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from disproof.errors import ImportFailed, RowProblem
 from disproof.io import Importer, Record, detect_importer, importer, read_text
@@ -30,13 +31,15 @@ Progress = Callable[[int, int], None]
 class MergedRow:
     """A row folded into the case of an earlier row with the same id.
 
-    ``new_appearance`` tells a republication (another outlet or URL) from a repeated row.
+    ``adds`` says what it brought: a new ``appearance`` (a republication by another outlet or
+    at another URL), other ``details`` (keywords, countries, a differing disproof …), or
+    ``nothing`` (an exact repeat of what was already there).
     """
 
     row: int
     case_id: str
     into_row: int
-    new_appearance: bool
+    adds: Literal["appearance", "details", "nothing"]
 
 
 @dataclass
@@ -84,8 +87,14 @@ def _collect(
             by_id[item.case.id] = (item.row, item.case)
         else:
             merged = merge_cases(seen[1], item.case)
-            grew = len(merged.appearances) > len(seen[1].appearances)
-            report.merged.append(MergedRow(item.row, item.case.id, seen[0], grew))
+            adds: Literal["appearance", "details", "nothing"] = (
+                "appearance"
+                if len(merged.appearances) > len(seen[1].appearances)
+                else "nothing"
+                if merged == seen[1]
+                else "details"
+            )
+            report.merged.append(MergedRow(item.row, item.case.id, seen[0], adds))
             by_id[item.case.id] = (seen[0], merged)
     report.rows = len(rows)
     rejected_rows = {p.row for p in report.rejected}

@@ -114,7 +114,7 @@ def stats_tables(stats: Stats) -> list[Table]:
 def _problems(console: Console, title: str, file: str, problems: list[RowProblem]) -> None:
     console.print(Text(title, style="yellow"))
     for problem in problems[:10]:
-        console.print(safe(f"  {problem.describe(file)}"))
+        console.print(safe(f"  {problem.describe(file)}"), soft_wrap=True)
     if len(problems) > 10:
         console.print(f"  … and {len(problems) - 10} more")
 
@@ -126,18 +126,22 @@ def import_summary(console: Console, report: ImportReport) -> None:
             f"{len(report.created):,} created, {len(report.updated):,} updated, "
             f"{len(report.unchanged):,} unchanged, {len(report.merged):,} merged, "
             f"{report.rejected_rows:,} rejected"
-        )
+        ),
+        soft_wrap=True,
     )
-    republished = [m for m in report.merged if m.new_appearance]
-    repeated = [m for m in report.merged if not m.new_appearance]
-    for rows, what in (
-        (republished, "the same claim from another outlet, added as an appearance"),
-        (repeated, "a repeat of an earlier row, nothing new"),
-    ):
+    what = {
+        "appearance": "the same claim from another outlet or URL, added as an appearance",
+        "details": "the same claim again, adding keywords, countries or text",
+        "nothing": "an exact repeat of an earlier row",
+    }
+    for kind, label in what.items():
+        rows = [m for m in report.merged if m.adds == kind]
         if rows:
             examples = ", ".join(f"line {m.row}→{m.into_row}" for m in rows[:4])
             more = " …" if len(rows) > 4 else ""
-            console.print(safe(f"  {len(rows):,} merged as {what}: {examples}{more}"))
+            console.print(
+                safe(f"  {len(rows):,} merged, {label}: {examples}{more}"), soft_wrap=True
+            )
     if report.warnings:
         _problems(console, f"  {len(report.warnings)} warnings:", report.file, report.warnings)
     if report.rejected:
