@@ -280,3 +280,44 @@ class Stats(_Model):
     by_language: list[Facet]
     by_outlet: list[Facet]
     by_dataset: list[Facet]
+
+
+class MatchSpan(_Model):
+    """The part of the checked text a match is about, by character offsets into that text."""
+
+    start: int
+    end: int
+    text: str
+    language: str | None = None
+
+
+class MatchExplanation(_Model):
+    """Why a case matched: similarities per field, shared terms, which retrievers found it."""
+
+    dense_title: float | None = None
+    dense_summary: float | None = None
+    lexical_coverage: float = 0.0
+    shared_terms: list[str] = Field(default_factory=list)
+    retrievers: list[str] = Field(default_factory=list)
+
+
+class CaseMatch(_Model):
+    """A known case a span repeats, with a calibrated probability and its band."""
+
+    case_id: str
+    score: float
+    band: str
+    title: str
+    date: dt.date | None = None
+    outlets: list[str] = Field(default_factory=list)
+    span: MatchSpan
+    why: MatchExplanation = Field(default_factory=MatchExplanation)
+
+
+class MatchResult(_Model):
+    """Everything found in one text: matches (best first within each span) and notes."""
+
+    language: str | None = None
+    spans_checked: int = 0
+    matches: list[CaseMatch] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)

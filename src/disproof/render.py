@@ -13,7 +13,7 @@ from rich.text import Text
 
 from disproof.errors import RowProblem
 from disproof.importing import ImportReport
-from disproof.models import Case, Facet, SearchPage, Stats
+from disproof.models import Case, Facet, MatchResult, SearchPage, Stats
 from disproof.normalize import country_name, language_name
 
 _CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
@@ -148,3 +148,35 @@ def import_summary(console: Console, report: ImportReport) -> None:
         _problems(console, f"  {len(report.rejected)} problems:", report.file, report.rejected)
         if report.reject_report:
             console.print(safe(f"  rejected rows written to {report.reject_report}"))
+
+
+BAND_STYLE = {"confirmed": "bold red", "suggested": "yellow", "none": "dim"}
+
+
+def match_report(console: Console, result: MatchResult) -> None:
+    """Matches grouped by the span of the text they are about."""
+    for note in result.notes:
+        console.print(safe(f"note: {note}"), style="dim", soft_wrap=True)
+    if not result.matches:
+        console.print(
+            safe(f"No known case matched ({result.spans_checked} claim-like sentence(s) checked).")
+        )
+        return
+    current: tuple[int, int] | None = None
+    for match in result.matches:
+        where = (match.span.start, match.span.end)
+        if where != current:
+            current = where
+            console.print()
+            quote = safe(f"“{match.span.text}”", 400)
+            quote.stylize("italic")
+            console.print(Text(f"[{match.span.start}:{match.span.end}] ", style="dim") + quote)
+        line = Text("  ")
+        line.append(f"{match.band:<9}", style=BAND_STYLE.get(match.band, ""))
+        line.append(f" {match.score:.2f}  ")
+        line.append(safe(match.title, 140).plain, style="bold")
+        facts = " · ".join(x for x in (str(match.date or ""), ", ".join(match.outlets[:3])) if x)
+        if facts:
+            line.append(f"  ({safe(facts, 80).plain})", style="dim")
+        console.print(line)
+        console.print(Text("            " + safe(match.case_id).plain, style="dim"), soft_wrap=True)

@@ -9,13 +9,19 @@ from pathlib import Path
 from typing import TextIO
 
 from disproof import importing
+from disproof.embed import Embedder, EmbedderUnavailable, load_embedder
 from disproof.errors import DisproofError
 from disproof.importing import ImportReport, Progress
 from disproof.io import exporter
+from disproof.match.calibration import calibration_for
+from disproof.match.index import CaseIndex, build_index
+from disproof.match.matcher import Matcher
 from disproof.models import Case, CaseQuery, SearchPage, Stats
 from disproof.narratives import builtin_taxonomy
 from disproof.settings import Settings
 from disproof.store import CaseStore, database_size, open_store
+from disproof.store.corpus import CorpusStore
+from disproof.text import Analyzer
 
 DEMO_DATASET = "disproof-demo"
 
@@ -101,6 +107,36 @@ class Disproof:
             Path(handle.name).unlink(missing_ok=True)
             raise
         return count
+
+    # -- matching --------------------------------------------------------------------------------
+
+    def matcher(self, backend: str | None = None, progress: Progress | None = None) -> Matcher:
+        """A matcher over the current cases; the index is loaded if current, else (re)built.
+
+        Building encodes only cases whose text has no stored vector yet (``progress`` is called
+        per batch); an interrupted build resumes where it stopped.
+        """
+        notes: list[str] = []
+        embedder: Embedder | None
+        try:
+            embedder, notes = load_embedder(backend or self.settings.embedder)
+        except EmbedderUnavailable as exc:
+            embedder = None
+            notes = [f"{exc}; matching with BM25 only"]
+        corpus = CorpusStore(self.store.engine)
+        model_id = embedder.model_id if embedder else None
+        folder = self.settings.index_dir()
+        fingerprint = corpus.fingerprint()
+        analyzer = Analyzer()
+        index = CaseIndex.load(folder, model_id, fingerprint) if folder else None
+        if index is None:
+            index = build_index(corpus, embedder, analyzer, progress=progress)
+            if folder is not None:
+                index.save(folder)
+        calibration = calibration_for(model_id) if model_id else None
+        if embedder is not None and calibration is None:
+            notes.append(f"no calibration for {model_id}: matches are never 'confirmed'")
+        return Matcher(index, corpus, embedder, calibration, analyzer, notes=notes)
 
     # -- demo ------------------------------------------------------------------------------------
 

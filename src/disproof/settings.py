@@ -21,6 +21,13 @@ class Settings(BaseSettings):
 
     db: str = Field(default_factory=lambda: str(default_db_path()))
     import_batch_size: int = Field(default=1000, ge=1)
+    #: Embedding backend for matching ("e5", "use"); None = the default, falling back if needed.
+    embedder: str | None = None
+
+    def index_dir(self) -> Path | None:
+        """Where the derived matching index is saved (beside an SQLite file), or None."""
+        path = self.sqlite_path()
+        return None if path is None else path.with_name(path.name + ".index")
 
     def database_url(self) -> str:
         """An SQLAlchemy URL: a plain path becomes ``sqlite:///PATH``."""

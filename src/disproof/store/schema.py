@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -67,4 +68,18 @@ imports = Table(
     Column("merged", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
     Column("finished_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Embeddings of case fields ("title", "summary"), one row per case × model × field. Derived data:
+#: ``text_hash`` tells whether the stored vector still belongs to the case's current text.
+case_vectors = Table(
+    "case_vectors",
+    metadata,
+    Column("case_pk", Integer, ForeignKey("cases.pk", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(200), primary_key=True),
+    Column("field", String(32), primary_key=True),
+    Column("text_hash", String(64), nullable=False),
+    Column("dim", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Index("ix_case_vectors_model", "model"),
 )

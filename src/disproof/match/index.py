@@ -1,0 +1,173 @@
+"""The matching index: BM25 and vectors for the title and claim summary of every case.
+
+Derived data, rebuilt from the store. Vectors live in the database (``case_vectors``), computed
+once per case text and model and re-encoded only when a case's text changes (incremental, batch
+by batch, so an interrupted run resumes). The assembled index (BM25 arrays and vector matrices)
+is saved as plain ``.npy`` files plus ``meta.json`` beside an SQLite database, tagged with the
+store's fingerprint and the model id, and rebuilt when either no longer matches.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from disproof.embed import Embedder
+from disproof.retrieve import BM25Index, DenseIndex
+from disproof.store.corpus import CaseText, CorpusStore, text_hash
+from disproof.text import Analyzer
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+FIELDS = ("title", "summary")
+ENCODE_BATCH = 64
+Progress = Callable[[int, int], None]
+
+
+def field_text(case: CaseText, field: str) -> str:
+    return case.title if field == "title" else case.summary
+
+
+@dataclass
+class CaseIndex:
+    """Rows are cases in primary-key order; ``pks[i]`` is the case of row ``i``."""
+
+    model_id: str | None
+    fingerprint: str
+    pks: npt.NDArray[np.int64]
+    bm25: dict[str, BM25Index]
+    dense: dict[str, DenseIndex]
+
+    def __len__(self) -> int:
+        return int(self.pks.shape[0])
+
+    # -- persistence -----------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write atomically: into a temporary folder, then swap it in."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            np.save(staging / "pks.npy", self.pks)
+            for field, bm25 in self.bm25.items():
+                bm25.save(staging / f"bm25_{field}")
+            for field, dense in self.dense.items():
+                np.save(staging / f"vectors_{field}.npy", dense.vectors)
+            meta = {
+                "format": FORMAT_VERSION,
+                "model_id": self.model_id,
+                "fingerprint": self.fingerprint,
+                "cases": len(self),
+                "fields": list(FIELDS),
+                "dense": sorted(self.dense),
+            }
+            (staging / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            if folder.exists():
+                shutil.rmtree(folder)
+            staging.rename(folder)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, model_id: str | None, fingerprint: str) -> CaseIndex | None:
+        """The saved index if it is current for this model and store state, else None."""
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            if (meta.get("format"), meta.get("model_id"), meta.get("fingerprint")) != (
+                FORMAT_VERSION,
+                model_id,
+                fingerprint,
+            ):
+                return None
+            return cls(
+                model_id,
+                fingerprint,
+                np.load(folder / "pks.npy"),
+                {f: BM25Index.load(folder / f"bm25_{f}") for f in FIELDS},
+                {
+                    f: DenseIndex(np.load(folder / f"vectors_{f}.npy", mmap_mode="r"), f"dense_{f}")
+                    for f in meta.get("dense", [])
+                },
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            logger.info("index at %s is unusable (%s); rebuilding", folder, exc)
+            return None
+
+
+def _vector_hash(text: str, embedder: Embedder) -> str:
+    return text_hash(f"{embedder.document_prefix}\x1f{text}")
+
+
+def ensure_vectors(
+    corpus: CorpusStore, texts: list[CaseText], embedder: Embedder, progress: Progress | None
+) -> dict[tuple[int, str], npt.NDArray[np.float32]]:
+    """Every case field's vector, encoding only what is missing or stale (committed per batch)."""
+    stored = corpus.vectors(embedder.model_id)
+    vectors = {key: item.vector for key, item in stored.items()}
+    todo: list[tuple[int, str, str, str]] = []
+    for case in texts:
+        for field in FIELDS:
+            text = field_text(case, field)
+            if not text:
+                continue
+            digest = _vector_hash(text, embedder)
+            item = stored.get((case.pk, field))
+            if item is None or item.text_hash != digest or item.vector.shape[0] != embedder.dim:
+                todo.append((case.pk, field, digest, text))
+    for start in range(0, len(todo), ENCODE_BATCH):
+        batch = todo[start : start + ENCODE_BATCH]
+        encoded = embedder.encode_documents([text for *_, text in batch])
+        rows = [(pk, field, digest, encoded[i]) for i, (pk, field, digest, _) in enumerate(batch)]
+        corpus.save_vectors(embedder.model_id, rows)
+        for pk, field, _, vector in rows:
+            vectors[(pk, field)] = vector
+        if progress:
+            progress(min(start + ENCODE_BATCH, len(todo)), len(todo))
+    return vectors
+
+
+def build_index(
+    corpus: CorpusStore,
+    embedder: Embedder | None,
+    analyzer: Analyzer,
+    *,
+    progress: Progress | None = None,
+) -> CaseIndex:
+    """Assemble the index from the store (encoding new or changed case texts first)."""
+    fingerprint = corpus.fingerprint()
+    texts = corpus.case_texts()
+    pks = np.array([c.pk for c in texts], dtype=np.int64)
+    # one language per case, detected on title and summary together (short titles alone are
+    # often misread), so both fields are stemmed the same way
+    languages = [analyzer.language_of(f"{c.title}\n{c.summary}", None) for c in texts]
+    bm25 = {
+        field: BM25Index.build(
+            [
+                analyzer.tokens(field_text(c, field), lang)
+                for c, lang in zip(texts, languages, strict=True)
+            ],
+            name=f"bm25_{field}",
+        )
+        for field in FIELDS
+    }
+    dense: dict[str, DenseIndex] = {}
+    if embedder is not None:
+        vectors = ensure_vectors(corpus, texts, embedder, progress)
+        for field in FIELDS:
+            matrix = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+            for row, case in enumerate(texts):
+                vector = vectors.get((case.pk, field))
+                if vector is not None:
+                    matrix[row] = vector
+            dense[field] = DenseIndex(matrix, f"dense_{field}")
+    return CaseIndex(embedder.model_id if embedder else None, fingerprint, pks, bm25, dense)

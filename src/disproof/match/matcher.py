@@ -1,0 +1,223 @@
+"""The matching pipeline: text → claim spans → candidates → calibrated, banded matches.
+
+For each span, four retrievers propose candidates (BM25 and cosine, on title and on claim
+summary); their union is scored by the calibrated model over ``features.FEATURES``, ranked by
+that probability and banded. Nothing here touches SQL or a terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from disproof.embed import Embedder
+from disproof.match.calibration import Band, Calibration
+from disproof.match.features import FieldScores, feature_matrix
+from disproof.match.index import FIELDS, CaseIndex
+from disproof.models import CaseMatch, MatchExplanation, MatchResult, MatchSpan
+from disproof.store.corpus import CaseDetail, CorpusStore
+from disproof.text import Analyzer, ClaimSpan, claim_spans, document_language
+
+logger = logging.getLogger(__name__)
+
+_LINK = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+", re.IGNORECASE)
+
+
+def matching_text(text: str) -> str:
+    """The words of a span for lexical matching: links (article URLs, ``pic.twitter.com``
+    media links) never appear in a case's claim, so their pieces are dropped. The embedding sees
+    the span as written (on CheckThat! dev, stripping links from it did not help)."""
+    return " ".join(_LINK.sub(" ", text).split()) or text
+
+
+BAND_ORDER: dict[str, int] = {"none": 0, "suggested": 1, "confirmed": 2}
+#: Without a calibration for the active model, lexical coverage alone can only suggest.
+UNCALIBRATED_SUGGEST = 0.6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    row: int
+    probability: float
+    band: Band
+    features: npt.NDArray[np.float64]
+    retrievers: tuple[str, ...]
+
+
+class Matcher:
+    """Matches text against the cases of one store. Build with ``disproof.service``."""
+
+    def __init__(
+        self,
+        index: CaseIndex,
+        corpus: CorpusStore,
+        embedder: Embedder | None,
+        calibration: Calibration | None,
+        analyzer: Analyzer,
+        *,
+        candidates_per_retriever: int = 20,
+        notes: Sequence[str] = (),
+    ) -> None:
+        self.index = index
+        self.corpus = corpus
+        self.embedder = embedder
+        self.calibration = calibration
+        self.analyzer = analyzer
+        self.depth = candidates_per_retriever
+        self.notes = list(notes)
+
+    # -- scoring ---------------------------------------------------------------------------------
+
+    def _field_scores(
+        self, tokens: list[str], vector: npt.NDArray[np.float32] | None
+    ) -> FieldScores:
+        n = len(self.index)
+        zeros = np.zeros(n, dtype=np.float32)
+        dense = {
+            f: self.index.dense[f].scores(vector)
+            if vector is not None and f in self.index.dense
+            else zeros
+            for f in FIELDS
+        }
+        lex = {f: self.index.bm25[f].coverage(tokens) for f in FIELDS}
+        return FieldScores(dense["title"], dense["summary"], lex["title"], lex["summary"])
+
+    def _candidates(self, tokens: list[str], scores: FieldScores) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for field in FIELDS:
+            for hit in self.index.bm25[field].search(tokens, self.depth):
+                found.setdefault(hit.doc, []).append(hit.retriever)
+        for name, values in (
+            ("dense_title", scores.dense_title),
+            ("dense_summary", scores.dense_summary),
+        ):
+            if not values.any():
+                continue
+            k = min(self.depth, values.size)
+            for row in np.argpartition(-values, k - 1)[:k]:
+                found.setdefault(int(row), []).append(name)
+        return found
+
+    def _probabilities(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        if self.calibration is not None:
+            return self.calibration.probability(x)
+        # No calibration for this model: a rough, documented stand-in (never "confirmed").
+        return np.asarray(np.maximum(x[:, 2], x[:, 3]))
+
+    def _band(self, probability: float) -> Band:
+        if self.calibration is not None:
+            return self.calibration.band(probability)
+        return "suggested" if probability >= UNCALIBRATED_SUGGEST else "none"
+
+    def features_for(
+        self, text: str, language: str | None = None
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+        """Candidate rows and their feature matrix for ``text`` taken as one claim (for
+        calibration and evaluation: the same code path ``match`` scores with)."""
+        tokens = self.analyzer.tokens(matching_text(text), language)
+        vector = None
+        if self.embedder is not None and self.index.dense:
+            vector = self.embedder.encode_queries([text])[0]
+        scores = self._field_scores(tokens, vector)
+        rows = np.array(sorted(self._candidates(tokens, scores)), dtype=np.intp)
+        return rows, feature_matrix(scores, rows) if rows.size else np.zeros((0, 0))
+
+    def score_span(
+        self, tokens: list[str], vector: npt.NDArray[np.float32] | None, top_k: int
+    ) -> list[Candidate]:
+        """The best ``top_k`` candidates for one span, highest probability first."""
+        if len(self.index) == 0:
+            return []
+        scores = self._field_scores(tokens, vector)
+        found = self._candidates(tokens, scores)
+        if not found:
+            return []
+        rows = np.array(sorted(found), dtype=np.intp)
+        x = feature_matrix(scores, rows)
+        probabilities = self._probabilities(x)
+        order = np.lexsort((rows, -probabilities))[:top_k]
+        return [
+            Candidate(
+                int(rows[i]),
+                float(probabilities[i]),
+                self._band(float(probabilities[i])),
+                x[i],
+                tuple(found[int(rows[i])]),
+            )
+            for i in order
+        ]
+
+    # -- the pipeline ----------------------------------------------------------------------------
+
+    def match(self, text: str, *, top_k: int = 5, min_band: Band | None = None) -> MatchResult:
+        """Matches for one text. ``min_band`` defaults to "none" for a single claim (its top
+        candidates are always listed, with their band) and "suggested" for longer texts."""
+        return self.match_many([text], top_k=top_k, min_band=min_band)[0]
+
+    def match_many(
+        self, texts: Sequence[str], *, top_k: int = 5, min_band: Band | None = None
+    ) -> list[MatchResult]:
+        """Matches for several texts, encoding all their spans in one batch."""
+        spans = [claim_spans(text) for text in texts]
+        flat = [span.text for group in spans for span in group]
+        vectors: npt.NDArray[np.float32] | None = None
+        if self.embedder is not None and flat and self.index.dense:
+            vectors = self.embedder.encode_queries(flat)
+        found: list[list[tuple[Candidate, ClaimSpan, list[str]]]] = []
+        cursor = 0
+        for group in spans:
+            floor = min_band or ("none" if len(group) <= 1 else "suggested")
+            kept: list[tuple[Candidate, ClaimSpan, list[str]]] = []
+            for span in group:
+                tokens = self.analyzer.tokens(matching_text(span.text), span.language)
+                vector = vectors[cursor] if vectors is not None else None
+                cursor += 1
+                kept += [
+                    (candidate, span, tokens)
+                    for candidate in self.score_span(tokens, vector, top_k)
+                    if BAND_ORDER[candidate.band] >= BAND_ORDER[floor]
+                ]
+            found.append(kept)
+        rows = {int(self.index.pks[c.row]) for group in found for c, _, _ in group}
+        details = self.corpus.details(rows)
+        return [
+            MatchResult(
+                language=document_language(text).code if text.strip() else None,
+                spans_checked=len(group_spans),
+                matches=[self._to_match(c, span, tokens, details) for c, span, tokens in kept],
+                notes=list(self.notes),
+            )
+            for text, group_spans, kept in zip(texts, spans, found, strict=True)
+        ]
+
+    def _to_match(
+        self,
+        candidate: Candidate,
+        span: ClaimSpan,
+        tokens: list[str],
+        details: dict[int, CaseDetail],
+    ) -> CaseMatch:
+        case = details[int(self.index.pks[candidate.row])]
+        x = candidate.features
+        case_tokens = set(self.analyzer.tokens(f"{case.title} {case.summary}"))
+        return CaseMatch(
+            case_id=case.id,
+            score=round(candidate.probability, 4),
+            band=candidate.band,
+            title=case.title or case.summary[:200],
+            date=case.date,
+            outlets=case.outlets,
+            span=MatchSpan(start=span.start, end=span.end, text=span.text, language=span.language),
+            why=MatchExplanation(
+                dense_title=round(float(x[0]), 4) if "title" in self.index.dense else None,
+                dense_summary=round(float(x[1]), 4) if "summary" in self.index.dense else None,
+                lexical_coverage=round(float(max(x[2], x[3])), 4),
+                shared_terms=sorted(set(tokens) & case_tokens)[:20],
+                retrievers=list(candidate.retrievers),
+            ),
+        )

@@ -1,0 +1,152 @@
+"""What matching needs from the store: case texts in bulk, and case vectors per model.
+
+Vectors are derived data kept in ``case_vectors``: one row per case, model and field, with the
+hash of the text it was computed from, so a changed case is re-encoded and nothing else is.
+Each batch is committed on its own, so an interrupted encoding run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from disproof.store.schema import case_terms, case_vectors, cases
+
+
+@dataclass(frozen=True, slots=True)
+class CaseText:
+    """The parts of a case that matching reads (no full validation: this is the hot path)."""
+
+    pk: int
+    id: str
+    title: str
+    summary: str
+    date: dt.date | None
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """What a match shows of a case."""
+
+    id: str
+    title: str
+    summary: str
+    date: dt.date | None
+    outlets: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVector:
+    text_hash: str
+    vector: npt.NDArray[np.float32]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class CorpusStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def case_texts(self) -> list[CaseText]:
+        """Every case's matchable text, ordered by primary key."""
+        query = sa.select(
+            cases.c.pk,
+            cases.c.id,
+            cases.c.title,
+            cases.c.summary,
+            cases.c.date,
+            cases.c.content_hash,
+        ).order_by(cases.c.pk)
+        with self.engine.connect() as connection:
+            return [CaseText(*row) for row in connection.execute(query)]
+
+    def fingerprint(self) -> str:
+        """Changes whenever any case is added, changed or removed."""
+        digest = hashlib.sha256()
+        query = sa.select(cases.c.pk, cases.c.content_hash).order_by(cases.c.pk)
+        with self.engine.connect() as connection:
+            for pk, content in connection.execute(query):
+                digest.update(f"{pk}:{content};".encode())
+        return digest.hexdigest()
+
+    def details(self, pks: Iterable[int]) -> dict[int, CaseDetail]:
+        """Title, summary, date and outlets of the given cases (by primary key)."""
+        wanted = list(pks)
+        outlets = self.outlets(wanted)
+        query = sa.select(
+            cases.c.pk, cases.c.id, cases.c.title, cases.c.summary, cases.c.date
+        ).where(cases.c.pk.in_(wanted))
+        with self.engine.connect() as connection:
+            return {
+                pk: CaseDetail(case_id, title, summary, date, outlets.get(pk, []))
+                for pk, case_id, title, summary, date in connection.execute(query)
+            }
+
+    def outlets(self, pks: Iterable[int]) -> dict[int, list[str]]:
+        """Outlet names per case, in appearance order."""
+        wanted = list(pks)
+        out: dict[int, list[str]] = {pk: [] for pk in wanted}
+        query = (
+            sa.select(case_terms.c.case_pk, case_terms.c.value)
+            .where(case_terms.c.kind == "outlet", case_terms.c.case_pk.in_(wanted))
+            .order_by(case_terms.c.case_pk, case_terms.c.position)
+        )
+        with self.engine.connect() as connection:
+            for pk, value in connection.execute(query):
+                out[pk].append(value)
+        return out
+
+    def vectors(self, model: str) -> dict[tuple[int, str], StoredVector]:
+        """All stored vectors of a model: (case pk, field) → hash and vector."""
+        query = sa.select(
+            case_vectors.c.case_pk,
+            case_vectors.c.field,
+            case_vectors.c.text_hash,
+            case_vectors.c.vector,
+        ).where(case_vectors.c.model == model)
+        out: dict[tuple[int, str], StoredVector] = {}
+        with self.engine.connect() as connection:
+            for pk, field, digest, blob in connection.execute(query):
+                out[(pk, field)] = StoredVector(digest, np.frombuffer(blob, dtype=np.float32))
+        return out
+
+    def save_vectors(
+        self, model: str, rows: list[tuple[int, str, str, npt.NDArray[np.float32]]]
+    ) -> None:
+        """Store (case pk, field, text hash, vector) rows in one transaction (upsert)."""
+        if not rows:
+            return
+        keys = [(pk, field) for pk, field, _, _ in rows]
+        with self.engine.begin() as connection:
+            for pk, field in keys:
+                connection.execute(
+                    sa.delete(case_vectors).where(
+                        case_vectors.c.case_pk == pk,
+                        case_vectors.c.model == model,
+                        case_vectors.c.field == field,
+                    )
+                )
+            connection.execute(
+                sa.insert(case_vectors),
+                [
+                    {
+                        "case_pk": pk,
+                        "model": model,
+                        "field": field,
+                        "text_hash": digest,
+                        "dim": int(vector.shape[0]),
+                        "vector": np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
+                    }
+                    for pk, field, digest, vector in rows
+                ],
+            )

@@ -1,0 +1,255 @@
+"""Matching: the pipeline with a fake embedder (fast), then with the real model (marked)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from disproof.match.calibration import Calibration, Thresholds, calibration_for
+from disproof.match.features import FEATURES
+from disproof.models import Case
+from disproof.service import Disproof
+from disproof.settings import Settings
+
+DATA = Path(__file__).parent / "data"
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words vectors: enough to exercise the pipeline without a model."""
+
+    model_id = "fake-embedder/1"
+    dim = 64
+    normalized = True
+    query_prefix = ""
+    document_prefix = ""
+
+    def __init__(self) -> None:
+        self.encoded = 0
+
+    def _encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.encoded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
+        return self._encode(texts)
+
+    def encode_documents(
+        self, texts: Sequence[str], batch_size: int = 32
+    ) -> npt.NDArray[np.float32]:
+        return self._encode(texts)
+
+
+FAKE_CALIBRATION = Calibration(
+    model_id=FakeEmbedder.model_id,
+    features=list(FEATURES),
+    weights=[2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+    bias=-4.0,
+    mean=[0.0] * len(FEATURES),
+    scale=[1.0] * len(FEATURES),
+    thresholds=Thresholds(confirmed=0.7, suggested=0.3),
+)
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, service: Disproof) -> FakeEmbedder:
+    embedder = FakeEmbedder()
+    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr(
+        "disproof.service.calibration_for",
+        lambda model_id: FAKE_CALIBRATION if model_id == FakeEmbedder.model_id else None,
+    )
+    return embedder
+
+
+def add(service: Disproof, *cases: Case) -> None:
+    import datetime as dt
+
+    with service.store.transaction() as connection:
+        service.store.upsert(connection, list(cases), dt.datetime.now(dt.UTC))
+
+
+CASES = [
+    Case(
+        id="nato",
+        title="NATO is encircling Russia with military bases",
+        summary="The alliance builds bases on every Russian border.",
+    ),
+    Case(
+        id="labs",
+        title="The US runs secret biolabs in Ukraine",
+        summary="American laboratories develop bioweapons near Russia.",
+    ),
+    Case(
+        id="mh17",
+        title="Ukraine shot down flight MH17 with its own Buk",
+        summary="A Ukrainian missile destroyed the Malaysian airliner.",
+    ),
+]
+
+
+def test_a_repeated_claim_is_matched_with_offsets_and_reasons(
+    service: Disproof, fake: FakeEmbedder
+) -> None:
+    add(service, *CASES)
+    text = "The US runs secret biolabs in Ukraine, a blogger wrote."
+    result = service.matcher().match(text)
+    top = result.matches[0]
+    assert top.case_id == "labs" and top.band in ("confirmed", "suggested")
+    assert text[top.span.start : top.span.end] == top.span.text
+    assert {"biolab", "ukrain"} <= set(top.why.shared_terms)
+    assert "dense_title" in top.why.retrievers
+    assert [m.score for m in result.matches] == sorted(
+        (m.score for m in result.matches), reverse=True
+    )
+
+
+def test_unrelated_text_gets_no_confirmed_match(service: Disproof, fake: FakeEmbedder) -> None:
+    add(service, *CASES)
+    result = service.matcher().match("Simmer the tomatoes for twenty minutes and add basil.")
+    assert all(m.band != "confirmed" for m in result.matches)
+
+
+def test_an_article_lists_only_spans_with_matches(service: Disproof, fake: FakeEmbedder) -> None:
+    add(service, *CASES)
+    article = (
+        "Home | World | Politics | Sport\n\nSubscribe to our newsletter\n\n"
+        "The weather in the capital was mild on Sunday and many families went to the park. "
+        "Officials said that NATO is encircling Russia with military bases on every border. "
+        "The city council also discussed a new tram line for the northern district.\n\n"
+        "© 2024 Example News. All rights reserved."
+    )
+    result = service.matcher().match(article)
+    assert result.spans_checked >= 2
+    assert {m.case_id for m in result.matches} == {"nato"}
+    for match in result.matches:
+        assert article[match.span.start : match.span.end] == match.span.text
+        assert match.band != "none"
+
+
+def test_index_is_saved_reused_and_updated_incrementally(
+    service: Disproof, fake: FakeEmbedder, settings: Settings
+) -> None:
+    add(service, *CASES)
+    service.matcher()
+    assert fake.encoded == 6  # two fields of three cases
+    folder = settings.index_dir()
+    assert folder is not None and json.loads((folder / "meta.json").read_text())["cases"] == 3
+    service.matcher()
+    assert fake.encoded == 6  # current index reused: nothing encoded
+    add(service, Case(id="new", title="Migrants are destroying Europe"))
+    matcher = service.matcher()
+    assert fake.encoded == 7  # one new case, one field: one encode
+    assert len(matcher.index) == 4
+    assert matcher.match("Migrants are destroying Europe").matches[0].case_id == "new"
+
+
+def test_an_empty_database_and_empty_text(service: Disproof, fake: FakeEmbedder) -> None:
+    matcher = service.matcher()
+    assert matcher.match("Anything at all here").matches == []
+    add(service, *CASES)
+    assert service.matcher().match("").matches == []
+
+
+def test_match_jsonl_contract(cli: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    embedder = FakeEmbedder()
+    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
+    source = tmp_path / "cases.jsonl"
+    source.write_text("\n".join(c.model_dump_json() for c in CASES) + "\n", encoding="utf-8")
+    assert cli("import", str(source)).code == 0  # type: ignore[operator]
+    lines = [{"id": 1, "text": "Ukraine shot down MH17 with a Buk"}, {"id": "b", "text": ""}]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines)))
+    result = cli("match", "--jsonl", "--top-k", "2")  # type: ignore[operator]
+    assert result.code == 0, result.err
+    first, second = (json.loads(line) for line in result.out.splitlines())
+    assert first["id"] == 1 and len(first["matches"]) == 2
+    top = first["matches"][0]
+    assert top["case_id"] == "mh17" and top["band"] in ("confirmed", "suggested", "none")
+    assert {"case_id", "score", "band", "title", "date", "outlets", "span"} <= set(top)
+    assert top["span"]["start"] == 0 and second == {"id": "b", "matches": []}
+    bad = cli("match", "text", "--file", "x")  # type: ignore[operator]
+    assert bad.code == 2
+
+
+# -- with the real model --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_matcher(tmp_path_factory: pytest.TempPathFactory) -> object:
+    service = Disproof.open(Settings(db=str(tmp_path_factory.mktemp("demo") / "demo.db")))
+    service.load_demo()
+    return service.matcher()
+
+
+@pytest.mark.model
+def test_shipped_calibration_exists_for_the_default_model(demo_matcher: object) -> None:
+    from disproof.match.matcher import Matcher
+
+    assert isinstance(demo_matcher, Matcher) and demo_matcher.embedder is not None
+    assert calibration_for(demo_matcher.embedder.model_id) is not None
+    assert demo_matcher.notes == []
+
+
+@pytest.mark.model
+def test_unrelated_texts_are_never_confirmed(demo_matcher: object) -> None:
+    from disproof.match.matcher import Matcher
+
+    assert isinstance(demo_matcher, Matcher)
+    lines = [json.loads(x) for x in (DATA / "unrelated.jsonl").read_text().splitlines() if x]
+    results = demo_matcher.match_many([x["text"] for x in lines], top_k=3, min_band="none")
+    confirmed = [
+        (x["id"], m.case_id)
+        for x, r in zip(lines, results, strict=True)
+        for m in r.matches
+        if m.band == "confirmed"
+    ]
+    assert confirmed == []
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("lang", ["ru", "uk", "de", "fr", "pl", "cs"])
+def test_restated_claims_find_their_english_case(demo_matcher: object, lang: str) -> None:
+    from disproof.match.matcher import Matcher
+
+    assert isinstance(demo_matcher, Matcher)
+    path = Path(__file__).parents[1] / "benchmarks" / "data" / "multilingual_claims.jsonl"
+    claims = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+    claims = [c for c in claims if c["lang"] == lang]
+    results = demo_matcher.match_many([c["text"] for c in claims], top_k=1, min_band="none")
+    right = sum(r.matches[0].case_id == c["case_id"] for c, r in zip(claims, results, strict=True))
+    assert right / len(claims) >= 0.85
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", ["article_en.txt", "article_ru.txt"])
+def test_articles_return_their_claims_not_their_boilerplate(
+    demo_matcher: object, name: str
+) -> None:
+    from disproof.match.matcher import Matcher
+
+    assert isinstance(demo_matcher, Matcher)
+    text = (DATA / name).read_text(encoding="utf-8")
+    expected = json.loads((DATA / "articles.json").read_text(encoding="utf-8"))[name]["claims"]
+    result = demo_matcher.match(text)
+    for match in result.matches:
+        assert text[match.span.start : match.span.end] == match.span.text
+        assert "©" not in match.span.text and "newsletter" not in match.span.text.lower()
+    found = {
+        (m.case_id)
+        for m in result.matches
+        if any(m.span.text in c["sentence"] or c["sentence"] in m.span.text for c in expected)
+    }
+    assert len(found & {c["case_id"] for c in expected}) >= 3
