@@ -24,6 +24,7 @@ from disproof.text import (
     stemming_languages,
     stopwords,
 )
+from disproof.text.claims import SHORT_INPUT_CHARS
 
 # --------------------------------------------------------------------------- helpers
 
@@ -519,8 +520,16 @@ def test_languages_of_document_and_spans() -> None:
         ]
     )
     assert document_language(russian).code == "ru"
-    spans = claim_spans(russian)
-    assert [s.language for s in spans] == ["ru", "ru", "ru", "ru", "en"]
+    assert len(russian) <= SHORT_INPUT_CHARS  # a post: checked whole
+    more = (
+        " Глава района пообещал лично проверить, как подрядчик выполняет ремонт трубопровода."
+        " Эксперты напоминают, что изношенные сети в регионе не меняли больше сорока лет."
+        " Местная газета опубликовала письма жителей, которые жалуются на грязную воду."
+        " Депутаты городского совета требуют провести независимую экспертизу качества воды."
+    )
+    assert len(russian + more) > SHORT_INPUT_CHARS
+    spans = claim_spans(russian + more)
+    assert [s.language for s in spans] == ["ru", "ru", "ru", "ru", "en", "ru", "ru", "ru", "ru"]
 
 
 # --------------------------------------------------------------------------- analyzer

@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar, cast
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from disproof import __version__, render
 from disproof.errors import DisproofError
@@ -427,19 +428,29 @@ def demo(
     report = service.load_demo()
     console.print(render.safe(f"Demo database: {_settings(ctx).db}"))
     render.import_summary(console, report)
-    result = service.stats(5)
-    for table in render.stats_tables(result)[1:3]:
+    for table in render.stats_tables(service.stats(5))[1:3]:
         console.print(table)
     example = "colour revolution"
-    page = service.search(CaseQuery(text=example, dataset=DEMO_DATASET, limit=5))
+    page = service.search(CaseQuery(text=example, dataset=DEMO_DATASET, limit=3))
     console.print(render.search_table(page, example))
     if page.results:
         console.print(render.case_panel(page.results[0], service.narrative_names()))
+    console.print(Text("\nA first check — a post in German:", style="bold"))
+    console.print(render.safe(f"  {DEMO_CHECK}"))
+    check = _matcher(service, None, show_progress=True).match(DEMO_CHECK)
+    render.match_report(console, check)
     console.print(
-        "\nNext: `disproof search --keyword MH17`, `disproof show ID`, "
-        "`disproof stats`, `disproof export cases.jsonl`.",
+        '\nNext: `disproof match "…"` or `disproof match --file article.txt`, '
+        "`disproof search --keyword MH17`, `disproof show ID`, `disproof stats`.",
         markup=False,
     )
+
+
+#: The demo's first check: a post in German repeating a known claim in other words.
+DEMO_CHECK = (
+    "Unglaublich: Das Pentagon finanziert in der Ukraine geheime Labore, in denen an "
+    "biologischen Waffen gegen Russland geforscht wird."
+)
 
 
 def main(argv: list[str] | None = None) -> None:

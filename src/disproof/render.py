@@ -13,7 +13,7 @@ from rich.text import Text
 
 from disproof.errors import RowProblem
 from disproof.importing import ImportReport
-from disproof.models import Case, Facet, MatchResult, SearchPage, Stats
+from disproof.models import Case, CaseMatch, Facet, MatchResult, SearchPage, Stats
 from disproof.normalize import country_name, language_name
 
 _CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
@@ -162,21 +162,31 @@ def match_report(console: Console, result: MatchResult) -> None:
             safe(f"No known case matched ({result.spans_checked} claim-like sentence(s) checked).")
         )
         return
-    current: tuple[int, int] | None = None
+    spans: dict[tuple[int, int], list[CaseMatch]] = {}
     for match in result.matches:
-        where = (match.span.start, match.span.end)
-        if where != current:
-            current = where
-            console.print()
-            quote = safe(f"“{match.span.text}”", 400)
-            quote.stylize("italic")
-            console.print(Text(f"[{match.span.start}:{match.span.end}] ", style="dim") + quote)
-        line = Text("  ")
-        line.append(f"{match.band:<9}", style=BAND_STYLE.get(match.band, ""))
-        line.append(f" {match.score:.2f}  ")
-        line.append(safe(match.title, 140).plain, style="bold")
-        facts = " · ".join(x for x in (str(match.date or ""), ", ".join(match.outlets[:3])) if x)
-        if facts:
-            line.append(f"  ({safe(facts, 80).plain})", style="dim")
-        console.print(line)
-        console.print(Text("            " + safe(match.case_id).plain, style="dim"), soft_wrap=True)
+        spans.setdefault((match.span.start, match.span.end), []).append(match)
+    for (start, end), matches in spans.items():
+        console.print()
+        quote = safe(f"“{matches[0].span.text}”", 400)
+        quote.stylize("italic")
+        console.print(Text(f"[{start}:{end}] ", style="dim") + quote)
+        found = [m for m in matches if m.band != "none"]
+        for match in found:
+            _match_line(console, match)
+        nearest = [m for m in matches if m.band == "none"][:3]
+        if nearest:
+            label = "nearest cases, not a match" if not found else "also near, not a match"
+            names = "; ".join(safe(m.title, 70).plain for m in nearest)
+            console.print(Text(f"  {label}: {names}", style="dim"), soft_wrap=True)
+
+
+def _match_line(console: Console, match: CaseMatch) -> None:
+    line = Text("  ")
+    line.append(f"{match.band:<9}", style=BAND_STYLE.get(match.band, ""))
+    line.append(f" {match.score:.2f}  ")
+    line.append(safe(match.title, 140).plain, style="bold")
+    facts = " · ".join(x for x in (str(match.date or ""), ", ".join(match.outlets[:3])) if x)
+    if facts:
+        line.append(f"  ({safe(facts, 80).plain})", style="dim")
+    console.print(line)
+    console.print(Text("            " + safe(match.case_id).plain, style="dim"), soft_wrap=True)

@@ -41,6 +41,15 @@ class FieldScores:
     lex_title: npt.NDArray[np.float32]
     lex_summary: npt.NDArray[np.float32]
 
+    def take(self, rows: npt.NDArray[np.intp]) -> FieldScores:
+        """The scores of some documents only (row ``i`` of the result is ``rows[i]``)."""
+        return FieldScores(
+            self.dense_title[rows],
+            self.dense_summary[rows],
+            self.lex_title[rows],
+            self.lex_summary[rows],
+        )
+
 
 def feature_matrix(
     scores: FieldScores, candidates: npt.NDArray[np.intp]

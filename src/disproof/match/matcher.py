@@ -114,18 +114,18 @@ class Matcher:
             return self.calibration.band(probability)
         return "suggested" if probability >= UNCALIBRATED_SUGGEST else "none"
 
-    def features_for(
+    def candidate_scores(
         self, text: str, language: str | None = None
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
-        """Candidate rows and their feature matrix for ``text`` taken as one claim (for
-        calibration and evaluation: the same code path ``match`` scores with)."""
+    ) -> tuple[npt.NDArray[np.intp], FieldScores]:
+        """Candidate rows for ``text`` taken as one claim, with their per-field scores (for
+        calibration and evaluation: the code path ``match`` scores with)."""
         tokens = self.analyzer.tokens(matching_text(text), language)
         vector = None
         if self.embedder is not None and self.index.dense:
             vector = self.embedder.encode_queries([text])[0]
         scores = self._field_scores(tokens, vector)
         rows = np.array(sorted(self._candidates(tokens, scores)), dtype=np.intp)
-        return rows, feature_matrix(scores, rows) if rows.size else np.zeros((0, 0))
+        return rows, scores.take(rows)
 
     def score_span(
         self, tokens: list[str], vector: npt.NDArray[np.float32] | None, top_k: int

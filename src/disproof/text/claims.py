@@ -2,7 +2,7 @@
 
 ``claim_spans(text)`` works in four steps:
 
-1. **Short input.** A text of at most 300 characters after trimming (a claim, a tweet),
+1. **Short input.** A text of at most 600 characters after trimming (a claim, a post),
    or one that is a single sentence, is returned whole as ONE span with score 1.0, even
    when the rules below would drop it: a user who pastes one claim gets it checked.
 2. **Sentences.** Longer texts are split with
@@ -52,7 +52,7 @@ __all__ = [
     "document_language",
 ]
 
-SHORT_INPUT_CHARS = 300
+SHORT_INPUT_CHARS = 600
 DEFAULT_MIN_SCORE = 0.4
 SPAN_LANGUAGE_CONFIDENCE = 0.8
 REPEATED_MAX_WORDS = 10
