@@ -262,3 +262,18 @@ def test_articles_return_their_claims_not_their_boilerplate(
         if any(m.span.text in c["sentence"] or c["sentence"] in m.span.text for c in expected)
     }
     assert len(found & {c["case_id"] for c in expected}) >= 3
+
+
+def test_without_calibration_ranking_uses_rrf_and_never_confirms(
+    service: Disproof, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder = FakeEmbedder()
+    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr("disproof.service.calibration_for", lambda model_id: None)
+    add(service, *CASES)
+    matcher = service.matcher()
+    assert any("no calibration" in note for note in matcher.notes)
+    result = matcher.match("NATO is encircling Russia with military bases")
+    assert result.matches[0].case_id == "nato" and result.matches[0].band == "suggested"
+    assert all(m.band != "confirmed" for m in result.matches)
+    assert 0 < result.matches[0].score <= 1

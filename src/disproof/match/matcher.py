@@ -20,6 +20,9 @@ from disproof.match.calibration import Band, Calibration
 from disproof.match.features import FieldScores, feature_matrix
 from disproof.match.index import FIELDS, CaseIndex
 from disproof.models import CaseMatch, MatchExplanation, MatchResult, MatchSpan
+from disproof.retrieve import Hit, reciprocal_rank_fusion
+from disproof.retrieve.fusion import RRF_K
+from disproof.retrieve.lexical import top_hits
 from disproof.store.corpus import CaseDetail, CorpusStore
 from disproof.text import Analyzer, ClaimSpan, claim_spans, document_language
 
@@ -36,7 +39,7 @@ def matching_text(text: str) -> str:
 
 
 BAND_ORDER: dict[str, int] = {"none": 0, "suggested": 1, "confirmed": 2}
-#: Without a calibration for the active model, lexical coverage alone can only suggest.
+#: Without a calibration for the active model, only a lexical coverage this high suggests.
 UNCALIBRATED_SUGGEST = 0.6
 
 
@@ -87,32 +90,40 @@ class Matcher:
         lex = {f: self.index.bm25[f].coverage(tokens) for f in FIELDS}
         return FieldScores(dense["title"], dense["summary"], lex["title"], lex["summary"])
 
-    def _candidates(self, tokens: list[str], scores: FieldScores) -> dict[int, list[str]]:
-        found: dict[int, list[str]] = {}
-        for field in FIELDS:
-            for hit in self.index.bm25[field].search(tokens, self.depth):
-                found.setdefault(hit.doc, []).append(hit.retriever)
+    def _rankings(self, tokens: list[str], scores: FieldScores) -> list[list[Hit]]:
+        """Each retriever's top candidates: BM25 and cosine, on title and on summary."""
+        rankings = [self.index.bm25[field].search(tokens, self.depth) for field in FIELDS]
         for name, values in (
             ("dense_title", scores.dense_title),
             ("dense_summary", scores.dense_summary),
         ):
-            if not values.any():
-                continue
-            k = min(self.depth, values.size)
-            for row in np.argpartition(-values, k - 1)[:k]:
-                found.setdefault(int(row), []).append(name)
+            if values.any():
+                rankings.append(top_hits(values, self.depth, name))
+        return [ranking for ranking in rankings if ranking]
+
+    @staticmethod
+    def _found(rankings: list[list[Hit]]) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for ranking in rankings:
+            for hit in ranking:
+                found.setdefault(hit.doc, []).append(hit.retriever)
         return found
 
-    def _probabilities(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def _probabilities(
+        self, x: npt.NDArray[np.float64], rows: npt.NDArray[np.intp], rankings: list[list[Hit]]
+    ) -> npt.NDArray[np.float64]:
         if self.calibration is not None:
             return self.calibration.probability(x)
-        # No calibration for this model: a rough, documented stand-in (never "confirmed").
-        return np.asarray(np.maximum(x[:, 2], x[:, 3]))
+        # No calibration for this model: rank by reciprocal rank fusion of the retrievers,
+        # scaled to 0..1 (1 = first for every retriever); such scores are never "confirmed".
+        fused = {f.doc: f.score for f in reciprocal_rank_fusion(rankings)}
+        best_possible = len(rankings) / (RRF_K + 1)
+        return np.array([fused.get(int(r), 0.0) / best_possible for r in rows])
 
-    def _band(self, probability: float) -> Band:
+    def _band(self, probability: float, lexical: float) -> Band:
         if self.calibration is not None:
             return self.calibration.band(probability)
-        return "suggested" if probability >= UNCALIBRATED_SUGGEST else "none"
+        return "suggested" if lexical >= UNCALIBRATED_SUGGEST else "none"
 
     def candidate_scores(
         self, text: str, language: str | None = None
@@ -124,7 +135,7 @@ class Matcher:
         if self.embedder is not None and self.index.dense:
             vector = self.embedder.encode_queries([text])[0]
         scores = self._field_scores(tokens, vector)
-        rows = np.array(sorted(self._candidates(tokens, scores)), dtype=np.intp)
+        rows = np.array(sorted(self._found(self._rankings(tokens, scores))), dtype=np.intp)
         return rows, scores.take(rows)
 
     def score_span(
@@ -134,18 +145,19 @@ class Matcher:
         if len(self.index) == 0:
             return []
         scores = self._field_scores(tokens, vector)
-        found = self._candidates(tokens, scores)
+        rankings = self._rankings(tokens, scores)
+        found = self._found(rankings)
         if not found:
             return []
         rows = np.array(sorted(found), dtype=np.intp)
         x = feature_matrix(scores, rows)
-        probabilities = self._probabilities(x)
+        probabilities = self._probabilities(x, rows, rankings)
         order = np.lexsort((rows, -probabilities))[:top_k]
         return [
             Candidate(
                 int(rows[i]),
                 float(probabilities[i]),
-                self._band(float(probabilities[i])),
+                self._band(float(probabilities[i]), float(max(x[i, 2], x[i, 3]))),
                 x[i],
                 tuple(found[int(rows[i])]),
             )
