@@ -17,7 +17,8 @@ Prints Markdown tables (copy them into docs/benchmarks.md with the machine and d
   chance that a matching pair outscores a non-matching one (near misses included): how well one
   global threshold can tell "same claim" from "not".
 
-Run it on an idle machine: it prints the load average and warns when the speeds will read low.
+Run it on an idle machine: it reports the CPU other processes used during the speed runs and
+warns when that makes the speeds read low.
 
 The claims were written for this benchmark; they are examples of false claims, not facts.
 """
@@ -32,6 +33,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 
 import argparse  # noqa: E402
 import platform  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -369,6 +371,21 @@ def _print_scores(title: str, results: dict[str, Scores]) -> None:
         print(f"| {name} | " + " | ".join(cells) + f" | **{r1_all:.3f} / {mrr_all:.3f}** |")
 
 
+def _machine_cpu_s() -> float | None:
+    """CPU seconds all processes have used since boot (Linux), to spot a busy machine."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # less idle, iowait
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _speed_row(name: str, threads: int) -> str:
     """One speed row, measured in this (fresh) process: the load is a cold start."""
     start = time.perf_counter()
@@ -389,14 +406,11 @@ def main() -> None:
     if args.speed_row:
         print(_speed_row(args.speed_row, args.threads))
         return
-    load_avg = os.getloadavg()[0]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}, {args.threads} threads, "
-        f"{len(CLAIMS)} claims x {len(LANGS)} languages, load average {load_avg:.2f}"
+        f"{len(CLAIMS)} claims x {len(LANGS)} languages"
     )
-    if load_avg > 0.5 and not args.no_speed:
-        print("warning: the machine is busy, speeds will read low")
 
     if not args.no_speed:
         print("\n### Speed (each backend in a fresh process; batch 32)\n")
@@ -405,11 +419,18 @@ def main() -> None:
             "latency p50 ms | latency p95 ms |"
         )
         print("|---|---:|---:|---:|---:|---:|")
+        busy, mine, start = _machine_cpu_s(), _children_cpu_s(), time.perf_counter()
         for name in ("e5", "use"):
             command = [sys.executable, "-m", "benchmarks.embedders", "--speed-row", name]
             command += ["--threads", str(args.threads)]
             row = subprocess.run(command, capture_output=True, text=True, check=False)
             print(row.stdout.strip() or f"| {name} | failed: {row.stderr.strip()[-200:]} |")
+        wall = time.perf_counter() - start
+        if busy is not None:
+            others = (_machine_cpu_s() or 0.0) - busy - (_children_cpu_s() - mine)
+            print(f"\nOther processes used {max(others, 0):.1f} CPU-s during these {wall:.0f} s.")
+            if others > 0.05 * wall + 0.5:
+                print("**Warning: the machine was not idle; the speeds read low. Run it again.**")
 
     loaded: dict[str, Embedder] = {}
     for name in ("e5 query/query", "e5 query/passage", "use"):

