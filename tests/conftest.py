@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh database per test, the shared datasets, and a CLI runner."""
+"""Shared fixtures: a fresh database per test, the shared datasets, a CLI runner, matching with a
+fake embedder, and an in-process REST API client."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +64,46 @@ def cli(
 
     yield run
     os.environ.pop("DISPROOF_DB", None)
+
+
+# -- matching without a model, and the REST API -------------------------------------------------
+
+
+@pytest.fixture
+def fake_matching(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Matching with the fake embedder and calibration of ``test_match`` (fast, offline)."""
+    from tests.test_match import FAKE_CALIBRATION, FakeEmbedder
+
+    embedder = FakeEmbedder()
+    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr(
+        "disproof.service.calibration_for",
+        lambda model_id: FAKE_CALIBRATION if model_id == FakeEmbedder.model_id else None,
+    )
+    return embedder
+
+
+@dataclass
+class Api:
+    """An in-process client of a fresh app, with one token per role (``tokens["editor"]`` …)."""
+
+    client: Any
+    service: Disproof
+    tokens: dict[str, str]
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+@pytest.fixture
+def api(settings: Settings, fake_matching: object) -> Iterator[Api]:
+    from fastapi.testclient import TestClient
+
+    from disproof.api.app import create_app
+    from disproof.auth import Role
+
+    service = Disproof.open(settings)
+    app = create_app(settings, service=service)
+    tokens = {role.value: service.tokens.create(role.value, role) for role in Role}
+    with TestClient(app) as client:
+        yield Api(client, service, tokens)

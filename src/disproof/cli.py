@@ -15,14 +15,18 @@ from typing import Annotated, Any, TypeVar, cast
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from rich.text import Text
 
 from disproof import __version__, render
+from disproof.api.serve import run as run_server
+from disproof.api.serve import serve_refusal
+from disproof.auth import Role
 from disproof.errors import DisproofError
 from disproof.io import EXPORTERS, IMPORTERS
 from disproof.match.calibration import Band
 from disproof.match.matcher import Matcher
-from disproof.models import CaseQuery, MatchResult
+from disproof.models import CaseQuery, MatchResult, TokenInfo
 from disproof.service import DEMO_DATASET, Disproof
 from disproof.settings import Settings
 
@@ -444,6 +448,102 @@ def demo(
         "`disproof search --keyword MH17`, `disproof show ID`, `disproof stats`.",
         markup=False,
     )
+
+
+token_app = typer.Typer(
+    help="API tokens: who may read, edit (editor) or also delete (admin) cases over the API.",
+    no_args_is_help=True,
+)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="Who or what uses the token.")],
+    role: Annotated[Role, typer.Option("--role", help="viewer, editor or admin.")],
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", min=1, help="Expire after N days.")
+    ] = None,
+) -> None:
+    """Make a token and print it — the only time it is shown (only its hash is stored)."""
+    token = _open(ctx).tokens.create(name, role, expires_in_days=expires_days)
+    print(token)
+    err_console.print(
+        render.safe(
+            f"token {name!r} ({role.value}) created. Store it now: it cannot be shown again. "
+            "Send it as 'Authorization: Bearer <token>'."
+        ),
+        style="yellow",
+    )
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else "—"
+
+
+def _token_status(info: TokenInfo, now: dt.datetime) -> str:
+    if info.revoked_at is not None:
+        return "revoked"
+    return "active" if info.active(now) else "expired"
+
+
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the tokens as JSON.")] = False,
+) -> None:
+    """List tokens (never their secrets): role, status, when made, expires, last used."""
+    tokens = _open(ctx).tokens.list()
+    if as_json:
+        print(json.dumps([t.model_dump(mode="json") for t in tokens], indent=2))
+        return
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        [t.name, t.role, _token_status(t, now), t.created_at, t.expires_at, t.last_used_at]
+        for t in tokens
+    ]
+    if not rows:
+        console.print("no tokens yet (disproof token create --name NAME --role ROLE)")
+        return
+    table = Table("name", "role", "status", "created", "expires", "last used")
+    for row in rows:
+        table.add_row(*[render.safe(_when(v) if not isinstance(v, str) else v) for v in row])
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The token's name.")],
+) -> None:
+    """Revoke the token(s) of that name; they stop working at once."""
+    count = _open(ctx).tokens.revoke(name)
+    if count == 0:
+        raise DisproofError(f"no token named {name!r} to revoke (see disproof token list)")
+    console.print(render.safe(f"revoked {count} token(s) named {name!r}"))
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8000).")] = None,
+) -> None:
+    """Run the web pages and the REST API (/api/v1, docs at /docs).
+
+    Refuses to listen beyond this machine (a non-loopback --host) until an admin token exists,
+    and to start with public reading off (DISPROOF_PUBLIC_READ=false) until any token exists.
+    """
+    changes = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = _settings(ctx).model_copy(update=changes)
+    service = Disproof.open(settings)
+    refusal = serve_refusal(settings, service.tokens)
+    if refusal:
+        raise DisproofError(refusal)
+    run_server(service)
 
 
 #: The demo's first check: a post in German repeating a known claim in other words.

@@ -54,3 +54,33 @@ class ImportFailed(DisproofError):
 
 class UnknownFormat(DisproofError):
     """The format of an input file cannot be detected or is not supported."""
+
+
+class InvalidInput(DisproofError):
+    """A request the use case cannot carry out as given (adapters: HTTP 422, CLI exit 1).
+
+    ``errors`` optionally lists pydantic-style problems (``loc``, ``msg``, ``type``).
+    """
+
+    def __init__(self, message: str, errors: list[dict[str, object]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+class ConflictError(DisproofError):
+    """The write would clash with what is stored (an existing case id, a token name in use)."""
+
+
+class AuthError(DisproofError):
+    """Base of the authentication and authorisation errors."""
+
+
+class NotAuthenticated(AuthError):
+    """No credentials, or credentials that are unknown, revoked or expired (HTTP 401)."""
+
+    def __init__(self, message: str = "a valid API token is needed") -> None:
+        super().__init__(message)
+
+
+class PermissionDenied(AuthError):
+    """Valid credentials whose role is too low for the operation (HTTP 403)."""

@@ -5,13 +5,13 @@ A :class:`Case` is schema.org ``ClaimReview`` in spirit: a claim seen in the med
 appeared, and how it is classified (languages, countries, keywords, narratives, related cases).
 
 Validation here is the single place where limits on hostile input are enforced: every importer,
-the CLI and (later) the API build cases through these models.
+the CLI and the API build cases through these models.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -110,14 +110,14 @@ class Source(_Model):
     record: ShortText | None = None
 
 
-class Case(_Model):
-    """A known piece of disinformation and its disproof.
+CaseId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)]
 
-    ``id`` is stable: the record's own identity (a case URL, a ``vclaim_id``) when it has one,
-    otherwise derived deterministically by the importer.
-    """
 
-    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)]
+class _CaseFields(_Model):
+    """The content of a case and every validator on it, shared by :class:`Case` and
+    :class:`CaseCreate` (so a case written through the API is checked exactly like an import)."""
+
+    id: CaseId | None = None
     title: Annotated[str, StringConstraints(max_length=MAX_TITLE)] = ""
     summary: Annotated[str, StringConstraints(max_length=MAX_TEXT)] = ""
     disproof: Annotated[str, StringConstraints(max_length=MAX_TEXT)] = ""
@@ -133,21 +133,11 @@ class Case(_Model):
     reviewed_by: ShortText | None = None
     source: Source = Field(default_factory=Source)
     extra: dict[str, str] = Field(default_factory=dict, max_length=100)
-    created_at: dt.datetime | None = None
-    updated_at: dt.datetime | None = None
 
     @field_validator("title", "summary", "disproof", mode="after")
     @classmethod
     def _clean(cls, value: str) -> str:
         return _clean_text(value)
-
-    @field_validator("created_at", "updated_at", mode="after")
-    @classmethod
-    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
-        """Timestamps are kept in UTC (naive ones are taken to be UTC already)."""
-        if value is None:
-            return None
-        return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
     @field_validator("languages", mode="after")
     @classmethod
@@ -186,10 +176,30 @@ class Case(_Model):
         return values
 
     @model_validator(mode="after")
-    def _needs_a_claim(self) -> Case:
+    def _needs_a_claim(self) -> Self:
         if not self.title and not self.summary:
             raise ValueError("a case needs a title or a claim summary")
         return self
+
+
+class Case(_CaseFields):
+    """A known piece of disinformation and its disproof.
+
+    ``id`` is stable: the record's own identity (a case URL, a ``vclaim_id``) when it has one,
+    otherwise derived deterministically by the importer.
+    """
+
+    id: CaseId
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+    @field_validator("created_at", "updated_at", mode="after")
+    @classmethod
+    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        """Timestamps are kept in UTC (naive ones are taken to be UTC already)."""
+        if value is None:
+            return None
+        return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
     def content(self) -> dict[str, Any]:
         """The case's content, without bookkeeping timestamps (used to detect real changes)."""
@@ -205,6 +215,75 @@ class Case(_Model):
         if dated:
             return min(dated, key=lambda a: a.date or dt.date.max)
         return self.appearances[0] if self.appearances else None
+
+
+class CaseCreate(_CaseFields):
+    """A new case as a client sends it: every field of :class:`Case` but the timestamps; ``id``
+    is optional (derived deterministically when missing, like the JSONL importer does)."""
+
+
+#: A case as the API returns it: every field, with ``created_at`` and ``updated_at`` set.
+CasePublic = Case
+
+
+class CaseUpdate(_Model):
+    """A partial update: only the fields a client sets change. ``null`` clears a field (to its
+    empty value). The result is validated as a whole :class:`Case` (limits, normalisation)."""
+
+    title: Annotated[str, StringConstraints(max_length=MAX_TITLE)] | None = None
+    summary: Annotated[str, StringConstraints(max_length=MAX_TEXT)] | None = None
+    disproof: Annotated[str, StringConstraints(max_length=MAX_TEXT)] | None = None
+    date: dt.date | None = None
+    appearances: list[Appearance] | None = Field(default=None, max_length=MAX_ITEMS)
+    languages: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
+    countries: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
+    keywords: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
+    narratives: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
+    related: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
+    evidence: list[Link] | None = Field(default=None, max_length=MAX_ITEMS)
+    rating: ShortText | None = None
+    reviewed_by: ShortText | None = None
+    source: Source | None = None
+    extra: dict[str, str] | None = Field(default=None, max_length=100)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client set, as JSON data; an explicit ``null`` becomes the field's
+        empty value in :class:`Case`."""
+        out: dict[str, Any] = {}
+        for name, value in self.model_dump(mode="json", exclude_unset=True).items():
+            if value is None:
+                value = Case.model_fields[name].get_default(call_default_factory=True)
+            out[name] = value
+        return out
+
+
+class RelatedCase(_Model):
+    """A case related to another one, with the reasons it is listed (best first)."""
+
+    case_id: str
+    title: str
+    date: dt.date | None = None
+    reasons: list[str] = Field(default_factory=list)
+    score: float
+    shared_keywords: int = 0
+
+
+RoleName = Literal["viewer", "editor", "admin"]
+
+
+class TokenInfo(_Model):
+    """What is known about an API token — never the secret itself."""
+
+    name: str
+    role: RoleName
+    created_at: dt.datetime
+    expires_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+
+    def active(self, now: dt.datetime) -> bool:
+        """Neither revoked nor expired at ``now``."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
 class Narrative(_Model):
@@ -267,6 +346,18 @@ class SearchPage(_Model):
 class Facet(_Model):
     value: str
     count: int
+
+
+#: What cases can be counted by (``Disproof.facets``).
+FacetKind = Literal["keyword", "country", "language", "outlet", "narrative", "year"]
+FACET_KINDS: tuple[FacetKind, ...] = (
+    "keyword",
+    "country",
+    "language",
+    "outlet",
+    "narrative",
+    "year",
+)
 
 
 class Stats(_Model):

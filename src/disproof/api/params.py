@@ -1,0 +1,60 @@
+"""Query parameters shared by several routes: the case filters of ``disproof search``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from disproof.models import MAX_SHORT, CaseQuery
+
+MAX_PAGE = 100
+
+
+def case_filters(
+    q: Annotated[
+        str, Query(max_length=MAX_SHORT, description="Words in title, claim, disproof.")
+    ] = "",
+    keyword: Annotated[
+        list[str] | None, Query(description="Has this keyword (repeatable).")
+    ] = None,
+    country: Annotated[
+        list[str] | None, Query(description="About this country (repeatable).")
+    ] = None,
+    language: Annotated[
+        list[str] | None, Query(description="In this language (repeatable).")
+    ] = None,
+    outlet: Annotated[
+        list[str] | None, Query(description="Outlet name contains this (repeatable).")
+    ] = None,
+    narrative: Annotated[list[str] | None, Query(description="Advances this narrative id.")] = None,
+    dataset: Annotated[str | None, Query(max_length=MAX_SHORT)] = None,
+    date_from: Annotated[dt.date | None, Query(description="On or after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[dt.date | None, Query(description="On or before (YYYY-MM-DD).")] = None,
+) -> CaseQuery:
+    """The filters of a case search (no paging)."""
+    return CaseQuery(
+        text=q,
+        keywords=keyword or [],
+        countries=country or [],
+        languages=language or [],
+        outlets=outlet or [],
+        narratives=narrative or [],
+        dataset=dataset,
+        date_from=date_from,
+        date_to=date_to,
+    )
+
+
+def case_query(
+    filters: Annotated[CaseQuery, Depends(case_filters)],
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Results per page.")] = 20,
+    offset: Annotated[int, Query(ge=0, description="Skip this many results.")] = 0,
+) -> CaseQuery:
+    """The filters and one page of results."""
+    return filters.model_copy(update={"limit": limit, "offset": offset})
+
+
+Filters = Annotated[CaseQuery, Depends(case_filters)]
+PagedQuery = Annotated[CaseQuery, Depends(case_query)]

@@ -1,0 +1,75 @@
+"""Cases: list with filters, read, create (editor), change (editor), delete (admin), related.
+
+Case ids can be URLs (EUvsDisinfo's are), so the id is a ``:path`` parameter; ``/related`` is
+registered before the plain case route so that it is never read as part of an id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Response, status
+
+from disproof.api.deps import Admin, Editor, ReadAccess, ServiceDep
+from disproof.api.params import PagedQuery
+from disproof.models import CaseCreate, CasePublic, CaseUpdate, RelatedCase, SearchPage
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+def case_location(case_id: str) -> str:
+    """The API path of a case (the id percent-encoded, slashes included)."""
+    return "/api/v1/cases/" + quote(case_id, safe="")
+
+
+@router.get("", summary="List cases, filtered and paged")
+def list_cases(query: PagedQuery, service: ServiceDep, _: ReadAccess) -> SearchPage:
+    """Cases matching the filters (full-text search with `q`), newest first; `total` counts
+    all matches, not only this page."""
+    return service.search(query)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a case (editor)")
+def create_case(
+    data: CaseCreate, response: Response, service: ServiceDep, principal: Editor
+) -> CasePublic:
+    """Add a case. Without an `id`, one is derived from the source, date, title and first
+    outlet. An id that exists already is a 409."""
+    case = service.create_case(data, principal.name)
+    response.headers["Location"] = case_location(case.id)
+    return case
+
+
+@router.get("/{case_id:path}/related", summary="Cases related to a case")
+def related_cases(
+    case_id: str,
+    service: ServiceDep,
+    _: ReadAccess,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[RelatedCase]:
+    """Cases analysts linked to this one first, then the most similar claims, with reasons."""
+    return service.related_cases(case_id, limit)
+
+
+@router.get("/{case_id:path}", summary="Read a case")
+def get_case(case_id: str, service: ServiceDep, _: ReadAccess) -> CasePublic:
+    return service.get(case_id)
+
+
+@router.patch("/{case_id:path}", summary="Change some fields of a case (editor)")
+def update_case(
+    case_id: str, data: CaseUpdate, service: ServiceDep, principal: Editor
+) -> CasePublic:
+    """Only the fields in the body change; `null` clears a field."""
+    return service.update_case(case_id, data, principal.name)
+
+
+@router.delete(
+    "/{case_id:path}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete a case (admin)",
+)
+def delete_case(case_id: str, service: ServiceDep, principal: Admin) -> None:
+    service.delete_case(case_id, principal.name)

@@ -1,0 +1,34 @@
+"""Matching: which known cases does a text repeat?"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from disproof.api.deps import ReadAccess, ServiceDep
+from disproof.match.calibration import Band
+from disproof.models import MatchResult
+
+router = APIRouter(tags=["match"])
+
+MAX_MATCH_TEXT = 100_000
+
+
+class MatchRequest(BaseModel):
+    """A text to check: a sentence, a post or a whole article."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=MAX_MATCH_TEXT)
+    top_k: int = Field(default=5, ge=1, le=100, description="Matches per claim-like sentence.")
+    min_band: Band | None = Field(
+        default=None,
+        description='Lowest band listed (default: "none" for one claim, "suggested" for longer).',
+    )
+
+
+@router.post("/match", summary="Find the known cases a text repeats")
+def match(request: MatchRequest, service: ServiceDep, _: ReadAccess) -> MatchResult:
+    """Each claim-like sentence is matched; each match has a calibrated score, a band
+    (confirmed, suggested, none), the span's character offsets and why it matched."""
+    return service.match(request.text, top_k=request.top_k, min_band=request.min_band)

@@ -1,0 +1,115 @@
+"""TokenRecords: the SQL behind API tokens. Secrets never reach this module, only their hashes;
+the policy (making secrets, expiry, roles) lives in :mod:`disproof.auth`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from disproof.errors import ConflictError, StoreError
+from disproof.models import TokenInfo
+from disproof.store.schema import api_tokens
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A timestamp read back from the database (stored as UTC) as an aware datetime."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    """One stored token, found by the hash of its secret."""
+
+    pk: int
+    token_hash: str
+    info: TokenInfo
+
+
+def _info(row: sa.Row[Any]) -> TokenInfo:
+    return TokenInfo(
+        name=row.name,
+        role=row.role,
+        created_at=_utc(row.created_at),
+        expires_at=_utc(row.expires_at),
+        revoked_at=_utc(row.revoked_at),
+        last_used_at=_utc(row.last_used_at),
+    )
+
+
+def _active(now: dt.datetime) -> Any:
+    return sa.and_(
+        api_tokens.c.revoked_at.is_(None),
+        sa.or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > now),
+    )
+
+
+class TokenRecords:
+    """Rows of ``api_tokens``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def insert(
+        self, name: str, role: str, token_hash: str, now: dt.datetime, expires: dt.datetime | None
+    ) -> None:
+        """Add a token; a name already used by an active token is refused."""
+        try:
+            with self.engine.begin() as connection:
+                taken = connection.execute(
+                    sa.select(api_tokens.c.pk).where(api_tokens.c.name == name, _active(now))
+                ).first()
+                if taken is not None:
+                    raise ConflictError(f"an active token named {name!r} exists; revoke it first")
+                connection.execute(
+                    sa.insert(api_tokens).values(
+                        name=name,
+                        role=role,
+                        token_hash=token_hash,
+                        created_at=now,
+                        expires_at=expires,
+                    )
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot store the token: {exc}") from exc
+
+    def find(self, token_hash: str) -> TokenRow | None:
+        query = sa.select(api_tokens).where(api_tokens.c.token_hash == token_hash)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else TokenRow(row.pk, row.token_hash, _info(row))
+
+    def touch(self, pk: int, now: dt.datetime) -> None:
+        """Record a use of the token."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(api_tokens).where(api_tokens.c.pk == pk).values(last_used_at=now)
+            )
+
+    def revoke(self, name: str, now: dt.datetime) -> int:
+        """Revoke every not yet revoked token of that name; returns how many."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                sa.update(api_tokens)
+                .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        return int(result.rowcount)
+
+    def all(self) -> list[TokenInfo]:
+        query = sa.select(api_tokens).order_by(api_tokens.c.created_at, api_tokens.c.pk)
+        with self.engine.connect() as connection:
+            return [_info(row) for row in connection.execute(query)]
+
+    def count_active(self, now: dt.datetime, role: str | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(api_tokens).where(_active(now))
+        if role is not None:
+            query = query.where(api_tokens.c.role == role)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())

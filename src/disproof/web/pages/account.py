@@ -1,0 +1,83 @@
+"""Sign in by pasting an API token (kept in an HttpOnly cookie), and sign out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from disproof.api.deps import get_service
+from disproof.web import csrf
+from disproof.web.errors import HtmlRoute
+from disproof.web.templating import render
+from disproof.web.urls import local_path, page_path
+
+router = APIRouter(route_class=HtmlRoute)
+
+MAX_TOKEN = 500
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _form(
+    request: Request, next_path: str, *, error: str | None = None, status_code: int = 200
+) -> Response:
+    presession, new = csrf.presession(request)
+    token = csrf.token_for(csrf.secret_key(request), presession, purpose="signin")
+    context = {"next": next_path, "error": error, "signin_token": token}
+    response = render(
+        request,
+        "signin.html",
+        context,
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+    if new:
+        csrf.set_presession(response, presession, secure=_secure(request))
+    return response
+
+
+@router.get("/signin", name="web_signin")
+def signin_form(request: Request, next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
+    return _form(request, local_path(next))
+
+
+@router.post("/signin", name="web_signin_post")
+async def signin(request: Request) -> Response:
+    data = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+    csrf.require_valid(request, data.get(csrf.FIELD), purpose="signin")
+    next_path = local_path(str(data.get("next") or "/"))
+    token = str(data.get("token") or "").strip()
+    principal = None
+    if token and len(token) <= MAX_TOKEN:
+        principal = await run_in_threadpool(get_service(request).tokens.verify, token)
+    if principal is None:
+        # The same answer for unknown, revoked, expired or malformed tokens.
+        error = "That token was not accepted. Check that you pasted the whole token."
+        return _form(request, next_path, error=error, status_code=401)
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        csrf.SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/",
+    )
+    response.delete_cookie(csrf.PRESESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/signout", name="web_signout")
+async def signout(request: Request) -> Response:
+    data = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+    csrf.require_valid(request, data.get(csrf.FIELD))
+    response = RedirectResponse(page_path(request, "web_check"), status_code=303)
+    response.delete_cookie(
+        csrf.SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request)
+    )
+    return response

@@ -1,0 +1,34 @@
+"""A case page, laid out like a published debunk, with its ClaimReview JSON-LD in the head."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from disproof.api.deps import get_service
+from disproof.auth import Role
+from disproof.io.claimreview import claim_review
+from disproof.web.errors import HtmlRoute
+from disproof.web.session import require_read
+from disproof.web.templating import render
+
+router = APIRouter(route_class=HtmlRoute)
+
+RELATED = 8
+
+
+@router.get("/cases/{case_id:path}", name="web_case")
+def case_page(request: Request, case_id: str, saved: int = 0) -> Response:
+    principal = require_read(request)
+    service = get_service(request)
+    case = service.get(case_id)
+    names = service.narrative_names()
+    context = {
+        "case": case,
+        "narratives": [(n, names.get(n, n)) for n in case.narratives],
+        "related": service.related_cases(case.id, limit=RELATED),
+        "json_ld": claim_review(case, with_context=True),
+        "can_edit": principal is not None and principal.role.allows(Role.editor),
+        "saved": bool(saved),
+    }
+    return render(request, "case.html", context)

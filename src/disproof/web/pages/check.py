@@ -1,0 +1,147 @@
+"""Check: paste a text or upload a .txt file; see which known cases it repeats, highlighted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from disproof.api.deps import get_matcher, get_service
+from disproof.errors import CaseNotFound
+from disproof.models import Case, CaseMatch, MatchResult
+from disproof.service import Disproof
+from disproof.web.errors import HtmlRoute
+from disproof.web.session import require_read
+from disproof.web.templating import render
+from disproof.web.text import Highlight, Segment, segments
+
+router = APIRouter(route_class=HtmlRoute)
+
+#: Longest text checked at once (characters), and largest upload (bytes).
+MAX_CHARS = 50_000
+MAX_UPLOAD = 256 * 1024
+#: Candidates per claim-like span.
+TOP_K = 5
+#: Most case cards on one result page.
+MAX_CARDS = 60
+
+
+@dataclass
+class Card:
+    """One match as a card: the match, the case behind it and its place on the page."""
+
+    number: int
+    match: CaseMatch
+    case: Case | None
+    mark: int | None = None  # the highlighted span that links here
+
+
+@dataclass
+class CheckPage:
+    text: str
+    result: MatchResult
+    segments: list[Segment]
+    cards: list[Card]
+    nearest: list[Card] = field(default_factory=list)
+
+
+@router.get("/", name="web_check")
+def check_form(request: Request) -> Response:
+    require_read(request)
+    return render(request, "check.html", _form_context("", None))
+
+
+def _form_context(text: str, error: str | None) -> dict[str, object]:
+    return {
+        "text": text,
+        "error": error,
+        "max_chars": MAX_CHARS,
+        "max_upload_kb": MAX_UPLOAD // 1024,
+    }
+
+
+async def _read_upload(upload: UploadFile) -> str:
+    """The text of an uploaded .txt file; ValueError with a message for the user otherwise."""
+    name = upload.filename or ""
+    if not name.lower().endswith(".txt") and upload.content_type not in ("text/plain", None):
+        raise ValueError("Upload a plain text file (.txt).")
+    data = await upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise ValueError(f"The file is larger than {MAX_UPLOAD // 1024} KB.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("The file is not UTF-8 text.") from None
+
+
+@router.post("/check", name="web_check_post")
+async def check(request: Request) -> Response:
+    require_read(request)
+    form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_CHARS * 4 + 1024)
+    text = form.get("text")
+    text = text if isinstance(text, str) else ""
+    error: str | None = None
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        try:
+            text = await _read_upload(upload)
+        except ValueError as exc:
+            error = str(exc)
+    text = text.replace("\r\n", "\n")
+    if not error and not text.strip():
+        error = "Paste a text or choose a .txt file to check."
+    elif not error and len(text) > MAX_CHARS:
+        error = f"The text is {len(text):,} characters long; the limit is {MAX_CHARS:,}."
+    if error:
+        return render(
+            request, "check.html", _form_context(text[:MAX_CHARS], error), status_code=400
+        )
+    page = await run_in_threadpool(_check, request, text)
+    return render(request, "check_result.html", {"page": page, **_form_context("", None)})
+
+
+def _check(request: Request, text: str) -> CheckPage:
+    """Match ``text`` (building the shared matcher on first use: seconds) off the event loop."""
+    result = get_matcher(request).match(text, top_k=TOP_K)
+    return build_page(get_service(request), text, result)
+
+
+def build_page(service: Disproof, text: str, result: MatchResult) -> CheckPage:
+    """Number the cards (matches first, by position in the text), and highlight each span that
+    has a match, linking its mark to the span's best card."""
+    found = sorted(
+        (m for m in result.matches if m.band != "none"),
+        key=lambda m: (m.span.start, m.span.end, -m.score),
+    )[:MAX_CARDS]
+    cases: dict[str, Case | None] = {}
+    for match in result.matches[: MAX_CARDS * 2]:
+        if match.case_id not in cases:
+            try:
+                cases[match.case_id] = service.get(match.case_id)
+            except CaseNotFound:  # deleted since the index was built
+                cases[match.case_id] = None
+    cards = [Card(i, m, cases.get(m.case_id)) for i, m in enumerate(found, 1)]
+    first_card: dict[tuple[int, int], Card] = {}
+    for card in cards:
+        first_card.setdefault((card.match.span.start, card.match.span.end), card)
+    highlights = [
+        Highlight(start, end, card.number, card.match.band)
+        for (start, end), card in first_card.items()
+    ]
+    parts = segments(text, highlights)
+    span_of = {card.number: _span(card) for card in cards}
+    mark_of = {span_of[p.card]: p.mark for p in parts if p.mark is not None and p.card}
+    for card in cards:
+        card.mark = mark_of.get(_span(card))
+    nearest: list[Card] = []
+    if not cards:
+        others = [m for m in result.matches if m.band == "none"][:TOP_K]
+        nearest = [Card(i, m, cases.get(m.case_id)) for i, m in enumerate(others, 1)]
+    return CheckPage(text, result, parts, cards, nearest)
+
+
+def _span(card: Card) -> tuple[int, int]:
+    return (card.match.span.start, card.match.span.end)

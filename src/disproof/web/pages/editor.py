@@ -1,0 +1,161 @@
+"""The case editor: create and edit cases (signed-in editors and admins), CSRF-protected.
+
+Without JavaScript, "Check for similar cases" posts the form and shows it again with similar
+known cases and suggested keywords; ``static/editor.js`` does the same live, while typing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from disproof.api.deps import get_service
+from disproof.auth import Principal, Role
+from disproof.errors import DisproofError, InvalidInput
+from disproof.models import Case, CaseCreate, CaseUpdate
+from disproof.narratives import builtin_taxonomy
+from disproof.service import Disproof
+from disproof.web import csrf
+from disproof.web.errors import HtmlRoute
+from disproof.web.forms import TEXT_FIELDS, EditorForm
+from disproof.web.session import require_role
+from disproof.web.templating import render
+from disproof.web.urls import case_path, page_path, root_path
+
+router = APIRouter(route_class=HtmlRoute)
+
+#: The REST endpoint ``static/editor.js`` asks while the claim is typed.
+SIMILAR_API = "/api/v1/match"
+SIMILAR = 5
+SUGGESTED_KEYWORDS = 10
+MAX_FORM_BYTES = 200_000
+
+
+def _taxonomy(ticked: list[str]) -> list[dict[str, Any]]:
+    """Narratives for the checkboxes, children under their parent; a ticked id that is not in
+    the taxonomy (from another taxonomy or an import) is kept, so saving never drops it."""
+    narratives = builtin_taxonomy().narratives
+    out: list[dict[str, Any]] = []
+    for top in (n for n in narratives if n.parent is None):
+        out.append({"id": top.id, "name": top.name, "child": False})
+        out += [
+            {"id": n.id, "name": n.name, "child": True} for n in narratives if n.parent == top.id
+        ]
+    known = {n.id for n in narratives}
+    out += [{"id": n, "name": n, "child": False} for n in ticked if n not in known]
+    return out
+
+
+def _show(
+    request: Request,
+    form: EditorForm,
+    case: Case | None,
+    *,
+    similar: list[Any] | None = None,
+    keywords: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "form": form,
+        "case": case,
+        "taxonomy": _taxonomy(form.narratives),
+        "similar": similar,
+        "suggested_keywords": keywords,
+        "action": case_path(request, case.id, "edit")
+        if case
+        else page_path(request, "web_case_new"),
+        "similar_api": root_path(request) + SIMILAR_API,
+    }
+    return render(
+        request,
+        "editor.html",
+        context,
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def _posted(request: Request) -> tuple[EditorForm, str]:
+    """The posted form (after the CSRF check) and which button was pressed."""
+    data = await request.form(max_files=0, max_fields=400, max_part_size=MAX_FORM_BYTES)
+    csrf.require_valid(request, data.get(csrf.FIELD))
+    values = {name: str(data.get(name) or "") for name in TEXT_FIELDS}
+    narratives = [str(v) for v in data.getlist("narratives")]
+    action = str(data.get("action") or "save")
+    return EditorForm.from_post(values, narratives), action
+
+
+def _similar(service: Disproof, form: EditorForm, case: Case | None) -> tuple[list[Any], list[str]]:
+    """Known cases like the claim being edited (not the case itself), and keywords for it."""
+    claim = "\n".join(x for x in (form.values["title"], form.values["summary"]) if x.strip())
+    if not claim.strip():
+        return [], []
+    words = "\n".join([claim, form.values["disproof"]])
+    own = case.id if case else None
+    found = service.similar_to(claim, limit=SIMILAR + 1)
+    similar = [m for m in found if m.band != "none" and m.case_id != own][:SIMILAR]
+    return similar, service.suggest_keywords(words, limit=SUGGESTED_KEYWORDS)
+
+
+def _save(
+    service: Disproof, form: EditorForm, case: Case | None, principal: Principal
+) -> Case | None:
+    """Create or update the case; None (with errors on the form) when it cannot be saved."""
+    data = form.case_data()
+    if form.errors:
+        return None
+    try:
+        if case is None:
+            return service.create_case(CaseCreate.model_validate(data), principal.name)
+        data.pop("id", None)
+        return service.update_case(case.id, CaseUpdate.model_validate(data), principal.name)
+    except ValidationError as exc:
+        form.add_errors(exc.errors())
+    except InvalidInput as exc:
+        form.add_errors(exc.errors or [{"loc": (), "msg": str(exc)}])
+    except DisproofError as exc:
+        form.error("", str(exc))
+    return None
+
+
+async def _handle_post(request: Request, case: Case | None) -> Response:
+    principal = require_role(request, Role.editor)
+    form, action = await _posted(request)
+    service = get_service(request)
+    if action == "similar":
+        similar, keywords = await run_in_threadpool(_similar, service, form, case)
+        form.case_data()  # report parse errors early, next to their fields
+        return _show(request, form, case, similar=similar, keywords=keywords)
+    saved = await run_in_threadpool(_save, service, form, case, principal)
+    if saved is None:
+        return _show(request, form, case, status_code=422)
+    return RedirectResponse(case_path(request, saved.id) + "?saved=1", status_code=303)
+
+
+@router.get("/cases/new", name="web_case_new")
+def new_case(request: Request) -> Response:
+    require_role(request, Role.editor)
+    return _show(request, EditorForm(), None)
+
+
+@router.post("/cases/new", name="web_case_create")
+async def create_case(request: Request) -> Response:
+    return await _handle_post(request, None)
+
+
+@router.get("/cases/{case_id:path}/edit", name="web_case_edit")
+def edit_case(request: Request, case_id: str) -> Response:
+    require_role(request, Role.editor)
+    case = get_service(request).get(case_id)
+    return _show(request, EditorForm.from_case(case), case)
+
+
+@router.post("/cases/{case_id:path}/edit", name="web_case_update")
+async def update_case(request: Request, case_id: str) -> Response:
+    require_role(request, Role.editor)
+    case = await run_in_threadpool(get_service(request).get, case_id)
+    return await _handle_post(request, case)
