@@ -21,8 +21,8 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from disproof.api.app import create_app
 
+from disproof.api.app import create_app
 from disproof.service import Disproof
 from disproof.settings import Settings
 
