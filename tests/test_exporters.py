@@ -534,7 +534,14 @@ TIMEZONES = st.one_of(
         st.integers(min_value=-23 * 60, max_value=23 * 60),
     ),
 )
-DATETIMES = st.one_of(st.none(), st.datetimes(timezones=TIMEZONES))
+#: Years 2..9998: year 1 or 9999 with an offset leaves the representable range in UTC (the
+#: model refuses those with a clear error, tested in test_out_of_range_timestamps_are_refused).
+DATETIMES = st.one_of(
+    st.none(),
+    st.datetimes(
+        min_value=dt.datetime(2, 1, 1), max_value=dt.datetime(9998, 12, 31), timezones=TIMEZONES
+    ),
+)
 DATES = st.one_of(st.none(), st.dates())
 
 
@@ -670,3 +677,9 @@ def test_csv_never_raises_and_has_one_row_per_case(batch: list[Case]) -> None:
 def test_claimreview_is_always_valid_json_ld(batch: list[Case]) -> None:
     count, _, document = export_claimreview(*batch)
     assert count == len(document["@graph"]) == len(batch)
+
+
+def test_out_of_range_timestamps_are_refused() -> None:
+    early = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(minutes=1)))
+    with pytest.raises(ValueError, match="out of range once converted to UTC"):
+        Case(id="c", title="t", created_at=early)

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from disproof import __version__, render
+from disproof import __version__, cli_narratives, cli_trends, render
 from disproof.api.serve import run as run_server
 from disproof.api.serve import serve_refusal
 from disproof.auth import Role
@@ -450,11 +450,15 @@ def demo(
     )
 
 
+app.command("trends")(cli_trends.trends)
+app.command("emerging")(cli_trends.emerging)
+
 token_app = typer.Typer(
     help="API tokens: who may read, edit (editor) or also delete (admin) cases over the API.",
     no_args_is_help=True,
 )
 app.add_typer(token_app, name="token")
+app.add_typer(cli_narratives.app, name="narratives")
 
 
 @token_app.command("create")

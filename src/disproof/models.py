@@ -199,7 +199,12 @@ class Case(_CaseFields):
         """Timestamps are kept in UTC (naive ones are taken to be UTC already)."""
         if value is None:
             return None
-        return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("timestamp is out of range once converted to UTC") from None
 
     def content(self) -> dict[str, Any]:
         """The case's content, without bookkeeping timestamps (used to detect real changes)."""

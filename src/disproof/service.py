@@ -43,7 +43,9 @@ from disproof.normalize import keyword_key
 from disproof.settings import Settings
 from disproof.store import CaseStore, database_size, open_store
 from disproof.store.corpus import CorpusStore
+from disproof.store.trends import TrendStore
 from disproof.text import Analyzer
+from disproof.trends import EmergingReport, Period, TrendBy, Trends, compute_trends, detect_emerging
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +160,53 @@ class Disproof:
         """Case counts by keyword, country, language, outlet, narrative or year, over the cases
         ``query`` selects (every case when None)."""
         return self.store.facets(kind, limit, query)
+
+    def trends(
+        self,
+        by: TrendBy,
+        period: Period = "month",
+        *,
+        top: int = 10,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        dataset: str | None = None,
+    ) -> Trends:
+        """Cases per week or month for the ``top`` terms of one kind (see ``disproof.trends``)."""
+        return compute_trends(
+            TrendStore(self.store.engine),
+            by,
+            period,
+            top=top,
+            date_from=date_from,
+            date_to=date_to,
+            dataset=dataset,
+            labels=self.narrative_names() if by == "narrative" else None,
+        )
+
+    def emerging(
+        self,
+        since: dt.date,
+        *,
+        until: dt.date | None = None,
+        by: str = "keyword",
+        period: Period = "month",
+        baseline_periods: int = 12,
+        dataset: str | None = None,
+        clusters: bool = True,
+    ) -> EmergingReport:
+        """Terms rising significantly since ``since`` and clusters of recent cases without a
+        narrative (see ``disproof.trends.emerging``)."""
+        return detect_emerging(
+            TrendStore(self.store.engine),
+            since,
+            until=until,
+            by=by,
+            period=period,
+            baseline_periods=baseline_periods,
+            dataset=dataset,
+            clusters=clusters,
+            labels=self.narrative_names() if by == "narrative" else None,
+        )
 
     # -- editing ---------------------------------------------------------------------------------
 

@@ -1,0 +1,177 @@
+"""SemEval-2025 Task 10 subtask 2: narrative classification, scored by samples-F1.
+
+    python -m benchmarks.semeval [--l2 10] [--skip-tfidf] [--skip-e5] [--left-out PT]
+
+Two splits, the same for every system:
+
+* **EN held-out**: 25 % of the English documents (drawn per first narrative, seed 13) are scored;
+  the other English documents and all of BG, PT and HI are the training set.
+* **leave one language out**: every document of one language (PT by default) is scored; the
+  English training part and the other two languages train.
+
+Systems: the trivial ``Other`` baseline (every document is "Other" at both levels), TF-IDF over
+Analyzer terms + the same one-vs-rest logistic regression and calibrated decision, and the e5
+document embeddings (title and lead, cached in ``benchmarks/.work``) with the production
+:func:`disproof.narratives.classify.train`. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from benchmarks.semeval_cache import DATA, LANGUAGES, LEAD, chunk_vectors
+from benchmarks.tfidf import fit_tfidf, tokenize
+from disproof.embed import load_embedder
+from disproof.narratives.chunks import pool_chunks
+from disproof.narratives.classify import TrainingOptions, train
+from disproof.narratives.metrics import samples_f1
+from disproof.narratives.semeval import OTHER, LabelledDocument, load_semeval_documents
+
+SEED = 13
+HELD_OUT = 0.25
+Features = npt.NDArray[np.float64]
+#: Builds (train features, test features) from the train and test documents.
+Featurizer = Callable[[list[LabelledDocument], list[LabelledDocument]], tuple[Features, Features]]
+
+
+@dataclass(frozen=True)
+class Split:
+    name: str
+    train: list[LabelledDocument]
+    test: list[LabelledDocument]
+
+
+def english_split(
+    documents: list[LabelledDocument],
+) -> tuple[list[LabelledDocument], list[LabelledDocument]]:
+    """(train, test): a quarter of each first-narrative group, drawn with :data:`SEED`."""
+    groups: dict[str, list[LabelledDocument]] = defaultdict(list)
+    for document in documents:
+        groups[document.narratives[0]].append(document)
+    rng = np.random.default_rng(SEED)
+    test_ids: set[str] = set()
+    for key in sorted(groups):
+        members = groups[key]
+        order = rng.permutation(len(members))
+        test_ids.update(members[i].id for i in order[: round(HELD_OUT * len(members))])
+    return (
+        [d for d in documents if d.id not in test_ids],
+        [d for d in documents if d.id in test_ids],
+    )
+
+
+def splits(by_language: dict[str, list[LabelledDocument]], left_out: str) -> list[Split]:
+    en_train, en_test = english_split(by_language["EN"])
+    others = [d for lang in LANGUAGES if lang != "EN" for d in by_language[lang]]
+    rest = [d for lang in LANGUAGES if lang not in ("EN", left_out) for d in by_language[lang]]
+    return [
+        Split(f"EN held-out ({len(en_test)} docs)", en_train + others, en_test),
+        Split(
+            f"{left_out} left out ({len(by_language[left_out])} docs)",
+            en_train + rest,
+            by_language[left_out],
+        ),
+    ]
+
+
+def score(
+    split: Split, featurize: Featurizer, options: TrainingOptions, calibrate_on_target: bool
+) -> tuple[float, float, float]:
+    """Coarse and fine samples-F1 on the split's test documents, and seconds taken.
+
+    With ``calibrate_on_target`` thresholds are calibrated on the training documents in the test
+    language when there are any (EN held-out: the English training part), else on all.
+    """
+    start = time.perf_counter()
+    x_train, x_test = featurize(split.train, split.test)
+    languages = {d.language for d in split.test}
+    same_language = np.array([d.language in languages for d in split.train])
+    model = train(
+        x_train,
+        [d.narratives for d in split.train],
+        [d.subnarratives for d in split.train],
+        options=options,
+        calibrate_on=same_language if calibrate_on_target and same_language.any() else None,
+    )
+    predictions = model.predict(x_test)
+    coarse = samples_f1(
+        [d.narratives for d in split.test], [[s.label for s in p.narratives] for p in predictions]
+    )
+    fine = samples_f1(
+        [d.subnarratives for d in split.test],
+        [[s.label for s in p.subnarratives] for p in predictions],
+    )
+    return coarse, fine, time.perf_counter() - start
+
+
+def other_baseline(split: Split) -> tuple[float, float]:
+    gold_coarse = [d.narratives for d in split.test]
+    gold_fine = [d.subnarratives for d in split.test]
+    others = [[OTHER]] * len(split.test)
+    return samples_f1(gold_coarse, others), samples_f1(gold_fine, others)
+
+
+def e5_features() -> Featurizer:
+    embedder, _ = load_embedder("e5", fallback=False)
+
+    def vectors(documents: Sequence[LabelledDocument]) -> Features:
+        chunks = chunk_vectors(embedder, [d.text for d in documents], LEAD)
+        return np.stack([pool_chunks(c) for c in chunks]).astype(np.float64)
+
+    return lambda train_docs, test_docs: (vectors(train_docs), vectors(test_docs))
+
+
+def tfidf_features(
+    train_docs: list[LabelledDocument], test_docs: list[LabelledDocument]
+) -> tuple[Features, Features]:
+    def tokens(documents: list[LabelledDocument]) -> list[list[str]]:
+        return tokenize([d.text for d in documents], [d.language.lower() for d in documents])
+
+    train_tokens = tokens(train_docs)
+    model = fit_tfidf(train_tokens)
+    return model.transform(train_tokens), model.transform(tokens(test_docs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--l2", type=float, default=TrainingOptions().l2)
+    parser.add_argument("--tfidf-l2", type=float, default=1.0)
+    parser.add_argument("--left-out", default="PT", choices=[x for x in LANGUAGES if x != "EN"])
+    parser.add_argument("--skip-tfidf", action="store_true")
+    parser.add_argument("--skip-e5", action="store_true")
+    parser.add_argument("--calibrate-on-target", action="store_true")
+    parser.add_argument("--only", choices=["EN", "left-out"], default=None)
+    args = parser.parse_args()
+    by_language = {lang: load_semeval_documents(DATA / lang) for lang in LANGUAGES}
+    embedded = TrainingOptions(l2=args.l2)
+    lexical = TrainingOptions(l2=args.tfidf_l2, standardize=False)
+    print("| split | system | coarse F1 | fine F1 | seconds |")
+    print("|---|---|---:|---:|---:|")
+    chosen = splits(by_language, args.left_out)
+    if args.only:
+        chosen = chosen[:1] if args.only == "EN" else chosen[1:]
+    for split in chosen:
+        coarse, fine = other_baseline(split)
+        row(split.name, "all 'Other'", coarse, fine, 0.0)
+        if not args.skip_tfidf:
+            result = score(split, tfidf_features, lexical, args.calibrate_on_target)
+            row(split.name, f"TF-IDF + LR (l2={args.tfidf_l2:g})", *result)
+        if args.skip_e5:
+            continue
+        result = score(split, e5_features(), embedded, args.calibrate_on_target)
+        row(split.name, f"e5 title+lead + LR (l2={args.l2:g})", *result)
+
+
+def row(split: str, system: str, coarse: float, fine: float, seconds: float) -> None:
+    print(f"| {split} | {system} | {coarse:.3f} | {fine:.3f} | {seconds:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

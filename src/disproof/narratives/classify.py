@@ -1,0 +1,311 @@
+"""Multi-label, two-level narrative classification over document embeddings.
+
+One logistic regression per label (one vs rest, L2, class-weighted; :mod:`.logistic`) over the
+document vectors of :mod:`.chunks`, for narratives (coarse) and subnarratives (fine) alike.
+Thresholds are not 0.5: :func:`train` scores every training document with models fitted on the
+other folds (cross-validation) and :func:`.decide.calibrate` picks the thresholds that maximise
+samples-F1 of those out-of-fold predictions. The decision (:func:`.decide.decide`) keeps the two
+levels consistent and says ``Other`` when no narrative reaches its threshold.
+
+A model is a folder of plain files — ``weights.npy`` ``(dim, labels)``, ``bias.npy``,
+``labels.json``, ``thresholds.json``, ``meta.json`` — with no pickle; it belongs to the embedder
+whose ``model_id`` it records and refuses to load for another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from disproof.errors import DisproofError
+from disproof.narratives.decide import Decision, calibrate, decide
+from disproof.narratives.logistic import fit_one_vs_rest, sigmoid
+
+OTHER = "Other"
+FORMAT = "disproof-narrative-model"
+VERSION = 1
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelScore:
+    """A predicted label and its probability-like score (0–1)."""
+
+    label: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class NarrativePrediction:
+    """What one document is predicted to advance, at both levels (``Other`` when nothing)."""
+
+    narratives: tuple[LabelScore, ...]
+    subnarratives: tuple[LabelScore, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingOptions:
+    """L2 strength, cross-validation folds and seed, minimum positives for an own threshold."""
+
+    l2: float = 100.0
+    folds: int = 5
+    seed: int = 13
+    min_positives: int = 8
+    standardize: bool = True
+
+
+@dataclass(frozen=True)
+class NarrativeModel:
+    """Label columns (narratives then subnarratives), weights, biases and thresholds."""
+
+    narratives: tuple[str, ...]
+    subnarratives: tuple[str, ...]
+    parents: npt.NDArray[np.intp]
+    weights: npt.NDArray[np.float32]
+    bias: npt.NDArray[np.float32]
+    thresholds: Array
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def scores(self, vectors: npt.NDArray[np.floating]) -> Array:
+        """Per-label probabilities, ``(documents, labels)``."""
+        logits = np.asarray(vectors, np.float64) @ self.weights.astype(np.float64) + self.bias
+        return sigmoid(logits)
+
+    def decide(self, vectors: npt.NDArray[np.floating]) -> tuple[Decision, Array]:
+        """Boolean predictions (``Other`` as last column of each level) and the scores."""
+        scores = self.scores(vectors)
+        k = len(self.narratives)
+        decision = decide(
+            scores[:, :k], scores[:, k:], self.thresholds[:k], self.thresholds[k:], self.parents
+        )
+        return decision, scores
+
+    def predict(self, vectors: npt.NDArray[np.floating]) -> list[NarrativePrediction]:
+        """Predicted labels with their scores, best first, for each row of ``vectors``."""
+        decision, scores = self.decide(vectors)
+        k = len(self.narratives)
+        out = []
+        for row in range(len(scores)):
+            other = LabelScore(OTHER, round(1.0 - float(scores[row, :k].max(initial=0.0)), 4))
+            coarse = _chosen(self.narratives, scores[row, :k], decision.coarse[row, :-1])
+            fine = _chosen(self.subnarratives, scores[row, k:], decision.fine[row, :-1])
+            out.append(NarrativePrediction(coarse or (other,), fine or (other,)))
+        return out
+
+
+def _chosen(
+    labels: Sequence[str], scores: Array, mask: npt.NDArray[np.bool_]
+) -> tuple[LabelScore, ...]:
+    picked = [LabelScore(labels[int(i)], round(float(scores[i]), 4)) for i in np.flatnonzero(mask)]
+    return tuple(sorted(picked, key=lambda item: -item.score))
+
+
+def semeval_parent(label: str) -> str:
+    """The narrative of a SemEval subnarrative label: everything before its last ``": "``."""
+    return label.rsplit(": ", 1)[0]
+
+
+def _label_space(
+    narratives: Sequence[Collection[str]],
+    subnarratives: Sequence[Collection[str]],
+    parent_of: Callable[[str], str],
+) -> tuple[tuple[str, ...], tuple[str, ...], npt.NDArray[np.intp]]:
+    fine = sorted({label for labels in subnarratives for label in labels} - {OTHER})
+    coarse = sorted(
+        ({label for labels in narratives for label in labels} | {parent_of(f) for f in fine})
+        - {OTHER}
+    )
+    index = {label: i for i, label in enumerate(coarse)}
+    return tuple(coarse), tuple(fine), np.array([index[parent_of(f)] for f in fine], np.intp)
+
+
+def _targets(sets: Sequence[Collection[str]], labels: Sequence[str]) -> npt.NDArray[np.bool_]:
+    index = {label: i for i, label in enumerate(labels)}
+    out = np.zeros((len(sets), len(labels) + 1), dtype=bool)
+    for row, labels_of_row in enumerate(sets):
+        for label in labels_of_row:
+            if label in index:
+                out[row, index[label]] = True
+        out[row, -1] = not out[row, :-1].any()
+    return out
+
+
+def gold_decision(
+    narratives: Sequence[Collection[str]],
+    subnarratives: Sequence[Collection[str]],
+    model_labels: tuple[tuple[str, ...], tuple[str, ...], npt.NDArray[np.intp]],
+) -> Decision:
+    """Gold labels as boolean matrices over a label space (parents of gold fine labels added)."""
+    coarse_labels, fine_labels, parents = model_labels
+    fine = _targets(subnarratives, fine_labels)
+    coarse = _targets(narratives, coarse_labels)
+    for j, parent in enumerate(parents):
+        coarse[fine[:, j], parent] = True
+    coarse[:, -1] = ~coarse[:, :-1].any(axis=1)
+    fine[:, -1] = ~fine[:, :-1].any(axis=1)
+    return Decision(coarse, fine)
+
+
+def _fit(x: Array, targets: npt.NDArray[np.bool_], options: TrainingOptions) -> tuple[Array, Array]:
+    """Weights and biases on raw features (standardisation, when used, folded in)."""
+    if not options.standardize:
+        return fit_one_vs_rest(x, targets, options.l2)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    weights, bias = fit_one_vs_rest((x - mean) / scale, targets, options.l2)
+    weights = weights / scale[:, None]
+    return weights, bias - mean @ weights
+
+
+def folds_of(n: int, folds: int, seed: int) -> npt.NDArray[np.intp]:
+    """A fold number for each of ``n`` rows, shuffled by ``seed``, sizes within one."""
+    order = np.random.default_rng(seed).permutation(n)
+    out = np.empty(n, dtype=np.intp)
+    out[order] = np.arange(n) % folds
+    return out
+
+
+def train(
+    vectors: npt.NDArray[np.floating],
+    narratives: Sequence[Collection[str]],
+    subnarratives: Sequence[Collection[str]],
+    *,
+    parent_of: Callable[[str], str] = semeval_parent,
+    options: TrainingOptions = TrainingOptions(),
+    meta: dict[str, Any] | None = None,
+    calibrate_on: npt.NDArray[np.bool_] | None = None,
+) -> NarrativeModel:
+    """Fit every label on ``vectors``, calibrating thresholds by cross-validation.
+
+    ``narratives`` / ``subnarratives`` hold each document's labels (``"Other"`` or nothing for
+    none); ``parent_of`` names a subnarrative's narrative. ``calibrate_on`` (a row mask) limits
+    threshold calibration to some documents, e.g. those of the language to be classified, whose
+    share of ``Other`` may differ from the rest; all rows are always used to fit the weights.
+    """
+    x = np.asarray(vectors, np.float64)
+    if len(x) != len(narratives) or len(x) != len(subnarratives):
+        raise DisproofError("vectors and label sets differ in length")
+    if len(x) < 2 * options.folds:
+        raise DisproofError(f"need at least {2 * options.folds} documents to train, got {len(x)}")
+    space = _label_space(narratives, subnarratives, parent_of)
+    coarse_labels, fine_labels, parents = space
+    gold = gold_decision(narratives, subnarratives, space)
+    targets = np.column_stack([gold.coarse[:, :-1], gold.fine[:, :-1]])
+    if targets.shape[1] == 0:
+        raise DisproofError("no narrative labels to learn: every document is 'Other'")
+    out_of_fold = np.zeros(targets.shape)
+    fold = folds_of(len(x), options.folds, options.seed)
+    for k in range(options.folds):
+        weights, bias = _fit(x[fold != k], targets[fold != k], options)
+        out_of_fold[fold == k] = sigmoid(x[fold == k] @ weights + bias)
+    n_coarse = len(coarse_labels)
+    rows = np.ones(len(x), bool) if calibrate_on is None else calibrate_on
+    coarse_t, fine_t = calibrate(
+        out_of_fold[rows, :n_coarse],
+        out_of_fold[rows, n_coarse:],
+        Decision(gold.coarse[rows], gold.fine[rows]),
+        parents,
+        min_positives=options.min_positives,
+    )
+    weights, bias = _fit(x, targets, options)
+    info = {"documents": len(x), "l2": options.l2, "folds": options.folds, **(meta or {})}
+    return NarrativeModel(
+        coarse_labels,
+        fine_labels,
+        parents,
+        weights.astype(np.float32),
+        bias.astype(np.float32),
+        np.concatenate([coarse_t, fine_t]),
+        info,
+    )
+
+
+def save_model(model: NarrativeModel, folder: Path) -> None:
+    """Write the model's files into ``folder`` (created if needed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "weights.npy", model.weights)
+    np.save(folder / "bias.npy", model.bias)
+    parents = {
+        f: model.narratives[p] for f, p in zip(model.subnarratives, model.parents, strict=True)
+    }
+    labels = {
+        "narratives": list(model.narratives),
+        "subnarratives": list(model.subnarratives),
+        "parents": parents,
+    }
+    k = len(model.narratives)
+    thresholds = {
+        "narratives": dict(zip(model.narratives, model.thresholds[:k].tolist(), strict=True)),
+        "subnarratives": dict(zip(model.subnarratives, model.thresholds[k:].tolist(), strict=True)),
+    }
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "dim": int(model.weights.shape[0]),
+        "saved": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **model.meta,
+    }
+    for name, content in (("labels", labels), ("thresholds", thresholds), ("meta", meta)):
+        (folder / f"{name}.json").write_text(
+            json.dumps(content, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DisproofError(f"{path}: cannot read the narrative model: {exc}") from exc
+    if not isinstance(content, dict):
+        raise DisproofError(f"{path}: expected a JSON object")
+    return content
+
+
+def load_model(folder: Path, model_id: str | None = None) -> NarrativeModel:
+    """The model saved in ``folder``; refuses one trained on another embedder than ``model_id``."""
+    meta = _read_json(folder / "meta.json")
+    if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+        raise DisproofError(
+            f"{folder}: not a narrative model of version {VERSION} "
+            f"(format {meta.get('format')!r}, version {meta.get('version')!r})"
+        )
+    if model_id is not None and meta.get("model_id") != model_id:
+        raise DisproofError(
+            f"{folder}: built with embedder {meta.get('model_id')!r}, not {model_id!r}; "
+            "retrain it with this embedder"
+        )
+    labels = _read_json(folder / "labels.json")
+    thresholds = _read_json(folder / "thresholds.json")
+    try:
+        weights = np.load(folder / "weights.npy", allow_pickle=False)
+        bias = np.load(folder / "bias.npy", allow_pickle=False)
+        coarse = tuple(str(x) for x in labels["narratives"])
+        fine = tuple(str(x) for x in labels["subnarratives"])
+        index = {label: i for i, label in enumerate(coarse)}
+        parents = np.array([index[labels["parents"][f]] for f in fine], np.intp)
+        cut = [float(thresholds["narratives"][c]) for c in coarse]
+        cut += [float(thresholds["subnarratives"][f]) for f in fine]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DisproofError(f"{folder}: incomplete or inconsistent narrative model: {exc}") from exc
+    if weights.shape != (meta.get("dim"), len(coarse) + len(fine)) or bias.shape != (
+        weights.shape[1],
+    ):
+        raise DisproofError(f"{folder}: weights {weights.shape} do not fit the labels and dim")
+    kept = {k: v for k, v in meta.items() if k not in ("format", "version", "dim", "saved")}
+    return NarrativeModel(
+        coarse,
+        fine,
+        parents,
+        weights.astype(np.float32),
+        bias.astype(np.float32),
+        np.array(cut),
+        kept,
+    )

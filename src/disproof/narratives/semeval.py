@@ -1,0 +1,138 @@
+"""SemEval-2025 Task 10 (subtask 2) data: its two-level taxonomy and its labelled documents.
+
+The dataset names labels by path: ``"URW: Discrediting Ukraine"`` is a narrative of the
+Ukraine–Russia war domain, ``"URW: Discrediting Ukraine: Ukraine is a puppet of the West"`` one of
+its subnarratives, ``"URW: Discrediting Ukraine: Other"`` a text of that narrative fitting no
+listed subnarrative, and ``"Other"`` a text with no narrative at all. Those label strings are the
+narrative ids of the imported :class:`~disproof.models.Taxonomy`, so predictions and taxonomy
+speak the same words. A language folder holds ``raw-documents/*.txt`` and
+``subtask-2-annotations.txt`` (``file<TAB>narratives;…<TAB>subnarratives;…``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from disproof.errors import DisproofError
+from disproof.models import Narrative, Taxonomy
+
+OTHER = "Other"
+SEPARATOR = ": "
+ANNOTATIONS = "subtask-2-annotations.txt"
+DOCUMENTS = "raw-documents"
+#: Full names of the dataset's domains (the label prefixes).
+DOMAINS = {"URW": "Ukraine–Russia war", "CC": "Climate change"}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledDocument:
+    """One annotated article: its file name, language folder, text and both label sets."""
+
+    id: str
+    language: str
+    text: str
+    narratives: tuple[str, ...]
+    subnarratives: tuple[str, ...]
+
+
+def _definitions(path: Path, key: str) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return {
+            row[key].strip(): (row.get("definition") or "").strip() for row in csv.DictReader(f)
+        }
+
+
+def load_semeval_taxonomy(path: Path) -> Taxonomy:
+    """The taxonomy of ``taxonomy.json`` (``{domain: {narrative: [subnarrative, …]}}``).
+
+    Nodes: each domain (``"URW"``), each narrative under it, each subnarrative under its narrative
+    plus the dataset's ``"<narrative>: Other"``, and the top-level ``"Other"``. Descriptions come
+    from ``narrative_definitions.csv`` / ``subnarrative_definitions.csv`` beside it when present.
+    """
+    try:
+        tree = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DisproofError(f"{path}: cannot read the SemEval taxonomy: {exc}") from exc
+    if not isinstance(tree, dict):
+        raise DisproofError(f"{path}: expected an object of domains")
+    coarse = _definitions(path.parent / "narrative_definitions.csv", "narrative")
+    fine = _definitions(path.parent / "subnarrative_definitions.csv", "subnarrative")
+    nodes = [Narrative(id=OTHER, name=OTHER, description="No narrative of the taxonomy.")]
+    for domain, narratives in tree.items():
+        if not isinstance(narratives, dict):
+            raise DisproofError(f"{path}: domain {domain!r} is not an object of narratives")
+        nodes.append(Narrative(id=domain, name=DOMAINS.get(domain, domain)))
+        for name, subs in narratives.items():
+            narrative_id = f"{domain}{SEPARATOR}{name}"
+            nodes.append(
+                Narrative(
+                    id=narrative_id, name=name, parent=domain, description=coarse.get(name, "")
+                )
+            )
+            for sub in [*subs, OTHER]:
+                nodes.append(
+                    Narrative(
+                        id=f"{narrative_id}{SEPARATOR}{sub}",
+                        name=sub,
+                        parent=narrative_id,
+                        description=fine.get(sub, ""),
+                    )
+                )
+    return Taxonomy(id="semeval2025-t10", name="SemEval-2025 Task 10 narratives", narratives=nodes)
+
+
+def _labels(field: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(label.strip() for label in field.split(";") if label.strip()))
+
+
+def parse_annotations(text: str, source: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """``file → (narratives, subnarratives)`` from an annotation file's text.
+
+    Raises :class:`DisproofError` naming ``source`` and the line for a line without three
+    tab-separated fields, with an empty label set, or repeating a file.
+    """
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) != 3:
+            raise DisproofError(
+                f"{source}, line {number}: expected file<TAB>narratives<TAB>subnarratives, "
+                f"found {len(fields)} field(s)"
+            )
+        name, narratives, subnarratives = fields[0].strip(), _labels(fields[1]), _labels(fields[2])
+        if not name or not narratives or not subnarratives:
+            raise DisproofError(f"{source}, line {number}: a file name and both label sets needed")
+        if name in out:
+            raise DisproofError(f"{source}, line {number}: {name} is annotated twice")
+        out[name] = (narratives, subnarratives)
+    return out
+
+
+def load_semeval_documents(folder: Path) -> list[LabelledDocument]:
+    """The annotated documents of one language folder (e.g. ``…/semeval2025_t10/EN``).
+
+    Raises :class:`DisproofError` when the annotation file or an annotated document is missing.
+    """
+    annotations_path = folder / ANNOTATIONS
+    try:
+        annotations = parse_annotations(
+            annotations_path.read_text(encoding="utf-8"), str(annotations_path)
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DisproofError(f"{annotations_path}: cannot read the annotations: {exc}") from exc
+    documents = []
+    for name, (narratives, subnarratives) in sorted(annotations.items()):
+        path = folder / DOCUMENTS / name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DisproofError(f"{path}: cannot read the annotated document: {exc}") from exc
+        documents.append(LabelledDocument(name, folder.name, text, narratives, subnarratives))
+    return documents

@@ -1,0 +1,68 @@
+"""Trends: case counts per period for the top terms of one kind (aggregated in SQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from disproof.errors import InvalidInput
+from disproof.store.trends import CaseScope, TrendStore
+from disproof.trends.models import PERIODS, TREND_BYS, Period, TrendBy, Trends, TrendSeries
+from disproof.trends.periods import bucket_label, labels_between
+
+__all__ = ["compute_trends"]
+
+
+def check_choice(value: str, choices: tuple[str, ...], what: str) -> None:
+    if value not in choices:
+        raise InvalidInput(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
+
+
+def compute_trends(
+    store: TrendStore,
+    by: TrendBy,
+    period: Period,
+    *,
+    top: int = 10,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    dataset: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> Trends:
+    """The ``top`` terms of kind ``by`` (most cases in scope first) with their case counts per
+    period, every period from the first to the last dated case in scope (empty ones as 0).
+    ``labels`` renames terms by value (e.g. narrative id → name)."""
+    check_choice(by, TREND_BYS, "trend kind")
+    check_choice(period, PERIODS, "period")
+    if top < 1:
+        raise InvalidInput("top must be at least 1")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput("the start date is after the end date")
+    scope = CaseScope(dataset, date_from, date_to)
+    totals = store.period_totals(scope, period)
+    if date_from and date_to:
+        bounds = [bucket_label(date_from, period), bucket_label(date_to, period)]
+    else:
+        bounds = sorted(totals)
+    periods = labels_between(bounds[0], bounds[-1], period) if bounds else []
+    terms = store.top_terms(by, scope, top)
+    counts = store.term_counts(by, [t.key for t in terms], scope, period)
+    names = labels or {}
+    series = [
+        TrendSeries(
+            key=t.key,
+            label=names.get(t.label, t.label),
+            total=t.count,
+            counts=[counts.get((p, t.key), 0) for p in periods],
+        )
+        for t in terms
+    ]
+    return Trends(
+        by=by,
+        period=period,
+        date_from=date_from,
+        date_to=date_to,
+        dataset=dataset,
+        periods=periods,
+        totals=[totals.get(p, 0) for p in periods],
+        series=series,
+    )

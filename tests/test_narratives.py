@@ -1,0 +1,274 @@
+"""Narrative classification: SemEval import, the metric, calibration, the decision, the model."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from disproof.errors import DisproofError
+from disproof.narratives.chunks import Chunking, document_chunks
+from disproof.narratives.classify import TrainingOptions, load_model, save_model, train
+from disproof.narratives.decide import Decision, calibrate, decide
+from disproof.narratives.logistic import fit_binary, sigmoid
+from disproof.narratives.metrics import samples_f1, samples_f1_matrix
+from disproof.narratives.pipeline import NarrativeClassifier
+from disproof.narratives.semeval import (
+    load_semeval_documents,
+    load_semeval_taxonomy,
+    parse_annotations,
+)
+
+TAXONOMY = {
+    "URW": {"Discrediting Ukraine": ["Ukraine is a puppet of the West", "Situation is hopeless"]},
+    "CC": {"Amplifying Climate Fears": ["Doomsday"]},
+}
+
+
+class WordEmbedder:
+    """Deterministic hashed bag-of-words vectors (no model)."""
+
+    model_id = "fake-words/1"
+    dim = 128
+    normalized = True
+    query_prefix = ""
+    document_prefix = ""
+
+    def _encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
+        return self._encode(texts)
+
+    def encode_documents(
+        self, texts: Sequence[str], batch_size: int = 32
+    ) -> npt.NDArray[np.float32]:
+        return self._encode(texts)
+
+
+# --- SemEval import ---------------------------------------------------------------------------
+
+
+def test_semeval_taxonomy_has_two_levels_and_other(tmp_path: Path) -> None:
+    path = tmp_path / "taxonomy.json"
+    path.write_text(json.dumps(TAXONOMY), encoding="utf-8")
+    (tmp_path / "narrative_definitions.csv").write_text(
+        "narrative,definition\nDiscrediting Ukraine,Undermines Ukraine.\n", encoding="utf-8"
+    )
+    taxonomy = load_semeval_taxonomy(path)
+    nodes = {n.id: n for n in taxonomy.narratives}
+    puppet = nodes["URW: Discrediting Ukraine: Ukraine is a puppet of the West"]
+    assert puppet.name == "Ukraine is a puppet of the West"
+    assert puppet.parent == "URW: Discrediting Ukraine"
+    assert nodes["URW: Discrediting Ukraine"].parent == "URW"
+    assert nodes["URW: Discrediting Ukraine"].description == "Undermines Ukraine."
+    assert nodes["CC: Amplifying Climate Fears: Other"].parent == "CC: Amplifying Climate Fears"
+    assert nodes["Other"].parent is None and nodes["URW"].name == "Ukraine–Russia war"
+
+
+def test_annotations_are_parsed_and_bad_lines_named() -> None:
+    text = "a.txt\tURW: X;URW: Y\tURW: X: s;URW: Y: Other\nb.txt\tOther\tOther\n"
+    parsed = parse_annotations(text, "ann.txt")
+    assert parsed["a.txt"] == (("URW: X", "URW: Y"), ("URW: X: s", "URW: Y: Other"))
+    assert parsed["b.txt"] == (("Other",), ("Other",))
+    with pytest.raises(DisproofError, match=r"ann.txt, line 2: expected file"):
+        parse_annotations("a.txt\tOther\tOther\nb.txt\tOther\n", "ann.txt")
+    with pytest.raises(DisproofError, match=r"line 2: a.txt is annotated twice"):
+        parse_annotations("a.txt\tOther\tOther\na.txt\tOther\tOther\n", "ann.txt")
+
+
+def test_semeval_documents_and_a_missing_one(tmp_path: Path) -> None:
+    (tmp_path / "raw-documents").mkdir()
+    (tmp_path / "raw-documents" / "a.txt").write_text("Title\n\nBody.", encoding="utf-8")
+    (tmp_path / "subtask-2-annotations.txt").write_text("a.txt\tOther\tOther\n", encoding="utf-8")
+    (document,) = load_semeval_documents(tmp_path)
+    assert document.text == "Title\n\nBody." and document.narratives == ("Other",)
+    (tmp_path / "subtask-2-annotations.txt").write_text("b.txt\tOther\tOther\n", encoding="utf-8")
+    with pytest.raises(DisproofError, match=r"b.txt: cannot read"):
+        load_semeval_documents(tmp_path)
+
+
+def test_chunks_are_windows_of_whole_sentences() -> None:
+    text = "Title here\n\n" + " ".join(f"Sentence number {i} is here." for i in range(40))
+    chunks = document_chunks(text, Chunking(max_chunks=3, max_chars=100))
+    assert len(chunks) == 3 and all(len(c) <= 100 for c in chunks)
+    assert chunks[0].startswith("Title here") and chunks[1].startswith("Sentence number")
+    assert document_chunks("") == ["empty"]
+
+
+# --- metric -------------------------------------------------------------------------------------
+
+
+def test_samples_f1_on_hand_made_examples() -> None:
+    assert samples_f1([{"A", "B"}], [{"A"}]) == pytest.approx(2 / 3)
+    assert samples_f1([{"Other"}], [{"Other"}]) == 1.0
+    assert samples_f1([{"Other"}], [{"A"}]) == 0.0
+    assert samples_f1([set()], [set()]) == 1.0
+    gold = [{"A"}, {"A", "B"}, {"Other"}]
+    predicted = [{"A"}, {"B", "C"}, {"A"}]
+    assert samples_f1(gold, predicted) == pytest.approx((1 + 0.5 + 0) / 3)
+    matrix = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1]], bool)
+    guess = np.array([[1, 0, 0], [0, 1, 1], [1, 0, 0]], bool)
+    assert samples_f1_matrix(matrix, guess) == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        samples_f1([{"A"}], [])
+
+
+# --- logistic regression, decision, calibration -------------------------------------------------
+
+
+def test_primal_and_woodbury_newton_agree() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 10))
+    y = (x[:, 0] + 0.3 * rng.normal(size=30) > 0).astype(float)
+    wide = np.column_stack([x, np.zeros((30, 40))])  # more features than rows: Woodbury path
+    w1, b1 = fit_binary(x, y, l2=1.0)
+    w2, b2 = fit_binary(wide, y, l2=1.0)
+    assert np.allclose(w1, w2[:10], atol=1e-5) and b1 == pytest.approx(b2, abs=1e-5)
+    assert np.allclose(w2[10:], 0, atol=1e-8)
+    assert ((sigmoid(x @ w1 + b1) > 0.5) == (y > 0)).mean() > 0.8
+
+
+PARENTS = np.array([0, 0, 1], np.intp)  # fine 0, 1 under narrative 0; fine 2 under narrative 1
+
+
+def test_decision_is_hierarchical_and_says_other() -> None:
+    coarse = np.array([[0.9, 0.1], [0.2, 0.1], [0.1, 0.8]])
+    fine = np.array([[0.2, 0.3, 0.9], [0.9, 0.1, 0.1], [0.1, 0.1, 0.2]])
+    t = np.full(2, 0.5)
+    decision = decide(coarse, fine, t, np.full(3, 0.5), PARENTS)
+    # row 0: narrative 0; no child passes, so its best child (1); fine 2 is not under a prediction
+    assert decision.coarse[0].tolist() == [True, False, False]
+    assert decision.fine[0].tolist() == [False, True, False, False]
+    # row 1: nothing passes at the coarse level, so "Other" at both levels
+    assert decision.coarse[1].tolist() == [False, False, True]
+    assert decision.fine[1].tolist() == [False, False, False, True]
+    # row 2: narrative 1 and its only child
+    assert decision.fine[2].tolist() == [False, False, True, False]
+
+
+def test_calibration_beats_one_half_on_an_imbalanced_label() -> None:
+    rng = np.random.default_rng(1)
+    n = 400
+    positive = rng.random(n) < 0.1
+    scores = np.where(positive, rng.normal(0.35, 0.05, n), rng.normal(0.12, 0.05, n)).clip(0, 1)
+    coarse_scores = scores[:, None]
+    fine_scores = np.zeros((n, 0))
+    gold = Decision(np.column_stack([positive, ~positive]), np.column_stack([~positive]))
+    no_parents = np.zeros(0, np.intp)
+    coarse_t, _ = calibrate(coarse_scores, fine_scores, gold, no_parents, min_positives=5)
+    assert coarse_t[0] < 0.5
+
+    def f1(threshold: float) -> float:
+        decision = decide(
+            coarse_scores, fine_scores, np.array([threshold]), np.zeros(0), no_parents
+        )
+        return samples_f1_matrix(gold.coarse, decision.coarse)
+
+    assert f1(float(coarse_t[0])) > f1(0.5) + 0.05
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+TOPICS = {
+    "puppet": ("URW: Discrediting Ukraine", "URW: Discrediting Ukraine: Ukraine is a puppet"),
+    "hopeless": ("URW: Discrediting Ukraine", "URW: Discrediting Ukraine: Situation is hopeless"),
+    "doomsday": ("CC: Amplifying Climate Fears", "CC: Amplifying Climate Fears: Doomsday"),
+    "recipe": ("Other", "Other"),
+}
+
+
+def synthetic(n: int, seed: int) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    rng = np.random.default_rng(seed)
+    texts, coarse, fine = [], [], []
+    names = sorted(TOPICS)
+    for i in range(n):
+        topic = names[i % len(names)]
+        noise = " ".join(f"w{rng.integers(0, 50)}" for _ in range(3))
+        texts.append(f"{topic} {topic} {noise}")
+        coarse.append([TOPICS[topic][0]])
+        fine.append([TOPICS[topic][1]])
+    return texts, coarse, fine
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path) -> Path:
+    embedder = WordEmbedder()
+    texts, coarse, fine = synthetic(80, seed=2)
+    model = train(
+        embedder.encode_documents(texts),
+        coarse,
+        fine,
+        options=TrainingOptions(l2=1.0, folds=4),
+        meta={"model_id": embedder.model_id, "chunking": {"max_chunks": 1, "max_chars": 1200}},
+    )
+    save_model(model, tmp_path / "model")
+    return tmp_path / "model"
+
+
+def test_train_save_load_predict_round_trip(model_dir: Path) -> None:
+    assert {p.name for p in model_dir.iterdir()} == {
+        "weights.npy",
+        "bias.npy",
+        "labels.json",
+        "thresholds.json",
+        "meta.json",
+    }
+    meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    assert meta["model_id"] == WordEmbedder.model_id and meta["dim"] == 128 and meta["version"] == 1
+    classifier = NarrativeClassifier.load(model_dir, WordEmbedder())
+    texts, coarse, fine = synthetic(20, seed=3)
+    predictions = classifier.classify(texts)
+    got_coarse = [[s.label for s in p.narratives] for p in predictions]
+    got_fine = [[s.label for s in p.subnarratives] for p in predictions]
+    assert samples_f1(coarse, got_coarse) > 0.9 and samples_f1(fine, got_fine) > 0.9
+    for prediction in predictions:  # every subnarrative under a predicted narrative
+        narratives = {s.label for s in prediction.narratives}
+        for sub in prediction.subnarratives:
+            assert sub.label == "Other" or sub.label.rsplit(": ", 1)[0] in narratives
+
+
+def test_other_when_nothing_fits(model_dir: Path) -> None:
+    classifier = NarrativeClassifier.load(model_dir, WordEmbedder())
+    (prediction,) = classifier.classify(["recipe recipe w1 w2"])
+    assert [s.label for s in prediction.narratives] == ["Other"]
+    assert [s.label for s in prediction.subnarratives] == ["Other"]
+
+
+def test_a_model_refuses_another_embedder(model_dir: Path) -> None:
+    with pytest.raises(DisproofError, match="built with embedder 'fake-words/1'"):
+        load_model(model_dir, "other-model/2")
+    (model_dir / "bias.npy").unlink()
+    with pytest.raises(DisproofError, match="incomplete"):
+        load_model(model_dir)
+
+
+def test_cli_classify_jsonl(cli: object, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    embedder = WordEmbedder()
+    monkeypatch.setattr("disproof.cli_narratives.load_embedder", lambda name=None: (embedder, []))
+    lines = [{"id": 1, "text": "puppet puppet w3"}, {"id": "b", "text": "recipe w4"}]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines)))
+    result = cli("narratives", "classify", "--model", str(model_dir), "--jsonl")  # type: ignore[operator]
+    assert result.code == 0, result.err
+    first, second = (json.loads(line) for line in result.out.splitlines())
+    assert first["id"] == 1 and set(first) == {"id", "narratives", "subnarratives"}
+    assert first["narratives"][0]["label"] == "URW: Discrediting Ukraine"
+    assert first["subnarratives"][0] == {
+        "label": "URW: Discrediting Ukraine: Ukraine is a puppet",
+        "score": first["subnarratives"][0]["score"],
+    }
+    assert second["narratives"][0]["label"] == "Other"
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"id": 1, "text": "x"}\nnot json\n'))
+    bad = cli("narratives", "classify", "--model", str(model_dir), "--jsonl")  # type: ignore[operator]
+    assert bad.code == 1 and "stdin, line 2: malformed JSON" in bad.err
