@@ -256,7 +256,7 @@ def test_a_model_refuses_another_embedder(model_dir: Path) -> None:
 
 def test_cli_classify_jsonl(cli: object, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     embedder = WordEmbedder()
-    monkeypatch.setattr("disproof.cli_narratives.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr("disproof.cli.narratives.load_embedder", lambda name=None: (embedder, []))
     lines = [{"id": 1, "text": "puppet puppet w3"}, {"id": "b", "text": "recipe w4"}]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines)))
     result = cli("narratives", "classify", "--model", str(model_dir), "--jsonl")  # type: ignore[operator]

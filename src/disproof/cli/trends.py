@@ -5,44 +5,22 @@ Registered on the main app in :mod:`disproof.cli`; the work is done by the servi
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, cast
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from disproof import render
+from disproof.cli.common import console, err_console, open_service, parse_date
 from disproof.errors import DisproofError
-from disproof.service import Disproof
-from disproof.settings import Settings
 from disproof.trends import PERIODS, TREND_BYS, EmergingReport, Period, TrendBy, Trends
 from disproof.trends.chart import sparkline, trend_chart
 
 app = typer.Typer()
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 BY_HELP = "Count by keyword, narrative, country, outlet or language."
 PERIOD_HELP = "Bucket cases by month or week (weeks start on Monday)."
-
-
-def _service(ctx: typer.Context) -> Disproof:
-    settings = ctx.obj
-    assert isinstance(settings, Settings)
-    return Disproof.open(settings)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
-        ) from None
 
 
 def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
@@ -128,12 +106,12 @@ def trends(
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Cases per month or week for the top keywords, narratives, countries, outlets or languages."""
-    result = _service(ctx).trends(
+    result = open_service(ctx).trends(
         cast(TrendBy, _choice(by, TREND_BYS, "--by")),
         cast(Period, _choice(period, PERIODS, "--period")),
         top=top,
-        date_from=_date(date_from, "--from"),
-        date_to=_date(date_to, "--to"),
+        date_from=parse_date(date_from, "--from"),
+        date_to=parse_date(date_to, "--to"),
         dataset=dataset,
     )
     if chart is not None:
@@ -165,11 +143,11 @@ def emerging(
 ) -> None:
     """Keywords or narratives rising significantly since a date, and clusters of recent cases
     that fit no narrative (see docs/trends.md for the test)."""
-    start = _date(since, "--since")
+    start = parse_date(since, "--since")
     assert start is not None
-    report = _service(ctx).emerging(
+    report = open_service(ctx).emerging(
         start,
-        until=_date(until, "--until"),
+        until=parse_date(until, "--until"),
         by=_choice(by, ("keyword", "narrative"), "--by"),
         period=cast(Period, _choice(period, PERIODS, "--period")),
         baseline_periods=baseline_periods,

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from disproof.cli.common import err_console
 from disproof.embed import load_embedder
 from disproof.errors import DisproofError
 from disproof.narratives.classify import LabelScore, TrainingOptions, save_model
@@ -20,7 +20,6 @@ app = typer.Typer(
     help="Narrative classification: train a model on labelled documents, classify texts.",
     no_args_is_help=True,
 )
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class TrainFormat(enum.StrEnum):

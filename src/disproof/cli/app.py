@@ -1,0 +1,87 @@
+"""The `disproof` command line: the service's use cases for terminals and scripts.
+
+Exit codes: 0 ok, 1 user error (a clear message, no traceback), 2 usage error.
+Each group of commands lives in its own module; this one assembles them.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from disproof import __version__, render
+from disproof.cli import cases, demo, matching, narratives, server, trends
+from disproof.cli.common import console, err_console
+from disproof.errors import DisproofError
+from disproof.settings import Settings
+
+app = typer.Typer(
+    name="disproof",
+    help=(
+        "disproof keeps a database of disinformation cases (the claim, where it appeared, its "
+        "disproof, keywords and narratives) and lets you import, search and export them.\n\n"
+        'Start with `disproof demo`, then try `disproof search "biolabs"`.'
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"disproof {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database file (SQLite) or SQLAlchemy URL. Default: a per-user data folder; "
+            "the DISPROOF_DB environment variable overrides it.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    ctx.obj = Settings(db=db) if db else Settings()
+
+
+app.command()(cases.init)
+app.command("import")(cases.import_)
+app.command()(cases.export)
+app.command()(cases.show)
+app.command()(cases.search)
+app.command()(matching.match)
+app.command()(matching.index)
+app.command()(cases.stats)
+app.command()(demo.demo)
+app.command("trends")(trends.trends)
+app.command("emerging")(trends.emerging)
+app.add_typer(server.token_app, name="token")
+server.token_app.command("create")(server.token_create)
+server.token_app.command("list")(server.token_list)
+server.token_app.command("revoke")(server.token_revoke)
+app.command()(server.serve)
+app.add_typer(narratives.app, name="narratives")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the app, turning domain errors into one clear line and exit code 1."""
+    try:
+        app(args=argv, prog_name="disproof")
+    except DisproofError as exc:
+        err_console.print(render.safe(f"error: {exc}"), style="red")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted; nothing half-written was kept")
+        sys.exit(130)

@@ -1,0 +1,207 @@
+"""Commands on the case database: init, import, export, show, search, stats."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from disproof import render
+from disproof.cli.common import (
+    console,
+    err_console,
+    open_service,
+    parse_date,
+    settings_of,
+)
+from disproof.io import EXPORTERS, IMPORTERS
+from disproof.models import CaseQuery
+
+
+def init(ctx: typer.Context) -> None:
+    """Create (or migrate) the database and say where it is."""
+    service = open_service(ctx)
+    console.print(render.safe(f"database ready: {settings_of(ctx).db} ({service.count():,} cases)"))
+
+
+FORMAT_HELP = "Input format: auto (detect), " + ", ".join(IMPORTERS) + "."
+
+
+def import_(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Files to import, one transaction each.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "auto",
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the valid rows and write the invalid ones to a reject report "
+            "(default: any invalid row aborts the file and nothing is imported).",
+        ),
+    ] = False,
+    reject_report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where --skip-invalid writes rejected rows (default: FILE.rejects.csv "
+            "in the current folder)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
+) -> None:
+    """Import cases from files (EUvsDisinfo CSVs, CheckThat! claims, canonical JSONL).
+
+    Prints what was created, updated, left unchanged, merged (the same claim from another outlet)
+    and rejected, with line numbers and reasons. Importing the same file twice changes nothing.
+    """
+    service = open_service(ctx)
+    reports = []
+    for path in files:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=as_json or not err_console.is_terminal,
+        ) as bar:
+            task = bar.add_task(f"importing {path.name}", total=None)
+
+            def advance(done: int, total: int, task: Any = task, bar: Progress = bar) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = service.import_file(
+                path, fmt, skip_invalid=skip_invalid, reject_report=reject_report, progress=advance
+            )
+        reports.append(report)
+        if not as_json:
+            render.import_summary(console, report)
+    if as_json:
+        payload = [
+            {
+                "file": r.file,
+                "format": r.format,
+                "rows": r.rows,
+                "created": len(r.created),
+                "updated": len(r.updated),
+                "unchanged": len(r.unchanged),
+                "merged": [m.__dict__ for m in r.merged],
+                "rejected": [p.__dict__ for p in r.rejected],
+                "warnings": [p.__dict__ for p in r.warnings],
+                "reject_report": str(r.reject_report) if r.reject_report else None,
+            }
+            for r in reports
+        ]
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def export(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="Output file, or - for standard output.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: " + ", ".join(EXPORTERS) + ".")
+    ] = "jsonl",
+) -> None:
+    """Export every case: canonical JSONL (lossless), CSV, or schema.org ClaimReview JSON-LD."""
+    service = open_service(ctx)
+    if path == "-":
+        count = service.export(sys.stdout, fmt)
+    else:
+        count = service.export_to_path(Path(path), fmt)
+        err_console.print(render.safe(f"exported {count:,} cases to {path} ({fmt})"))
+
+
+def show(
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(metavar="ID", help="The case id (or case URL).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON.")] = False,
+) -> None:
+    """Show one case: claim, disproof, appearances, keywords, evidence, related cases."""
+    service = open_service(ctx)
+    case = service.get(case_id)
+    if as_json:
+        print(case.model_dump_json(indent=2))
+    else:
+        console.print(render.case_panel(case, service.narrative_names()))
+
+
+def search(
+    ctx: typer.Context,
+    text: Annotated[
+        str, typer.Argument(help="Words to look for in title, claim and disproof.")
+    ] = "",
+    keyword: Annotated[
+        list[str] | None, typer.Option("--keyword", "-k", help="Has this keyword (repeatable).")
+    ] = None,
+    country: Annotated[
+        list[str] | None,
+        typer.Option("--country", "-c", help="About this country (name or code; repeatable)."),
+    ] = None,
+    language: Annotated[
+        list[str] | None,
+        typer.Option("--language", "-l", help="In this language (name or code; repeatable)."),
+    ] = None,
+    outlet: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--outlet", "-o", help="Appeared in an outlet whose name contains this (repeatable)."
+        ),
+    ] = None,
+    narrative: Annotated[
+        list[str] | None,
+        typer.Option("--narrative", help="Advances this narrative id (repeatable)."),
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="From this source dataset.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="On or after YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="On or before YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Results per page.")] = 20,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many results.")] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"total", "offset", "results"} as JSON.')
+    ] = False,
+) -> None:
+    """Search cases by words and filters; filters of one kind repeated must all hold."""
+    query = CaseQuery(
+        text=text,
+        keywords=keyword or [],
+        countries=country or [],
+        languages=language or [],
+        outlets=outlet or [],
+        narratives=narrative or [],
+        dataset=dataset,
+        date_from=parse_date(date_from, "--from"),
+        date_to=parse_date(date_to, "--to"),
+        limit=limit,
+        offset=offset,
+    )
+    page = open_service(ctx).search(query)
+    if as_json:
+        print(page.model_dump_json(indent=2))
+    else:
+        console.print(render.search_table(page, text))
+
+
+def stats(
+    ctx: typer.Context,
+    top: Annotated[int, typer.Option(min=1, max=500, help="Rows per table.")] = 15,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Counts of cases by year, keyword, country, language, outlet and dataset."""
+    service = open_service(ctx)
+    result = service.stats(top)
+    if as_json:
+        print(result.model_dump_json(indent=2))
+        return
+    size = service.database_size()
+    console.print(
+        render.safe(
+            f"{result.cases:,} cases, {result.appearances:,} appearances"
+            + (f", {size / 1e6:.1f} MB on disk" if size else "")
+        )
+    )
+    for table in render.stats_tables(result):
+        console.print(table)

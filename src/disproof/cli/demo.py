@@ -1,0 +1,59 @@
+"""The demo: load the project's own cases and show a first look around."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from disproof import render
+from disproof.cli.common import console, open_service, settings_of
+from disproof.cli.matching import matcher_for
+from disproof.errors import DisproofError
+from disproof.models import CaseQuery
+from disproof.service import DEMO_DATASET
+
+
+def demo(
+    ctx: typer.Context,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Add the demo cases even to a database holding other cases."),
+    ] = False,
+) -> None:
+    """Load the project's demo cases into the database and show a first look around."""
+    service = open_service(ctx)
+    others = service.non_demo_count()
+    if others and not force:
+        raise DisproofError(
+            f"the database {settings_of(ctx).db} already holds {others:,} other cases; "
+            "the demo would mix its cases into them. Use another database "
+            "(disproof --db demo.db demo) or --force."
+        )
+    report = service.load_demo()
+    console.print(render.safe(f"Demo database: {settings_of(ctx).db}"))
+    render.import_summary(console, report)
+    for table in render.stats_tables(service.stats(5))[1:3]:
+        console.print(table)
+    example = "colour revolution"
+    page = service.search(CaseQuery(text=example, dataset=DEMO_DATASET, limit=3))
+    console.print(render.search_table(page, example))
+    if page.results:
+        console.print(render.case_panel(page.results[0], service.narrative_names()))
+    console.print(Text("\nA first check — a post in German:", style="bold"))
+    console.print(render.safe(f"  {DEMO_CHECK}"))
+    check = matcher_for(service, None, show_progress=True).match(DEMO_CHECK)
+    render.match_report(console, check)
+    console.print(
+        '\nNext: `disproof match "…"` or `disproof match --file article.txt`, '
+        "`disproof search --keyword MH17`, `disproof show ID`, `disproof stats`.",
+        markup=False,
+    )
+
+
+#: The demo's first check: a post in German repeating a known claim in other words.
+DEMO_CHECK = (
+    "Unglaublich: Das Pentagon finanziert in der Ukraine geheime Labore, in denen an "
+    "biologischen Waffen gegen Russland geforscht wird."
+)

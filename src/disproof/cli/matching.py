@@ -1,0 +1,137 @@
+"""Matching commands: match a text against the cases, build the index."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+
+from disproof import render
+from disproof.cli.common import (
+    console,
+    err_console,
+    open_service,
+    progress_bar,
+)
+from disproof.errors import DisproofError
+from disproof.match.calibration import Band
+from disproof.match.matcher import Matcher
+from disproof.models import MatchResult
+from disproof.service import Disproof
+
+
+def matcher_for(service: Disproof, backend: str | None, show_progress: bool) -> Matcher:
+    """The matcher for the cases, with a progress bar while new cases are encoded."""
+    with progress_bar("", show_progress) as bar:
+        task = bar.add_task("encoding cases", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return service.matcher(backend, progress=advance)
+
+
+BACKEND_HELP = "Embedding backend: e5 (default) or use; falls back to the other if it cannot load."
+BAND_HELP = (
+    "Lowest band to list: none, suggested or confirmed (default: none for a single claim, "
+    "suggested for longer texts)."
+)
+
+
+def _match_line(item_id: object, result: MatchResult) -> str:
+    matches = [
+        m.model_dump(
+            mode="json",
+            include={"case_id", "score", "band", "title", "date", "outlets", "span", "why"},
+        )
+        for m in result.matches
+    ]
+    return json.dumps({"id": item_id, "matches": matches}, ensure_ascii=False)
+
+
+def _jsonl_inputs() -> list[tuple[object, str]]:
+    items: list[tuple[object, str]] = []
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise DisproofError(f"stdin, line {number}: malformed JSON: {exc}") from None
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise DisproofError(f'stdin, line {number}: expected {{"id": …, "text": "…"}}')
+        items.append((item.get("id"), item["text"]))
+    return items
+
+
+def match(
+    ctx: typer.Context,
+    text: Annotated[str | None, typer.Argument(help="The text to check.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Check the text of this file.")
+    ] = None,
+    jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl",
+            help='Batch: read {"id", "text"} lines on stdin, write '
+            '{"id", "matches"} lines on stdout.',
+        ),
+    ] = False,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=100, help="Matches per claim.")] = 5,
+    min_band: Annotated[str | None, typer.Option("--min-band", help=BAND_HELP)] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help=BACKEND_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Which known cases does a text repeat? A sentence, a post or a whole article.
+
+    Long texts are split into sentences; boilerplate is skipped and each claim-like sentence is
+    matched. Each match has a calibrated score and a band: confirmed, suggested or none.
+    """
+    sources = (text is not None) + (file is not None) + jsonl
+    if sources != 1:
+        raise typer.BadParameter("give exactly one of TEXT, --file PATH or --jsonl")
+    if min_band not in (None, "none", "suggested", "confirmed"):
+        raise typer.BadParameter("choose none, suggested or confirmed", param_hint="--min-band")
+    band = cast(Band | None, min_band)
+    service = open_service(ctx)
+    if jsonl:
+        items = _jsonl_inputs()
+        matcher = matcher_for(service, backend, show_progress=True)
+        for start in range(0, len(items), 64):
+            chunk = items[start : start + 64]
+            results = matcher.match_many([t for _, t in chunk], top_k=top_k, min_band=band)
+            for (item_id, _), result in zip(chunk, results, strict=True):
+                print(_match_line(item_id, result), flush=True)
+        return
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DisproofError(f"{file}: cannot read it as UTF-8 text: {exc}") from None
+    assert text is not None
+    result = matcher_for(service, backend, show_progress=not as_json).match(
+        text, top_k=top_k, min_band=band
+    )
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    else:
+        render.match_report(console, result)
+
+
+def index(
+    ctx: typer.Context,
+    backend: Annotated[str | None, typer.Option("--backend", help=BACKEND_HELP)] = None,
+) -> None:
+    """Build or refresh the matching index (encodes new and changed cases; resumable)."""
+    service = open_service(ctx)
+    matcher = matcher_for(service, backend, show_progress=True)
+    model = matcher.embedder.model_id if matcher.embedder else "none (BM25 only)"
+    for note in matcher.notes:
+        err_console.print(render.safe(f"note: {note}"))
+    console.print(
+        render.safe(f"index ready: {len(matcher.index):,} cases, embedding model {model}")
+    )

@@ -1,0 +1,114 @@
+"""Serving the web app and API, and managing the API tokens that guard it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from disproof import render
+from disproof.api.serve import run as run_server
+from disproof.api.serve import serve_refusal
+from disproof.auth import Role
+from disproof.cli.common import (
+    console,
+    err_console,
+    open_service,
+    settings_of,
+)
+from disproof.errors import DisproofError
+from disproof.models import TokenInfo
+from disproof.service import Disproof
+
+token_app = typer.Typer(
+    help="API tokens: who may read, edit (editor) or also delete (admin) cases over the API.",
+    no_args_is_help=True,
+)
+
+
+def token_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="Who or what uses the token.")],
+    role: Annotated[Role, typer.Option("--role", help="viewer, editor or admin.")],
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", min=1, help="Expire after N days.")
+    ] = None,
+) -> None:
+    """Make a token and print it — the only time it is shown (only its hash is stored)."""
+    token = open_service(ctx).tokens.create(name, role, expires_in_days=expires_days)
+    print(token)
+    err_console.print(
+        render.safe(
+            f"token {name!r} ({role.value}) created. Store it now: it cannot be shown again. "
+            "Send it as 'Authorization: Bearer <token>'."
+        ),
+        style="yellow",
+    )
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else "—"
+
+
+def _token_status(info: TokenInfo, now: dt.datetime) -> str:
+    if info.revoked_at is not None:
+        return "revoked"
+    return "active" if info.active(now) else "expired"
+
+
+def token_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the tokens as JSON.")] = False,
+) -> None:
+    """List tokens (never their secrets): role, status, when made, expires, last used."""
+    tokens = open_service(ctx).tokens.list()
+    if as_json:
+        print(json.dumps([t.model_dump(mode="json") for t in tokens], indent=2))
+        return
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        [t.name, t.role, _token_status(t, now), t.created_at, t.expires_at, t.last_used_at]
+        for t in tokens
+    ]
+    if not rows:
+        console.print("no tokens yet (disproof token create --name NAME --role ROLE)")
+        return
+    table = Table("name", "role", "status", "created", "expires", "last used")
+    for row in rows:
+        table.add_row(*[render.safe(_when(v) if not isinstance(v, str) else v) for v in row])
+    console.print(table)
+
+
+def token_revoke(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The token's name.")],
+) -> None:
+    """Revoke the token(s) of that name; they stop working at once."""
+    count = open_service(ctx).tokens.revoke(name)
+    if count == 0:
+        raise DisproofError(f"no token named {name!r} to revoke (see disproof token list)")
+    console.print(render.safe(f"revoked {count} token(s) named {name!r}"))
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8000).")] = None,
+) -> None:
+    """Run the web pages and the REST API (/api/v1, docs at /docs).
+
+    Refuses to listen beyond this machine (a non-loopback --host) until an admin token exists,
+    and to start with public reading off (DISPROOF_PUBLIC_READ=false) until any token exists.
+    """
+    changes = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = settings_of(ctx).model_copy(update=changes)
+    service = Disproof.open(settings)
+    refusal = serve_refusal(settings, service.tokens)
+    if refusal:
+        raise DisproofError(refusal)
+    run_server(service)
