@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from disproof.errors import DisproofError
 from disproof.service import Disproof
 from disproof.settings import Settings
 
@@ -49,3 +52,19 @@ def progress_bar(label: str, enabled: bool) -> Progress:
         transient=True,
         disable=not enabled or not err_console.is_terminal,
     )
+
+
+def read_jsonl_stdin() -> list[tuple[object, str]]:
+    """``(id, text)`` of each ``{"id": …, "text": "…"}`` line on stdin; a bad line is named."""
+    items: list[tuple[object, str]] = []
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise DisproofError(f"stdin, line {number}: malformed JSON: {exc}") from None
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise DisproofError(f'stdin, line {number}: expected {{"id": …, "text": "…"}}')
+        items.append((item.get("id"), item["text"]))
+    return items

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -15,6 +14,7 @@ from disproof.cli.common import (
     err_console,
     open_service,
     progress_bar,
+    read_jsonl_stdin,
 )
 from disproof.errors import DisproofError
 from disproof.match.calibration import Band
@@ -52,21 +52,6 @@ def _match_line(item_id: object, result: MatchResult) -> str:
     return json.dumps({"id": item_id, "matches": matches}, ensure_ascii=False)
 
 
-def _jsonl_inputs() -> list[tuple[object, str]]:
-    items: list[tuple[object, str]] = []
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            raise DisproofError(f"stdin, line {number}: malformed JSON: {exc}") from None
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            raise DisproofError(f'stdin, line {number}: expected {{"id": …, "text": "…"}}')
-        items.append((item.get("id"), item["text"]))
-    return items
-
-
 def match(
     ctx: typer.Context,
     text: Annotated[str | None, typer.Argument(help="The text to check.")] = None,
@@ -99,7 +84,7 @@ def match(
     band = cast(Band | None, min_band)
     service = open_service(ctx)
     if jsonl:
-        items = _jsonl_inputs()
+        items = read_jsonl_stdin()
         matcher = matcher_for(service, backend, show_progress=True)
         for start in range(0, len(items), 64):
             chunk = items[start : start + 64]

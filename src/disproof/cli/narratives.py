@@ -10,9 +10,8 @@ from typing import Annotated
 
 import typer
 
-from disproof.cli.common import err_console
+from disproof.cli.common import err_console, read_jsonl_stdin
 from disproof.embed import load_embedder
-from disproof.errors import DisproofError
 from disproof.narratives.classify import LabelScore, TrainingOptions, save_model
 from disproof.narratives.pipeline import NarrativeClassifier, train_semeval
 
@@ -54,23 +53,6 @@ def _scores(items: tuple[LabelScore, ...]) -> list[dict[str, object]]:
     return [{"label": item.label, "score": item.score} for item in items]
 
 
-def _read_jsonl() -> tuple[list[object], list[str]]:
-    ids: list[object] = []
-    texts: list[str] = []
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            raise DisproofError(f"stdin, line {number}: malformed JSON: {exc}") from None
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            raise DisproofError(f'stdin, line {number}: expected {{"id": …, "text": "…"}}')
-        ids.append(item.get("id"))
-        texts.append(item["text"])
-    return ids, texts
-
-
 @app.command("classify")
 def classify_command(
     model: Annotated[Path, typer.Option("--model", help="Folder written by `narratives train`.")],
@@ -86,7 +68,8 @@ def classify_command(
     for note in notes:
         err_console.print(note)
     classifier = NarrativeClassifier.load(model, embedder)
-    ids, texts = _read_jsonl()
+    items = read_jsonl_stdin()
+    ids, texts = [i for i, _ in items], [t for _, t in items]
     for item_id, prediction in zip(ids, classifier.classify(texts), strict=True):
         line = {
             "id": item_id,

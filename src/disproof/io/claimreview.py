@@ -20,8 +20,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from typing import Any, TextIO
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from disproof.links import http_url
 from disproof.models import Appearance, Case, Link
 
 name = "claimreview"
@@ -56,19 +57,6 @@ _DEFAULT_RATING = "Disinformation"
 _DEFAULT_AUTHOR = "disproof"
 
 
-def _web_url(value: str | None) -> str | None:
-    """``value`` if it is an absolute http(s) URL, else None."""
-    if not value:
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    if parts.scheme.lower() in ("http", "https") and parts.netloc:
-        return value
-    return None
-
-
 def _node(type_: str, **props: Any) -> dict[str, Any]:
     """A JSON-LD node of ``@type`` ``type_`` with the non-empty ``props`` (no None, "", [], {})."""
     node: dict[str, Any] = {"@type": type_}
@@ -87,17 +75,17 @@ def _appearance(appearance: Appearance) -> dict[str, Any] | None:
     """An appearance as a ``CreativeWork``; None when nothing about it can be said."""
     node = _node(
         "CreativeWork",
-        url=_web_url(appearance.url),
+        url=http_url(appearance.url),
         datePublished=appearance.date.isoformat() if appearance.date else None,
         inLanguage=appearance.language,
         publisher=_organization(appearance.outlet),
-        archivedAt=_web_url(appearance.archive_url),
+        archivedAt=http_url(appearance.archive_url),
     )
     return node if len(node) > 1 else None
 
 
 def _citation(link: Link) -> dict[str, Any] | None:
-    node = _node("CreativeWork", url=_web_url(link.url), name=link.title)
+    node = _node("CreativeWork", url=http_url(link.url), name=link.title)
     return node if len(node) > 1 else None
 
 
@@ -142,7 +130,7 @@ def _claim(case: Case) -> dict[str, Any]:
 
 def case_iri(case: Case) -> str:
     """The case's ``@id``: its source URL when that is a web address, else a ``urn:disproof``."""
-    url = _web_url(case.source.url)
+    url = http_url(case.source.url)
     if url:
         return url
     return URN_PREFIX + quote(case.id, safe="")
@@ -164,7 +152,7 @@ def claim_review(case: Case, *, with_context: bool = False) -> dict[str, Any]:
     node = _node(
         "ClaimReview",
         **{"@id": case_iri(case)},
-        url=_web_url(case.source.url),
+        url=http_url(case.source.url),
         claimReviewed=case.summary or case.title,
         name=case.title,
         datePublished=published,

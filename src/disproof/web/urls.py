@@ -12,6 +12,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from starlette.requests import Request
 
+from disproof.links import http_url
+
 # Characters kept as they are in a case id inside a path: the readable parts of a URL-shaped id.
 _PATH_SAFE = "/:@!$&'()*+,;=~"
 
@@ -54,15 +56,7 @@ def query_string(params: Mapping[str, str | Iterable[str]]) -> str:
 
 def web_url(value: str | None) -> str | None:
     """``value`` when it is an absolute http(s) URL (fit for an ``href``), else None."""
-    if not value or any(ord(c) < 33 for c in value):
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    if parts.scheme.lower() in ("http", "https") and parts.netloc:
-        return value
-    return None
+    return http_url(value)
 
 
 def local_path(value: str | None, default: str = "/") -> str:
