@@ -13,6 +13,7 @@ import pytest
 
 from disproof.service import Disproof
 from disproof.settings import Settings
+from tests.fakes import FAKE_CALIBRATION, FakeEmbedder
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -70,10 +71,8 @@ def cli(
 
 
 @pytest.fixture
-def fake_matching(monkeypatch: pytest.MonkeyPatch) -> object:
-    """Matching with the fake embedder and calibration of ``test_match`` (fast, offline)."""
-    from tests.test_match import FAKE_CALIBRATION, FakeEmbedder
-
+def fake_matching(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
+    """Matching with the fake embedder and its calibration (fast, offline)."""
     embedder = FakeEmbedder()
     monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
     monkeypatch.setattr(

@@ -2,81 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
 import pytest
 
-from disproof.match.calibration import Calibration, Thresholds, calibration_for
-from disproof.match.features import FEATURES
+from disproof.match.calibration import calibration_for
 from disproof.models import Case
 from disproof.service import Disproof
 from disproof.settings import Settings
+from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, add_cases
 
 DATA = Path(__file__).parent / "data"
 
 
-class FakeEmbedder:
-    """Deterministic bag-of-words vectors: enough to exercise the pipeline without a model."""
-
-    model_id = "fake-embedder/1"
-    dim = 64
-    normalized = True
-    query_prefix = ""
-    document_prefix = ""
-
-    def __init__(self) -> None:
-        self.encoded = 0
-
-    def _encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        self.encoded += len(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
-
-    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
-        return self._encode(texts)
-
-    def encode_documents(
-        self, texts: Sequence[str], batch_size: int = 32
-    ) -> npt.NDArray[np.float32]:
-        return self._encode(texts)
-
-
-FAKE_CALIBRATION = Calibration(
-    model_id=FakeEmbedder.model_id,
-    features=list(FEATURES),
-    weights=[2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 0.0, 0.0, 0.0],
-    bias=-4.0,
-    mean=[0.0] * len(FEATURES),
-    scale=[1.0] * len(FEATURES),
-    thresholds=Thresholds(confirmed=0.7, suggested=0.3),
-)
-
-
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch, service: Disproof) -> FakeEmbedder:
-    embedder = FakeEmbedder()
-    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-    monkeypatch.setattr(
-        "disproof.service.calibration_for",
-        lambda model_id: FAKE_CALIBRATION if model_id == FakeEmbedder.model_id else None,
-    )
-    return embedder
+def fake(fake_matching: FakeEmbedder, service: Disproof) -> FakeEmbedder:
+    return fake_matching
 
 
-def add(service: Disproof, *cases: Case) -> None:
-    import datetime as dt
-
-    with service.store.transaction() as connection:
-        service.store.upsert(connection, list(cases), dt.datetime.now(dt.UTC))
+add = add_cases
 
 
 CASES = [

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from disproof.errors import DisproofError
@@ -24,6 +21,7 @@ from disproof.narratives.semeval import (
     load_semeval_taxonomy,
     parse_annotations,
 )
+from tests.fakes import FakeEmbedder
 
 TAXONOMY = {
     "URW": {"Discrediting Ukraine": ["Ukraine is a puppet of the West", "Situation is hopeless"]},
@@ -31,30 +29,11 @@ TAXONOMY = {
 }
 
 
-class WordEmbedder:
-    """Deterministic hashed bag-of-words vectors (no model)."""
+class WordEmbedder(FakeEmbedder):
+    """The shared fake embedder, with vectors wide enough for the classifier tests."""
 
     model_id = "fake-words/1"
     dim = 128
-    normalized = True
-    query_prefix = ""
-    document_prefix = ""
-
-    def _encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
-
-    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
-        return self._encode(texts)
-
-    def encode_documents(
-        self, texts: Sequence[str], batch_size: int = 32
-    ) -> npt.NDArray[np.float32]:
-        return self._encode(texts)
 
 
 # --- SemEval import ---------------------------------------------------------------------------

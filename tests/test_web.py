@@ -25,7 +25,7 @@ from disproof.web import csrf
 from disproof.web.charts import Bar, bar_chart, column_chart
 from disproof.web.text import Highlight, linkify, segments
 from disproof.web.urls import local_path, quote_case_id
-from tests.test_match import FAKE_CALIBRATION, FakeEmbedder
+from tests.fakes import FakeEmbedder, add_cases
 
 URL_ID = "https://euvsdisinfo.eu/report/nato-builds-bases-on-every-russian-border/"
 ODD_ID = "odd id/../with?query#frag"
@@ -111,20 +111,12 @@ CASES = [
 RAW_PAYLOADS = [SCRIPT, IMG, "<b>", "</title></textarea>", "<img"]
 
 
-def add(service: Disproof, *cases: Case) -> None:
-    with service.store.transaction() as connection:
-        service.store.upsert(connection, list(cases), dt.datetime.now(dt.UTC))
+add = add_cases
 
 
 @pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
-    embedder = FakeEmbedder()
-    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-    monkeypatch.setattr(
-        "disproof.service.calibration_for",
-        lambda model_id: FAKE_CALIBRATION if model_id == FakeEmbedder.model_id else None,
-    )
-    return embedder
+def fake_model(fake_matching: FakeEmbedder) -> FakeEmbedder:
+    return fake_matching
 
 
 @pytest.fixture

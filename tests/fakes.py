@@ -1,0 +1,65 @@
+"""Stand-ins shared by the tests: a model-free embedder, its calibration, a bulk case writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from disproof.match.calibration import Calibration, Thresholds
+from disproof.match.features import FEATURES
+from disproof.models import Case
+from disproof.service import Disproof
+
+
+class FakeEmbedder:
+    """Deterministic hashed bag-of-words vectors: enough to exercise pipelines without a model.
+
+    ``encoded`` counts the texts encoded so far (tests of incremental indexing read it).
+    """
+
+    model_id = "fake-embedder/1"
+    dim = 64
+    normalized = True
+    query_prefix = ""
+    document_prefix = ""
+
+    def __init__(self) -> None:
+        self.encoded = 0
+
+    def _encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.encoded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
+        return self._encode(texts)
+
+    def encode_documents(
+        self, texts: Sequence[str], batch_size: int = 32
+    ) -> npt.NDArray[np.float32]:
+        return self._encode(texts)
+
+
+FAKE_CALIBRATION = Calibration(
+    model_id=FakeEmbedder.model_id,
+    features=list(FEATURES),
+    weights=[2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+    bias=-4.0,
+    mean=[0.0] * len(FEATURES),
+    scale=[1.0] * len(FEATURES),
+    thresholds=Thresholds(confirmed=0.7, suggested=0.3),
+)
+
+
+def add_cases(service: Disproof, *cases: Case) -> None:
+    """Write cases straight through the store (no import file needed)."""
+    with service.store.transaction() as connection:
+        service.store.upsert(connection, list(cases), dt.datetime.now(dt.UTC))
