@@ -251,3 +251,36 @@ def test_cli_classify_jsonl(cli: object, model_dir: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr("sys.stdin", io.StringIO('{"id": 1, "text": "x"}\nnot json\n'))
     bad = cli("narratives", "classify", "--model", str(model_dir), "--jsonl")  # type: ignore[operator]
     assert bad.code == 1 and "stdin, line 2: malformed JSON" in bad.err
+
+
+# -- keyword → narrative mapping -------------------------------------------------------------------
+
+
+def test_case_narratives_combine_analysts_keywords_and_parents() -> None:
+    from disproof.narratives.mapping import case_narratives
+
+    found = case_narratives(["western-russophobia"], ["Azov Battalion", "azov battalion", "Pizza"])
+    by_id = {n.id: n for n in found}
+    assert [n.id for n in found][0] == "western-russophobia"
+    assert by_id["western-russophobia"].source == "analyst"
+    assert by_id["ukraine-nazi-state"].source == "keywords"
+    assert by_id["ukraine-nazi-state"].via == ("Azov Battalion", "azov battalion")
+    assert by_id["ukraine-illegitimate"].source == "parent"  # a sub-narrative implies its parent
+    assert by_id["ukraine-illegitimate"].via == ("ukraine-nazi-state",)
+    assert len(found) == len(by_id)  # each narrative once
+    assert case_narratives([], []) == [] and case_narratives([], ["Pizza"]) == []
+
+
+def test_a_cycle_in_a_taxonomy_does_not_hang() -> None:
+    from disproof.models import Narrative, Taxonomy
+    from disproof.narratives.mapping import KeywordMapping
+
+    looped = Taxonomy(
+        id="t",
+        name="T",
+        narratives=[
+            Narrative(id="a", name="A", parent="b", keywords=["x"]),
+            Narrative(id="b", name="B", parent="a"),
+        ],
+    )
+    assert [n.id for n in KeywordMapping(looped).narratives([], ["X"])] == ["a", "b"]

@@ -225,8 +225,8 @@ def _history(service: Disproof) -> None:
     cases += [_case(f"s13-{i}", day, ["Steady"], narratives=["x"]) for i in range(10)]
     cases += [_case(f"b13-{i}", day, ["Burst"], narratives=["x"]) for i in range(20)]
     cases += [_case(f"n13-{i}", day, ["Brand new"], narratives=["x"]) for i in range(6)]
-    cases += [_case(f"u{i}", day, ["Gas", "Pipeline"]) for i in range(3)]
-    cases += [_case("u3", day, ["Gas", "Pipeline", "Germany"])]
+    cases += [_case(f"u{i}", day, ["Salt", "Pipeline"]) for i in range(3)]
+    cases += [_case("u3", day, ["Salt", "Pipeline", "Germany"])]
     cases += [_case("lonely", day, ["Something else"])]
     _add(service, cases)
 
@@ -240,7 +240,7 @@ def test_emerging_end_to_end(service: Disproof) -> None:
     assert set(flagged) == {"burst", "brand new"}
     assert flagged["burst"].q_value < 0.05 and flagged["brand new"].new
     assert report.unlabelled == 5
-    assert [(c.size, c.keywords[:2]) for c in report.clusters] == [(4, ["Gas", "Pipeline"])]
+    assert [(c.size, c.keywords[:2]) for c in report.clusters] == [(4, ["Pipeline", "Salt"])]
     assert {c.id for c in report.clusters[0].cases} == {"u0", "u1", "u2", "u3"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,12 +23,15 @@ class FusedHit:
 
 def reciprocal_rank_fusion(rankings: Iterable[Sequence[Hit]], k: int = RRF_K) -> list[FusedHit]:
     """Cormack et al. (2009): score(d) = Σ 1 / (k + rank_r(d)) over the rankings that hold d."""
-    scores: dict[int, float] = {}
+    parts: dict[int, list[float]] = {}
     found: dict[int, list[str]] = {}
     for ranking in rankings:
         for hit in ranking:
-            scores[hit.doc] = scores.get(hit.doc, 0.0) + 1.0 / (k + hit.rank)
+            parts.setdefault(hit.doc, []).append(1.0 / (k + hit.rank))
             found.setdefault(hit.doc, []).append(hit.retriever)
+    # fsum is exactly rounded, so a document's score (and the ties) cannot depend on the order
+    # the rankings come in
+    scores = {doc: math.fsum(values) for doc, values in parts.items()}
     order = sorted(scores, key=lambda d: (-scores[d], d))
     return [
         FusedHit(doc, scores[doc], rank, tuple(found[doc])) for rank, doc in enumerate(order, 1)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from disproof.errors import CaseNotFound, InvalidInput, StoreError
 from disproof.models import FACET_KINDS, Case, CaseQuery, Facet, SearchPage, Stats
+from disproof.narratives.mapping import case_narratives
 from disproof.normalize import keyword_key, normalize_country, normalize_language
 from disproof.store import counting
 from disproof.store.schema import case_edits, case_terms, cases, imports
@@ -49,7 +50,8 @@ def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
         "country": case.countries,
         "language": case.languages,
         "outlet": case.outlets,
-        "narrative": case.narratives,
+        # analysts' narratives and those the case's keywords imply (disproof.narratives.mapping)
+        "narrative": [n.id for n in case_narratives(case.narratives, case.keywords)],
         "related": case.related,
     }
     for kind, values in groups.items():
