@@ -155,12 +155,16 @@ def test_facets_count_all_cases_or_a_query_s_cases(cases: Disproof) -> None:
 
 def test_related_cases_put_analyst_links_first(cases: Disproof) -> None:
     related = cases.related_cases("nato")
-    assert related[0].case_id == "mh17" and related[0].reasons == ["linked by analysts"]
-    assert related[0].score == 1.0
+    assert related[0].case_id == "mh17" and related[0].reasons[0] == "linked by analysts"
+    assert related[0].score == 1.0 and related[0].kinds[0] == "linked"
     assert all(r.case_id not in ("nato", "missing-case") for r in related)
     similar = related[1]
-    assert similar.case_id == "bases" and similar.reasons[0].startswith("similar claim (score ")
-    assert similar.shared_keywords == 1 and similar.reasons[1] == "1 shared keyword(s)"
+    assert similar.case_id == "bases" and similar.reasons[0].startswith(
+        "similar claim (similarity "
+    )
+    assert similar.kinds[:2] == ["similar", "shared-keywords"]
+    assert similar.shared_keywords == 1 and "shared keywords: NATO" in similar.reasons
+    assert similar.days_apart == 31 and "31 days later" in similar.reasons
     assert [r.score for r in related[1:]] == sorted((r.score for r in related[1:]), reverse=True)
     assert len({r.case_id for r in related}) == len(related)
     assert [r.case_id for r in cases.related_cases("nato", limit=1)] == ["mh17"]

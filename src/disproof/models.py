@@ -263,14 +263,24 @@ class CaseUpdate(_Model):
 
 
 class RelatedCase(_Model):
-    """A case related to another one, with the reasons it is listed (best first)."""
+    """A case related to another one, with the reasons it is listed (best first).
+
+    ``kinds`` says the same as ``reasons`` for programs: ``linked`` (the case's ``related``
+    list), ``named`` / ``cited`` (its disproof names the other case's title / links its page),
+    ``cites-this`` (the other case's disproof refers to this one), ``similar``,
+    ``shared-narratives``, ``shared-keywords``, ``same-framing``. ``score`` is 1 for the
+    first four, else the weighted score of ``disproof.related.finder``.
+    """
 
     case_id: str
     title: str
     date: dt.date | None = None
     reasons: list[str] = Field(default_factory=list)
+    kinds: list[str] = Field(default_factory=list)
     score: float
     shared_keywords: int = 0
+    shared_narratives: list[str] = Field(default_factory=list)
+    days_apart: int | None = None
 
 
 RoleName = Literal["viewer", "editor", "admin"]

@@ -13,7 +13,16 @@ from rich.text import Text
 
 from disproof.errors import RowProblem
 from disproof.importing import ImportReport
-from disproof.models import Case, CaseMatch, Facet, MatchResult, SearchPage, Stats
+from disproof.models import (
+    Case,
+    CaseMatch,
+    Facet,
+    MatchResult,
+    RelatedCase,
+    SearchPage,
+    Stats,
+)
+from disproof.narratives.mapping import case_narratives
 from disproof.normalize import country_name, language_name
 
 _CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
@@ -43,10 +52,12 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
     facts.add_row("languages", _joined([f"{language_name(c)} ({c})" for c in case.languages]))
     facts.add_row("countries", _joined([country_name(c) for c in case.countries]))
     facts.add_row("keywords", _joined(case.keywords))
-    if case.narratives:
-        names = narrative_names or {}
-        shown = [f"{names[n]} ({n})" if n in names else n for n in case.narratives]
-        facts.add_row("narratives", _joined(shown))
+    names = narrative_names or {}
+    found = case_narratives(case.narratives, case.keywords)
+    for source, label in (("analyst", "narratives"), ("keywords", "from keywords")):
+        shown = [f"{names.get(n.id, n.id)} ({n.id})" for n in found if n.source == source]
+        if shown:
+            facts.add_row(label, _joined(shown))
     if case.source.dataset or case.source.url:
         facts.add_row(
             "source", safe(" ".join(filter(None, [case.source.dataset, case.source.url])))
@@ -68,6 +79,28 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
     if case.related:
         parts += [Text("\nRelated cases", style="bold"), *[safe(f"  • {r}") for r in case.related]]
     return Panel(Group(*parts), title=safe(case.title or case.summary, 120), title_align="left")
+
+
+def related_table(case_id: str, related: list[RelatedCase]) -> Table:
+    """Related cases of one case, each with why it is listed."""
+    table = Table(title=safe(f"{len(related)} cases related to {case_id}"), show_lines=True)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("score", justify="right")
+    table.add_column("date", no_wrap=True)
+    table.add_column("case", overflow="fold")
+    table.add_column("why", overflow="fold")
+    for rank, item in enumerate(related, 1):
+        title = safe(item.title, 160)
+        title.append("\n")
+        title.append_text(Text(safe(item.case_id).plain, style="dim"))
+        table.add_row(
+            str(rank),
+            f"{item.score:.2f}",
+            safe(item.date or "—"),
+            title,
+            safe("; ".join(item.reasons)),
+        )
+    return table
 
 
 def search_table(page: SearchPage, query_text: str = "") -> Table:

@@ -40,6 +40,7 @@ from disproof.models import (
 )
 from disproof.narratives import builtin_taxonomy
 from disproof.normalize import keyword_key
+from disproof.related.finder import RelatedFinder
 from disproof.settings import Settings
 from disproof.store import CaseStore, database_size, open_store
 from disproof.store.corpus import CorpusStore
@@ -50,8 +51,6 @@ from disproof.trends import EmergingReport, Period, TrendBy, Trends, compute_tre
 logger = logging.getLogger(__name__)
 
 DEMO_DATASET = "disproof-demo"
-#: Below this matcher score a case is not listed as a "similar claim" among related cases.
-RELATED_MIN_SCORE = 0.05
 #: How many nearest cases semantic search ranks (and filters within).
 SEMANTIC_POOL = 200
 #: How many similar cases ``suggest_keywords`` takes its keywords from.
@@ -117,10 +116,6 @@ def _valid_case(data: dict[str, Any]) -> Case:
             f"{'.'.join(str(p) for p in e['loc']) or 'case'}: {e['msg']}" for e in problems[:5]
         )
         raise InvalidInput(f"the case is not valid: {reasons}", errors) from None
-
-
-def _title(case: Case) -> str:
-    return case.title or case.summary[:200]
 
 
 class Disproof:
@@ -256,43 +251,11 @@ class Disproof:
         logger.info("case %r deleted by %r", case_id, author)
 
     def related_cases(self, case_id: str, limit: int = 10) -> list[RelatedCase]:
-        """Cases related to one case: those analysts linked (``related``) first, then the
-        nearest by the matcher (on its title and summary), each with the keywords it shares."""
-        case = self.get(case_id)
-        mine = {keyword_key(k) for k in case.keywords}
-
-        def related(other: Case, reason: str, score: float) -> RelatedCase:
-            shared = len(mine & {keyword_key(k) for k in other.keywords})
-            reasons = [reason] + ([f"{shared} shared keyword(s)"] if shared else [])
-            return RelatedCase(
-                case_id=other.id,
-                title=_title(other),
-                date=other.date,
-                reasons=reasons,
-                score=round(score, 4),
-                shared_keywords=shared,
-            )
-
-        linked = self.store.get_many(case.related)
-        out = [
-            related(linked[rid], "linked by analysts", 1.0)
-            for rid in case.related
-            if rid in linked and rid != case.id
-        ]
-        seen = {case.id, *(r.case_id for r in out)}
-        text = ". ".join(part for part in (case.title, case.summary) if part)
-        near = [
-            m
-            for m in self._nearest(text, limit + len(seen))
-            if m.case_id not in seen and m.score >= RELATED_MIN_SCORE
-        ][: max(0, limit - len(out))]
-        others = self.store.get_many(m.case_id for m in near)
-        out += [
-            related(others[m.case_id], f"similar claim (score {m.score:.2f})", m.score)
-            for m in near
-            if m.case_id in others
-        ]
-        return out[:limit]
+        """Cases related to one case, with why (see ``disproof.related.finder``): those analysts
+        linked, named or cited first, then the best by similarity, shared keywords and
+        narratives, the disproofs' framing and time."""
+        finder = RelatedFinder(self.store, self._nearest, self.narrative_names())
+        return finder.find(self.get(case_id), limit)
 
     def narrative_names(self) -> dict[str, str]:
         """Narrative id → name, from the shipped taxonomy."""

@@ -129,6 +129,22 @@ def show(
         console.print(render.case_panel(case, service.narrative_names()))
 
 
+def related(
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(metavar="ID", help="The case id (or case URL).")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many to list.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """Cases related to one case and why: those its disproof links, names or is cited by, then
+    similar claims sharing keywords and narratives."""
+    service = open_service(ctx)
+    found = service.related_cases(case_id, limit)
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in found], ensure_ascii=False, indent=2))
+    else:
+        console.print(render.related_table(case_id, found))
+
+
 def search(
     ctx: typer.Context,
     text: Annotated[

@@ -27,14 +27,21 @@ from disproof.text import Analyzer
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a missing title or summary takes the other field's text
 FIELDS = ("title", "summary")
 ENCODE_BATCH = 64
 Progress = Callable[[int, int], None]
 
 
 def field_text(case: CaseText, field: str) -> str:
-    return case.title if field == "title" else case.summary
+    """The text of one field; a case with only a title (the EUvsDisinfo case index) or only a
+    claim summary is indexed with that one text in both fields. Otherwise every feature of the
+    missing field would read 0 and the calibrated score could never call such a case a match:
+    a title-only case scored 0.01 against its own title before this."""
+    title, summary = case.title.strip(), case.summary.strip()
+    if field == "title":
+        return title or summary
+    return summary or title
 
 
 @dataclass
@@ -111,9 +118,18 @@ def _vector_hash(text: str, embedder: Embedder) -> str:
 def ensure_vectors(
     corpus: CorpusStore, texts: list[CaseText], embedder: Embedder, progress: Progress | None
 ) -> dict[tuple[int, str], npt.NDArray[np.float32]]:
-    """Every case field's vector, encoding only what is missing or stale (committed per batch)."""
+    """Every case field's vector, encoding only what is missing or stale (committed per batch).
+
+    A text is encoded once however many fields hold it: a title-only case stores its title's
+    vector for both fields, and a field whose text another field already has reuses that vector.
+    """
     stored = corpus.vectors(embedder.model_id)
     vectors = {key: item.vector for key, item in stored.items()}
+    known = {
+        item.text_hash: item.vector
+        for item in stored.values()
+        if item.vector.shape[0] == embedder.dim
+    }
     todo: list[tuple[int, str, str, str]] = []
     for case in texts:
         for field in FIELDS:
@@ -126,8 +142,11 @@ def ensure_vectors(
                 todo.append((case.pk, field, digest, text))
     for start in range(0, len(todo), ENCODE_BATCH):
         batch = todo[start : start + ENCODE_BATCH]
-        encoded = embedder.encode_documents([text for *_, text in batch])
-        rows = [(pk, field, digest, encoded[i]) for i, (pk, field, digest, _) in enumerate(batch)]
+        new = {digest: text for _, _, digest, text in batch if digest not in known}
+        if new:
+            encoded = embedder.encode_documents(list(new.values()))
+            known.update(zip(new, encoded, strict=True))
+        rows = [(pk, field, digest, known[digest]) for pk, field, digest, _ in batch]
         corpus.save_vectors(embedder.model_id, rows)
         for pk, field, _, vector in rows:
             vectors[(pk, field)] = vector

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from disproof.api.deps import get_service
 from disproof.auth import Role
 from disproof.io.claimreview import claim_review
+from disproof.narratives.mapping import case_narratives
 from disproof.web.errors import HtmlRoute
 from disproof.web.session import require_read
 from disproof.web.templating import render
@@ -25,7 +26,10 @@ def case_page(request: Request, case_id: str, saved: int = 0) -> Response:
     names = service.narrative_names()
     context = {
         "case": case,
-        "narratives": [(n, names.get(n, n)) for n in case.narratives],
+        "narratives": [
+            (n.id, names.get(n.id, n.id), n.source, n.via)
+            for n in case_narratives(case.narratives, case.keywords)
+        ],
         "related": service.related_cases(case.id, limit=RELATED),
         "json_ld": claim_review(case, with_context=True),
         "can_edit": principal is not None and principal.role.allows(Role.editor),

@@ -1,0 +1,152 @@
+"""What finding related cases needs from the store: cases by title or page link, the cases whose
+disproof cites a case, and the cases sharing (rare) keywords and narratives with one."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from disproof.related.mining import normalize_url
+from disproof.store.schema import case_terms, cases
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_WORD = re.compile(r"\w+")
+#: A title shorter than this (words) is too common a phrase to look for in other disproofs.
+CITED_TITLE_MIN_WORDS = 4
+#: The term kinds two cases can share.
+SHARED_KINDS = ("keyword", "narrative")
+
+
+def _sql_lower(text: str) -> str:
+    """What SQLite's ``lower()`` makes of ``text`` (it folds ASCII letters only)."""
+    return text.strip().translate(_ASCII_LOWER)
+
+
+@dataclass
+class SharedTerms:
+    """The keywords and narratives another case shares with one case, and their weight."""
+
+    case_id: str
+    keywords: list[str] = field(default_factory=list)
+    narratives: list[str] = field(default_factory=list)
+    #: Σ idf of the shared terms / Σ idf of the case's own terms (0–1).
+    overlap: float = 0.0
+
+
+class RelationStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    def ids_by_title(self, titles: Iterable[str]) -> dict[str, str]:
+        """Title (as given) → id of a case with exactly that title, ignoring case."""
+        wanted: dict[str, list[str]] = {}
+        for title in titles:
+            wanted.setdefault(_sql_lower(title), []).append(title)
+        if not wanted:
+            return {}
+        query = (
+            sa.select(sa.func.lower(cases.c.title), cases.c.id)
+            .where(sa.func.lower(cases.c.title).in_(list(wanted)))
+            .order_by(cases.c.date, cases.c.pk)
+        )
+        out: dict[str, str] = {}
+        with self.engine.connect() as connection:
+            for key, case_id in connection.execute(query):
+                for title in wanted.get(key, []):
+                    out.setdefault(title, case_id)
+        return out
+
+    def ids_by_url(self, urls: Iterable[str]) -> dict[str, str]:
+        """Link (as given) → id of the case whose id is that page (http/https, www, slash)."""
+        variants: dict[str, str] = {}
+        for url in urls:
+            key = normalize_url(url)
+            if not key or "/" not in key:
+                continue
+            for scheme in ("https://", "http://", "https://www.", "http://www."):
+                for tail in ("/", ""):
+                    variants[scheme + key + tail] = url
+        if not variants:
+            return {}
+        out: dict[str, str] = {}
+        with self.engine.connect() as connection:
+            names = list(variants)
+            for start in range(0, len(names), 400):
+                query = sa.select(cases.c.id).where(cases.c.id.in_(names[start : start + 400]))
+                for (case_id,) in connection.execute(query):
+                    out.setdefault(variants[case_id], case_id)
+        return out
+
+    def citing(self, case_id: str, title: str, limit: int = 20) -> list[str]:
+        """Ids of other cases whose disproof names this case's title or links its page."""
+        conditions: list[sa.ColumnElement[bool]] = []
+        words = _WORD.findall(title)
+        if self.is_sqlite and len(words) >= CITED_TITLE_MIN_WORDS:
+            phrase = "disproof : " + '"' + " ".join(words) + '"'
+            fts = sa.text("SELECT rowid FROM cases_fts WHERE cases_fts MATCH :m").bindparams(
+                m=phrase
+            )
+            conditions.append(cases.c.pk.in_(fts.columns(sa.column("rowid", sa.Integer))))
+        page = normalize_url(case_id)
+        if "/" in page and len(page.rsplit("/", 1)[-1]) >= 8:
+            escaped = page.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(cases.c.disproof.ilike(f"%{escaped}%", escape="\\"))
+        if not conditions:
+            return []
+        query = (
+            sa.select(cases.c.id)
+            .where(sa.or_(*conditions), cases.c.id != case_id)
+            .order_by(cases.c.date.desc(), cases.c.pk)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [row.id for row in connection.execute(query)]
+
+    def sharing_terms(self, case_id: str, limit: int | None = None) -> list[SharedTerms]:
+        """The cases sharing the most (idf-weighted) keywords and narratives with a case."""
+        with self.engine.connect() as connection:
+            pk = connection.execute(sa.select(cases.c.pk).where(cases.c.id == case_id)).scalar()
+            if pk is None:
+                return []
+            total = connection.execute(sa.select(sa.func.count()).select_from(cases)).scalar_one()
+            mine = [
+                (kind, key, value)
+                for kind, key, value in connection.execute(
+                    sa.select(case_terms.c.kind, case_terms.c.value_key, case_terms.c.value).where(
+                        case_terms.c.case_pk == pk, case_terms.c.kind.in_(SHARED_KINDS)
+                    )
+                )
+            ]
+            if not mine:
+                return []
+            idf: dict[tuple[str, str], float] = {}
+            for kind, key, _ in mine:
+                df = connection.execute(
+                    sa.select(sa.func.count(sa.distinct(case_terms.c.case_pk))).where(
+                        case_terms.c.kind == kind, case_terms.c.value_key == key
+                    )
+                ).scalar_one()
+                idf[(kind, key)] = math.log((1 + total) / (1 + df)) + 1e-6
+            weight_of_mine = sum(idf.values())
+            other = case_terms.alias("other")
+            pairs = sa.or_(
+                *[sa.and_(other.c.kind == kind, other.c.value_key == key) for kind, key, _ in mine]
+            )
+            query = (
+                sa.select(cases.c.id, other.c.kind, other.c.value_key, other.c.value)
+                .join(cases, cases.c.pk == other.c.case_pk)
+                .where(pairs, other.c.case_pk != pk)
+            )
+            shared: dict[str, SharedTerms] = {}
+            for other_id, kind, key, value in connection.execute(query):
+                item = shared.setdefault(other_id, SharedTerms(other_id))
+                (item.keywords if kind == "keyword" else item.narratives).append(value)
+                item.overlap += idf.get((kind, key), 0.0) / weight_of_mine
+        ranked = sorted(shared.values(), key=lambda s: (-s.overlap, s.case_id))
+        return ranked if limit is None else ranked[:limit]
