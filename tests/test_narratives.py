@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -284,3 +285,69 @@ def test_a_cycle_in_a_taxonomy_does_not_hang() -> None:
         ],
     )
     assert [n.id for n in KeywordMapping(looped).narratives([], ["X"])] == ["a", "b"]
+
+
+# -- training on the cases of the database ---------------------------------------------------------
+
+
+def test_case_labels_split_narratives_and_subnarratives() -> None:
+    from disproof.models import Case
+    from disproof.narratives.mapping import builtin_mapping
+    from disproof.narratives.pipeline import case_labels
+
+    case = Case(id="x", title="t", keywords=["Azov Battalion"], narratives=["nato-aggression"])
+    coarse, fine = case_labels(case, builtin_mapping())
+    assert set(coarse) == {"nato-aggression", "ukraine-illegitimate"}
+    assert fine == ["ukraine-nazi-state"]
+    assert case_labels(Case(id="y", title="t"), builtin_mapping()) == (["Other"], ["Other"])
+
+
+def test_cli_trains_on_the_database_cases(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder = WordEmbedder()
+    monkeypatch.setattr("disproof.cli.narratives.load_embedder", lambda name=None: (embedder, []))
+    assert cli("demo").code == 0
+    out = tmp_path / "cases-model"
+    result = cli("narratives", "train", "--format", "cases", "--out", str(out), "--l2", "1")
+    assert result.code == 0, result.err
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert meta["trained_on"] == ["cases:disproof"] and meta["documents"] == 43
+    labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
+    assert "colour-revolutions" in labels["narratives"]
+    assert labels["parents"].get("maidan-coup") == "ukraine-illegitimate"
+    refused = cli("narratives", "train", "x", "--format", "cases", "--out", str(out))
+    said = " ".join(refused.err.replace("│", " ").split())
+    assert refused.code == 2 and "--format cases trains on the database" in said
+    assert cli("narratives", "train", "--out", str(out)).code == 2  # semeval needs folders
+
+
+def test_training_on_cases_without_any_narrative_is_refused() -> None:
+    from disproof.models import Case
+    from disproof.narratives.pipeline import train_cases
+
+    cases = [Case(id=f"c{i}", title=f"Some claim number {i}") for i in range(20)]
+    with pytest.raises(DisproofError, match="nothing to learn"):
+        train_cases(cases, WordEmbedder())
+
+
+@pytest.mark.model
+def test_a_classifier_trained_on_the_demo_cases_with_e5(tmp_path: Path) -> None:
+    from disproof.embed import load_embedder
+    from disproof.narratives.pipeline import train_cases
+    from disproof.service import Disproof
+    from disproof.settings import Settings
+
+    service = Disproof.open(Settings(db=str(tmp_path / "demo.db")))
+    service.load_demo()
+    embedder, _ = load_embedder("e5", fallback=False)
+    model = train_cases(service.store.iter_cases(), embedder, TrainingOptions(l2=10.0, folds=4))
+    save_model(model, tmp_path / "m")
+    classifier = NarrativeClassifier.load(tmp_path / "m", embedder)
+    (prediction,) = classifier.classify(
+        [
+            "Die Proteste in Tiflis werden von westlichen NGOs und Soros bezahlt, ein weiterer "
+            "Versuch einer Farbrevolution gegen Russland."
+        ]
+    )
+    assert "colour-revolutions" in [s.label for s in prediction.narratives]

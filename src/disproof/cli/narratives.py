@@ -10,10 +10,10 @@ from typing import Annotated
 
 import typer
 
-from disproof.cli.common import err_console, read_jsonl_stdin
+from disproof.cli.common import err_console, open_service, read_jsonl_stdin
 from disproof.embed import load_embedder
 from disproof.narratives.classify import LabelScore, TrainingOptions, save_model
-from disproof.narratives.pipeline import NarrativeClassifier, train_semeval
+from disproof.narratives.pipeline import NarrativeClassifier, train_cases, train_semeval
 
 app = typer.Typer(
     help="Narrative classification: train a model on labelled documents, classify texts.",
@@ -23,14 +23,29 @@ app = typer.Typer(
 
 class TrainFormat(enum.StrEnum):
     semeval = "semeval"
+    cases = "cases"
 
 
 @app.command("train")
 def train_command(
-    paths: Annotated[list[Path], typer.Argument(help="SemEval language folders (…/EN, …/PT).")],
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Folder to write the model into.")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="SemEval language folders (…/EN, …/PT); none with --format cases.",
+            show_default=False,
+        ),
+    ] = None,
     format_: Annotated[
-        TrainFormat, typer.Option("--format", help="Layout of PATH (semeval).")
+        TrainFormat,
+        typer.Option(
+            "--format",
+            help="semeval: PATHs are SemEval-2025 Task 10 folders. cases: the cases of the "
+            "database (--db), labelled with the narratives they advance (their own and those "
+            "their keywords imply under the shipped taxonomy).",
+        ),
     ] = TrainFormat.semeval,
     l2: Annotated[
         float, typer.Option("--l2", min=1e-6, help="L2 strength.")
@@ -41,7 +56,20 @@ def train_command(
     embedder, notes = load_embedder(backend)
     for note in notes:
         err_console.print(note)
-    model = train_semeval(paths, embedder, TrainingOptions(l2=l2))
+    options = TrainingOptions(l2=l2)
+    if format_ is TrainFormat.cases:
+        if paths:
+            raise typer.BadParameter(
+                "--format cases trains on the database; import files first (disproof import)",
+                param_hint="PATH",
+            )
+        service = open_service(ctx)
+        err_console.print(f"reading {service.count():,} cases…")
+        model = train_cases(service.store.iter_cases(), embedder, options)
+    else:
+        if not paths:
+            raise typer.BadParameter("give at least one SemEval folder", param_hint="PATH")
+        model = train_semeval(paths, embedder, options)
     save_model(model, out)
     err_console.print(
         f"trained on {model.meta['documents']} documents: {len(model.narratives)} narratives, "
