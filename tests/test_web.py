@@ -733,3 +733,17 @@ def test_editing_does_not_list_the_case_as_similar_to_itself(
     page = client.post(case_path("labs", "edit"), data=data).text
     similar = page.split('id="similar"', 1)[1].split("</section>", 1)[0]
     assert 'href="/cases/labs"' not in similar
+
+
+def test_narratives_page_shows_the_taxonomy_tree_with_case_counts(client: TestClient) -> None:
+    page = client.get("/narratives")
+    assert page.status_code == 200
+    html = page.text
+    assert "Aggressive NATO is encircling Russia" in html
+    # the NATO case advances 'nato-aggression' through its keyword 'Encircling Russia'
+    assert re.search(r'<a href="/search\?narrative=nato-aggression">1 case</a>', html)
+    # a sub-narrative is nested under its parent
+    parent = html.index('id="n-nato-aggression"')
+    assert parent < html.index('id="n-nato-broken-promise"')
+    assert 'aria-current="page">Narratives<' in html
+    assert "Content-Security-Policy" in page.headers
