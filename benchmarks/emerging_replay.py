@@ -1,6 +1,6 @@
 """Emerging-keyword replay on the EUvsDisinfo case index (7,197 cases, 2015–2019).
 
-    python -m benchmarks.emerging_replay [--data ../shared/data] [--follow 3]
+    python -m benchmarks.emerging_replay [--data ../shared/data] [--follow 3] [--by narrative]
 
 Imports the case index into a temporary database, then, for every month from 2016-01 to
 2019-12, runs the keyword detector as it would have run at the end of that month (recent window =
@@ -49,11 +49,17 @@ def main() -> None:
     )
     parser.add_argument("--follow", type=int, default=3)
     parser.add_argument("--show", type=int, default=3, help="alerts printed per month")
+    parser.add_argument(
+        "--by",
+        choices=["keyword", "narrative"],
+        default="keyword",
+        help="what to watch: keywords, or narratives (those the keywords imply)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         service = Disproof.open(Settings(db=str(Path(folder) / "replay.db")))
         service.import_file(args.data / FILE)
-        matrix = service.trends("keyword", "month", top=1_000_000)
+        matrix = service.trends(args.by, "month", top=1_000_000)
         index = {p: i for i, p in enumerate(matrix.periods)}
         counts = {s.key: s.counts for s in matrix.series}
         alerts = evaluated = kept = new_alerts = new_kept = 0
@@ -65,7 +71,12 @@ def main() -> None:
             start = dt.date.fromisoformat(month + "-01")
             end = shift(start, "month", 1) - dt.timedelta(days=1)
             report = service.emerging(
-                start, until=end, period="month", baseline_periods=BASELINE, clusters=False
+                start,
+                until=end,
+                by=args.by,
+                period="month",
+                baseline_periods=BASELINE,
+                clusters=False,
             )
             at = index[month]
             flagged = {s.key for s in report.series}
@@ -104,8 +115,8 @@ def main() -> None:
         print(f"| sustained precision, all alerts | {_rate(kept, evaluated)} |")
         print(f"| sustained precision, rising (seen before) | "
               f"{_rate(kept - new_kept, evaluated - new_alerts)} |")  # fmt: skip
-        print(f"| sustained precision, new keywords | {_rate(new_kept, new_alerts)} |")
-        print(f"| base rate: unflagged keyword-months with ≥ {MIN_COUNT} cases | "
+        print(f"| sustained precision, new terms | {_rate(new_kept, new_alerts)} |")
+        print(f"| base rate: unflagged term-months with ≥ {MIN_COUNT} cases | "
               f"{_rate(others_kept, others)} |")  # fmt: skip
         print(f"| replay time (48 detector runs) | {elapsed:.1f} s |")
         service.store.engine.dispose()
