@@ -612,3 +612,19 @@ def test_tokenising_many_short_documents_is_fast() -> None:
     total = sum(len(analyzer.tokens(doc, "en")) for doc in docs)
     assert total > 3000 * 20
     assert time.perf_counter() - started < 5
+
+
+def test_scripts_that_write_vowels_as_marks_keep_whole_words() -> None:
+    analyzer = Analyzer(stem=False)
+    # Python's \w does not match combining marks: before, "भारत" became "भ" + "रत"
+    assert analyzer.tokens("भारत में लोकतंत्र खतरे में है", "hi") == [
+        "भारत",
+        "लोकतंत्र",
+        "खतरे",
+    ]
+    assert analyzer.tokens("தமிழ் மொழி", "ta") == ["தமிழ்", "மொழி"]
+    # accents written as combining characters are still folded; Cyrillic й is kept
+    assert analyzer.tokens("Cafe\u0301 nai\u0308ve", "fr") == ["cafe", "naive"]
+    assert analyzer.tokens("йод", "ru") == ["йод"]
+    assert analyzer.tokens("ٱلْعَرَبِيَّة", "ar") == analyzer.tokens("ٱلعربية", "ar")
+    assert analyzer.tokens("O governo é um fantoche", "pt") == ["governo", "fantoche"]

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from disproof.retrieve.types import Hit
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: words keep their combining marks (Indic scripts)
 
 
 class BM25Index:

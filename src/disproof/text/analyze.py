@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from disproof.text._tables import load_table, section, string_list, string_lists
+from disproof.text.chars import WORD_CHAR
 from disproof.text.langid import DEFAULT_LANGUAGES, UNDETERMINED, detect_language
 from disproof.text.lexicon import fold_diacritics, stopwords
 from disproof.text.stemming import stemmer_for
@@ -59,7 +60,8 @@ _NORMALISE = str.maketrans(
         **dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d", "-"),
     }
 )
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*(?:-[^\W_]+(?:'[^\W_]+)*)*")
+_PART = f"[^\\W_]{WORD_CHAR}*"  # a word starts with a letter or digit; marks may follow
+_TOKEN = re.compile(f"{_PART}(?:'{_PART})*(?:-{_PART}(?:'{_PART})*)*")
 _UNSPACED = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff"
     r"\u1000-\u109f]"

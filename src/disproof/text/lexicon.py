@@ -15,19 +15,35 @@ _SPECIAL_LETTERS = str.maketrans(
 )  # fmt: skip
 
 
+def _accent_script(ch: str) -> bool:
+    """Whether marks on this letter are accents to fold: Latin, Greek, Hebrew and Arabic
+    (vowel points) — not Cyrillic (й, ї) nor the Indic and other scripts that write vowels and
+    viramas as marks (folding "लोकतंत्र" would change the word)."""
+    cp = ord(ch)
+    return (
+        cp <= 0x024F
+        or 0x1E00 <= cp <= 0x1FFF
+        or 0x0370 <= cp <= 0x03FF
+        or 0x0590 <= cp <= 0x06FF
+        or 0x0750 <= cp <= 0x077F
+        or 0x08A0 <= cp <= 0x08FF
+    )
+
+
 def fold_diacritics(term: str) -> str:
-    """Remove combining marks (except on Cyrillic letters: й, ї stay) and fold ł ø æ đ."""
+    """Remove accents (combining marks on Latin, Greek, Hebrew and Arabic letters) and fold
+    ł ø æ đ; marks of other scripts stay (see :func:`_accent_script`)."""
     if term.isascii():
         return term
     decomposed = unicodedata.normalize("NFD", term.translate(_SPECIAL_LETTERS))
     kept: list[str] = []
-    cyrillic = False
+    fold = False
     for ch in decomposed:
         if unicodedata.combining(ch):
-            if cyrillic:
+            if not fold:
                 kept.append(ch)
         else:
-            cyrillic = "\u0400" <= ch <= "\u052f"
+            fold = _accent_script(ch)
             kept.append(ch)
     return unicodedata.normalize("NFC", "".join(kept))
 
