@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -73,6 +74,15 @@ def test_backup_writes_a_verified_copy_and_refuses_to_overwrite(
     assert cli("backup", str(demo), "--force").code == 1  # never over the database itself
     missing = cli("backup", str(tmp_path / "nowhere" / "copy.db"))
     assert missing.code == 1 and "does not exist" in missing.err
+
+
+def test_backup_removes_what_a_killed_backup_left(demo: Path, tmp_path: Path) -> None:
+    dead = tmp_path / ".copy.db.4194305-x1.partial"  # above Linux's largest pid: not running
+    running = tmp_path / f".copy.db.{os.getpid()}-x2.partial"
+    for path in (dead, running):
+        path.write_bytes(b"half a copy")
+    backup_database(demo, tmp_path / "copy.db")
+    assert running.exists() and (os.name != "posix" or not dead.exists())
 
 
 def test_backup_of_a_server_database_points_to_its_own_tools(cli: Cli, tmp_path: Path) -> None:

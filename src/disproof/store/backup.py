@@ -12,11 +12,13 @@ see :mod:`disproof.store.restore`) and is the standard library's own, documented
 A backup is written to a temporary file in the destination folder, verified (``PRAGMA
 integrity_check``, the full-text index against the cases, a schema revision this version knows,
 the case count), synced, and only then renamed to its name: the destination is either absent or
-a complete, verified database, never half a file.
+a complete, verified database, never half a file. A killed backup leaves at most a hidden
+``.NAME.PID-….partial`` file beside the destination, removed by the next backup to that name.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import sqlite3
 import tempfile
@@ -160,10 +162,34 @@ def fsync_path(path: Path) -> None:
 
 
 def temp_file_beside(path: Path, purpose: str) -> Path:
-    """A new empty file in ``path``'s folder, named after it (hidden), for staging a copy."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{purpose}", dir=path.parent)
+    """A new empty file in ``path``'s folder for staging a copy: hidden, named after ``path``,
+    this process and ``purpose``. Those a killed process left behind are removed first."""
+    _remove_orphans(path, purpose)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}-", suffix=f".{purpose}", dir=path.parent
+    )
     os.close(fd)
     return Path(name)
+
+
+def _remove_orphans(path: Path, purpose: str) -> None:
+    """Remove staging files for ``path`` whose process is gone (POSIX; elsewhere they stay)."""
+    if os.name != "posix":
+        return
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*-*.{purpose}"):
+        pid = leftover.name[len(path.name) + 2 :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            remove_quietly(leftover)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def remove_quietly(path: Path) -> None:
