@@ -89,6 +89,8 @@ def describe_failure(name: object, exc: sqlite3.Error) -> str:
     """A sentence naming the file for an error SQLite raised while reading it."""
     if "not a database" in str(exc):
         return f"{name} is not an SQLite database (or is encrypted): {exc}"
+    if "unable to open" in str(exc) or "readonly" in str(exc):
+        return f"cannot read or write {name}: {exc} (check permissions and free space)"
     return f"{name} is corrupt: {exc}"
 
 
