@@ -45,6 +45,19 @@ def _alembic_config() -> Config:
     return config
 
 
+def known_revisions() -> list[str]:
+    """The schema revisions this version of disproof knows, oldest first."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def head_revision() -> str:
+    """The newest schema revision (what :func:`migrate` brings a database to)."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (cheap no-op when it is already there)."""
     config = _alembic_config()
