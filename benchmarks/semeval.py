@@ -139,6 +139,27 @@ def tfidf_features(
     return model.transform(train_tokens), model.transform(tokens(test_docs))
 
 
+def combined_features(weight: float) -> Featurizer:
+    """e5 lead vectors (standardised on the training documents, scaled to unit expected norm and
+    by ``weight``) side by side with the TF-IDF rows: one linear model reads both."""
+    e5 = e5_features()
+
+    def featurize(
+        train_docs: list[LabelledDocument], test_docs: list[LabelledDocument]
+    ) -> tuple[Features, Features]:
+        dense_train, dense_test = e5(train_docs, test_docs)
+        mean, scale = dense_train.mean(axis=0), dense_train.std(axis=0)
+        scale[scale == 0] = 1.0
+        factor = weight / np.sqrt(dense_train.shape[1])
+        lexical_train, lexical_test = tfidf_features(train_docs, test_docs)
+        return (
+            np.hstack([(dense_train - mean) / scale * factor, lexical_train]),
+            np.hstack([(dense_test - mean) / scale * factor, lexical_test]),
+        )
+
+    return featurize
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--l2", type=float, default=TrainingOptions().l2)
@@ -146,6 +167,13 @@ def main() -> None:
     parser.add_argument("--left-out", default="PT", choices=[x for x in LANGUAGES if x != "EN"])
     parser.add_argument("--skip-tfidf", action="store_true")
     parser.add_argument("--skip-e5", action="store_true")
+    parser.add_argument(
+        "--combined",
+        type=float,
+        nargs="*",
+        default=[],
+        help="also e5 + TF-IDF in one model, e5 block weighted by each value given",
+    )
     parser.add_argument("--calibrate-on-target", action="store_true")
     parser.add_argument("--only", choices=["EN", "left-out"], default=None)
     args = parser.parse_args()
@@ -163,6 +191,9 @@ def main() -> None:
         if not args.skip_tfidf:
             result = score(split, tfidf_features, lexical, args.calibrate_on_target)
             row(split.name, f"TF-IDF + LR (l2={args.tfidf_l2:g})", *result)
+        for weight in args.combined:
+            result = score(split, combined_features(weight), lexical, args.calibrate_on_target)
+            row(split.name, f"e5 lead ×{weight:g} + TF-IDF, one LR (l2={args.tfidf_l2:g})", *result)
         if args.skip_e5:
             continue
         result = score(split, e5_features(), embedded, args.calibrate_on_target)
