@@ -344,7 +344,7 @@ def test_database_errors_are_503_without_details(api: Api, monkeypatch: pytest.M
     def broken(case_id: str) -> None:
         raise StoreError("database write failed: (sqlite3.OperationalError) disk I/O error")
 
-    monkeypatch.setattr(api.service, "get", broken)
+    monkeypatch.setattr(api.service, "get_public", broken)
     response = api.client.get("/api/v1/cases/x")
     assert response.status_code == 503 and "sqlite3" not in response.text
 

@@ -52,6 +52,7 @@ WRITES: dict[str, tuple[str, str, dict[str, Any] | None, Role, int]] = {
     "create": ("POST", "/api/v1/cases", {"title": "A new claim"}, Role.editor, 201),
     "update": ("PATCH", f"/api/v1/cases/{TARGET}", {"summary": "changed"}, Role.editor, 200),
     "delete": ("DELETE", f"/api/v1/cases/{TARGET}", None, Role.admin, 204),
+    "restore": ("POST", f"/api/v1/cases/{TARGET}/restore?version=1", None, Role.editor, 200),
 }
 WHO = ["nobody", "garbage", "unknown", "revoked", "expired", "viewer", "editor", "admin"]
 

@@ -131,3 +131,35 @@ def test_skip_invalid_writes_a_reject_report(cli: Cli, tmp_path: Path) -> None:
         "reason": "'99/99/17' is not a valid date (expected MM/DD/YY or MM/DD/YYYY or YYYY-MM-DD)",
     }
     assert Path(report["reject_report"]).read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_history_and_restore_case(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "cases.jsonl"
+    source.write_text('{"id": "a", "title": "A <b>claim</b>"}\n', encoding="utf-8")
+    assert cli("import", str(source)).code == 0
+    shown = cli("history", "a")
+    assert shown.code == 0
+    assert "History of a (1 of 1 entries)" in shown.out
+    assert "import" in shown.out and "new case (1 fields)" in shown.out
+
+    from disproof.service import Disproof
+    from disproof.settings import Settings
+
+    Disproof.open(Settings(db=str(tmp_path / "cli.db"))).delete_case("a", "boss")
+    assert cli("show", "a").code == 1
+    assert "deleted" in cli("history", "a").out
+    restored = cli("restore-case", "a")
+    assert restored.code == 0 and "now at version 3" in restored.err
+    assert json.loads(cli("show", "a", "--json").out)["title"] == "A <b>claim</b>"
+
+    entries = json.loads(cli("history", "a", "--json").out)["entries"]
+    assert [(e["version"], e["action"]) for e in entries] == [
+        (3, "restore"),
+        (2, "delete"),
+        (1, "import"),
+    ]
+    assert entries[0]["role"] == "cli" and entries[0]["author"]
+    again = cli("restore-case", "a")
+    assert again.code == 1 and "exists" in again.err
+    assert cli("restore-case", "a", "--version", "1").code == 0
+    assert cli("history", "nope").code == 1

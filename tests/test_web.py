@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 
 from disproof.api.app import create_app
 from disproof.auth import Role
-from disproof.models import Appearance, Case, Link
+from disproof.history import Actor
+from disproof.models import Appearance, Case, CaseUpdate, Link
 from disproof.service import Disproof
 from disproof.settings import Settings
 from disproof.web import csrf
@@ -747,3 +748,108 @@ def test_narratives_page_shows_the_taxonomy_tree_with_case_counts(client: TestCl
     assert parent < html.index('id="n-nato-broken-promise"')
     assert 'aria-current="page">Narratives<' in html
     assert "Content-Security-Policy" in page.headers
+
+
+# -- history, deleted cases, conflicts ---------------------------------------------------------
+
+
+def editor_form(page: str) -> dict[str, object]:
+    """The values an editor form posts, as a browser would send them back."""
+    values: dict[str, object] = {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r'<input id="f-(\w+)" name="\w+" type="\w+" value="([^"]*)"', page
+        )
+    }
+    values.update(
+        {
+            name: html.unescape(value)
+            for name, value in re.findall(
+                r'<textarea id="f-(\w+)"[^>]*>(.*?)</textarea>', page, re.S
+            )
+        }
+    )
+    values["narratives"] = re.findall(r'name="narratives" value="([^"]+)" checked', page)
+    return values | {"csrf_token": form_token(page), "action": "save"}
+
+
+def test_case_history_is_shown_escaped_to_signed_in_users_only(
+    client: TestClient, web_service: Disproof
+) -> None:
+    hostile = Actor(f"ed {SCRIPT}", "editor")
+    web_service.update_case(HOSTILE_ID, CaseUpdate(title=f"New {IMG} title"), hostile)
+    anonymous = client.get(case_path(HOSTILE_ID)).text
+    assert 'id="history-heading"' not in anonymous
+    client.cookies.set(csrf.SESSION_COOKIE, web_service.tokens.create("v", Role.viewer))
+    page = client.get(case_path(HOSTILE_ID)).text
+    assert 'id="history-heading"' in page and "version 2" in page
+    assert "Edited" in page and "&lt;script&gt;" in page
+    assert "New &lt;img src=x onerror=alert(1)&gt; title" in page
+    assert "Recorded" in page  # version 1, kept when the edit replaced it
+    assert "Go back to version" not in page  # viewers cannot restore
+    assert_inert(page)
+
+
+def test_a_deleted_case_has_a_page_with_its_history_and_a_restore_button(
+    client: TestClient, editor: str, web_service: Disproof
+) -> None:
+    web_service.update_case("labs", CaseUpdate(summary="Edited once."), Actor("ed", "editor"))
+    web_service.delete_case("labs", Actor("boss", "admin"))
+    page = client.get(case_path("labs"))
+    assert page.status_code == 410
+    assert "This case was deleted by boss (admin)" in page.text
+    assert "Restore this case" in page.text and 'id="history-heading"' in page.text
+    assert_inert(page.text)
+    forged = client.post(case_path("labs", "restore"), data={"csrf_token": "0" * 64})
+    assert forged.status_code == 403
+    restored = client.post(case_path("labs", "restore"), data={"csrf_token": form_token(page.text)})
+    assert restored.status_code == 303
+    assert restored.headers["location"] == case_path("labs") + "?restored=1"
+    assert web_service.get("labs").summary == "Edited once."
+    shown = client.get(restored.headers["location"]).text
+    assert "The case was restored (now version 4)" in shown
+    back = client.post(
+        case_path("labs", "restore"),
+        data={"csrf_token": form_token(shown), "version": "1", "current": "4"},
+    )
+    assert back.status_code == 303
+    assert (
+        web_service.get("labs").summary == "American laboratories develop bioweapons near Russia."
+    )
+    client.cookies.clear()
+    assert client.get(case_path("never-there")).status_code == 404
+
+
+def test_a_deleted_case_is_just_missing_for_visitors(
+    client: TestClient, web_service: Disproof
+) -> None:
+    web_service.delete_case("labs", "boss")
+    page = client.get(case_path("labs"))
+    assert page.status_code == 404 and "boss" not in page.text
+
+
+def test_a_stale_edit_is_refused_and_keeps_the_typed_text(
+    client: TestClient, editor: str, web_service: Disproof
+) -> None:
+    form = client.get(case_path("labs", "edit")).text
+    data = editor_form(form)
+    assert data["version"] == "1"
+    web_service.update_case("labs", CaseUpdate(title="Changed meanwhile"), Actor("bob", "admin"))
+    data["disproof"] = f"My careful new disproof {SCRIPT}"
+    refused = client.post(case_path("labs", "edit"), data=data)
+    assert refused.status_code == 409
+    page = refused.text
+    assert "Not saved: this case was changed while you were editing it." in page
+    assert "You started from version 1; it is now at version 2." in page
+    assert "bob (admin)" in page and "UTC — title" in page
+    assert f'href="{case_path("labs")}" target="_blank"' in page
+    assert "My careful new disproof &lt;script&gt;" in page  # the typed text is kept, escaped
+    assert_inert(page)
+    assert web_service.get("labs").title == "Changed meanwhile"
+    assert web_service.get("labs").disproof == "There are no US bioweapons labs in Ukraine."
+    again = editor_form(page)
+    assert again["version"] == "2"
+    saved = client.post(case_path("labs", "edit"), data=again)
+    assert saved.status_code == 303
+    case = web_service.get_public("labs")
+    assert case.disproof == f"My careful new disproof {SCRIPT}" and case.version == 3

@@ -71,6 +71,20 @@ class ConflictError(DisproofError):
     """The write would clash with what is stored (an existing case id, a token name in use)."""
 
 
+class VersionConflict(ConflictError):
+    """A write that names the version it was based on (``If-Match``, the editor's hidden field)
+    while the case has changed since (HTTP 412): nothing was written."""
+
+    def __init__(self, case_id: str, expected: int, current: int) -> None:
+        super().__init__(
+            f"case {case_id!r} is at version {current}, not {expected}: it was changed since "
+            "you read it, and nothing was written. Read it again and redo your change."
+        )
+        self.case_id = case_id
+        self.expected = expected
+        self.current = current
+
+
 class AuthError(DisproofError):
     """Base of the authentication and authorisation errors."""
 

@@ -23,6 +23,7 @@ from disproof.merge import merge_cases
 from disproof.models import Case
 from disproof.normalize import keyword_key
 from disproof.store import CaseStore, ImportLogEntry
+from disproof.store.history import EditMark
 
 Progress = Callable[[int, int], None]
 
@@ -173,10 +174,12 @@ def import_text(
     ordered = [case for _, case in sorted(collected.values(), key=lambda rc: rc[0])]
     ordered = _unify_keywords(ordered, store.keyword_spellings())
     now = dt.datetime.now(dt.UTC)
+    # a history entry per created or changed case; its state is kept once a change replaces it
+    mark = EditMark(reader.name, "import", "import", str(path), snapshots=False)
     with store.transaction() as connection:
         for start in range(0, len(ordered), batch_size):
             batch = ordered[start : start + batch_size]
-            for case_id, outcome in store.upsert(connection, batch, now).items():
+            for case_id, outcome in store.upsert(connection, batch, now, mark).items():
                 getattr(report, outcome).append(case_id)
             if progress:
                 progress(min(start + batch_size, len(ordered)), len(ordered))

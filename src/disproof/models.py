@@ -227,8 +227,20 @@ class CaseCreate(_CaseFields):
     is optional (derived deterministically when missing, like the JSONL importer does)."""
 
 
-#: A case as the API returns it: every field, with ``created_at`` and ``updated_at`` set.
-CasePublic = Case
+class CasePublic(Case):
+    """A case as the API returns it: every field, ``created_at`` and ``updated_at`` set, and its
+    ``version`` — the number of the case's latest change, which the API also sends as the
+    ``ETag`` and compares with ``If-Match``. The version is bookkeeping, not content: exports
+    leave it out."""
+
+    version: int = Field(ge=1)
+
+    def as_case(self) -> Case:
+        """The case without its version."""
+        return Case.model_validate(self.model_dump(exclude={"version"}))
+
+    def content(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"created_at", "updated_at", "version"})
 
 
 class CaseUpdate(_Model):

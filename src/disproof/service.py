@@ -12,17 +12,16 @@ from collections.abc import Callable
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, TextIO
-
-from pydantic import ValidationError
+from typing import TextIO
 
 from disproof import importing
-from disproof.auth import TokenStore
+from disproof.auth import Principal, TokenStore
+from disproof.editing import CaseEditor
 from disproof.embed import Embedder, EmbedderUnavailable, load_embedder
-from disproof.errors import ConflictError, DisproofError, InvalidInput
+from disproof.errors import DisproofError, InvalidInput
+from disproof.history import Actor, CaseHistory
 from disproof.importing import ImportReport, Progress
 from disproof.io import exporter
-from disproof.io.jsonl import _derived as derived_case_id
 from disproof.match.calibration import Band, calibration_for
 from disproof.match.index import CaseIndex, build_index
 from disproof.match.matcher import Matcher
@@ -30,6 +29,7 @@ from disproof.models import (
     Case,
     CaseCreate,
     CaseMatch,
+    CasePublic,
     CaseQuery,
     CaseUpdate,
     Facet,
@@ -49,6 +49,9 @@ from disproof.text import Analyzer
 from disproof.trends import EmergingReport, Period, TrendBy, Trends, compute_trends, detect_emerging
 
 logger = logging.getLogger(__name__)
+
+#: Who makes a change: a principal (token name and role), an actor, or a bare name.
+Author = Actor | Principal | str
 
 DEMO_DATASET = "disproof-demo"
 #: How many nearest cases semantic search ranks (and filters within).
@@ -97,25 +100,6 @@ class MatcherCache:
     def invalidate(self) -> None:
         """The cases changed: rebuild on the next ``get``."""
         self._generation += 1
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _valid_case(data: dict[str, Any]) -> Case:
-    """A case built through the one model that validates and normalises every case."""
-    try:
-        return Case.model_validate(data)
-    except ValidationError as exc:
-        problems = exc.errors(include_url=False)
-        errors: list[dict[str, object]] = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in problems
-        ]
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'case'}: {e['msg']}" for e in problems[:5]
-        )
-        raise InvalidInput(f"the case is not valid: {reasons}", errors) from None
 
 
 class Disproof:
@@ -209,46 +193,46 @@ class Disproof:
         """Spell the case's keywords the way the database already spells them."""
         return importing._unify_keywords([case], self.store.keyword_spellings())[0]
 
-    def create_case(self, data: CaseCreate, author: str) -> Case:
+    @cached_property
+    def editor(self) -> CaseEditor:
+        """Single-case writes with versions and history (see :mod:`disproof.editing`)."""
+        return CaseEditor(self.store, self._unify_keywords, self.matchers.invalidate)
+
+    def get_public(self, case_id: str) -> CasePublic:
+        """A case with its version (for ``ETag`` / ``If-Match``)."""
+        return self.store.get_public(case_id)
+
+    def create_case(self, data: CaseCreate, author: Author) -> CasePublic:
         """Add a case; its id is the given one or derived like the JSONL importer derives it.
         An id that exists is refused (:class:`ConflictError`)."""
-        payload = data.model_dump(mode="json")
-        payload["id"] = payload.get("id") or derived_case_id(payload)
-        case = self._unify_keywords(_valid_case(payload))
-        now = _now()
-        with self.store.transaction() as connection:
-            if self.store.existing(connection, [case.id]):
-                raise ConflictError(f"a case with id {case.id!r} exists already")
-            self.store.upsert(connection, [case], now)
-            self.store.log_edit(connection, case.id, "create", author, now)
-        self.matchers.invalidate()
-        logger.info("case %r created by %r", case.id, author)
-        return self.store.get(case.id)
+        return self.editor.create(data, Actor.of(author))
 
-    def update_case(self, case_id: str, data: CaseUpdate, author: str) -> Case:
-        """Change the fields ``data`` sets, keep the others; the result is validated whole."""
-        now = _now()
-        with self.store.transaction() as connection:
-            current = self.store.get(case_id)
-            payload = current.model_dump(mode="json") | data.changes()
-            payload["updated_at"] = None  # set by the store when the content changed
-            case = self._unify_keywords(_valid_case(payload))
-            outcome = self.store.upsert(connection, [case], now)[case.id]
-            if outcome != "unchanged":
-                self.store.log_edit(connection, case.id, "update", author, now)
-        if outcome != "unchanged":
-            self.matchers.invalidate()
-            logger.info("case %r updated by %r", case_id, author)
-        return self.store.get(case_id)
+    def update_case(
+        self, case_id: str, data: CaseUpdate, author: Author, expected_version: int | None = None
+    ) -> CasePublic:
+        """Change the fields ``data`` sets, keep the others; the result is validated whole.
+        With ``expected_version``, a case changed since is refused (:class:`VersionConflict`)."""
+        return self.editor.update(case_id, data, Actor.of(author), expected_version)
 
-    def delete_case(self, case_id: str, author: str) -> None:
-        """Remove a case (its vectors and terms go with it); the edit log keeps who did it."""
-        now = _now()
-        with self.store.transaction() as connection:
-            self.store.delete(connection, case_id)
-            self.store.log_edit(connection, case_id, "delete", author, now)
-        self.matchers.invalidate()
-        logger.info("case %r deleted by %r", case_id, author)
+    def delete_case(
+        self, case_id: str, author: Author, expected_version: int | None = None
+    ) -> None:
+        """Remove a case (its vectors and terms go with it); its history keeps its last state."""
+        self.editor.delete(case_id, Actor.of(author), expected_version)
+
+    def restore_case(
+        self,
+        case_id: str,
+        author: Author,
+        version: int | None = None,
+        expected_version: int | None = None,
+    ) -> CasePublic:
+        """Bring back a deleted case, or put a case back to an earlier ``version``."""
+        return self.editor.restore(case_id, Actor.of(author), version, expected_version)
+
+    def history(self, case_id: str, *, full: bool = False, limit: int | None = None) -> CaseHistory:
+        """Who changed a case, when and what, newest first (also for a deleted case)."""
+        return self.editor.history(case_id, full=full, limit=limit)
 
     def related_cases(self, case_id: str, limit: int = 10) -> list[RelatedCase]:
         """Cases related to one case, with why (see ``disproof.related.finder``): those analysts

@@ -17,7 +17,7 @@ from disproof import __version__
 from disproof.api.docs import mount_docs
 from disproof.api.errors import install_error_handlers
 from disproof.api.middleware import BodyLimit, SecurityHeaders
-from disproof.api.routes import cases, facets, match, search, stats
+from disproof.api.routes import cases, facets, history, match, search, stats
 from disproof.service import Disproof
 from disproof.settings import Settings
 
@@ -28,6 +28,11 @@ The REST API of disproof, a database of disinformation cases and their disproofs
 Reading needs no token unless the server runs with `DISPROOF_PUBLIC_READ=false`; writing needs
 an API token (`disproof token create`) sent as `Authorization: Bearer <token>`: editors create
 and change cases, admins also delete them. Errors are JSON: `{"detail": …}`.
+
+A case's `version` is also its `ETag`; send it back as `If-Match` when changing or deleting the
+case and a change made meanwhile by someone else is never overwritten (412 instead). Every change
+is kept in the case's history (`GET /api/v1/cases/{id}/history`), from which deleted cases can be
+restored.
 """
 
 
@@ -69,7 +74,7 @@ def create_app(settings: Settings | None = None, *, service: Disproof | None = N
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so 413s get the headers too
-    for module in (cases, search, match, facets, stats):
+    for module in (history, cases, search, match, facets, stats):  # history: before cases
         app.include_router(module.router, prefix=API_PREFIX)
     mount_docs(app)
     _include_web(app)

@@ -26,6 +26,7 @@ from disproof.errors import (
     PermissionDenied,
     StoreError,
     UnknownFormat,
+    VersionConflict,
 )
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,16 @@ def _domain(status: int) -> Handler:
     return handle
 
 
+async def _version_conflict(request: Request, exc: Exception) -> Response:
+    """412: the ``If-Match`` version is not the case's; the answer names the current one."""
+    assert isinstance(exc, VersionConflict)
+    return JSONResponse(
+        {"detail": str(exc), "current_version": exc.current},
+        status_code=412,
+        headers={"ETag": f'"{exc.current}"'},
+    )
+
+
 async def _store_error(request: Request, exc: Exception) -> Response:
     logger.error("database error on %s %s: %s", request.method, request.url.path, exc)
     return error_response(503, "the database cannot be used right now")
@@ -98,6 +109,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     for error, status in STATUS.items():
         app.add_exception_handler(error, _domain(status))
+    app.add_exception_handler(VersionConflict, _version_conflict)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(ValidationError, _model_invalid)

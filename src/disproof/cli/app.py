@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from disproof import __version__, render
-from disproof.cli import cases, demo, maintenance, matching, narratives, server, trends
+from disproof.cli import cases, demo, history, maintenance, matching, narratives, server, trends
 from disproof.cli.common import console, err_console
 from disproof.errors import DisproofError
 from disproof.settings import Settings
@@ -67,6 +67,8 @@ app.command()(matching.index)
 app.command()(cases.stats)
 app.command()(maintenance.backup)
 app.command()(maintenance.restore)
+app.command("history")(history.history)
+app.command("restore-case")(history.restore_case)
 app.command()(demo.demo)
 app.command("trends")(trends.trends)
 app.command("emerging")(trends.emerging)

@@ -16,10 +16,11 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from disproof.errors import CaseNotFound, InvalidInput, StoreError
-from disproof.models import FACET_KINDS, Case, CaseQuery, Facet, SearchPage, Stats
+from disproof.models import FACET_KINDS, Case, CasePublic, CaseQuery, Facet, SearchPage, Stats
 from disproof.narratives.mapping import case_narratives
 from disproof.normalize import keyword_key, normalize_country, normalize_language
-from disproof.store import counting
+from disproof.store import counting, history
+from disproof.store.history import EditMark
 from disproof.store.schema import case_edits, case_terms, cases, imports
 
 UpsertOutcome = Literal["created", "updated", "unchanged"]
@@ -90,10 +91,17 @@ class CaseStore:
         self.is_sqlite = engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One all-or-nothing unit of work (rolled back on any exception)."""
+    def transaction(self, *, immediate: bool = False) -> Iterator[Connection]:
+        """One all-or-nothing unit of work (rolled back on any exception).
+
+        ``immediate`` takes SQLite's write lock at the start (``BEGIN IMMEDIATE``), so that what
+        the transaction reads cannot change before it writes: for read-check-write edits.
+        (On PostgreSQL such edits lock the case row instead, see :meth:`current`.)
+        """
         try:
             with self.engine.begin() as connection:
+                if immediate and self.is_sqlite:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
                 yield connection
         except SQLAlchemyError as exc:
             raise StoreError(f"database write failed, nothing was changed: {exc}") from exc
@@ -113,6 +121,22 @@ class CaseStore:
         if row is None:
             raise CaseNotFound(case_id)
         return self._to_case(row)
+
+    def get_public(self, case_id: str) -> CasePublic:
+        """A case with its version number (what the API shows and ``If-Match`` compares)."""
+        with self.engine.connect() as connection:
+            return self.current(connection, case_id)
+
+    def current(self, connection: Connection, case_id: str, *, lock: bool = False) -> CasePublic:
+        """A case and its version as the caller's transaction sees it (``lock``: the row is
+        locked until the transaction ends, where the database can lock rows)."""
+        query = sa.select(cases).where(cases.c.id == case_id)
+        if lock and not self.is_sqlite:
+            query = query.with_for_update()
+        row = connection.execute(query).first()
+        if row is None:
+            raise CaseNotFound(case_id)
+        return CasePublic.model_validate(self._to_case(row).model_dump() | {"version": row.version})
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Case]:
         """The stored cases among ``ids``, by id (unknown ids are left out)."""
@@ -174,42 +198,66 @@ class CaseStore:
     # -- writing ---------------------------------------------------------------------------------
 
     def upsert(
-        self, connection: Connection, batch: list[Case], now: dt.datetime
+        self,
+        connection: Connection,
+        batch: list[Case],
+        now: dt.datetime,
+        mark: EditMark | None = None,
     ) -> dict[str, UpsertOutcome]:
-        """Insert new cases, replace changed ones (keeping ``created_at``), skip identical ones."""
+        """Insert new cases, replace changed ones (keeping ``created_at``), skip identical ones.
+
+        Each write adds one to the case's version; a new case starts after the versions its id
+        had before (when a case of that id was deleted). With ``mark``, each created or changed
+        case gets a history entry (holding its new state if ``mark.snapshots``); the state a
+        change replaces is kept in the history if it is not there yet.
+        """
         stored = self.existing(connection, (c.id for c in batch))
+        earlier = history.last_versions(connection, (c.id for c in batch if c.id not in stored))
+        digests = {case.id: content_hash(case) for case in batch}
+        self._keep_replaced(connection, stored, digests)
         outcome: dict[str, UpsertOutcome] = {}
         inserts: list[dict[str, Any]] = []
         terms: list[dict[str, Any]] = []
         pending: dict[str, Case] = {}
+        edits: list[dict[str, Any]] = []
         for case in batch:
-            digest = content_hash(case)
+            digest = digests[case.id]
             old = stored.get(case.id)
             if old is not None and old.content_hash == digest:
                 outcome[case.id] = "unchanged"
                 continue
-            values = {
+            doc = case.content()
+            updated = _as_utc(case.updated_at) if case.updated_at else now
+            values: dict[str, Any] = {
                 "title": case.title,
                 "summary": case.summary,
                 "disproof": case.disproof,
                 "date": case.date,
                 "dataset": case.source.dataset,
                 "appearance_count": len(case.appearances),
-                "doc": case.content(),
+                "doc": doc,
                 "content_hash": digest,
-                "updated_at": _as_utc(case.updated_at) if case.updated_at else now,
+                "updated_at": updated,
             }
             if old is None:
                 created = _as_utc(case.created_at) if case.created_at else now
-                inserts.append(values | {"id": case.id, "version": 1, "created_at": created})
+                version = earlier.get(case.id, 0) + 1
+                inserts.append(values | {"id": case.id, "version": version, "created_at": created})
                 pending[case.id] = case
                 outcome[case.id] = "created"
             else:
-                values["version"] = old.version + 1
+                created = _utc(old.created_at)
+                version = old.version + 1
+                values["version"] = version
                 connection.execute(sa.update(cases).where(cases.c.pk == old.pk).values(values))
                 connection.execute(sa.delete(case_terms).where(case_terms.c.case_pk == old.pk))
                 terms += _term_rows(int(old.pk), case)
                 outcome[case.id] = "updated"
+            if mark is not None:
+                stamps = {"created_at": created.isoformat(), "updated_at": updated.isoformat()}
+                kept = doc | stamps if mark.snapshots else None
+                action = mark.action or ("create" if old is None else "update")
+                edits.append(history.edit_values(case.id, action, mark, now, version, kept))
         if inserts:
             returned = connection.execute(
                 sa.insert(cases).returning(cases.c.pk, cases.c.id, sort_by_parameter_order=True),
@@ -219,7 +267,35 @@ class CaseStore:
                 terms += _term_rows(int(pk), pending[case_id])
         if terms:
             connection.execute(sa.insert(case_terms), terms)
+        history.record(connection, edits)
         return outcome
+
+    def _keep_replaced(
+        self, connection: Connection, stored: dict[str, Any], digests: dict[str, str]
+    ) -> None:
+        """Keep in the history the states that this write replaces and it lacks."""
+        replaced = {
+            case_id: row.version
+            for case_id, row in stored.items()
+            if row.content_hash != digests[case_id]
+        }
+        missing = history.lacking(connection, replaced) if replaced else {}
+        if not missing:
+            return
+        states: dict[str, history.State] = {}
+        pks = [stored[case_id].pk for case_id in missing]
+        for start in range(0, len(pks), 500):
+            query = sa.select(cases).where(cases.c.pk.in_(pks[start : start + 500]))
+            for row in connection.execute(query):
+                states[row.id] = self.state(row)
+        history.keep(connection, states, missing)
+
+    @staticmethod
+    def state(row: sa.Row[Any]) -> history.State:
+        """A stored case row as a history state."""
+        created, updated = _utc(row.created_at), _utc(row.updated_at)
+        stamps = {"created_at": created.isoformat(), "updated_at": updated.isoformat()}
+        return history.State(row.version, dict(row.doc) | stamps, updated)
 
     def checkpoint(self) -> None:
         """Fold the SQLite write-ahead log back into the database file after a bulk write."""
@@ -234,16 +310,6 @@ class CaseStore:
 
     def log_import(self, connection: Connection, entry: ImportLogEntry, now: dt.datetime) -> None:
         connection.execute(sa.insert(imports).values(**entry.__dict__, finished_at=now))
-
-    def log_edit(
-        self, connection: Connection, case_id: str, action: str, author: str, now: dt.datetime
-    ) -> None:
-        """Record who created, updated or deleted a case (``action``) and when."""
-        connection.execute(
-            sa.insert(case_edits).values(
-                case_id=case_id, action=action, author=author[:200], at=now
-            )
-        )
 
     def edits(self, case_id: str) -> list[tuple[str, str, dt.datetime]]:
         """(action, author, time) of the edits made to a case, oldest first."""

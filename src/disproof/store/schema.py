@@ -99,8 +99,10 @@ api_tokens = Table(
     Column("last_used_at", DateTime(timezone=True), nullable=True),
 )
 
-#: Who created, changed or deleted which case, and when (writes through the service only;
-#: imports are logged in ``imports``). Kept after a case is deleted.
+#: The history of each case: who created, changed, imported, deleted or restored it, when, and
+#: the whole case after the change (``snapshot``; for a delete, the last state), numbered by the
+#: case's ``version``. Kept after a case is deleted (that is how it can be restored). Rows written
+#: before migration 0004 have no role, version or snapshot.
 case_edits = Table(
     "case_edits",
     metadata,
@@ -109,4 +111,8 @@ case_edits = Table(
     Column("action", String(16), nullable=False),
     Column("author", String(200), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("role", String(16), nullable=True),
+    Column("version", Integer, nullable=True),
+    Column("note", String(2000), nullable=True),
+    Column("snapshot", JSON(none_as_null=True), nullable=True),
 )

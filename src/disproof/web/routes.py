@@ -14,6 +14,7 @@ from disproof.web.pages import (
     cases,
     check,
     editor,
+    history,
     narratives,
     search,
     stats,
@@ -21,7 +22,7 @@ from disproof.web.pages import (
 )
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
-for page in (check, search, editor, cases, account, stats, trends, narratives):
+for page in (check, search, editor, history, cases, account, stats, trends, narratives):
     router.include_router(page.router)
 
 

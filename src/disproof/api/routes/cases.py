@@ -1,7 +1,11 @@
 """Cases: list with filters, read, create (editor), change (editor), delete (admin), related.
 
 Case ids can be URLs (EUvsDisinfo's are), so the id is a ``:path`` parameter; ``/related`` is
-registered before the plain case route so that it is never read as part of an id.
+registered before the plain case route so that it is never read as part of an id (and the
+``/history`` and ``/restore`` routes come before this whole router, see ``routes.history``).
+
+Reading, creating and changing a case answer with its version as the ``ETag``; changing and
+deleting accept ``If-Match`` (see :mod:`disproof.api.conditional`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 
+from disproof.api.conditional import IfMatch, etag, expected_version
 from disproof.api.deps import Admin, Editor, ReadAccess, ServiceDep
 from disproof.api.params import PagedQuery
 from disproof.models import CaseCreate, CasePublic, CaseUpdate, RelatedCase, SearchPage
@@ -35,9 +40,11 @@ def create_case(
     data: CaseCreate, response: Response, service: ServiceDep, principal: Editor
 ) -> CasePublic:
     """Add a case. Without an `id`, one is derived from the source, date, title and first
-    outlet. An id that exists already is a 409."""
-    case = service.create_case(data, principal.name)
+    outlet. An id that exists already is a 409 (the id of a deleted case can be used again; its
+    versions go on from the deleted ones). The `ETag` header is the new case's version."""
+    case = service.create_case(data, principal)
     response.headers["Location"] = case_location(case.id)
+    response.headers["ETag"] = etag(case.version)
     return case
 
 
@@ -53,16 +60,31 @@ def related_cases(
 
 
 @router.get("/{case_id:path}", summary="Read a case")
-def get_case(case_id: str, service: ServiceDep, _: ReadAccess) -> CasePublic:
-    return service.get(case_id)
+def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAccess) -> CasePublic:
+    """The case with its `version`, which is also sent as the `ETag` header (e.g. `"3"`):
+    send it back as `If-Match` when changing the case, so that you never overwrite a change
+    you have not seen."""
+    case = service.get_public(case_id)
+    response.headers["ETag"] = etag(case.version)
+    return case
 
 
 @router.patch("/{case_id:path}", summary="Change some fields of a case (editor)")
 def update_case(
-    case_id: str, data: CaseUpdate, service: ServiceDep, principal: Editor
+    case_id: str,
+    data: CaseUpdate,
+    response: Response,
+    service: ServiceDep,
+    principal: Editor,
+    if_match: IfMatch = None,
 ) -> CasePublic:
-    """Only the fields in the body change; `null` clears a field."""
-    return service.update_case(case_id, data, principal.name)
+    """Only the fields in the body change; `null` clears a field. A change makes a new version
+    (the `ETag` of the answer) and a history entry; a body that changes nothing makes neither.
+    With `If-Match`, a case changed since that version is not touched: 412 with
+    `current_version`."""
+    case = service.update_case(case_id, data, principal, expected_version(if_match))
+    response.headers["ETag"] = etag(case.version)
+    return case
 
 
 @router.delete(
@@ -71,5 +93,10 @@ def update_case(
     response_class=Response,
     summary="Delete a case (admin)",
 )
-def delete_case(case_id: str, service: ServiceDep, principal: Admin) -> None:
-    service.delete_case(case_id, principal.name)
+def delete_case(
+    case_id: str, service: ServiceDep, principal: Admin, if_match: IfMatch = None
+) -> None:
+    """Its history keeps the last state: `GET …/history` still answers, and
+    `POST …/restore` brings it back. With `If-Match`, a case changed since that version is not
+    deleted: 412 with `current_version`."""
+    service.delete_case(case_id, principal, expected_version(if_match))

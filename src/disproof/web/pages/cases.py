@@ -1,4 +1,5 @@
-"""A case page, laid out like a published debunk, with its ClaimReview JSON-LD in the head."""
+"""A case page, laid out like a published debunk, with its ClaimReview JSON-LD in the head and,
+for signed-in users, its history (a deleted case shows its history page instead)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from starlette.responses import Response
 
 from disproof.api.deps import get_service
 from disproof.auth import Role
+from disproof.errors import CaseNotFound
 from disproof.io.claimreview import claim_review
 from disproof.narratives.mapping import case_narratives
 from disproof.web.errors import HtmlRoute
+from disproof.web.pages.history import deleted_case_page, history_context
 from disproof.web.session import require_read
 from disproof.web.templating import render
 
@@ -19,12 +22,16 @@ RELATED = 8
 
 
 @router.get("/cases/{case_id:path}", name="web_case")
-def case_page(request: Request, case_id: str, saved: int = 0) -> Response:
+def case_page(request: Request, case_id: str, saved: int = 0, restored: int = 0) -> Response:
     principal = require_read(request)
     service = get_service(request)
-    case = service.get(case_id)
+    try:
+        case = service.get(case_id)
+    except CaseNotFound:
+        return deleted_case_page(request, case_id, principal)
     names = service.narrative_names()
     context = {
+        **history_context(service, case.id, principal),
         "case": case,
         "narratives": [
             (n.id, names.get(n.id, n.id), n.source, n.via)
@@ -34,5 +41,6 @@ def case_page(request: Request, case_id: str, saved: int = 0) -> Response:
         "json_ld": claim_review(case, with_context=True),
         "can_edit": principal is not None and principal.role.allows(Role.editor),
         "saved": bool(saved),
+        "restored": bool(restored),
     }
     return render(request, "case.html", context)

@@ -2,6 +2,12 @@
 
 Without JavaScript, "Check for similar cases" posts the form and shows it again with similar
 known cases and suggested keywords; ``static/editor.js`` does the same live, while typing.
+
+The edit form carries the version of the case it was loaded from (a hidden ``version`` field).
+Saving is refused when the case has changed since: the form comes back with what the user typed,
+who changed what meanwhile, and a link to the current version; its ``version`` is then the
+current one, so saving again replaces that version knowingly. (A post without ``version``, from a
+form rendered before versions existed, is saved unchecked.)
 """
 
 from __future__ import annotations
@@ -15,13 +21,14 @@ from starlette.responses import RedirectResponse, Response
 
 from disproof.api.deps import get_service
 from disproof.auth import Principal, Role
-from disproof.errors import DisproofError, InvalidInput
+from disproof.errors import DisproofError, InvalidInput, VersionConflict
 from disproof.models import Case, CaseCreate, CaseUpdate
 from disproof.narratives import builtin_taxonomy
 from disproof.service import Disproof
 from disproof.web import csrf
 from disproof.web.errors import HtmlRoute
 from disproof.web.forms import TEXT_FIELDS, EditorForm
+from disproof.web.pages.history import EntryView, history_entries, version_field
 from disproof.web.session import require_role
 from disproof.web.templating import render
 from disproof.web.urls import case_path, page_path, root_path
@@ -57,11 +64,15 @@ def _show(
     *,
     similar: list[Any] | None = None,
     keywords: list[str] | None = None,
+    version: int | None = None,
+    conflict: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
     context = {
         "form": form,
         "case": case,
+        "version": version,
+        "conflict": conflict,
         "taxonomy": _taxonomy(form.narratives),
         "similar": similar,
         "suggested_keywords": keywords,
@@ -79,14 +90,16 @@ def _show(
     )
 
 
-async def _posted(request: Request) -> tuple[EditorForm, str]:
-    """The posted form (after the CSRF check) and which button was pressed."""
+async def _posted(request: Request) -> tuple[EditorForm, str, int | None]:
+    """The posted form (after the CSRF check), which button was pressed, and the version of
+    the case the form was loaded from."""
     data = await request.form(max_files=0, max_fields=400, max_part_size=MAX_FORM_BYTES)
     csrf.require_valid(request, data.get(csrf.FIELD))
     values = {name: str(data.get(name) or "") for name in TEXT_FIELDS}
     narratives = [str(v) for v in data.getlist("narratives")]
     action = str(data.get("action") or "save")
-    return EditorForm.from_post(values, narratives), action
+    version = version_field(data.get("version"), "version")
+    return EditorForm.from_post(values, narratives), action, version
 
 
 def _similar(service: Disproof, form: EditorForm, case: Case | None) -> tuple[list[Any], list[str]]:
@@ -102,17 +115,24 @@ def _similar(service: Disproof, form: EditorForm, case: Case | None) -> tuple[li
 
 
 def _save(
-    service: Disproof, form: EditorForm, case: Case | None, principal: Principal
+    service: Disproof,
+    form: EditorForm,
+    case: Case | None,
+    principal: Principal,
+    version: int | None,
 ) -> Case | None:
-    """Create or update the case; None (with errors on the form) when it cannot be saved."""
+    """Create or update the case (if it is still at ``version``); None (with errors on the
+    form) when it cannot be saved. A changed case raises :class:`VersionConflict`."""
     data = form.case_data()
     if form.errors:
         return None
     try:
         if case is None:
-            return service.create_case(CaseCreate.model_validate(data), principal.name)
+            return service.create_case(CaseCreate.model_validate(data), principal)
         data.pop("id", None)
-        return service.update_case(case.id, CaseUpdate.model_validate(data), principal.name)
+        return service.update_case(case.id, CaseUpdate.model_validate(data), principal, version)
+    except VersionConflict:
+        raise
     except ValidationError as exc:
         form.add_errors(exc.errors())
     except InvalidInput as exc:
@@ -122,17 +142,32 @@ def _save(
     return None
 
 
+def _conflict(service: Disproof, case: Case, conflict: VersionConflict) -> dict[str, Any]:
+    """What the conflict message shows: the versions, and who changed what since."""
+    newer: list[EntryView] = [
+        entry
+        for entry in history_entries(service, case.id)
+        if entry.version is not None and entry.version > conflict.expected
+    ]
+    return {"expected": conflict.expected, "current": conflict.current, "entries": newer}
+
+
 async def _handle_post(request: Request, case: Case | None) -> Response:
     principal = require_role(request, Role.editor)
-    form, action = await _posted(request)
+    form, action, version = await _posted(request)
     service = get_service(request)
     if action == "similar":
         similar, keywords = await run_in_threadpool(_similar, service, form, case)
         form.case_data()  # report parse errors early, next to their fields
-        return _show(request, form, case, similar=similar, keywords=keywords)
-    saved = await run_in_threadpool(_save, service, form, case, principal)
+        return _show(request, form, case, similar=similar, keywords=keywords, version=version)
+    try:
+        saved = await run_in_threadpool(_save, service, form, case, principal, version)
+    except VersionConflict as exc:
+        assert case is not None  # only an update names a version
+        conflict = await run_in_threadpool(_conflict, service, case, exc)
+        return _show(request, form, case, version=exc.current, conflict=conflict, status_code=409)
     if saved is None:
-        return _show(request, form, case, status_code=422)
+        return _show(request, form, case, version=version, status_code=422)
     return RedirectResponse(case_path(request, saved.id) + "?saved=1", status_code=303)
 
 
@@ -150,12 +185,12 @@ async def create_case(request: Request) -> Response:
 @router.get("/cases/{case_id:path}/edit", name="web_case_edit")
 def edit_case(request: Request, case_id: str) -> Response:
     require_role(request, Role.editor)
-    case = get_service(request).get(case_id)
-    return _show(request, EditorForm.from_case(case), case)
+    case = get_service(request).get_public(case_id)
+    return _show(request, EditorForm.from_case(case), case, version=case.version)
 
 
 @router.post("/cases/{case_id:path}/edit", name="web_case_update")
 async def update_case(request: Request, case_id: str) -> Response:
     require_role(request, Role.editor)
-    case = await run_in_threadpool(get_service(request).get, case_id)
+    case = await run_in_threadpool(get_service(request).get_public, case_id)
     return await _handle_post(request, case)
