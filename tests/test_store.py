@@ -147,3 +147,36 @@ def test_version_counts_real_changes_only(service: Disproof) -> None:
     put(service, case("a", "Two"))
     with service.store.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT version FROM cases")).scalar() == 2
+
+
+def test_derived_narratives_are_recomputed_when_the_mapping_changes(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from disproof.models import CaseQuery
+    from disproof.store import open_store
+    from disproof.store.derived import MAPPING_KEY, refresh_derived_terms
+    from disproof.store.schema import case_terms, store_meta
+
+    settings = Settings(db=str(tmp_path / "d.db"))
+    store = open_store(settings)
+    now = dt.datetime.now(dt.UTC)
+    with store.transaction() as connection:
+        store.upsert(
+            connection, [Case(id="a", title="Azov rules Kyiv", keywords=["Azov Battalion"])], now
+        )
+    found = store.search(CaseQuery(narratives=["ukraine-nazi-state"]))
+    assert [c.id for c in found.results] == ["a"]
+    # a database written before narratives were derived (or with another taxonomy version)
+    with store.engine.begin() as connection:
+        connection.execute(sa.delete(case_terms).where(case_terms.c.kind == "narrative"))
+        connection.execute(sa.update(store_meta).values(value="old"))
+    assert store.search(CaseQuery(narratives=["ukraine-nazi-state"])).total == 0
+    reopened = open_store(settings)
+    assert reopened.search(CaseQuery(narratives=["ukraine-nazi-state"])).total == 1
+    assert reopened.search(CaseQuery(narratives=["ukraine-illegitimate"])).total == 1  # parent
+    assert refresh_derived_terms(reopened.engine) is False  # done once
+    with reopened.engine.connect() as connection:
+        stored = connection.execute(
+            sa.select(store_meta.c.value).where(store_meta.c.key == MAPPING_KEY)
+        )
+        assert stored.scalar() != "old"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from disproof.errors import StoreError
 from disproof.settings import Settings
 from disproof.store.cases import CaseStore, ImportLogEntry, UpsertOutcome, content_hash
+from disproof.store.derived import refresh_derived_terms
 from disproof.store.engine import create_db_engine, migrate
 
 __all__ = ["CaseStore", "ImportLogEntry", "UpsertOutcome", "content_hash", "open_store"]
@@ -24,6 +27,10 @@ def open_store(settings: Settings) -> CaseStore:
             raise StoreError(f"cannot create the database folder {path.parent}: {exc}") from exc
     engine = create_db_engine(settings.database_url())
     migrate(engine)
+    try:
+        refresh_derived_terms(engine)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot update the derived narratives of {engine.url}: {exc}") from exc
     return CaseStore(engine)
 
 

@@ -116,3 +116,12 @@ case_edits = Table(
     Column("note", String(2000), nullable=True),
     Column("snapshot", JSON(none_as_null=True), nullable=True),
 )
+
+#: Facts about the stored data (key → value), e.g. the fingerprint of the keyword → narrative
+#: mapping the derived narrative terms were computed with (``disproof.store.derived``).
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
