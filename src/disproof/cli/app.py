@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from disproof import __version__, render
-from disproof.cli import cases, demo, matching, narratives, server, trends
+from disproof.cli import cases, demo, matching, narratives, report, server, trends
 from disproof.cli.common import console, err_console
 from disproof.errors import DisproofError
 from disproof.settings import Settings
@@ -63,6 +63,7 @@ app.command()(cases.show)
 app.command()(cases.search)
 app.command()(matching.match)
 app.command()(matching.index)
+app.command()(report.report)
 app.command()(cases.stats)
 app.command()(demo.demo)
 app.command("trends")(trends.trends)
