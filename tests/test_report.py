@@ -4,17 +4,22 @@ that hostile case text stays inert in Markdown and HTML, and the `disproof repor
 from __future__ import annotations
 
 import datetime as dt
+import html as html_lib
 import io
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from markdown_it import MarkdownIt
 from markupsafe import escape
 
+from disproof.api.app import create_app
+from disproof.auth import Role
 from disproof.models import Appearance, Case, Link
 from disproof.narratives import builtin_taxonomy
 from disproof.narratives.classify import LabelScore, NarrativeModel, NarrativePrediction
@@ -24,6 +29,7 @@ from disproof.report.html import content_security_policy, stylesheet
 from disproof.report.markdown import text as md_text
 from disproof.report.narratives import narratives_from_cases, narratives_from_classifier
 from disproof.service import Disproof
+from disproof.web import csrf
 from tests.fakes import FakeEmbedder, add_cases
 
 FILLER = (
@@ -334,3 +340,68 @@ def test_cli_report_usage_errors(cli: Cli, fake_matching: object, tmp_path: Path
     assert run("report", "text", "--base-url", "javascript:x").code == 2
     missing = run("report", "--file", str(tmp_path / "nope.txt"))
     assert missing.code == 1 and "cannot read" in missing.err
+
+
+# -- the web page and the API --------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(demo: Disproof) -> Iterator[TestClient]:
+    app = create_app(demo.settings, service=demo)
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def report_form(page: str) -> dict[str, str]:
+    form = page.split('class="report-form"', 1)[1].split("</form>", 1)[0]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    return {name: html_lib.unescape(value) for name, value in fields.items()}
+
+
+def test_download_the_report_of_a_check(client: TestClient) -> None:
+    page = client.post("/check", data={"text": ARTICLE}).text
+    assert 'action="/check/report"' in page and "Download report" in page
+    fields = report_form(page)
+    assert fields["text"] == ARTICLE and fields["csrf_token"] == ""  # nobody signed in
+    html = client.post("/check/report", data={**fields, "format": "html"})
+    assert html.status_code == 200, html.text
+    assert html.headers["content-type"] == "text/html; charset=utf-8"
+    disposition = html.headers["content-disposition"]
+    assert re.fullmatch(r'attachment; filename="disproof-report-\d{8}-\d{6}\.html"', disposition)
+    assert html.headers["content-security-policy"] == content_security_policy(header=True)
+    assert html.headers["x-frame-options"] == "DENY" and html.headers["cache-control"] == "no-store"
+    assert "Bucha massacre" in html.text
+    assert 'href="http://testserver/cases/demo-bucha-staged"' in html.text
+    markdown = client.post("/check/report", data={**fields, "format": "markdown"})
+    assert markdown.status_code == 200
+    assert markdown.headers["content-type"] == "text/markdown; charset=utf-8"
+    assert markdown.headers["content-disposition"].endswith('.md"')
+    assert markdown.text.startswith("# Disinformation check report")
+    assert "content-security-policy" in markdown.headers  # the site's own policy
+    # every other page keeps the site's policy
+    assert "script-src 'self'" in client.get("/").headers["content-security-policy"]
+
+
+def test_report_download_checks_csrf_and_input(client: TestClient, demo: Disproof) -> None:
+    assert client.post("/check/report", data={"text": ARTICLE, "format": "pdf"}).status_code == 400
+    empty = client.post("/check/report", data={"text": "  ", "format": "html"})
+    assert empty.status_code == 400 and "no text" in empty.text
+    client.cookies.set(csrf.SESSION_COOKIE, demo.tokens.create("viewer", Role.viewer))
+    fields = report_form(client.post("/check", data={"text": BUCHA}).text)
+    assert fields["csrf_token"]
+    forged = client.post("/check/report", data={"text": BUCHA, "format": "html"})
+    assert forged.status_code == 403 and "content-disposition" not in forged.headers
+    wrong = {**fields, "csrf_token": "0" * 64, "format": "html"}
+    assert client.post("/check/report", data=wrong).status_code == 403
+    ok = client.post("/check/report", data={**fields, "format": "markdown"})
+    assert ok.status_code == 200 and "Bucha" in ok.text
+
+
+def test_report_api_returns_the_report_as_json(client: TestClient) -> None:
+    response = client.post("/api/v1/report", json={"text": ARTICLE})
+    assert response.status_code == 200
+    body = response.json()
+    assert {c["case_id"] for c in body["cases"]} >= {"demo-bucha-staged"}
+    assert body["meta"]["cases_searched"] > 0 and body["limits"]
+    assert Report.model_validate(body).cases[0].disproof
+    assert client.post("/api/v1/report", json={"text": "x", "min_band": "x"}).status_code == 422

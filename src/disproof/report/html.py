@@ -44,13 +44,15 @@ def stylesheet() -> str:
     return (TEMPLATES / "report.css").read_text(encoding="utf-8")
 
 
-def content_security_policy() -> str:
-    """The report's policy: nothing may load or run but its own inline stylesheet."""
+def content_security_policy(*, header: bool = False) -> str:
+    """The report's policy: nothing may load or run but its own inline stylesheet. As an HTTP
+    ``header`` it also forbids framing (which a ``<meta>`` policy cannot)."""
     digest = base64.b64encode(hashlib.sha256(stylesheet().encode("utf-8")).digest()).decode()
-    return (
+    policy = (
         f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'none'; "
         "base-uri 'none'; form-action 'none'"
     )
+    return f"{policy}; frame-ancestors 'none'" if header else policy
 
 
 def to_html(report: Report) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from disproof.web.errors import HtmlRoute, install_error_pages
-from disproof.web.pages import account, cases, check, editor, search, stats, trends
+from disproof.web.pages import account, cases, check, editor, report, search, stats, trends
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
-for page in (check, search, editor, cases, account, stats, trends):
+for page in (check, report, search, editor, cases, account, stats, trends):
     router.include_router(page.router)
 
 
