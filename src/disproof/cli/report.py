@@ -40,11 +40,16 @@ def read_text(text: str | None, file: Path | None) -> str:
         raise typer.BadParameter("give exactly one of TEXT or --file PATH (--file - reads stdin)")
     if file is None:
         assert text is not None
+        if not text.strip():
+            raise DisproofError("the text is empty")
         return text
     try:
-        return sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        content = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DisproofError(f"{file}: cannot read it as UTF-8 text: {exc}") from None
+    if not content.strip():
+        raise DisproofError(f"{'standard input' if str(file) == '-' else file} is empty")
+    return content
 
 
 def case_links(base_url: str | None) -> Callable[[str], str | None] | None:
