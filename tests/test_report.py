@@ -232,6 +232,12 @@ def test_classifier_narratives_are_named_as_such(demo: Disproof) -> None:
     from_model = [n for n in report.narratives if n.sources == ["classifier"]]
     assert [n.name for n in from_model] == list(labels)
     assert "| classifier | score 0.99 |" in to_markdown(report)
+    silent = NarrativeClassifier(
+        model.__class__(**{**model.__dict__, "bias": -model.bias}), FakeEmbedder()
+    )
+    assert (
+        "found none of its narratives" in build_report(demo, ARTICLE, classifier=silent).notes[-1]
+    )
 
 
 # -- hostile case text ----------------------------------------------------------------------------

@@ -238,8 +238,12 @@ def build_report(
                 nearest.append(report_match(match))
         report_claims = []  # nothing matched: the nearest cases say it all
     narratives = narratives_from_cases(cases, builtin_taxonomy())
+    notes = list(result.notes)
     if classifier is not None:
-        narratives += narratives_from_classifier(classifier.classify([text])[0])
+        predicted = narratives_from_classifier(classifier.classify([text])[0])
+        narratives += predicted
+        if not predicted:
+            notes.append("the narrative classifier found none of its narratives in the text")
     language = result.language if result.language != UNDETERMINED else None
     meta = ReportMeta(
         generated_at=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
@@ -260,6 +264,6 @@ def build_report(
         cases=cases,
         nearest=nearest,
         narratives=narratives,
-        notes=result.notes,
+        notes=notes,
         limits=list(LIMITS),
     )

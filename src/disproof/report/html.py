@@ -17,7 +17,14 @@ import jinja2
 from markupsafe import Markup
 
 from disproof.report.model import Report
-from disproof.report.wording import BAND_LABEL, SOURCE_LABEL, band_counts, matched_claims, plural
+from disproof.report.wording import (
+    BAND_LABEL,
+    SOURCE_LABEL,
+    band_counts,
+    matched_claims,
+    plural,
+    summary_narratives,
+)
 from disproof.web.text import external_link, paragraphs
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -68,6 +75,7 @@ def to_html(report: Report) -> str:
             csp=content_security_policy(),
             band_counts=band_counts(report),
             matched_claims=matched_claims(report),
+            summary_narratives=summary_narratives(report),
             narrative_cases=[[by_id[c] for c in n.cases if c in by_id] for n in report.narratives],
         )
     )

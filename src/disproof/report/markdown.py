@@ -18,6 +18,7 @@ from disproof.report.wording import (
     band_counts,
     matched_claims,
     plural,
+    summary_narratives,
 )
 
 _ESCAPES = str.maketrans(
@@ -119,10 +120,9 @@ def _summary(report: Report) -> list[str]:
         f"in {matched_claims(report)} of {plural(meta.claims_checked, 'claim-like passage')} "
         "checked.",
     ]
-    if report.narratives:
-        names = "; ".join(text(n.name) for n in report.narratives[:5])
-        more = f"; and {len(report.narratives) - 5} more" if len(report.narratives) > 5 else ""
-        lines.append(f"It advances these narratives: {names}{more}.")
+    for lead, names, more in summary_narratives(report):
+        rest = f"; and {more} more" if more else ""
+        lines.append(f"{lead}: {'; '.join(text(name) for name in names)}{rest}.")
     return [*lines, ""]
 
 

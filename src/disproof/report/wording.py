@@ -28,3 +28,25 @@ def band_counts(report: Report) -> str:
 def matched_claims(report: Report) -> int:
     """How many claims repeat a known case (rather than being merely near one)."""
     return sum(1 for claim in report.claims if any(m.case_number for m in claim.matches))
+
+
+#: How many narratives of each source the summary names.
+SUMMARY_NARRATIVES = 5
+
+
+def summary_narratives(report: Report) -> list[tuple[str, list[str], int]]:
+    """For the summary: (lead-in, the first narrative names, how many more) per source that
+    has any — the matched cases' narratives, then the classifier's."""
+    groups = (
+        ("The matched cases advance these narratives", False),
+        ("The narrative classifier finds", True),
+    )
+    out: list[tuple[str, list[str], int]] = []
+    for lead, from_classifier in groups:
+        names = [
+            n.name for n in report.narratives if ("classifier" in n.sources) == from_classifier
+        ]
+        if names:
+            shown = names[:SUMMARY_NARRATIVES]
+            out.append((lead, shown, len(names) - len(shown)))
+    return out
