@@ -17,7 +17,7 @@ from disproof import __version__
 from disproof.api.docs import mount_docs
 from disproof.api.errors import install_error_handlers
 from disproof.api.middleware import BodyLimit, SecurityHeaders
-from disproof.api.routes import cases, facets, history, match, search, stats
+from disproof.api.routes import cases, facets, history, match, report, search, stats
 from disproof.service import Disproof
 from disproof.settings import Settings
 
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, *, service: Disproof | None = N
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so 413s get the headers too
-    for module in (history, cases, search, match, facets, stats):  # history: before cases
+    for module in (history, cases, search, match, report, facets, stats):  # history: before cases
         app.include_router(module.router, prefix=API_PREFIX)
     mount_docs(app)
     _include_web(app)

@@ -22,10 +22,13 @@ _RAW_HEADERS = [
     (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()
 ]
 _NAMES = {name for name, _ in _RAW_HEADERS}
+_CSP = b"content-security-policy"
 
 
 class SecurityHeaders:
-    """Sets :data:`SECURITY_HEADERS` on every HTTP response (replacing any a route set)."""
+    """Sets :data:`SECURITY_HEADERS` on every HTTP response, replacing any a route set — but a
+    route's own Content-Security-Policy, which only a document of its own sends (the
+    downloadable report: no script, its one stylesheet by hash)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,7 +41,9 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0].lower() not in _NAMES]
-                message["headers"] = headers + _RAW_HEADERS
+                own = [h for h in message.get("headers", []) if h[0].lower() == _CSP][:1]
+                ours = [h for h in _RAW_HEADERS if not own or h[0] != _CSP]
+                message["headers"] = headers + own + ours
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

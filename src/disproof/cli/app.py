@@ -12,7 +12,17 @@ from typing import Annotated
 import typer
 
 from disproof import __version__, render
-from disproof.cli import cases, demo, history, maintenance, matching, narratives, server, trends
+from disproof.cli import (
+    cases,
+    demo,
+    history,
+    maintenance,
+    matching,
+    narratives,
+    report,
+    server,
+    trends,
+)
 from disproof.cli.common import console, err_console
 from disproof.errors import DisproofError
 from disproof.settings import Settings
@@ -64,6 +74,7 @@ app.command()(cases.related)
 app.command()(cases.search)
 app.command()(matching.match)
 app.command()(matching.index)
+app.command()(report.report)
 app.command()(cases.stats)
 app.command()(maintenance.backup)
 app.command()(maintenance.restore)

@@ -41,6 +41,13 @@ BAND_HELP = (
 )
 
 
+def parse_band(value: str | None) -> Band | None:
+    """The ``--min-band`` value (a usage error, exit 2, for anything but the three bands)."""
+    if value not in (None, "none", "suggested", "confirmed"):
+        raise typer.BadParameter("choose none, suggested or confirmed", param_hint="--min-band")
+    return cast(Band | None, value)
+
+
 def _match_line(item_id: object, result: MatchResult) -> str:
     matches = [
         m.model_dump(
@@ -79,9 +86,7 @@ def match(
     sources = (text is not None) + (file is not None) + jsonl
     if sources != 1:
         raise typer.BadParameter("give exactly one of TEXT, --file PATH or --jsonl")
-    if min_band not in (None, "none", "suggested", "confirmed"):
-        raise typer.BadParameter("choose none, suggested or confirmed", param_hint="--min-band")
-    band = cast(Band | None, min_band)
+    band = parse_band(min_band)
     service = open_service(ctx)
     if jsonl:
         items = read_jsonl_stdin()

@@ -16,13 +16,14 @@ from disproof.web.pages import (
     editor,
     history,
     narratives,
+    report,
     search,
     stats,
     trends,
 )
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
-for page in (check, search, editor, history, cases, account, stats, trends, narratives):
+for page in (check, report, search, editor, history, cases, account, stats, trends, narratives):
     router.include_router(page.router)
 
 

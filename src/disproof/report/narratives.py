@@ -1,0 +1,102 @@
+"""The narratives a text advances, from two kinds of evidence, each kept apart:
+
+* the **matched cases**: the narratives analysts listed on them; for a case without any (an
+  import that only has keywords), the narratives the taxonomy maps its keywords to (each
+  taxonomy narrative lists the database keywords that signal it);
+* a trained **classifier** (``disproof narratives train``) run on the text itself.
+
+Pure functions over the report's cases and a taxonomy; nothing here matches or embeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from disproof.models import Taxonomy
+from disproof.narratives.classify import OTHER, NarrativePrediction
+from disproof.normalize import keyword_key
+from disproof.report.model import NarrativeSource, ReportCase, ReportNarrative
+
+
+def keyword_index(taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """Keyword (``keyword_key``) → the ids of the narratives it signals, in taxonomy order."""
+    index: dict[str, list[str]] = {}
+    for narrative in taxonomy.narratives:
+        for keyword in narrative.keywords:
+            ids = index.setdefault(keyword_key(keyword), [])
+            if narrative.id not in ids:
+                ids.append(narrative.id)
+    return index
+
+
+@dataclass
+class _Evidence:
+    cases: list[str] = field(default_factory=list)  # case ids listing the narrative
+    keywords: list[str] = field(default_factory=list)  # case keywords signalling it
+    keyword_cases: list[str] = field(default_factory=list)
+    best: float = 0.0
+
+    def support(self) -> int:
+        return len(self.cases) + len(self.keyword_cases)
+
+
+def narratives_from_cases(cases: Sequence[ReportCase], taxonomy: Taxonomy) -> list[ReportNarrative]:
+    """The narratives of the matched ``cases``: those analysts listed on a case or, for a case
+    with none listed (an import that only has keywords), those its keywords signal. Most
+    supporting cases first, then by the best match score."""
+    names = {n.id: n.name for n in taxonomy.narratives}
+    signals = keyword_index(taxonomy)
+    found: dict[str, _Evidence] = {}
+    for case in cases:
+        for narrative in case.narratives:
+            evidence = found.setdefault(narrative, _Evidence())
+            evidence.cases.append(case.case_id)
+            evidence.best = max(evidence.best, case.score)
+        if case.narratives:
+            continue
+        for keyword in case.keywords:
+            for narrative in signals.get(keyword_key(keyword), []):
+                evidence = found.setdefault(narrative, _Evidence())
+                if case.case_id not in evidence.keyword_cases:
+                    evidence.keyword_cases.append(case.case_id)
+                evidence.best = max(evidence.best, case.score)
+                if keyword not in evidence.keywords:
+                    evidence.keywords.append(keyword)
+
+    def order(item: tuple[str, _Evidence]) -> tuple[int, int, float, str]:
+        narrative, evidence = item
+        return (-evidence.support(), -len(evidence.cases), -evidence.best, narrative)
+
+    out: list[ReportNarrative] = []
+    for narrative, evidence in sorted(found.items(), key=order):
+        sources: list[NarrativeSource] = []
+        if evidence.cases:
+            sources.append("cases")
+        if evidence.keywords:
+            sources.append("keywords")
+        out.append(
+            ReportNarrative(
+                id=narrative,
+                name=names.get(narrative, narrative),
+                sources=sources,
+                cases=[*evidence.cases, *evidence.keyword_cases],
+                keywords=evidence.keywords,
+            )
+        )
+    return out
+
+
+def narratives_from_classifier(prediction: NarrativePrediction) -> list[ReportNarrative]:
+    """A classifier's predicted narratives, then subnarratives (``Other`` means none)."""
+    labels = [*prediction.narratives, *prediction.subnarratives]
+    return [
+        ReportNarrative(
+            id=item.label,
+            name=item.label,
+            sources=["classifier"],
+            classifier_score=round(item.score, 4),
+        )
+        for item in labels
+        if item.label != OTHER
+    ]

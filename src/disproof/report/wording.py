@@ -1,0 +1,52 @@
+"""The words both renderers use: band and source labels, counts, plurals."""
+
+from __future__ import annotations
+
+from disproof.report.model import Report
+
+BAND_LABEL = {"confirmed": "confirmed match", "suggested": "suggested match", "none": "not a match"}
+SOURCE_LABEL = {
+    "cases": "listed on the matched cases",
+    "keywords": "the matched cases' keywords",
+    "classifier": "classifier",
+}
+
+
+def plural(count: int, word: str, plural_form: str | None = None) -> str:
+    """ "1 case", "2 cases" (with thousands separators)."""
+    return f"{count:,} {word if count == 1 else plural_form or word + 's'}"
+
+
+def band_counts(report: Report) -> str:
+    """ "2 confirmed, 1 suggested" for the report's cases."""
+    bands = [case.band for case in report.cases]
+    return ", ".join(
+        f"{bands.count(band)} {band}" for band in ("confirmed", "suggested") if band in bands
+    )
+
+
+def matched_claims(report: Report) -> int:
+    """How many claims repeat a known case (rather than being merely near one)."""
+    return sum(1 for claim in report.claims if any(m.case_number for m in claim.matches))
+
+
+#: How many narratives of each source the summary names.
+SUMMARY_NARRATIVES = 5
+
+
+def summary_narratives(report: Report) -> list[tuple[str, list[str], int]]:
+    """For the summary: (lead-in, the first narrative names, how many more) per source that
+    has any — the matched cases' narratives, then the classifier's."""
+    groups = (
+        ("The matched cases advance these narratives", False),
+        ("The narrative classifier finds", True),
+    )
+    out: list[tuple[str, list[str], int]] = []
+    for lead, from_classifier in groups:
+        names = [
+            n.name for n in report.narratives if ("classifier" in n.sources) == from_classifier
+        ]
+        if names:
+            shown = names[:SUMMARY_NARRATIVES]
+            out.append((lead, shown, len(names) - len(shown)))
+    return out

@@ -1,0 +1,71 @@
+"""Download a checked text's report (HTML or Markdown): what ``disproof report`` writes.
+
+The check result page posts the text back with the chosen format; the text is matched again
+(the server keeps no state between the two requests). Signed-in users' posts must carry their
+CSRF token; the HTML report is served with its own strict Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from disproof.api.deps import get_service
+from disproof.errors import InvalidInput
+from disproof.report import Report, build_report, to_html, to_markdown
+from disproof.report.html import content_security_policy
+from disproof.web import csrf
+from disproof.web.errors import HtmlRoute
+from disproof.web.pages.check import MAX_CHARS, TOP_K
+from disproof.web.session import require_read
+from disproof.web.urls import case_path
+
+router = APIRouter(route_class=HtmlRoute)
+
+#: Format → (media type, file extension).
+FORMATS = {
+    "html": ("text/html; charset=utf-8", "html"),
+    "markdown": ("text/markdown; charset=utf-8", "md"),
+}
+
+
+def _text(value: object) -> str:
+    text = value.replace("\r\n", "\n") if isinstance(value, str) else ""
+    if not text.strip():
+        raise InvalidInput("There is no text to report on. Check a text first.")
+    if len(text) > MAX_CHARS:
+        raise InvalidInput(
+            f"The text is {len(text):,} characters long; the limit is {MAX_CHARS:,}."
+        )
+    return text
+
+
+def _build(request: Request, text: str) -> Report:
+    """The report, with absolute links to the case pages of this site (off the event loop)."""
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    return build_report(
+        get_service(request),
+        text,
+        top_k=TOP_K,
+        case_url=lambda case_id: origin + case_path(request, case_id),
+    )
+
+
+@router.post("/check/report", name="web_check_report")
+async def download_report(request: Request) -> Response:
+    require_read(request)
+    form = await request.form(max_files=0, max_fields=10, max_part_size=MAX_CHARS * 4 + 1024)
+    if csrf.session_token(request) is not None:
+        csrf.require_valid(request, form.get(csrf.FIELD))
+    fmt = form.get("format")
+    if not isinstance(fmt, str) or fmt not in FORMATS:
+        raise InvalidInput("Choose the HTML or the Markdown report.")
+    report = await run_in_threadpool(_build, request, _text(form.get("text")))
+    media_type, extension = FORMATS[fmt]
+    body = to_html(report) if fmt == "html" else to_markdown(report)
+    name = f"disproof-report-{report.meta.generated_at:%Y%m%d-%H%M%S}.{extension}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if fmt == "html":
+        headers["Content-Security-Policy"] = content_security_policy(header=True)
+    return Response(body, media_type=media_type, headers=headers)
