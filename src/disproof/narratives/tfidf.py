@@ -1,0 +1,82 @@
+"""TF-IDF document vectors in numpy, over :class:`disproof.text.Analyzer` terms.
+
+Used beside the embeddings by the narrative classifier (``features="e5+tfidf"``) and as the
+TF-IDF + logistic-regression baseline of the benchmarks.
+
+Weights are ``(1 + log tf) · idf`` with the smoothed ``idf = log((1 + n) / (1 + df)) + 1``,
+rows L2-normalised; the vocabulary is the ``max_terms`` terms of highest document frequency among
+those in at least ``min_df`` training documents.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from disproof.errors import DisproofError
+from disproof.text import Analyzer
+
+Matrix = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class TfIdf:
+    """A fitted vocabulary (term → column) and its idf weights."""
+
+    vocabulary: dict[str, int]
+    idf: Matrix
+
+    def transform(self, documents: Sequence[Sequence[str]]) -> Matrix:
+        """Rows of L2-normalised TF-IDF weights for token lists."""
+        out = np.zeros((len(documents), len(self.vocabulary)))
+        for row, tokens in enumerate(documents):
+            for term, count in Counter(tokens).items():
+                column = self.vocabulary.get(term)
+                if column is not None:
+                    out[row, column] = 1.0 + np.log(count)
+        out *= self.idf
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out
+
+    def save(self, path: Path) -> None:
+        """Terms in column order and their idf, as JSON."""
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        content = {"terms": terms, "idf": [round(float(x), 8) for x in self.idf]}
+        path.write_text(json.dumps(content, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> TfIdf:
+        try:
+            content = json.loads(path.read_text(encoding="utf-8"))
+            terms = [str(t) for t in content["terms"]]
+            idf = np.array([float(x) for x in content["idf"]], dtype=np.float64)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise DisproofError(f"{path}: cannot read the TF-IDF vocabulary: {exc}") from exc
+        if len(terms) != len(idf) or len(set(terms)) != len(terms):
+            raise DisproofError(f"{path}: terms and idf weights do not match")
+        return cls({t: i for i, t in enumerate(terms)}, idf)
+
+
+def fit_tfidf(
+    documents: Sequence[Sequence[str]], min_df: int = 2, max_terms: int = 20_000
+) -> TfIdf:
+    """The vocabulary and idf of token lists (the training documents)."""
+    df = Counter(term for tokens in documents for term in set(tokens))
+    kept = sorted((t for t, c in df.items() if c >= min_df), key=lambda t: (-df[t], t))[:max_terms]
+    n = len(documents)
+    idf = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in kept])
+    return TfIdf({t: i for i, t in enumerate(kept)}, idf)
+
+
+def tokenize(texts: Sequence[str], languages: Sequence[str | None]) -> list[list[str]]:
+    """Analyzer terms (stop words removed, stemmed where a stemmer exists) of each text; a
+    language of None is detected."""
+    analyzer = Analyzer()
+    return [analyzer.tokens(t, language) for t, language in zip(texts, languages, strict=True)]
