@@ -32,6 +32,10 @@ MAX_TEXT = 50_000
 MAX_SHORT = 2_000
 MAX_URL = 2_048
 MAX_ITEMS = 500
+#: Search limits: values per filter (each is an SQL condition; SQLite refuses an expression
+#: tree deeper than 1,000) and results skipped (SQLite integers are 64-bit).
+MAX_FILTER_VALUES = 50
+MAX_OFFSET = 1_000_000_000
 
 _CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
 
@@ -324,20 +328,23 @@ class Taxonomy(_Model):
         return self
 
 
+FilterValue = Annotated[str, StringConstraints(max_length=MAX_SHORT)]
+
+
 class CaseQuery(_Model):
     """A search over cases: free text plus facet filters, with paging."""
 
     text: str = Field(default="", max_length=MAX_SHORT)
-    keywords: list[str] = Field(default_factory=list)
-    countries: list[str] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
-    outlets: list[str] = Field(default_factory=list)
-    narratives: list[str] = Field(default_factory=list)
-    dataset: str | None = None
+    keywords: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    countries: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    languages: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    outlets: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    narratives: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    dataset: str | None = Field(default=None, max_length=MAX_SHORT)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     limit: int = Field(default=20, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class SearchPage(_Model):
