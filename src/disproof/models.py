@@ -46,6 +46,19 @@ def _clean_text(value: str) -> str:
     return value.translate(_CONTROL).strip()
 
 
+def _valid_unicode(value: str) -> str:
+    """Refuse a lone surrogate (JSON can spell one, ``"\\ud800"``): it is not text, and it
+    cannot be stored or sent as UTF-8. (Length-limited strings are refused by pydantic itself.)"""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"not valid Unicode (a lone surrogate at character {exc.start})") from None
+    return value
+
+
+#: An item of a list field, a key or value of ``extra``: any valid Unicode text.
+Item = Annotated[str, AfterValidator(_valid_unicode)]
+
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=MAX_SHORT), AfterValidator(_clean_text)
 ]
@@ -127,16 +140,16 @@ class _CaseFields(_Model):
     disproof: Annotated[str, StringConstraints(max_length=MAX_TEXT)] = ""
     date: dt.date | None = None
     appearances: list[Appearance] = Field(default_factory=list, max_length=MAX_ITEMS)
-    languages: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
-    countries: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
-    keywords: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
-    narratives: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
-    related: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    languages: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
+    countries: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
+    keywords: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
+    narratives: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
+    related: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
     evidence: list[Link] = Field(default_factory=list, max_length=MAX_ITEMS)
     rating: ShortText | None = None
     reviewed_by: ShortText | None = None
     source: Source = Field(default_factory=Source)
-    extra: dict[str, str] = Field(default_factory=dict, max_length=100)
+    extra: dict[Item, Item] = Field(default_factory=dict, max_length=100)
 
     @field_validator("title", "summary", "disproof", mode="after")
     @classmethod
@@ -244,16 +257,16 @@ class CaseUpdate(_Model):
     disproof: Annotated[str, StringConstraints(max_length=MAX_TEXT)] | None = None
     date: dt.date | None = None
     appearances: list[Appearance] | None = Field(default=None, max_length=MAX_ITEMS)
-    languages: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
-    countries: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
-    keywords: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
-    narratives: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
-    related: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
+    languages: list[Item] | None = Field(default=None, max_length=MAX_ITEMS)
+    countries: list[Item] | None = Field(default=None, max_length=MAX_ITEMS)
+    keywords: list[Item] | None = Field(default=None, max_length=MAX_ITEMS)
+    narratives: list[Item] | None = Field(default=None, max_length=MAX_ITEMS)
+    related: list[Item] | None = Field(default=None, max_length=MAX_ITEMS)
     evidence: list[Link] | None = Field(default=None, max_length=MAX_ITEMS)
     rating: ShortText | None = None
     reviewed_by: ShortText | None = None
     source: Source | None = None
-    extra: dict[str, str] | None = Field(default=None, max_length=100)
+    extra: dict[Item, Item] | None = Field(default=None, max_length=100)
 
     def changes(self) -> dict[str, Any]:
         """The fields the client set, as JSON data; an explicit ``null`` becomes the field's
