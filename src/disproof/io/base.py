@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,6 +151,15 @@ def check_columns(line: int, row: dict[str, str]) -> RowProblem | None:
             line, missing[0], f"{expected - len(missing)} fields, the header has {expected}"
         )
     return None
+
+
+def json_value(line: str) -> Any:
+    """The JSON value on one line. ValueError for anything that is not JSON, including values
+    nested too deeply for the parser (``[[[[…]]]]``), which would otherwise raise RecursionError."""
+    try:
+        return json.loads(line)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def lines(text: str) -> Iterator[tuple[int, str]]:
