@@ -123,7 +123,7 @@ FILES: dict[str, st.SearchStrategy[str]] = {
     ),
     "euvsdisinfo-csv": st.builds(
         csv_text,
-        st.just(FULL_COLUMNS),
+        st.just(FULL_COLUMNS) | st.lists(cell, max_size=12),
         st.lists(
             st.tuples(cell, dates.map("{:%m/%d/%y}".format) | cell, *[cell] * 9).map(list),
             max_size=4,
@@ -131,7 +131,7 @@ FILES: dict[str, st.SearchStrategy[str]] = {
     ),
     "euvsdisinfo-index": st.builds(
         csv_text,
-        st.just(INDEX_COLUMNS),
+        st.just(INDEX_COLUMNS) | st.lists(cell, max_size=8),
         st.lists(
             st.tuples(
                 dates.map(dt.date.isoformat) | cell,
@@ -280,6 +280,16 @@ def test_lone_surrogates_in_an_api_body_are_422(api: Api) -> None:
         assert response.status_code == 422, body
         assert "surrogate" in response.text
     assert api.service.count() == 0
+
+
+@pytest.mark.parametrize("fmt", ["euvsdisinfo-csv", "euvsdisinfo-index"])
+@pytest.mark.parametrize("header", ['"', '" ', 'date,"id', '"date""\n'])
+def test_a_broken_csv_header_is_refused(
+    importing: Disproof, tmp_path: Path, fmt: str, header: str
+) -> None:
+    """Before: csv.Error escaped while reading the header (found by atheris)."""
+    error = try_import(importing, tmp_path / "broken.csv", header.encode(), fmt)
+    assert isinstance(error, ImportFailed) and "line 1: broken CSV header" in str(error)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "checkthat-vclaims", "auto"])

@@ -118,7 +118,11 @@ def parse_date(value: str, formats: tuple[str, ...]) -> dt.date:
 def csv_records(path: Path, text: str, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, row) for each CSV record; refuses a file without the ``required`` columns."""
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        line = max(1, reader.line_num)
+        raise ImportFailed(str(path), f"line {line}: broken CSV header: {exc}") from exc
     missing = sorted(required - set(header))
     if missing:
         raise ImportFailed(
