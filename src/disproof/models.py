@@ -32,6 +32,10 @@ MAX_TEXT = 50_000
 MAX_SHORT = 2_000
 MAX_URL = 2_048
 MAX_ITEMS = 500
+#: Search limits: values per filter (each is an SQL condition; SQLite refuses an expression
+#: tree deeper than 1,000) and results skipped (SQLite integers are 64-bit).
+MAX_FILTER_VALUES = 50
+MAX_OFFSET = 1_000_000_000
 
 _CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
 
@@ -41,6 +45,19 @@ def _clean_text(value: str) -> str:
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     return value.translate(_CONTROL).strip()
 
+
+def _valid_unicode(value: str) -> str:
+    """Refuse a lone surrogate (JSON can spell one, ``"\\ud800"``): it is not text, and it
+    cannot be stored or sent as UTF-8. (Length-limited strings are refused by pydantic itself.)"""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"not valid Unicode (a lone surrogate at character {exc.start})") from None
+    return value
+
+
+#: An item of a list field, a key or value of ``extra``: any valid Unicode text.
+Item = Annotated[str, AfterValidator(_valid_unicode)]
 
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=MAX_SHORT), AfterValidator(_clean_text)
@@ -123,16 +140,16 @@ class _CaseFields(_Model):
     disproof: Annotated[str, StringConstraints(max_length=MAX_TEXT)] = ""
     date: dt.date | None = None
     appearances: list[Appearance] = Field(default_factory=list, max_length=MAX_ITEMS)
-    languages: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
-    countries: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
-    keywords: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
-    narratives: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
-    related: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    languages: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
+    countries: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
+    keywords: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
+    narratives: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
+    related: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
     evidence: list[Link] = Field(default_factory=list, max_length=MAX_ITEMS)
     rating: ShortText | None = None
     reviewed_by: ShortText | None = None
     source: Source = Field(default_factory=Source)
-    extra: dict[str, str] = Field(default_factory=dict, max_length=100)
+    extra: dict[Item, Item] = Field(default_factory=dict, max_length=100)
 
     @field_validator("title", "summary", "disproof", mode="after")
     @classmethod
@@ -252,16 +269,16 @@ class CaseUpdate(_Model):
     disproof: Annotated[str, StringConstraints(max_length=MAX_TEXT)] | None = None
     date: dt.date | None = None
     appearances: list[Appearance] | None = Field(default=None, max_length=MAX_ITEMS)
-    languages: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
-    countries: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
-    keywords: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
-    narratives: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
-    related: list[str] | None = Field(default=None, max_length=MAX_ITEMS)
+    languages: list[Item] | None = Field(default=None, max_length=MAX_ITEMS)
+    countries: list[Item] | None = Field(default=None, max_length=MAX_ITEMS)
+    keywords: list[Item] | None = Field(default=None, max_length=MAX_ITEMS)
+    narratives: list[Item] | None = Field(default=None, max_length=MAX_ITEMS)
+    related: list[Item] | None = Field(default=None, max_length=MAX_ITEMS)
     evidence: list[Link] | None = Field(default=None, max_length=MAX_ITEMS)
     rating: ShortText | None = None
     reviewed_by: ShortText | None = None
     source: Source | None = None
-    extra: dict[str, str] | None = Field(default=None, max_length=100)
+    extra: dict[Item, Item] | None = Field(default=None, max_length=100)
 
     def changes(self) -> dict[str, Any]:
         """The fields the client set, as JSON data; an explicit ``null`` becomes the field's
@@ -346,20 +363,23 @@ class Taxonomy(_Model):
         return self
 
 
+FilterValue = Annotated[str, StringConstraints(max_length=MAX_SHORT)]
+
+
 class CaseQuery(_Model):
     """A search over cases: free text plus facet filters, with paging."""
 
     text: str = Field(default="", max_length=MAX_SHORT)
-    keywords: list[str] = Field(default_factory=list)
-    countries: list[str] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
-    outlets: list[str] = Field(default_factory=list)
-    narratives: list[str] = Field(default_factory=list)
-    dataset: str | None = None
+    keywords: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    countries: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    languages: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    outlets: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    narratives: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    dataset: str | None = Field(default=None, max_length=MAX_SHORT)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     limit: int = Field(default=20, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class SearchPage(_Model):

@@ -10,6 +10,7 @@ import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from disproof import __version__, render
 from disproof.cli import (
@@ -97,6 +98,12 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, prog_name="disproof")
     except DisproofError as exc:
         err_console.print(render.safe(f"error: {exc}"), style="red")
+        sys.exit(1)
+    except ValidationError as exc:  # an option out of range for the model it builds
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()
+        )
+        err_console.print(render.safe(f"error: {problems}"), style="red")
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted; nothing half-written was kept")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 
 import typer
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from disproof.errors import DisproofError
+from disproof.io.base import json_value
 from disproof.service import Disproof
 from disproof.settings import Settings
 
@@ -61,7 +61,7 @@ def read_jsonl_stdin() -> list[tuple[object, str]]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = json_value(line)
         except ValueError as exc:
             raise DisproofError(f"stdin, line {number}: malformed JSON: {exc}") from None
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +118,11 @@ def parse_date(value: str, formats: tuple[str, ...]) -> dt.date:
 def csv_records(path: Path, text: str, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, row) for each CSV record; refuses a file without the ``required`` columns."""
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        line = max(1, reader.line_num)
+        raise ImportFailed(str(path), f"line {line}: broken CSV header: {exc}") from exc
     missing = sorted(required - set(header))
     if missing:
         raise ImportFailed(
@@ -150,6 +155,15 @@ def check_columns(line: int, row: dict[str, str]) -> RowProblem | None:
             line, missing[0], f"{expected - len(missing)} fields, the header has {expected}"
         )
     return None
+
+
+def json_value(line: str) -> Any:
+    """The JSON value on one line. ValueError for anything that is not JSON, including values
+    nested too deeply for the parser (``[[[[…]]]]``), which would otherwise raise RecursionError."""
+    try:
+        return json.loads(line)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def lines(text: str) -> Iterator[tuple[int, str]]:

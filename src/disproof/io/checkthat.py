@@ -9,13 +9,12 @@ is sound.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from disproof.errors import RowProblem
-from disproof.io.base import Parsed, Record, build_case, lines, parse_date
+from disproof.io.base import Parsed, Record, build_case, json_value, lines, parse_date
 
 name = "checkthat-vclaims"
 description = "CheckThat! 2022 verified claims JSONL (vclaim_id, title, vclaim, date, author)"
@@ -45,7 +44,7 @@ def read(path: Path, text: str) -> Iterator[Parsed]:
         if not raw_line.strip():
             continue
         try:
-            item = json.loads(raw_line)
+            item = json_value(raw_line)
         except ValueError as exc:
             yield RowProblem(line, None, f"malformed JSON: {exc}")
             continue

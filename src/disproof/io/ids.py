@@ -13,4 +13,6 @@ def derived_id(prefix: str, *parts: str | None) -> str:
     The same inputs always give the same id, so importing a file twice changes nothing.
     """
     key = "\x1f".join(keyword_key(part or "") for part in parts)
-    return f"{prefix}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}"
+    # surrogatepass: a lone surrogate (from a JSON escape) must not crash the derivation; the
+    # record is then refused by validation, with its row and field
+    return f"{prefix}-{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"

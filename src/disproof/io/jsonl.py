@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from disproof.errors import RowProblem
-from disproof.io.base import Parsed, build_case, lines
+from disproof.io.base import Parsed, build_case, json_value, lines
 from disproof.io.ids import derived_id
 from disproof.models import Case
 
@@ -21,7 +21,7 @@ def _first_object(head: str) -> dict[str, object] | None:
     for line in head.split("\n"):
         if line.strip():
             try:
-                value = json.loads(line)
+                value = json_value(line)
             except ValueError:
                 return None
             return value if isinstance(value, dict) else None
@@ -51,7 +51,7 @@ def read(path: Path, text: str) -> Iterator[Parsed]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = json_value(line)
         except ValueError as exc:
             yield RowProblem(row, None, f"malformed JSON: {exc}")
             continue

@@ -36,6 +36,7 @@ TITLES = {
     405: "Method not allowed",
     413: "Too large",
     422: "Cannot read that request",
+    429: "Too many attempts",
     500: "Something went wrong",
     503: "Temporarily unavailable",
 }

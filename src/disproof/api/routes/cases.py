@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Response, status
 from disproof.api.conditional import IfMatch, etag, expected_version
 from disproof.api.deps import Admin, Editor, ReadAccess, ServiceDep
 from disproof.api.params import PagedQuery
+from disproof.api.responses import BODY, errors
 from disproof.models import CaseCreate, CasePublic, CaseUpdate, RelatedCase, SearchPage
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -28,14 +29,19 @@ def case_location(case_id: str) -> str:
     return "/api/v1/cases/" + quote(case_id, safe="")
 
 
-@router.get("", summary="List cases, filtered and paged")
+@router.get("", summary="List cases, filtered and paged", responses=errors())
 def list_cases(query: PagedQuery, service: ServiceDep, _: ReadAccess) -> SearchPage:
     """Cases matching the filters (full-text search with `q`), newest first; `total` counts
     all matches, not only this page."""
     return service.search(query)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a case (editor)")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a case (editor)",
+    responses=errors(403, 409, *BODY),
+)
 def create_case(
     data: CaseCreate, response: Response, service: ServiceDep, principal: Editor
 ) -> CasePublic:
@@ -48,7 +54,7 @@ def create_case(
     return case
 
 
-@router.get("/{case_id:path}/related", summary="Cases related to a case")
+@router.get("/{case_id:path}/related", summary="Cases related to a case", responses=errors(404))
 def related_cases(
     case_id: str,
     service: ServiceDep,
@@ -59,7 +65,7 @@ def related_cases(
     return service.related_cases(case_id, limit)
 
 
-@router.get("/{case_id:path}", summary="Read a case")
+@router.get("/{case_id:path}", summary="Read a case", responses=errors(404))
 def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAccess) -> CasePublic:
     """The case with its `version`, which is also sent as the `ETag` header (e.g. `"3"`):
     send it back as `If-Match` when changing the case, so that you never overwrite a change
@@ -69,7 +75,11 @@ def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAcces
     return case
 
 
-@router.patch("/{case_id:path}", summary="Change some fields of a case (editor)")
+@router.patch(
+    "/{case_id:path}",
+    summary="Change some fields of a case (editor)",
+    responses=errors(403, 404, 412, *BODY),
+)
 def update_case(
     case_id: str,
     data: CaseUpdate,
@@ -92,6 +102,7 @@ def update_case(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete a case (admin)",
+    responses=errors(403, 404, 412),
 )
 def delete_case(
     case_id: str, service: ServiceDep, principal: Admin, if_match: IfMatch = None

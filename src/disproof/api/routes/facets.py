@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 
 from disproof.api.deps import ReadAccess, ServiceDep
 from disproof.api.params import Filters
+from disproof.api.responses import errors
 from disproof.models import Facet, FacetKind
 
 router = APIRouter(tags=["facets"])
 
 
-@router.get("/facets/{kind}", summary="Count cases by a facet")
+@router.get("/facets/{kind}", summary="Count cases by a facet", responses=errors())
 def facets(
     kind: FacetKind,
     filters: Filters,

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from disproof.api.conditional import IfMatch, etag, expected_version
 from disproof.api.deps import Editor, ServiceDep, require
+from disproof.api.responses import errors
 from disproof.api.routes.cases import case_location
 from disproof.auth import Principal, Role
 from disproof.history import CaseHistory
@@ -23,7 +24,11 @@ router = APIRouter(prefix="/cases", tags=["history"])
 Viewer = Annotated[Principal, Depends(require(Role.viewer))]
 
 
-@router.get("/{case_id:path}/history", summary="Who changed a case, when, and what (viewer)")
+@router.get(
+    "/{case_id:path}/history",
+    summary="Who changed a case, when, and what (viewer)",
+    responses=errors(403, 404),
+)
 def case_history(
     case_id: str,
     service: ServiceDep,
@@ -43,7 +48,9 @@ def case_history(
 
 
 @router.post(
-    "/{case_id:path}/restore", summary="Restore a deleted case or an earlier version (editor)"
+    "/{case_id:path}/restore",
+    summary="Restore a deleted case or an earlier version (editor)",
+    responses=errors(403, 404, 409, 412),
 )
 def restore_case(
     case_id: str,
@@ -52,7 +59,11 @@ def restore_case(
     principal: Editor,
     version: Annotated[
         int | None,
-        Query(ge=1, description="The version to go back to (needed when the case exists)."),
+        Query(
+            ge=1,
+            le=2**31 - 1,
+            description="The version to go back to (needed when the case exists).",
+        ),
     ] = None,
     if_match: IfMatch = None,
 ) -> CasePublic:

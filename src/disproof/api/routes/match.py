@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from disproof.api.deps import ReadAccess, ServiceDep
+from disproof.api.responses import BODY, errors
 from disproof.match.calibration import Band
 from disproof.models import MatchResult
 
@@ -27,7 +28,7 @@ class MatchRequest(BaseModel):
     )
 
 
-@router.post("/match", summary="Find the known cases a text repeats")
+@router.post("/match", summary="Find the known cases a text repeats", responses=errors(*BODY))
 def match(request: MatchRequest, service: ServiceDep, _: ReadAccess) -> MatchResult:
     """Each claim-like sentence is matched; each match has a calibrated score, a band
     (confirmed, suggested, none), the span's character offsets and why it matched."""

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 
 from disproof.api.deps import ReadAccess, ServiceDep
 from disproof.api.params import PagedQuery
+from disproof.api.responses import errors
 from disproof.models import SearchPage
 
 router = APIRouter(tags=["search"])
 
 
-@router.get("/search", summary="Search cases by text and filters")
+@router.get("/search", summary="Search cases by text and filters", responses=errors())
 def search(
     query: PagedQuery,
     service: ServiceDep,

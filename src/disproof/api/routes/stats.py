@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from disproof import __version__
 from disproof.api.deps import ReadAccess, ServiceDep
+from disproof.api.responses import errors
 from disproof.models import Stats
 
 router = APIRouter(tags=["stats"])
@@ -19,14 +20,20 @@ class Health(BaseModel):
     version: str
 
 
-@router.get("/stats", summary="Counts of cases by year, keyword, country, language, outlet")
+@router.get(
+    "/stats",
+    summary="Counts of cases by year, keyword, country, language, outlet",
+    responses=errors(),
+)
 def stats(
     service: ServiceDep, _: ReadAccess, top: Annotated[int, Query(ge=1, le=500)] = 15
 ) -> Stats:
     return service.stats(top)
 
 
-@router.get("/health", summary="Is the service up? (no token needed)")
+@router.get(
+    "/health", summary="Is the service up? (no token needed)", responses=errors(503, common=False)
+)
 def health(service: ServiceDep) -> Health:
     service.count()  # the database answers
     return Health(status="ok", version=__version__)

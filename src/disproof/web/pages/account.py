@@ -1,8 +1,13 @@
-"""Sign in by pasting an API token (kept in an HttpOnly cookie), and sign out."""
+"""Sign in by pasting an API token (kept in an HttpOnly cookie), and sign out.
+
+Failed sign-ins are limited per client address (:mod:`disproof.web.ratelimit`): after
+:data:`MAX_FAILED_SIGNINS` within :data:`FAILED_SIGNIN_WINDOW` seconds, the form answers 429
+with ``Retry-After`` and checks no token until then.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -11,12 +16,15 @@ from starlette.responses import RedirectResponse, Response
 from disproof.api.deps import get_service
 from disproof.web import csrf
 from disproof.web.errors import HtmlRoute
+from disproof.web.ratelimit import FailureLimiter
 from disproof.web.templating import render
 from disproof.web.urls import local_path, page_path
 
 router = APIRouter(route_class=HtmlRoute)
 
 MAX_TOKEN = 500
+MAX_FAILED_SIGNINS = 5
+FAILED_SIGNIN_WINDOW = 60.0
 
 
 def _secure(request: Request) -> bool:
@@ -24,7 +32,12 @@ def _secure(request: Request) -> bool:
 
 
 def _form(
-    request: Request, next_path: str, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    next_path: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     presession, new = csrf.presession(request)
     token = csrf.token_for(csrf.secret_key(request), presession, purpose="signin")
@@ -34,11 +47,19 @@ def _form(
         "signin.html",
         context,
         status_code=status_code,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", **(headers or {})},
     )
     if new:
         csrf.set_presession(response, presession, secure=_secure(request))
     return response
+
+
+def _limiter(request: Request) -> FailureLimiter:
+    """The app's limiter of failed sign-ins (one is made if the app has none yet)."""
+    state = request.app.state
+    if not hasattr(state, "signin_limiter"):
+        state.signin_limiter = FailureLimiter(MAX_FAILED_SIGNINS, FAILED_SIGNIN_WINDOW)
+    return cast(FailureLimiter, state.signin_limiter)
 
 
 @router.get("/signin", name="web_signin")
@@ -51,11 +72,19 @@ async def signin(request: Request) -> Response:
     data = await request.form(max_files=0, max_fields=10, max_part_size=4096)
     csrf.require_valid(request, data.get(csrf.FIELD), purpose="signin")
     next_path = local_path(str(data.get("next") or "/"))
+    limiter = _limiter(request)
+    client = request.client.host if request.client else "unknown"
+    wait = limiter.retry_after(client)
+    if wait is not None:
+        error = f"Too many failed sign-ins from your address. Try again in {wait} seconds."
+        headers = {"Retry-After": str(wait)}
+        return _form(request, next_path, error=error, status_code=429, headers=headers)
     token = str(data.get("token") or "").strip()
     principal = None
     if token and len(token) <= MAX_TOKEN:
         principal = await run_in_threadpool(get_service(request).tokens.verify, token)
     if principal is None:
+        limiter.failed(client)
         # The same answer for unknown, revoked, expired or malformed tokens.
         error = "That token was not accepted. Check that you pasted the whole token."
         return _form(request, next_path, error=error, status_code=401)

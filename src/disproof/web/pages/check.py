@@ -63,6 +63,10 @@ def _form_context(text: str, error: str | None) -> dict[str, object]:
     }
 
 
+class TooLarge(ValueError):
+    """An upload over :data:`MAX_UPLOAD` (answered with 413)."""
+
+
 async def _read_upload(upload: UploadFile) -> str:
     """The text of an uploaded .txt file; ValueError with a message for the user otherwise."""
     name = upload.filename or ""
@@ -70,7 +74,7 @@ async def _read_upload(upload: UploadFile) -> str:
         raise ValueError("Upload a plain text file (.txt).")
     data = await upload.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise ValueError(f"The file is larger than {MAX_UPLOAD // 1024} KB.")
+        raise TooLarge(f"The file is larger than {MAX_UPLOAD // 1024} KB.")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -84,10 +88,13 @@ async def check(request: Request) -> Response:
     text = form.get("text")
     text = text if isinstance(text, str) else ""
     error: str | None = None
+    status = 400
     upload = form.get("file")
     if isinstance(upload, UploadFile) and upload.filename:
         try:
             text = await _read_upload(upload)
+        except TooLarge as exc:
+            error, status = str(exc), 413
         except ValueError as exc:
             error = str(exc)
     text = text.replace("\r\n", "\n")
@@ -95,9 +102,10 @@ async def check(request: Request) -> Response:
         error = "Paste a text or choose a .txt file to check."
     elif not error and len(text) > MAX_CHARS:
         error = f"The text is {len(text):,} characters long; the limit is {MAX_CHARS:,}."
+        status = 413
     if error:
         return render(
-            request, "check.html", _form_context(text[:MAX_CHARS], error), status_code=400
+            request, "check.html", _form_context(text[:MAX_CHARS], error), status_code=status
         )
     page = await run_in_threadpool(_check, request, text)
     return render(request, "check_result.html", {"page": page, **_form_context("", None)})

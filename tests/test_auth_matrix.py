@@ -1,0 +1,268 @@
+"""The authorisation matrix, complete: every state-changing operation of the OpenAPI document
+(new ones are picked up, and fail here until their role is declared) × every credential —
+none, malformed, unknown, and an expired, revoked or valid token of each role, sent as a
+bearer header or as the session cookie — gets exactly 401, 403 or success; a refused request
+changes nothing. And every web form that changes something refuses a post without its CSRF
+token (403), found by walking the web router.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
+
+from disproof.api.app import create_app
+from disproof.api.deps import SESSION_COOKIE
+from disproof.auth import Role
+from disproof.models import CaseCreate, CaseQuery
+from disproof.service import Disproof
+from disproof.settings import Settings
+from disproof.store.schema import api_tokens
+from disproof.web import csrf
+from disproof.web.urls import quote_case_id
+from tests.fakes import FAKE_CALIBRATION, FakeEmbedder
+
+OPENAPI = "/api/v1/openapi.json"
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What an operation needs (None: reading, open when reading is public), a body, and its
+    status on success."""
+
+    role: Role | None
+    body: dict[str, Any] | None
+    success: int
+
+
+#: Every operation of the document with a state-changing method. A new one fails
+#: test_the_matrix_covers_every_write_operation until it is declared here.
+OPERATIONS: dict[str, Operation] = {
+    "POST /api/v1/cases": Operation(Role.editor, {"title": "A new claim"}, 201),
+    "PATCH /api/v1/cases/{case_id}": Operation(Role.editor, {"summary": "changed"}, 200),
+    "DELETE /api/v1/cases/{case_id}": Operation(Role.admin, None, 204),
+    "POST /api/v1/match": Operation(None, {"text": "NATO builds bases."}, 200),
+    "POST /api/v1/report": Operation(None, {"text": "NATO builds bases."}, 200),
+    # an existing case without ?version= is a 409 — but only once the editor is let in
+    "POST /api/v1/cases/{case_id}/restore": Operation(Role.editor, None, 409),
+}
+MALFORMED = {
+    "not-a-token": "not-a-token",
+    "empty": "",
+    "short": "dsp_abc",
+    "bad-characters": "dsp_" + "!" * 43,
+    "too-long": "dsp_" + "A" * 5_000,
+    "wrong-prefix": "tok_" + "A" * 43,
+}
+STATES = ("valid", "expired", "revoked")
+
+
+@dataclass(frozen=True)
+class Credential:
+    name: str
+    role: Role | None  # the role of a valid token
+    secret: str | None  # None: no credentials at all
+
+    @property
+    def valid(self) -> bool:
+        return self.role is not None
+
+
+def credentials(tokens: dict[str, str]) -> list[Credential]:
+    out = [Credential("none", None, None), Credential("unknown", None, "dsp_" + "U" * 43)]
+    out += [Credential(f"malformed:{k}", None, v) for k, v in MALFORMED.items()]
+    for role, state in itertools.product(Role, STATES):
+        secret = tokens[f"{role.value}-{state}"]
+        out.append(Credential(f"{role.value}-{state}", role if state == "valid" else None, secret))
+    return out
+
+
+@dataclass
+class World:
+    service: Disproof
+    client: TestClient
+    private: TestClient
+    tokens: dict[str, str]
+    counter: Iterator[int]
+
+    def target(self) -> str:
+        """A fresh case to change, so that every request has one."""
+        case_id = f"https://euvsdisinfo.eu/report/target-{next(self.counter)}/"
+        self.service.create_case(CaseCreate(id=case_id, title="A claim to edit"), "seed")
+        return case_id
+
+
+def _make_tokens(service: Disproof) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    for role, state in itertools.product(Role, STATES):
+        name = f"{role.value}-{state}"
+        tokens[name] = service.tokens.create(name, role, expires_in_days=30)
+        if state == "revoked":
+            service.tokens.revoke(name)
+        if state == "expired":
+            with service.store.engine.begin() as connection:
+                update = sa.update(api_tokens).where(api_tokens.c.name == name)
+                connection.execute(update.values(expires_at=past))
+    return tokens
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with pytest.MonkeyPatch.context() as patch:
+        embedder = FakeEmbedder()
+        patch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
+        patch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
+        settings = Settings(db=str(tmp_path_factory.mktemp("matrix") / "matrix.db"))
+        service = Disproof.open(settings)
+        tokens = _make_tokens(service)
+        closed = settings.model_copy(update={"public_read": False})
+        with (
+            TestClient(create_app(settings, service=service)) as client,
+            TestClient(create_app(closed, service=service)) as private,
+        ):
+            yield World(service, client, private, tokens, itertools.count())
+
+
+def write_operations(document: dict[str, Any]) -> list[str]:
+    return [
+        f"{method.upper()} {path}"
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method in WRITE_METHODS
+    ]
+
+
+def test_the_matrix_covers_every_write_operation(world: World) -> None:
+    assert sorted(write_operations(world.client.get(OPENAPI).json())) == sorted(OPERATIONS)
+    assert [c.name for c in credentials(world.tokens)] == MATRIX_CREDENTIALS
+    # operations × credentials × (header, cookie; no empty cookie) × (public, private reading)
+    cells = len(OPERATIONS) * (len(MATRIX_CREDENTIALS) * 2 - 1) * 2
+    print(f"\nauth matrix: {cells} cells")
+
+
+def expected(operation: Operation, credential: Credential, public_read: bool) -> int:
+    if operation.role is None and public_read:
+        return operation.success  # reading ignores bad credentials
+    needed = operation.role or Role.viewer
+    if not credential.valid:
+        return 401
+    assert credential.role is not None
+    return operation.success if credential.role.allows(needed) else 403
+
+
+def send(
+    world: World, client: TestClient, label: str, credential: Credential, via: str
+) -> tuple[int, str | None]:
+    """Send ``label`` with ``credential``; the status and the target case (if any)."""
+    method, path = label.split(" ", 1)
+    target = world.target() if "{case_id}" in path else None
+    if target is not None:
+        path = path.replace("{case_id}", quote(target, safe=""))
+    headers: dict[str, str] = {}
+    cookies: dict[str, str] = {}
+    if credential.secret is not None and via == "header":
+        headers["Authorization"] = f"Bearer {credential.secret}"
+    elif credential.secret is not None:
+        cookies[SESSION_COOKIE] = credential.secret
+    client.cookies.clear()
+    for name, value in cookies.items():
+        client.cookies.set(name, value)
+    body = OPERATIONS[label].body
+    if body and "title" in body:  # a new case each time (the same title would be a 409)
+        body = {**body, "title": f"{body['title']} {next(world.counter)}"}
+    response = client.request(method, path, json=body, headers=headers)
+    client.cookies.clear()
+    return response.status_code, target
+
+
+MATRIX_CREDENTIALS = [
+    "none",
+    "unknown",
+    *(f"malformed:{k}" for k in MALFORMED),
+    *(f"{role.value}-{state}" for role, state in itertools.product(Role, STATES)),
+]
+
+
+@pytest.mark.parametrize("via", ["header", "cookie"])
+@pytest.mark.parametrize("who", MATRIX_CREDENTIALS)
+@pytest.mark.parametrize("label", list(OPERATIONS))
+def test_auth_matrix(world: World, label: str, who: str, via: str) -> None:
+    if via == "cookie" and who == "malformed:empty":
+        pytest.skip("an empty cookie is no cookie")
+    operation = OPERATIONS[label]
+    [credential] = [c for c in credentials(world.tokens) if c.name == who]
+    for client, public in ((world.client, True), (world.private, False)):
+        before = world.service.count()
+        status, target = send(world, client, label, credential, via)
+        want = expected(operation, credential, public)
+        assert status == want, (label, who, via, public)
+        if status >= 400 and target is not None:  # refused: the case is as it was
+            case = world.service.get(target)
+            assert case.summary == "" and case.title == "A claim to edit"
+        if status >= 400:
+            assert world.service.count() == before + (target is not None)
+
+
+# -- web forms and CSRF ---------------------------------------------------------------------------
+
+
+def flat_routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    """Every route, looking inside included routers (FastAPI keeps them nested)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from flat_routes(inner.routes)
+        else:
+            yield route
+
+
+def web_form_posts() -> list[str]:
+    from disproof.web.routes import router
+
+    return sorted(
+        route.path  # type: ignore[attr-defined]
+        for route in flat_routes(router.routes)
+        if "POST" in (getattr(route, "methods", None) or ())
+    )
+
+
+#: Form posts that change nothing (a check only reads): no CSRF token needed.
+READ_ONLY_FORMS = {"/check"}
+
+
+def test_every_state_changing_form_is_csrf_protected(world: World) -> None:
+    forms = web_form_posts()
+    assert READ_ONLY_FORMS <= set(forms)
+    editor = world.tokens["editor-valid"]
+    client = world.client
+    target = world.target()
+    paths = {"/cases/{case_id:path}/edit": f"/cases/{quote_case_id(target)}/edit"}
+    checked = []
+    for form in sorted(set(forms) - READ_ONLY_FORMS):
+        path = paths.get(form, form)
+        for token in (None, "", "0" * 64, csrf.token_for("another key", editor)):
+            client.cookies.clear()
+            client.cookies.set(SESSION_COOKIE, editor)
+            client.cookies.set(csrf.PRESESSION_COOKIE, "p" * 32)
+            data = {"title": "Changed by a forged form", "token": editor, "action": "save"}
+            if token is not None:
+                data[csrf.FIELD] = token
+            response = client.post(path, data=data, follow_redirects=False)
+            assert response.status_code == 403, (form, token)
+            assert "did not come from this site" in response.text
+        checked.append(form)
+    client.cookies.clear()
+    assert world.service.get(target).title == "A claim to edit"
+    assert world.service.search(CaseQuery(text="forged")).total == 0
+    assert {"/signin", "/signout", "/cases/new", "/cases/{case_id:path}/edit"} <= set(checked)
