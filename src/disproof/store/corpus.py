@@ -123,7 +123,12 @@ class CorpusStore:
     def save_vectors(
         self, model: str, rows: list[tuple[int, str, str, npt.NDArray[np.float32]]]
     ) -> None:
-        """Store (case pk, field, text hash, vector) rows in one transaction (upsert)."""
+        """Store (case pk, field, text hash, vector) rows in one transaction (upsert).
+
+        Rows of cases deleted meanwhile (encoding takes a while; a server keeps taking edits)
+        are dropped. The deletes come first so that, on SQLite, the transaction holds the write
+        lock before it looks which cases still exist; elsewhere ``FOR KEY SHARE`` keeps them.
+        """
         if not rows:
             return
         keys = [(pk, field) for pk, field, _, _ in rows]
@@ -136,6 +141,17 @@ class CorpusStore:
                         case_vectors.c.field == field,
                     )
                 )
+            wanted = sorted({pk for pk, _ in keys})
+            alive = set(
+                connection.scalars(
+                    sa.select(cases.c.pk)
+                    .where(cases.c.pk.in_(wanted))
+                    .with_for_update(key_share=True)
+                )
+            )
+            kept = [row for row in rows if row[0] in alive]
+            if not kept:
+                return
             connection.execute(
                 sa.insert(case_vectors),
                 [
@@ -147,6 +163,6 @@ class CorpusStore:
                         "dim": int(vector.shape[0]),
                         "vector": np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
                     }
-                    for pk, field, digest, vector in rows
+                    for pk, field, digest, vector in kept
                 ],
             )
