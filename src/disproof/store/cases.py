@@ -19,6 +19,7 @@ from disproof.errors import CaseNotFound, InvalidInput, StoreError
 from disproof.models import FACET_KINDS, Case, CaseQuery, Facet, SearchPage, Stats
 from disproof.normalize import keyword_key, normalize_country, normalize_language
 from disproof.store import counting
+from disproof.store.engine import begin_write
 from disproof.store.schema import case_edits, case_terms, cases, imports
 
 UpsertOutcome = Literal["created", "updated", "unchanged"]
@@ -89,9 +90,10 @@ class CaseStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One all-or-nothing unit of work (rolled back on any exception)."""
+        """One all-or-nothing unit of work (rolled back on any exception), holding the write
+        lock from its start (see :func:`begin_write`): reads made inside it are current."""
         try:
-            with self.engine.begin() as connection:
+            with begin_write(self.engine) as connection:
                 yield connection
         except SQLAlchemyError as exc:
             raise StoreError(f"database write failed, nothing was changed: {exc}") from exc

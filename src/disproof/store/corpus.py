@@ -17,6 +17,7 @@ import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from disproof.store.engine import begin_write
 from disproof.store.schema import case_terms, case_vectors, cases
 
 
@@ -126,13 +127,13 @@ class CorpusStore:
         """Store (case pk, field, text hash, vector) rows in one transaction (upsert).
 
         Rows of cases deleted meanwhile (encoding takes a while; a server keeps taking edits)
-        are dropped. The deletes come first so that, on SQLite, the transaction holds the write
-        lock before it looks which cases still exist; elsewhere ``FOR KEY SHARE`` keeps them.
+        are dropped: the transaction holds the write lock (SQLite) or ``FOR KEY SHARE`` locks
+        of the cases (elsewhere) while it looks which cases still exist.
         """
         if not rows:
             return
         keys = [(pk, field) for pk, field, _, _ in rows]
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             for pk, field in keys:
                 connection.execute(
                     sa.delete(case_vectors).where(
