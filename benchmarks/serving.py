@@ -83,25 +83,36 @@ class Server:
         self.process = None
 
 
-def rss_mb(pid: int) -> float | None:
-    """Resident memory of a process in MB (Linux ``/proc``), or None when it cannot be read."""
+@dataclass(frozen=True)
+class MemorySample:
+    """A process's resident memory at ``seconds`` into a run, in MB: all of it (VmRSS) and its
+    anonymous part (RssAnon: the heap, where a leak shows; the rest is mostly the model's
+    memory-mapped weights, paged in as new tokens are met, bounded by the file's size)."""
+
+    seconds: float
+    rss: float
+    anon: float
+
+
+def read_memory(pid: int, seconds: float) -> MemorySample | None:
+    """The memory of process ``pid`` (Linux ``/proc``), or None when it cannot be read."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except OSError:
         return None
-    return None
+    kb = {k: v.split()[0] for k, _, v in (line.partition(":") for line in lines) if v.strip()}
+    if "VmRSS" not in kb or "RssAnon" not in kb:
+        return None
+    return MemorySample(seconds, int(kb["VmRSS"]) / 1024, int(kb["RssAnon"]) / 1024)
 
 
-def sample_memory(
-    pid: int, every: float, stop: threading.Event, out: list[tuple[float, float]]
-) -> None:
+def sample_memory(pid: int, every: float, stop: threading.Event, out: list[MemorySample]) -> None:
+    """Append a sample every ``every`` seconds until ``stop`` is set."""
     start = time.monotonic()
     while True:
-        mb = rss_mb(pid)
-        if mb is not None:
-            out.append((time.monotonic() - start, mb))
+        sample = read_memory(pid, time.monotonic() - start)
+        if sample is not None:
+            out.append(sample)
         if stop.wait(every):
             return
 

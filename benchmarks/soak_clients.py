@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import threading
 import time
 from collections import defaultdict
@@ -21,6 +22,12 @@ DATASET = "soak"
 LIVE_CAP = 20
 #: Answers that refuse a write because of a concurrent one: counted apart from errors.
 CONFLICT = frozenset({409, 412})
+#: Cases every writer changes, each writer its own field of them (lost updates show there).
+SHARED_CASES = ("soak-shared-1", "soak-shared-2", "soak-shared-3")
+SHARED_FIELDS = ("summary", "disproof", "rating", "reviewed_by", "title")
+#: How often a writer (one of the first ``len(SHARED_FIELDS)``) changes a shared case.
+SHARED_SHARE = 0.2
+REVISION = re.compile(r"revision (\d+)")
 READS = ("case", "search", "facets", "case", "search", "stats", "page")
 FACETS = ("keyword", "country", "language", "year")
 MAX_SLOPE_MB_PER_HOUR = 100.0
@@ -104,9 +111,11 @@ def reader(
 
 @dataclass
 class Ledger:
-    """One writer's acknowledged writes: each id's last acknowledged body (None: deleted)."""
+    """One writer's acknowledged writes: each id's last acknowledged body (None: deleted),
+    and the last acknowledged value of its field of each shared case."""
 
     expected: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    fields: dict[tuple[str, str], str] = field(default_factory=dict)
     uncertain: set[str] = field(default_factory=set)  # a write with no clear answer
     acked: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -138,6 +147,70 @@ def _acknowledge(
     return False
 
 
+class SharedCases:
+    """The cases every writer changes, each writer its own field, and a check on every answer.
+
+    A writer's values carry its revision number, which only grows. So when a writer's change is
+    acknowledged, any answer to a request sent after that must show that revision or a later
+    one; an older one means a concurrent change of another field wrote the old value back (a
+    lost update), which the final check alone could miss when the owner writes again later.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._acked: dict[tuple[str, str], int] = {}
+        self.reverted = 0
+        self.problems: list[str] = []
+
+    def create(self, base: str, editor_token: str) -> None:
+        headers = {"Authorization": f"Bearer {editor_token}"}
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for case_id in SHARED_CASES:
+                body = _new_case(case_id, -1, 0)
+                client.post("/api/v1/cases", json=body, headers=headers).raise_for_status()
+
+    def acked_now(self, case_id: str) -> dict[str, int]:
+        with self._lock:
+            return {name: rev for (cid, name), rev in self._acked.items() if cid == case_id}
+
+    def answered(self, case_id: str, before: dict[str, int], body: dict[str, Any]) -> None:
+        """Check an answer against the revisions acknowledged before its request was sent."""
+        for name, rev in before.items():
+            found = REVISION.search(str(body.get(name)))
+            if found is None or int(found.group(1)) < rev:
+                with self._lock:
+                    self.reverted += 1
+                    if len(self.problems) < 5:
+                        self.problems.append(f"{case_id}: {name} went back to {body.get(name)!r}")
+
+    def change(
+        self,
+        client: httpx.Client,
+        case_id: str,
+        n: int,
+        rev: int,
+        headers: dict[str, str],
+        rec: Recorder,
+        ledger: Ledger,
+    ) -> None:
+        """Writer ``n`` sets its field of a shared case to a value of revision ``rev``."""
+        name, value = SHARED_FIELDS[n], f"Writer {n} set this at revision {rev}."
+        before = self.acked_now(case_id)
+        answer = rec.call(
+            client, "PATCH case", "PATCH", case_path(case_id), json={name: value}, headers=headers
+        )
+        if answer is not None and answer.status_code == 200:
+            body = answer.json()
+            self.answered(case_id, before, body)
+            if body[name] == value:
+                ledger.fields[(case_id, name)] = value
+                ledger.acked["update"] += 1
+                with self._lock:
+                    self._acked[(case_id, name)] = rev
+        elif answer is None or answer.status_code >= 500:
+            ledger.uncertain.add(f"{case_id}#{name}")
+
+
 def writer(
     base: str,
     n: int,
@@ -146,6 +219,7 @@ def writer(
     rec: Recorder,
     stop: threading.Event,
     ledger: Ledger,
+    shared: SharedCases,
 ) -> None:
     rng = random.Random(config.seed * 1000 + 500 + n)
     editor = {"Authorization": f"Bearer {tokens[0]}"}
@@ -155,6 +229,11 @@ def writer(
         for rev in itertools.count(1):
             if stop.is_set():
                 return
+            if n < len(SHARED_FIELDS) and rng.random() < SHARED_SHARE:
+                shared.change(client, rng.choice(SHARED_CASES), n, rev, editor, rec, ledger)
+                if config.write_pause and stop.wait(config.write_pause):
+                    return
+                continue
             roll = rng.random()
             if len(live) < 3 or (roll < 0.35 and len(live) < LIVE_CAP):
                 case_id = f"soak-w{n}-{rev}"
@@ -218,7 +297,9 @@ def listed_ids(client: httpx.Client) -> set[str]:
 
 
 def verify(base: str, ledgers: list[Ledger]) -> Check:
-    """Every acknowledged write is there (or gone, when deleted), and nothing else is."""
+    """Every acknowledged write is there (or gone, when deleted), and nothing else is: each
+    written case equals its last acknowledged body, each writer's field of a shared case its
+    last acknowledged value."""
     check = Check()
     uncertain = set().union(*(ledger.uncertain for ledger in ledgers))
     expected = {
@@ -234,7 +315,17 @@ def verify(base: str, ledgers: list[Ledger]) -> Check:
             elif body is not None and (response.status_code != 200 or response.json() != body):
                 check.lost += 1
                 check.note(f"{case_id}: GET {response.status_code} {response.text[:200]}")
-        live = {k for k, v in expected.items() if v is not None}
+        for (case_id, name), value in (
+            (key, value) for ledger in ledgers for key, value in ledger.fields.items()
+        ):
+            if f"{case_id}#{name}" in uncertain:
+                continue
+            check.checked += 1
+            found = client.get(case_path(case_id)).json().get(name)
+            if found != value:
+                check.lost += 1
+                check.note(f"{case_id}: {name} is {found!r}, last acknowledged {value!r}")
+        live = {k for k, v in expected.items() if v is not None} | set(SHARED_CASES)
         extra = listed_ids(client) - live - uncertain
         check.phantoms = len(extra)
         for case_id in sorted(extra)[:5]:
