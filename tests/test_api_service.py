@@ -4,6 +4,7 @@ cases, keyword suggestions, semantic search, and the shared matcher cache."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,50 @@ def test_delete_removes_and_logs(cases: Disproof) -> None:
 
 
 # -- facets ----------------------------------------------------------------------------------------
+
+
+def test_two_editors_changing_one_case_at_once_keep_both_changes(
+    cases: Disproof, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by the soak work: an update read the case before it held the write lock, so a
+    # concurrent update of another field committed in between was written back over (lost)
+    read = cases.store.get
+    others: list[threading.Thread] = []
+
+    def read_while_another_editor_writes(case_id: str) -> Case:
+        current = read(case_id)
+        if not others:  # the first read: let a second editor change another field now
+            other = threading.Thread(
+                target=cases.update_case, args=("nato", CaseUpdate(keywords=["B"]), "b")
+            )
+            others.append(other)
+            other.start()
+            other.join(timeout=1)  # it finishes at once without the lock, else waits for us
+        return current
+
+    monkeypatch.setattr(cases.store, "get", read_while_another_editor_writes)
+    cases.update_case("nato", CaseUpdate(summary="Changed by A."), "a")
+    others[0].join()
+    case = read("nato")
+    assert (case.summary, case.keywords) == ("Changed by A.", ["B"])
+
+
+def test_concurrent_creates_of_one_id_are_one_case_and_conflicts(cases: Disproof) -> None:
+    outcomes: list[str] = []
+
+    def add() -> None:
+        try:
+            create(cases, id="same", title="The same case, sent twice")
+            outcomes.append("created")
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=add) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "conflict", "conflict", "created"]
 
 
 def test_facets_count_all_cases_or_a_query_s_cases(cases: Disproof) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,7 @@ from disproof.match.calibration import calibration_for
 from disproof.models import Case
 from disproof.service import Disproof
 from disproof.settings import Settings
+from disproof.store.corpus import CorpusStore
 from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, add_cases
 
 DATA = Path(__file__).parent / "data"
@@ -102,6 +105,38 @@ def test_index_is_saved_reused_and_updated_incrementally(
     assert fake.encoded == 7  # one new case, one field: one encode
     assert len(matcher.index) == 4
     assert matcher.match("Migrants are destroying Europe").matches[0].case_id == "new"
+
+
+def test_a_case_deleted_while_the_index_encodes_is_left_out(
+    service: Disproof, fake: FakeEmbedder
+) -> None:
+    # found by the soak benchmark: a server rebuilding its index while an editor deleted a case
+    # failed with "FOREIGN KEY constraint failed" when it stored the deleted case's vectors
+    add(service, *CASES)
+    encode = fake.encode_documents
+
+    def encode_then_delete(texts: Sequence[str], batch_size: int = 32) -> Any:
+        if service.store.count() == len(CASES):
+            service.delete_case("labs", "editor")
+        return encode(texts, batch_size)
+
+    fake.encode_documents = encode_then_delete  # type: ignore[method-assign]
+    matcher = service.matcher()
+    stored = CorpusStore(service.store.engine).vectors(fake.model_id)
+    assert len(stored) == 4  # two fields of the two cases left
+    assert "labs" not in {m.case_id for m in matcher.match(CASES[1].title).matches}
+
+
+def test_a_case_deleted_after_the_index_was_built_is_not_matched(
+    service: Disproof, fake: FakeEmbedder
+) -> None:
+    # found by the soak benchmark: a shared matcher answering after a delete raised KeyError
+    add(service, *CASES)
+    matcher = service.matcher()
+    service.delete_case("labs", "editor")
+    found = {m.case_id for m in matcher.match(CASES[1].title, min_band="none").matches}
+    assert "labs" not in found and found <= {"nato", "mh17"}
+    assert matcher.match(CASES[0].title).matches[0].case_id == "nato"
 
 
 def test_an_empty_database_and_empty_text(service: Disproof, fake: FakeEmbedder) -> None:

@@ -103,7 +103,7 @@ class CaseEditor:
         payload = data.model_dump(mode="json")
         payload["id"] = payload.get("id") or derived_case_id(payload)
         case = self.unify(valid_case(payload))
-        with self.store.transaction(immediate=True) as connection:
+        with self.store.transaction() as connection:
             if self.store.existing(connection, [case.id]):
                 raise ConflictError(f"a case with id {case.id!r} exists already")
             self.store.upsert(connection, [case], _now(), actor.mark())
@@ -120,7 +120,7 @@ class CaseEditor:
     ) -> CasePublic:
         """Change the fields ``data`` sets, keep the others; the result is validated whole.
         A change that changes nothing makes no new version."""
-        with self.store.transaction(immediate=True) as connection:
+        with self.store.transaction() as connection:
             current = self.store.current(connection, case_id, lock=True)
             check_version(current, expected_version)
             payload = current.model_dump(mode="json", exclude={"version"}) | data.changes()
@@ -136,7 +136,7 @@ class CaseEditor:
     def delete(self, case_id: str, actor: Actor, expected_version: int | None = None) -> None:
         """Remove a case (its vectors and terms go with it); its history keeps its last state,
         from which it can be restored."""
-        with self.store.transaction(immediate=True) as connection:
+        with self.store.transaction() as connection:
             current = self.store.current(connection, case_id, lock=True)
             check_version(current, expected_version)
             known = records.last_versions(connection, [case_id]).get(case_id, 0)
@@ -161,7 +161,7 @@ class CaseEditor:
         with ``version``, put an existing case back to that version. Either way the result is
         a new version with a ``restore`` entry. ``expected_version`` applies to an existing
         case."""
-        with self.store.transaction(immediate=True) as connection:
+        with self.store.transaction() as connection:
             try:
                 current: CasePublic | None = self.store.current(connection, case_id, lock=True)
             except CaseNotFound:

@@ -196,12 +196,16 @@ class Matcher:
                 ]
             found.append(kept)
         rows = {int(self.index.pks[c.row]) for group in found for c, _, _ in group}
-        details = self.corpus.details(rows)
+        details = self.corpus.details(rows)  # a case deleted since the index was built is gone
         return [
             MatchResult(
                 language=document_language(text).code if text.strip() else None,
                 spans_checked=len(group_spans),
-                matches=[self._to_match(c, span, tokens, details) for c, span, tokens in kept],
+                matches=[
+                    self._to_match(c, span, tokens, details)
+                    for c, span, tokens in kept
+                    if int(self.index.pks[c.row]) in details
+                ],
                 notes=list(self.notes),
             )
             for text, group_spans, kept in zip(texts, spans, found, strict=True)

@@ -20,6 +20,7 @@ from disproof.models import FACET_KINDS, Case, CasePublic, CaseQuery, Facet, Sea
 from disproof.narratives.mapping import case_narratives
 from disproof.normalize import keyword_key, normalize_country, normalize_language
 from disproof.store import counting, history
+from disproof.store.engine import begin_write
 from disproof.store.history import EditMark
 from disproof.store.schema import case_edits, case_terms, cases, imports
 
@@ -91,17 +92,13 @@ class CaseStore:
         self.is_sqlite = engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self, *, immediate: bool = False) -> Iterator[Connection]:
-        """One all-or-nothing unit of work (rolled back on any exception).
-
-        ``immediate`` takes SQLite's write lock at the start (``BEGIN IMMEDIATE``), so that what
-        the transaction reads cannot change before it writes: for read-check-write edits.
-        (On PostgreSQL such edits lock the case row instead, see :meth:`current`.)
-        """
+    def transaction(self) -> Iterator[Connection]:
+        """One all-or-nothing unit of work (rolled back on any exception), holding the write
+        lock from its start (see :func:`begin_write`): reads made inside it are current, so a
+        read-check-write edit cannot lose another's change. (On PostgreSQL such edits lock the
+        case row instead, see :meth:`current`.)"""
         try:
-            with self.engine.begin() as connection:
-                if immediate and self.is_sqlite:
-                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+            with begin_write(self.engine) as connection:
                 yield connection
         except SQLAlchemyError as exc:
             raise StoreError(f"database write failed, nothing was changed: {exc}") from exc

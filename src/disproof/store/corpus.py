@@ -17,6 +17,7 @@ import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from disproof.store.engine import begin_write
 from disproof.store.schema import case_terms, case_vectors, cases
 
 
@@ -123,11 +124,16 @@ class CorpusStore:
     def save_vectors(
         self, model: str, rows: list[tuple[int, str, str, npt.NDArray[np.float32]]]
     ) -> None:
-        """Store (case pk, field, text hash, vector) rows in one transaction (upsert)."""
+        """Store (case pk, field, text hash, vector) rows in one transaction (upsert).
+
+        Rows of cases deleted meanwhile (encoding takes a while; a server keeps taking edits)
+        are dropped: the transaction holds the write lock (SQLite) or ``FOR KEY SHARE`` locks
+        of the cases (elsewhere) while it looks which cases still exist.
+        """
         if not rows:
             return
         keys = [(pk, field) for pk, field, _, _ in rows]
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             for pk, field in keys:
                 connection.execute(
                     sa.delete(case_vectors).where(
@@ -136,6 +142,17 @@ class CorpusStore:
                         case_vectors.c.field == field,
                     )
                 )
+            wanted = sorted({pk for pk, _ in keys})
+            alive = set(
+                connection.scalars(
+                    sa.select(cases.c.pk)
+                    .where(cases.c.pk.in_(wanted))
+                    .with_for_update(key_share=True)
+                )
+            )
+            kept = [row for row in rows if row[0] in alive]
+            if not kept:
+                return
             connection.execute(
                 sa.insert(case_vectors),
                 [
@@ -147,6 +164,6 @@ class CorpusStore:
                         "dim": int(vector.shape[0]),
                         "vector": np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
                     }
-                    for pk, field, digest, vector in rows
+                    for pk, field, digest, vector in kept
                 ],
             )

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from disproof.models import Case
 from disproof.narratives.mapping import KeywordMapping, builtin_mapping, case_narratives
+from disproof.store.engine import begin_write
 from disproof.store.schema import case_terms, cases, store_meta
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def refresh_derived_terms(engine: Engine) -> bool:
         ).scalar()
     if stored == wanted:
         return False
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
         # another process may have done it meanwhile: check again inside the write
         again = connection.execute(
             sa.select(store_meta.c.value).where(store_meta.c.key == MAPPING_KEY)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
@@ -10,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 from disproof.errors import StoreError
@@ -36,6 +38,23 @@ def create_db_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+@contextmanager
+def begin_write(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the write lock from its start, for read-then-write work.
+
+    A plain SQLite transaction starts as a reader and takes the write lock at its first write,
+    so what it read before may have changed by then: two editors changing one case at once
+    would each write back the other's old fields (a lost update). ``BEGIN IMMEDIATE`` takes
+    the lock first, waiting for another writer up to the busy timeout, so anything read while
+    the transaction is open — on this connection or another — is current until it commits.
+    Other databases get a plain transaction.
+    """
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield connection
 
 
 def _alembic_config() -> Config:

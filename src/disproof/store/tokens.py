@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from disproof.errors import ConflictError, StoreError
 from disproof.models import TokenInfo
+from disproof.store.engine import begin_write
 from disproof.store.schema import api_tokens
 
 
@@ -61,7 +62,7 @@ class TokenRecords:
     ) -> None:
         """Add a token; a name already used by an active token is refused."""
         try:
-            with self.engine.begin() as connection:
+            with begin_write(self.engine) as connection:
                 taken = connection.execute(
                     sa.select(api_tokens.c.pk).where(api_tokens.c.name == name, _active(now))
                 ).first()

@@ -1,0 +1,135 @@
+"""A served disproof for benchmarks: ``disproof serve`` as a subprocess on a free port of
+127.0.0.1, on a database seeded through the command line, and its resident memory."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import httpx
+
+#: ``disproof`` in this interpreter (and with its PYTHONPATH): the tree under test.
+CLI = [sys.executable, "-c", "import sys; from disproof.cli import main; sys.exit(main())"]
+
+
+def cli(db: Path, *args: str) -> str:
+    """Run ``disproof --db DB ARGS``; its standard output."""
+    out = subprocess.run(
+        [*CLI, "--db", str(db), *args], capture_output=True, text=True, check=True, timeout=300
+    )
+    return out.stdout.strip()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """``disproof serve`` on a database, as a subprocess logging to a file."""
+
+    db: Path
+    log: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, timeout: float = 120) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [*CLI, "--db", str(self.db), "serve", "--port", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.process.returncode}); see {self.log}")
+            try:
+                if httpx.get(self.base + "/api/v1/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)  # polling a starting process: there is nothing to wait on instead
+        raise RuntimeError(f"the server did not answer within {timeout:.0f} s; see {self.log}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(30)
+        self.process = None
+
+
+@dataclass(frozen=True)
+class MemorySample:
+    """A process's resident memory at ``seconds`` into a run, in MB: all of it (VmRSS) and its
+    anonymous part (RssAnon: the heap, where a leak shows; the rest is mostly the model's
+    memory-mapped weights, paged in as new tokens are met, bounded by the file's size)."""
+
+    seconds: float
+    rss: float
+    anon: float
+
+
+def read_memory(pid: int, seconds: float) -> MemorySample | None:
+    """The memory of process ``pid`` (Linux ``/proc``), or None when it cannot be read."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return None
+    kb = {k: v.split()[0] for k, _, v in (line.partition(":") for line in lines) if v.strip()}
+    if "VmRSS" not in kb or "RssAnon" not in kb:
+        return None
+    return MemorySample(seconds, int(kb["VmRSS"]) / 1024, int(kb["RssAnon"]) / 1024)
+
+
+def sample_memory(pid: int, every: float, stop: threading.Event, out: list[MemorySample]) -> None:
+    """Append a sample every ``every`` seconds until ``stop`` is set."""
+    start = time.monotonic()
+    while True:
+        sample = read_memory(pid, time.monotonic() - start)
+        if sample is not None:
+            out.append(sample)
+        if stop.wait(every):
+            return
+
+
+@contextmanager
+def seeded_server(folder: Path) -> Iterator[tuple[Server, tuple[str, str]]]:
+    """A server on a new database holding the demo cases, with an editor and an admin token."""
+    db = folder / "soak.db"
+    demo = resources.files("disproof.data.demo") / "cases.jsonl"
+    cli(db, "import", str(demo))
+    tokens = (
+        cli(db, "token", "create", "--name", "soak-editor", "--role", "editor"),
+        cli(db, "token", "create", "--name", "soak-admin", "--role", "admin"),
+    )
+    server = Server(db, folder / "server.log")
+    server.start()
+    try:
+        yield server, tokens
+    finally:
+        server.stop()
