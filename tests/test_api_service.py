@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,11 +139,11 @@ def test_two_editors_changing_one_case_at_once_keep_both_changes(
 ) -> None:
     # found by the soak work: an update read the case before it held the write lock, so a
     # concurrent update of another field committed in between was written back over (lost)
-    read = cases.store.get
+    read = cases.store.current
     others: list[threading.Thread] = []
 
-    def read_while_another_editor_writes(case_id: str) -> Case:
-        current = read(case_id)
+    def read_while_another_editor_writes(connection: Any, case_id: str, **kwargs: Any) -> Any:
+        current = read(connection, case_id, **kwargs)
         if not others:  # the first read: let a second editor change another field now
             other = threading.Thread(
                 target=cases.update_case, args=("nato", CaseUpdate(keywords=["B"]), "b")
@@ -152,10 +153,11 @@ def test_two_editors_changing_one_case_at_once_keep_both_changes(
             other.join(timeout=1)  # it finishes at once without the lock, else waits for us
         return current
 
-    monkeypatch.setattr(cases.store, "get", read_while_another_editor_writes)
+    monkeypatch.setattr(cases.store, "current", read_while_another_editor_writes)
     cases.update_case("nato", CaseUpdate(summary="Changed by A."), "a")
     others[0].join()
-    case = read("nato")
+    monkeypatch.undo()
+    case = cases.get("nato")
     assert (case.summary, case.keywords) == ("Changed by A.", ["B"])
 
 
@@ -267,6 +269,30 @@ def test_the_matcher_cache_notices_changes_made_elsewhere() -> None:
     assert slow.get() is kept  # not checked again yet
     slow.invalidate()
     assert slow.get() is not kept
+
+
+def test_advisory_readers_get_the_old_matcher_while_a_new_one_is_built() -> None:
+    import threading
+
+    release = threading.Event()
+    built: list[object] = []
+
+    def build() -> object:
+        if built:  # every rebuild waits until the test lets it finish
+            assert release.wait(5)
+        built.append(object())
+        return built[-1]
+
+    cache = MatcherCache(build, lambda: "same", check_every=3600)  # type: ignore[arg-type]
+    first = cache.get()
+    cache.invalidate()  # a case was edited
+    assert cache.get(stale_ok=True) is first  # at once, while the rebuild runs
+    assert cache.get(stale_ok=True) is first  # still building: no second build started
+    release.set()
+    cache.wait(5)
+    assert len(built) == 2 and cache.get(stale_ok=True) is built[1]
+    cache.invalidate()
+    assert cache.get() is built[2]  # a reader that needs current results waits for it
 
 
 def test_created_at_is_utc(cases: Disproof) -> None:

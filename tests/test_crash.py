@@ -232,7 +232,10 @@ def check_index(path: Path, observed: Observed, *, rebuild: bool) -> None:
             embedder = FakeEmbedder()
             build_index(corpus, embedder, Analyzer()).save(folder)
             new_cases = observed.imported + observed.created
-            assert embedder.encoded == 2 * new_cases + observed.retitled
+            # a new case's title and summary are encoded once each — once in all when they are
+            # the same text (a title-only case indexes its title in both fields)
+            changed = new_cases + observed.retitled
+            assert changed <= embedder.encoded <= new_cases + changed
             reloaded = CaseIndex.load(folder, FakeEmbedder.model_id, corpus.fingerprint())
             assert reloaded is not None and len(reloaded) == BASE_CASES + new_cases
     finally:

@@ -66,6 +66,12 @@ class MatcherCache:
     ``invalidate`` marks it stale at once (the service calls it on every write); changes made
     by another process (an import from the command line) are noticed by comparing the store's
     fingerprint, at most once every ``check_every`` seconds.
+
+    ``get()`` always answers with a current matcher, building one if needed (one build at a
+    time). ``get(stale_ok=True)`` is for advisory uses (related cases on a case page, duplicate
+    warnings in the editor): while the cases changed it answers at once with the matcher it has
+    and rebuilds in a background thread, so a busy editing desk does not make every page view
+    wait for a rebuild. A stale matcher leaves out cases deleted since it was built.
     """
 
     def __init__(
@@ -74,32 +80,64 @@ class MatcherCache:
         self._build = build
         self._fingerprint = fingerprint
         self.check_every = check_every
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields below, never held during a build
+        self._build_lock = threading.Lock()  # one build at a time
         self._matcher: Matcher | None = None
         self._built_for = ""  # the fingerprint the matcher was built from
         self._checked = 0.0
         self._generation = 0  # counts invalidations
         self._built_generation = -1
+        self._background: threading.Thread | None = None
 
-    def get(self) -> Matcher:
-        with self._lock:
-            now = time.monotonic()
-            if self._matcher is not None and self._built_generation == self._generation:
-                if now - self._checked < self.check_every:
-                    return self._matcher
-                self._checked = now
-                if self._fingerprint() == self._built_for:
-                    return self._matcher
-            generation = self._generation  # a write during the build leaves the result stale
-            fingerprint = self._fingerprint()
-            self._matcher = self._build()
-            self._built_for, self._built_generation = fingerprint, generation
-            self._checked = time.monotonic()
+    def _current(self) -> Matcher | None:
+        """The matcher if it is up to date (call with ``_lock`` held)."""
+        if self._matcher is None or self._built_generation != self._generation:
+            return None
+        now = time.monotonic()
+        if now - self._checked < self.check_every:
             return self._matcher
+        self._checked = now
+        return self._matcher if self._fingerprint() == self._built_for else None
+
+    def get(self, *, stale_ok: bool = False) -> Matcher:
+        with self._lock:
+            current = self._current()
+            if current is not None:
+                return current
+            if stale_ok and self._matcher is not None:
+                if self._background is None or not self._background.is_alive():
+                    self._background = threading.Thread(
+                        target=self._rebuild, name="disproof-matcher-rebuild", daemon=True
+                    )
+                    self._background.start()
+                return self._matcher
+        return self._rebuild()
+
+    def _rebuild(self) -> Matcher:
+        with self._build_lock:
+            with self._lock:  # another thread may have built it meanwhile
+                current = self._current()
+                if current is not None:
+                    return current
+                generation = self._generation  # a write during the build leaves it stale
+            fingerprint = self._fingerprint()
+            matcher = self._build()
+            with self._lock:
+                self._matcher = matcher
+                self._built_for, self._built_generation = fingerprint, generation
+                self._checked = time.monotonic()
+            return matcher
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background rebuild to finish (tests, and orderly shutdown)."""
+        background = self._background
+        if background is not None:
+            background.join(timeout)
 
     def invalidate(self) -> None:
         """The cases changed: rebuild on the next ``get``."""
-        self._generation += 1
+        with self._lock:
+            self._generation += 1
 
 
 class Disproof:
@@ -337,11 +375,14 @@ class Disproof:
         return self.matchers.get().match(text, top_k=top_k, min_band=min_band)
 
     def _nearest(self, text: str, top_k: int) -> list[CaseMatch]:
-        """The cases nearest to ``text`` by the matcher, one entry per case, best first."""
+        """The cases nearest to ``text`` by the matcher, one entry per case, best first. For
+        advisory lists (related cases, similar drafts): a matcher being rebuilt after a change
+        is not waited for (see :class:`MatcherCache`)."""
         if not text.strip():
             return []
         best: dict[str, CaseMatch] = {}
-        for match in self.match(text, top_k=top_k, min_band="none").matches:
+        matcher = self.matchers.get(stale_ok=True)
+        for match in matcher.match(text, top_k=top_k, min_band="none").matches:
             if match.case_id not in best or match.score > best[match.case_id].score:
                 best[match.case_id] = match
         return sorted(best.values(), key=lambda m: (-m.score, m.case_id))
