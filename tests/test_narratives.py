@@ -254,6 +254,46 @@ def test_cli_classify_jsonl(cli: object, model_dir: Path, monkeypatch: pytest.Mo
     assert bad.code == 1 and "stdin, line 2: malformed JSON" in bad.err
 
 
+def test_e5_plus_tfidf_round_trip_folds_the_scaling_into_the_weights(tmp_path: Path) -> None:
+    from disproof.narratives.pipeline import TFIDF_FILE, train_documents
+
+    embedder = WordEmbedder()
+    texts, coarse, fine = synthetic(80, seed=2)
+    trained = train_documents(
+        texts, coarse, fine, embedder, options=TrainingOptions(l2=1.0, folds=4, standardize=False)
+    )
+    assert trained.meta["features"] == "e5+tfidf" and trained.lexical is not None
+    trained.save(tmp_path / "m")
+    assert (tmp_path / "m" / TFIDF_FILE).exists()
+    classifier = NarrativeClassifier.load(tmp_path / "m", embedder)
+    tests, test_coarse, _ = synthetic(20, seed=3)
+    rows = classifier.features(tests)
+    assert rows.shape[1] == embedder.dim + len(trained.lexical.tfidf.vocabulary)
+    # the saved model reads raw embeddings: its scores equal the trained model's on them
+    assert np.allclose(classifier.model.scores(rows), trained.model.scores(rows), atol=1e-5)
+    predictions = classifier.classify(tests)
+    assert samples_f1(test_coarse, [[s.label for s in p.narratives] for p in predictions]) > 0.9
+    (tmp_path / "m" / TFIDF_FILE).write_text('{"terms": ["a"], "idf": [1.0]}', encoding="utf-8")
+    with pytest.raises(DisproofError, match="features"):
+        NarrativeClassifier.load(tmp_path / "m", embedder)
+
+
+def test_folding_the_scaling_gives_the_scores_of_the_scaled_features() -> None:
+    from disproof.narratives.classify import train
+    from disproof.narratives.features import Scaling
+
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(60, 5)) * [1, 10, 0.1, 3, 1] + [0, 5, -2, 1, 0]
+    lexical = rng.random((60, 7))
+    texts, coarse, fine = synthetic(60, seed=1)
+    scaling = Scaling.fit(dense, 0.5)
+    scaled = np.hstack([scaling.apply(dense), lexical])
+    model = train(scaled, coarse, fine, options=TrainingOptions(l2=1.0, folds=3, standardize=False))
+    folded = scaling.fold(model)
+    raw = np.hstack([dense, lexical])
+    assert np.allclose(folded.scores(raw), model.scores(scaled), atol=1e-5)
+
+
 # -- keyword → narrative mapping -------------------------------------------------------------------
 
 
@@ -341,8 +381,10 @@ def test_a_classifier_trained_on_the_demo_cases_with_e5(tmp_path: Path) -> None:
     service = Disproof.open(Settings(db=str(tmp_path / "demo.db")))
     service.load_demo()
     embedder, _ = load_embedder("e5", fallback=False)
-    model = train_cases(service.store.iter_cases(), embedder, TrainingOptions(l2=10.0, folds=4))
-    save_model(model, tmp_path / "m")
+    trained = train_cases(
+        service.store.iter_cases(), embedder, TrainingOptions(l2=10.0, folds=4), features="e5"
+    )
+    trained.save(tmp_path / "m")
     classifier = NarrativeClassifier.load(tmp_path / "m", embedder)
     (prediction,) = classifier.classify(
         [

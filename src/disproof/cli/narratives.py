@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -12,13 +13,24 @@ import typer
 
 from disproof.cli.common import err_console, open_service, read_jsonl_stdin
 from disproof.embed import load_embedder
-from disproof.narratives.classify import LabelScore, TrainingOptions, save_model
-from disproof.narratives.pipeline import NarrativeClassifier, train_cases, train_semeval
+from disproof.narratives.classify import LabelScore
+from disproof.narratives.features import FeatureSet
+from disproof.narratives.pipeline import (
+    NarrativeClassifier,
+    default_options,
+    train_cases,
+    train_semeval,
+)
 
 app = typer.Typer(
     help="Narrative classification: train a model on labelled documents, classify texts.",
     no_args_is_help=True,
 )
+
+
+class Features(enum.StrEnum):
+    e5_tfidf = "e5+tfidf"
+    e5 = "e5"
 
 
 class TrainFormat(enum.StrEnum):
@@ -47,16 +59,33 @@ def train_command(
             "their keywords imply under the shipped taxonomy).",
         ),
     ] = TrainFormat.semeval,
+    features: Annotated[
+        Features,
+        typer.Option(
+            "--features",
+            help="e5+tfidf: the embedding of the lead and TF-IDF of the whole text (better within "
+            "a language, slower to train); e5: the embedding alone (carries across languages).",
+        ),
+    ] = Features.e5_tfidf,
     l2: Annotated[
-        float, typer.Option("--l2", min=1e-6, help="L2 strength.")
-    ] = TrainingOptions().l2,
+        float | None,
+        typer.Option(
+            "--l2",
+            min=1e-6,
+            help="L2 strength (default: 1 for e5+tfidf, 100 for e5).",
+            show_default=False,
+        ),
+    ] = None,
     backend: Annotated[str | None, typer.Option("--backend", help="Embedder (e5, use).")] = None,
 ) -> None:
     """Train on labelled documents; thresholds are calibrated by 5-fold cross-validation."""
     embedder, notes = load_embedder(backend)
     for note in notes:
         err_console.print(note)
-    options = TrainingOptions(l2=l2)
+    chosen: FeatureSet = "e5+tfidf" if features is Features.e5_tfidf else "e5"
+    options = default_options(chosen)
+    if l2 is not None:
+        options = replace(options, l2=l2)
     if format_ is TrainFormat.cases:
         if paths:
             raise typer.BadParameter(
@@ -65,15 +94,16 @@ def train_command(
             )
         service = open_service(ctx)
         err_console.print(f"reading {service.count():,} cases…")
-        model = train_cases(service.store.iter_cases(), embedder, options)
+        trained = train_cases(service.store.iter_cases(), embedder, options, features=chosen)
     else:
         if not paths:
             raise typer.BadParameter("give at least one SemEval folder", param_hint="PATH")
-        model = train_semeval(paths, embedder, options)
-    save_model(model, out)
+        trained = train_semeval(paths, embedder, options, features=chosen)
+    trained.save(out)
+    model = trained.model
     err_console.print(
-        f"trained on {model.meta['documents']} documents: {len(model.narratives)} narratives, "
-        f"{len(model.subnarratives)} subnarratives → {out}"
+        f"trained on {model.meta['documents']} documents ({chosen}): "
+        f"{len(model.narratives)} narratives, {len(model.subnarratives)} subnarratives → {out}"
     )
 
 

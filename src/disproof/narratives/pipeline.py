@@ -7,9 +7,13 @@ as training did.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from disproof.embed.base import Embedder
 from disproof.errors import DisproofError
@@ -21,13 +25,88 @@ from disproof.narratives.classify import (
     NarrativePrediction,
     TrainingOptions,
     load_model,
+    save_model,
+    semeval_parent,
     train,
+)
+from disproof.narratives.features import (
+    DENSE_WEIGHT,
+    FEATURE_SETS,
+    FeatureSet,
+    LexicalFeatures,
+    Scaling,
 )
 from disproof.narratives.mapping import KeywordMapping, builtin_mapping
 from disproof.narratives.semeval import LabelledDocument, load_semeval_documents
+from disproof.narratives.tfidf import TfIdf
 
 #: Title and lead (the first 1,200 characters of whole sentences): see docs/narratives.md.
 DEFAULT_CHUNKING = Chunking(max_chunks=1, max_chars=1200)
+#: The TF-IDF vocabulary of an ``e5+tfidf`` model, beside its weights.
+TFIDF_FILE = "tfidf.json"
+
+
+def default_options(features: FeatureSet) -> TrainingOptions:
+    """L2 and standardisation that suit a feature set (the benchmark's best, see
+    docs/benchmarks.md): the embedding alone is standardised, with l2 = 100; next to TF-IDF
+    rows the embedding is scaled by :mod:`.features` and l2 = 1."""
+    if features == "e5":
+        return TrainingOptions()
+    return TrainingOptions(l2=1.0, standardize=False)
+
+
+def train_documents(
+    texts: Sequence[str],
+    narratives: Sequence[Sequence[str]],
+    subnarratives: Sequence[Sequence[str]],
+    embedder: Embedder,
+    *,
+    languages: Sequence[str | None] | None = None,
+    features: FeatureSet = "e5+tfidf",
+    options: TrainingOptions | None = None,
+    chunking: Chunking = DEFAULT_CHUNKING,
+    meta: dict[str, Any] | None = None,
+    parent_of: Callable[[str], str] = semeval_parent,
+) -> TrainedModel:
+    """A model trained on labelled texts with the given feature set (see :mod:`.features`)."""
+    if features not in FEATURE_SETS:
+        raise DisproofError(f"unknown feature set {features!r}: one of {', '.join(FEATURE_SETS)}")
+    dense = embed_documents(embedder, texts, chunking).astype(np.float64)
+    info: dict[str, Any] = {
+        "model_id": embedder.model_id,
+        "chunking": {"max_chunks": chunking.max_chunks, "max_chars": chunking.max_chars},
+        "features": features,
+        **(meta or {}),
+    }
+    options = options or default_options(features)
+    if features == "e5":
+        model = train(
+            dense, narratives, subnarratives, options=options, meta=info, parent_of=parent_of
+        )
+        return TrainedModel(model, None)
+    lexical, lexical_rows = LexicalFeatures.fit(texts, languages or [None] * len(texts))
+    scaling = Scaling.fit(dense, DENSE_WEIGHT)
+    x = np.hstack([scaling.apply(dense), lexical_rows])
+    info |= {"dense_weight": DENSE_WEIGHT, "terms": len(lexical.tfidf.vocabulary)}
+    model = train(x, narratives, subnarratives, options=options, meta=info, parent_of=parent_of)
+    return TrainedModel(scaling.fold(model), lexical)
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A narrative model and, for ``e5+tfidf``, its TF-IDF vocabulary."""
+
+    model: NarrativeModel
+    lexical: LexicalFeatures | None = None
+
+    def save(self, folder: Path) -> None:
+        save_model(self.model, folder)
+        if self.lexical is not None:
+            self.lexical.tfidf.save(folder / TFIDF_FILE)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.model.meta
 
 
 def train_semeval(
@@ -35,25 +114,24 @@ def train_semeval(
     embedder: Embedder,
     options: TrainingOptions | None = None,
     chunking: Chunking = DEFAULT_CHUNKING,
-) -> NarrativeModel:
+    features: FeatureSet = "e5+tfidf",
+) -> TrainedModel:
     """A model trained on the annotated documents of SemEval language folders."""
     documents: list[LabelledDocument] = []
     for folder in folders:
         if not folder.is_dir():
             raise DisproofError(f"{folder}: not a SemEval language folder")
         documents.extend(load_semeval_documents(folder))
-    vectors = embed_documents(embedder, [d.text for d in documents], chunking)
-    meta = {
-        "model_id": embedder.model_id,
-        "chunking": {"max_chunks": chunking.max_chunks, "max_chars": chunking.max_chars},
-        "trained_on": [f"semeval:{folder.name}" for folder in folders],
-    }
-    return train(
-        vectors,
+    return train_documents(
+        [d.text for d in documents],
         [d.narratives for d in documents],
         [d.subnarratives for d in documents],
-        options=options or TrainingOptions(),
-        meta=meta,
+        embedder,
+        languages=[d.language.lower() for d in documents],
+        features=features,
+        options=options,
+        chunking=chunking,
+        meta={"trained_on": [f"semeval:{folder.name}" for folder in folders]},
     )
 
 
@@ -77,7 +155,8 @@ def train_cases(
     options: TrainingOptions | None = None,
     chunking: Chunking = DEFAULT_CHUNKING,
     mapping: KeywordMapping | None = None,
-) -> NarrativeModel:
+    features: FeatureSet = "e5+tfidf",
+) -> TrainedModel:
     """A model trained on cases: their text, and the narratives they advance under the
     taxonomy's keyword mapping (the shipped taxonomy unless ``mapping`` says otherwise)."""
     mapping = mapping or builtin_mapping()
@@ -97,34 +176,44 @@ def train_cases(
             "no case advances a narrative of the taxonomy (none has narratives, and no keyword "
             "maps to one): nothing to learn"
         )
-    vectors = embed_documents(embedder, texts, chunking)
-    meta = {
-        "model_id": embedder.model_id,
-        "chunking": {"max_chunks": chunking.max_chunks, "max_chars": chunking.max_chars},
-        "trained_on": [f"cases:{mapping.taxonomy.id}"],
-        "taxonomy": mapping.taxonomy.id,
-    }
     parents = mapping.parent
-    return train(
-        vectors,
+    return train_documents(
+        texts,
         coarse,
         fine,
+        embedder,
+        features=features,
+        options=options,
+        chunking=chunking,
+        meta={"trained_on": [f"cases:{mapping.taxonomy.id}"], "taxonomy": mapping.taxonomy.id},
         parent_of=lambda label: parents[label],
-        options=options or TrainingOptions(),
-        meta=meta,
     )
 
 
 @dataclass(frozen=True)
 class NarrativeClassifier:
-    """A loaded model with the embedder it was trained with."""
+    """A loaded model with the embedder it was trained with (and its TF-IDF vocabulary)."""
 
     model: NarrativeModel
     embedder: Embedder
+    lexical: LexicalFeatures | None = None
 
     @classmethod
     def load(cls, folder: Path, embedder: Embedder) -> NarrativeClassifier:
-        return cls(load_model(folder, embedder.model_id), embedder)
+        model = load_model(folder, embedder.model_id)
+        features = model.meta.get("features", "e5")
+        if features not in FEATURE_SETS:
+            raise DisproofError(f"{folder}: unknown feature set {features!r}")
+        lexical = None
+        if features == "e5+tfidf":
+            lexical = LexicalFeatures(TfIdf.load(folder / TFIDF_FILE))
+            width = embedder.dim + len(lexical.tfidf.vocabulary)
+            if model.weights.shape[0] != width:
+                raise DisproofError(
+                    f"{folder}: weights for {model.weights.shape[0]} features, but the embedding "
+                    f"and vocabulary make {width}"
+                )
+        return cls(model, embedder, lexical)
 
     @property
     def chunking(self) -> Chunking:
@@ -134,8 +223,15 @@ class NarrativeClassifier:
             max_chars=int(setting.get("max_chars", DEFAULT_CHUNKING.max_chars)),
         )
 
+    def features(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """The model's input rows for ``texts``."""
+        dense = embed_documents(self.embedder, texts, self.chunking).astype(np.float64)
+        if self.lexical is None:
+            return dense
+        return np.hstack([dense, self.lexical.transform(texts)])
+
     def classify(self, texts: Sequence[str]) -> list[NarrativePrediction]:
         """Predicted narratives and subnarratives of each text."""
         if not texts:
             return []
-        return self.model.predict(embed_documents(self.embedder, texts, self.chunking))
+        return self.model.predict(self.features(texts))
