@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,19 +14,17 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from disproof.errors import CaseNotFound, InvalidInput, StoreError
-from disproof.models import FACET_KINDS, Case, CasePublic, CaseQuery, Facet, SearchPage, Stats
+from disproof.errors import CaseNotFound, StoreError
+from disproof.models import Case, CasePublic
 from disproof.narratives.mapping import case_narratives
-from disproof.normalize import keyword_key, normalize_country, normalize_language
-from disproof.store import counting, history
+from disproof.normalize import keyword_key
+from disproof.store import history
 from disproof.store.engine import begin_write
 from disproof.store.history import EditMark
+from disproof.store.querying import CaseQueries
 from disproof.store.schema import case_edits, case_terms, cases, imports
 
 UpsertOutcome = Literal["created", "updated", "unchanged"]
-
-_fts = sa.table("cases_fts", sa.column("rowid"))
-_WORD = re.compile(r"[^\W_]+")  # letters and digits: never FTS syntax
 
 
 def content_hash(case: Case) -> str:
@@ -84,7 +81,7 @@ class ImportLogEntry:
     rejected: int
 
 
-class CaseStore:
+class CaseStore(CaseQueries):
     """Persistence of cases. Methods taking a ``Connection`` run inside the caller's transaction."""
 
     def __init__(self, engine: Engine) -> None:
@@ -317,117 +314,3 @@ class CaseStore:
         )
         with self.engine.connect() as connection:
             return [(a, who, _utc(at)) for a, who, at in connection.execute(query)]
-
-    # -- searching -------------------------------------------------------------------------------
-
-    def _text_condition(self, text: str) -> tuple[Any, Any] | None:
-        words = _WORD.findall(text)
-        if not words:
-            return None
-        if self.is_sqlite:
-            match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-            condition = sa.text("cases_fts MATCH :match").bindparams(match=match)
-            rank = sa.func.bm25(sa.literal_column("cases_fts"), 10.0, 3.0, 1.0)
-            return condition, rank
-        fields = (cases.c.title, cases.c.summary, cases.c.disproof)
-        return sa.and_(*[sa.or_(*[f.ilike(f"%{w}%") for f in fields]) for w in words]), None
-
-    @staticmethod
-    def _has_term(kind: str, key: str, *, substring: bool = False) -> Any:
-        match = (
-            case_terms.c.value_key.contains(key, autoescape=True)
-            if substring
-            else case_terms.c.value_key == key
-        )
-        return sa.exists().where(
-            case_terms.c.case_pk == cases.c.pk, case_terms.c.kind == kind, match
-        )
-
-    def _filters(self, query: CaseQuery) -> list[Any]:
-        conditions: list[Any] = []
-        conditions += [self._has_term("keyword", keyword_key(k)) for k in query.keywords]
-        conditions += [
-            self._has_term("country", normalize_country(c).casefold()) for c in query.countries
-        ]
-        conditions += [
-            self._has_term("language", normalize_language(lang).casefold())
-            for lang in query.languages
-        ]
-        conditions += [
-            self._has_term("outlet", keyword_key(o), substring=True) for o in query.outlets
-        ]
-        conditions += [self._has_term("narrative", n.casefold()) for n in query.narratives]
-        if query.dataset:
-            conditions.append(cases.c.dataset == query.dataset)
-        if query.date_from:
-            conditions.append(cases.c.date >= query.date_from)
-        if query.date_to:
-            conditions.append(cases.c.date <= query.date_to)
-        return conditions
-
-    def _scope(self, query: CaseQuery) -> tuple[Any, list[Any], Any]:
-        """The FROM clause, WHERE conditions and full-text rank (or None) of a query's cases."""
-        conditions = self._filters(query)
-        source: Any = cases
-        rank: Any = None
-        text = self._text_condition(query.text)
-        if text is not None:
-            condition, rank = text
-            if self.is_sqlite:
-                source = cases.join(_fts, _fts.c.rowid == cases.c.pk)
-            conditions.append(condition)
-        return source, conditions, rank
-
-    def search(self, query: CaseQuery) -> SearchPage:
-        source, conditions, rank = self._scope(query)
-        order: list[Any] = [cases.c.date.desc().nulls_last(), cases.c.id]
-        if rank is not None:
-            order = [rank, *order]
-        base = (
-            sa.select(cases)
-            .select_from(source)
-            .where(*conditions)
-            .order_by(*order)
-            .limit(query.limit)
-            .offset(query.offset)
-        )
-        count = sa.select(sa.func.count()).select_from(source).where(*conditions)
-        with self.engine.connect() as connection:
-            total = int(connection.execute(count).scalar_one())
-            rows = connection.execute(base).all()
-        return SearchPage(
-            total=total, offset=query.offset, results=[self._to_case(r) for r in rows]
-        )
-
-    # -- counting --------------------------------------------------------------------------------
-
-    def filter_ids(self, query: CaseQuery, ids: Sequence[str]) -> set[str]:
-        """Those of ``ids`` whose cases the query selects (its filters and its text)."""
-        source, conditions, _ = self._scope(query)
-        found: set[str] = set()
-        with self.engine.connect() as connection:
-            for start in range(0, len(ids), 500):
-                chunk = list(ids[start : start + 500])
-                select = sa.select(cases.c.id).select_from(source)
-                found |= set(connection.scalars(select.where(*conditions, cases.c.id.in_(chunk))))
-        return found
-
-    def facets(self, kind: str, limit: int = 50, query: CaseQuery | None = None) -> list[Facet]:
-        """Case counts per keyword, country, language, outlet, narrative (most cases first) or
-        year (newest first; undated cases are not counted), over the cases ``query`` selects
-        (all cases when None)."""
-        if kind not in FACET_KINDS:
-            raise InvalidInput(f"unknown facet {kind!r}; choose one of {', '.join(FACET_KINDS)}")
-        scope = None
-        if query is not None:
-            source, conditions, _ = self._scope(query)
-            if conditions:
-                scope = sa.select(cases.c.pk).select_from(source).where(*conditions)
-        with self.engine.connect() as connection:
-            if kind == "year":
-                return counting.year_facet(connection, limit, scope)
-            return counting.term_facet(connection, kind, limit, scope)
-
-    def stats(self, top: int = 15) -> Stats:
-        with self.engine.connect() as connection:
-            return counting.stats(connection, top)
