@@ -15,19 +15,9 @@ from dataclasses import dataclass, field
 
 from disproof.models import Taxonomy
 from disproof.narratives.classify import OTHER, NarrativePrediction
+from disproof.narratives.mapping import KeywordMapping
 from disproof.normalize import keyword_key
 from disproof.report.model import NarrativeSource, ReportCase, ReportNarrative
-
-
-def keyword_index(taxonomy: Taxonomy) -> dict[str, list[str]]:
-    """Keyword (``keyword_key``) → the ids of the narratives it signals, in taxonomy order."""
-    index: dict[str, list[str]] = {}
-    for narrative in taxonomy.narratives:
-        for keyword in narrative.keywords:
-            ids = index.setdefault(keyword_key(keyword), [])
-            if narrative.id not in ids:
-                ids.append(narrative.id)
-    return index
 
 
 @dataclass
@@ -46,7 +36,7 @@ def narratives_from_cases(cases: Sequence[ReportCase], taxonomy: Taxonomy) -> li
     with none listed (an import that only has keywords), those its keywords signal. Most
     supporting cases first, then by the best match score."""
     names = {n.id: n.name for n in taxonomy.narratives}
-    signals = keyword_index(taxonomy)
+    signals = KeywordMapping(taxonomy).by_keyword
     found: dict[str, _Evidence] = {}
     for case in cases:
         for narrative in case.narratives:
