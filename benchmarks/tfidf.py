@@ -1,54 +1,13 @@
-"""A TF-IDF baseline representation in numpy, over :class:`disproof.text.Analyzer` terms.
-
-Weights are ``(1 + log tf) · idf`` with the smoothed ``idf = log((1 + n) / (1 + df)) + 1``,
-rows L2-normalised; the vocabulary is the ``max_terms`` terms of highest document frequency among
-those in at least ``min_df`` training documents.
-"""
+"""The TF-IDF baseline representation (:mod:`disproof.keywords.tfidf`) and a tokenizer for it."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
+from disproof.keywords.tfidf import TfIdf, fit_tfidf
 from disproof.text import Analyzer
 
-Matrix = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class TfIdf:
-    """A fitted vocabulary (term → column) and its idf weights."""
-
-    vocabulary: dict[str, int]
-    idf: Matrix
-
-    def transform(self, documents: Sequence[Sequence[str]]) -> Matrix:
-        """Rows of L2-normalised TF-IDF weights for token lists."""
-        out = np.zeros((len(documents), len(self.vocabulary)))
-        for row, tokens in enumerate(documents):
-            for term, count in Counter(tokens).items():
-                column = self.vocabulary.get(term)
-                if column is not None:
-                    out[row, column] = 1.0 + np.log(count)
-        out *= self.idf
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        np.divide(out, norms, out=out, where=norms > 0)
-        return out
-
-
-def fit_tfidf(
-    documents: Sequence[Sequence[str]], min_df: int = 2, max_terms: int = 20_000
-) -> TfIdf:
-    """The vocabulary and idf of token lists (the training documents)."""
-    df = Counter(term for tokens in documents for term in set(tokens))
-    kept = sorted((t for t, c in df.items() if c >= min_df), key=lambda t: (-df[t], t))[:max_terms]
-    n = len(documents)
-    idf = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in kept])
-    return TfIdf({t: i for i, t in enumerate(kept)}, idf)
+__all__ = ["TfIdf", "fit_tfidf", "tokenize"]
 
 
 def tokenize(texts: Sequence[str], languages: Sequence[str]) -> list[list[str]]:

@@ -1,0 +1,57 @@
+"""TF-IDF term weights over :class:`disproof.text.Analyzer` terms, dense or sparse.
+
+Weights are ``(1 + log tf) · idf`` with the smoothed ``idf = log((1 + n) / (1 + df)) + 1``,
+rows L2-normalised; the vocabulary is the ``max_terms`` terms of highest document frequency among
+those in at least ``min_df`` training documents.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from disproof.keywords.sparse import SparseRows
+
+Matrix = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class TfIdf:
+    """A fitted vocabulary (term → column) and its idf weights."""
+
+    vocabulary: dict[str, int]
+    idf: Matrix
+
+    def weights(self, tokens: Sequence[str]) -> dict[int, float]:
+        """One text's L2-normalised weights, column → weight (known terms only)."""
+        row: dict[int, float] = {}
+        for term, count in Counter(tokens).items():
+            column = self.vocabulary.get(term)
+            if column is not None:
+                row[column] = (1.0 + math.log(count)) * float(self.idf[column])
+        norm = math.sqrt(sum(v * v for v in row.values()))
+        return {c: v / norm for c, v in row.items()} if norm > 0 else row
+
+    def sparse(self, documents: Sequence[Sequence[str]]) -> SparseRows:
+        """Rows of L2-normalised TF-IDF weights for token lists, sparse."""
+        return SparseRows.from_rows([self.weights(t) for t in documents], len(self.vocabulary))
+
+    def transform(self, documents: Sequence[Sequence[str]]) -> Matrix:
+        """Rows of L2-normalised TF-IDF weights for token lists, dense."""
+        return self.sparse(documents).toarray().astype(np.float64)
+
+
+def fit_tfidf(
+    documents: Sequence[Sequence[str]], min_df: int = 2, max_terms: int = 20_000
+) -> TfIdf:
+    """The vocabulary and idf of token lists (the training documents)."""
+    df = Counter(term for tokens in documents for term in set(tokens))
+    kept = sorted((t for t, c in df.items() if c >= min_df), key=lambda t: (-df[t], t))[:max_terms]
+    n = len(documents)
+    idf = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in kept])
+    return TfIdf({t: i for i, t in enumerate(kept)}, idf)
