@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from disproof import __version__, render
-from disproof.cli import cases, demo, matching, narratives, server, trends
+from disproof.cli import cases, demo, keywords, matching, narratives, server, trends
 from disproof.cli.common import console, err_console
 from disproof.errors import DisproofError
 from disproof.settings import Settings
@@ -73,6 +73,7 @@ server.token_app.command("list")(server.token_list)
 server.token_app.command("revoke")(server.token_revoke)
 app.command()(server.serve)
 app.add_typer(narratives.app, name="narratives")
+app.add_typer(keywords.app, name="keywords")
 
 
 def main(argv: list[str] | None = None) -> None:
