@@ -22,6 +22,7 @@ from disproof.errors import DisproofError, InvalidInput
 from disproof.history import Actor, CaseHistory
 from disproof.importing import ImportReport, Progress
 from disproof.io import exporter
+from disproof.keywords.suggest import SavedModel
 from disproof.match.calibration import Band, calibration_for
 from disproof.match.index import CaseIndex, build_index
 from disproof.match.matcher import Matcher
@@ -154,6 +155,12 @@ class Disproof:
     def tokens(self) -> TokenStore:
         """The API tokens of this database."""
         return TokenStore(self.store.engine)
+
+    @cached_property
+    def keyword_model(self) -> SavedModel:
+        """The keyword model trained for this database (``disproof keywords train``), if any."""
+        embedder_for = lambda name: self._embedder(name or self.settings.embedder)[0]  # noqa: E731
+        return SavedModel(self.settings.keywords_dir(), embedder_for)
 
     @classmethod
     def open(cls, settings: Settings) -> Disproof:
@@ -392,9 +399,13 @@ class Disproof:
         return self._nearest(text, limit)[:limit]
 
     def suggest_keywords(self, text: str, limit: int = 8) -> list[str]:
-        """Keywords for a text: a baseline, not a classifier. The keywords of the
-        ``SUGGEST_NEIGHBOURS`` most similar cases, each weighted by that case's match score,
-        summed per keyword; the heaviest first, spelled as the database spells them."""
+        """Keywords for a text: the trained keyword model's predictions when there is one.
+        Without one, the keywords of the ``SUGGEST_NEIGHBOURS`` most similar cases, each
+        weighted by that case's match score, summed per keyword; the heaviest first, spelled
+        as the database spells them."""
+        predicted = self.keyword_model.suggest(text, limit)
+        if predicted is not None:
+            return predicted
         neighbours = self.similar_to(text, SUGGEST_NEIGHBOURS)
         cases = self.store.get_many(m.case_id for m in neighbours)
         weights: dict[str, float] = {}

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         path = self.sqlite_path()
         return None if path is None else path.with_name(path.name + ".index")
 
+    def keywords_dir(self) -> Path | None:
+        """Where ``disproof keywords train`` saves the keyword model (beside an SQLite file)."""
+        path = self.sqlite_path()
+        return None if path is None else path.with_name(path.name + ".keywords")
+
     def database_url(self) -> str:
         """An SQLAlchemy URL: a plain path becomes ``sqlite:///PATH``."""
         if "://" in self.db:

@@ -17,6 +17,7 @@ from disproof.cli import (
     cases,
     demo,
     history,
+    keywords,
     maintenance,
     matching,
     narratives,
@@ -90,6 +91,7 @@ server.token_app.command("list")(server.token_list)
 server.token_app.command("revoke")(server.token_revoke)
 app.command()(server.serve)
 app.add_typer(narratives.app, name="narratives")
+app.add_typer(keywords.app, name="keywords")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.narratives.classify import NarrativeModel
-from disproof.narratives.tfidf import TfIdf, fit_tfidf, tokenize
+from disproof.text.tfidf import TfIdf, fit_tfidf, tokenize
 
 FeatureSet = Literal["e5", "e5+tfidf"]
 FEATURE_SETS: tuple[FeatureSet, ...] = ("e5", "e5+tfidf")

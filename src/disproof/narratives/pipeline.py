@@ -38,7 +38,7 @@ from disproof.narratives.features import (
 )
 from disproof.narratives.mapping import KeywordMapping, builtin_mapping
 from disproof.narratives.semeval import LabelledDocument, load_semeval_documents
-from disproof.narratives.tfidf import TfIdf
+from disproof.text.tfidf import TfIdf
 
 #: Title and lead (the first 1,200 characters of whole sentences): see docs/narratives.md.
 DEFAULT_CHUNKING = Chunking(max_chunks=1, max_chars=1200)

@@ -1,7 +1,7 @@
-"""TF-IDF document vectors in numpy, over :class:`disproof.text.Analyzer` terms.
+"""TF-IDF term weights over :class:`disproof.text.Analyzer` terms, dense or sparse.
 
-Used beside the embeddings by the narrative classifier (``features="e5+tfidf"``) and as the
-TF-IDF + logistic-regression baseline of the benchmarks.
+Used by the keyword model, beside the embeddings by the narrative classifier
+(``features="e5+tfidf"``), and as the TF-IDF + logistic-regression baselines of the benchmarks.
 
 Weights are ``(1 + log tf) · idf`` with the smoothed ``idf = log((1 + n) / (1 + df)) + 1``,
 rows L2-normalised; the vocabulary is the ``max_terms`` terms of highest document frequency among
@@ -11,6 +11,7 @@ those in at least ``min_df`` training documents.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.errors import DisproofError
-from disproof.text import Analyzer
+from disproof.text.analyze import Analyzer
+from disproof.text.sparse import SparseRows
 
 Matrix = npt.NDArray[np.float64]
 
@@ -32,18 +34,23 @@ class TfIdf:
     vocabulary: dict[str, int]
     idf: Matrix
 
+    def weights(self, tokens: Sequence[str]) -> dict[int, float]:
+        """One text's L2-normalised weights, column → weight (known terms only)."""
+        row: dict[int, float] = {}
+        for term, count in Counter(tokens).items():
+            column = self.vocabulary.get(term)
+            if column is not None:
+                row[column] = (1.0 + math.log(count)) * float(self.idf[column])
+        norm = math.sqrt(sum(v * v for v in row.values()))
+        return {c: v / norm for c, v in row.items()} if norm > 0 else row
+
+    def sparse(self, documents: Sequence[Sequence[str]]) -> SparseRows:
+        """Rows of L2-normalised TF-IDF weights for token lists, sparse."""
+        return SparseRows.from_rows([self.weights(t) for t in documents], len(self.vocabulary))
+
     def transform(self, documents: Sequence[Sequence[str]]) -> Matrix:
-        """Rows of L2-normalised TF-IDF weights for token lists."""
-        out = np.zeros((len(documents), len(self.vocabulary)))
-        for row, tokens in enumerate(documents):
-            for term, count in Counter(tokens).items():
-                column = self.vocabulary.get(term)
-                if column is not None:
-                    out[row, column] = 1.0 + np.log(count)
-        out *= self.idf
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        np.divide(out, norms, out=out, where=norms > 0)
-        return out
+        """Rows of L2-normalised TF-IDF weights for token lists, dense."""
+        return self.sparse(documents).toarray().astype(np.float64)
 
     def save(self, path: Path) -> None:
         """Terms in column order and their idf, as JSON."""
