@@ -120,8 +120,11 @@ def overrides(pairs: list[str]) -> dict[str, object]:
     out: dict[str, object] = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
-        kind = type(getattr(defaults, name))
-        if kind is bool:
+        default = getattr(defaults, name)
+        kind = type(default)
+        if default is None:
+            out[name] = None if value.lower() == "none" else int(value)
+        elif kind is bool:
             out[name] = value.lower() in ("1", "true", "yes")
         else:
             out[name] = tuple(value.split(",")) if kind is tuple else kind(value)
@@ -132,18 +135,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dev", action="store_true", help="score inside the training years")
     parser.add_argument("--min-count", type=int, default=KeywordOptions().min_count)
+    parser.add_argument("--backend", default="e5", help="embedder of the e5 rows (e5, use)")
     parser.add_argument("--only", nargs="*", help="systems whose name contains one of these")
     parser.add_argument(
         "--set", nargs="*", default=[], help="option overrides, e.g. linear_l2=0.3 neighbours=50"
     )
     args = parser.parse_args()
     cases = load_cases(DB)
-    embedder, _ = load_embedder("e5", fallback=False)
+    embedder, _ = load_embedder(args.backend, fallback=False)
     matrix = text_vectors(embedder, [case_text(c) for c in cases])
     vectors = {c.id: matrix[i] for i, c in enumerate(cases)}
     chosen = splits(cases, args.dev)
     for split in chosen:
         print(f"{split.name}: {len(split.train)} training cases, {len(split.test)} scored")
+    print(f"embeddings: {embedder.model_id}")
     print()
     if args.dev:
         print("mean of the windows; micro-F1 per window in the last column")

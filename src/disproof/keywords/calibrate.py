@@ -5,10 +5,10 @@
 if that score reaches the ``floor``, else nothing.
 
 :func:`calibrate` chooses the thresholds on scores of texts the scorers did not learn from (the
-most recent cases, held out by date): first one global threshold, then, for keywords with at
-least ``min_positives`` gold texts there, each keyword's own by coordinate ascent, then the floor;
-every choice maximises micro-F1, the measure that counts each (text, keyword) decision once.
-Keywords too rare for an own threshold keep the global one, which would otherwise fit noise.
+most recent cases, held out by date): first one global threshold, then, if asked, for keywords
+with at least ``min_positives`` gold texts there, each keyword's own by coordinate ascent, then
+the floor; every choice maximises micro-F1, the measure that counts each (text, keyword) decision
+once. Keywords too rare for an own threshold keep the global one, which would otherwise fit noise.
 """
 
 from __future__ import annotations
@@ -63,12 +63,15 @@ def calibrate(
     gold: BoolMatrix,
     gold_counts: Counts | None = None,
     *,
-    min_positives: int = 5,
+    min_positives: int | None = 5,
+    eligible: npt.NDArray[np.bool_] | None = None,
     passes: int = 2,
 ) -> Thresholds:
     """Thresholds and floor maximising micro-F1 of :func:`decide` on held-out ``scores``.
 
     ``gold_counts`` counts each text's gold keywords in all, those outside the label set too.
+    Only ``eligible`` labels (default: all) with ``min_positives`` gold texts get their own
+    threshold; with ``min_positives=None`` every label keeps the global one.
     """
     counts = gold.sum(axis=1) if gold_counts is None else np.asarray(gold_counts)
     n_gold = float(counts.sum())
@@ -79,7 +82,8 @@ def calibrate(
     predicted = scores >= thresholds
     hits = (gold & predicted).sum(axis=0).astype(np.float64)
     made = predicted.sum(axis=0).astype(np.float64)
-    own = np.flatnonzero(gold.sum(axis=0) >= min_positives)
+    enough = gold.sum(axis=0) >= (min_positives if min_positives is not None else len(gold) + 1)
+    own = np.flatnonzero(enough if eligible is None else enough & eligible)
     for _ in range(passes):
         changed = False
         for label in own:
