@@ -46,8 +46,9 @@ def demo(
     check = matcher_for(service, None, show_progress=True).match(DEMO_CHECK)
     render.match_report(console, check)
     console.print(
-        '\nNext: `disproof match "…"` or `disproof match --file article.txt`, '
-        "`disproof search --keyword MH17`, `disproof show ID`, `disproof stats`.",
+        '\nNext: `disproof match "…"` or `disproof report --file article.txt`, '
+        "`disproof search --keyword MH17`, `disproof show ID`, `disproof related ID`, "
+        "`disproof stats`, `disproof serve` (then http://127.0.0.1:8000).",
         markup=False,
     )
 
