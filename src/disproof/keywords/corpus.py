@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.embed import Embedder
+from disproof.errors import DisproofError
 from disproof.keywords.model import KeywordModel, case_text
 from disproof.keywords.train import KeywordOptions, LabelledText, train
 from disproof.store import CaseStore
@@ -98,7 +99,7 @@ def train_from_store(
     vectors = None
     if options.needs_vectors:
         if embedder is None:
-            raise ValueError("the embedding scorers need an embedder")
+            raise DisproofError("the embedding scorers need an embedder; none could load")
         texts = [item.text for item in items]
         vectors = case_vectors(CorpusStore(store.engine), ids, texts, embedder, progress)
     meta: dict[str, object] = {
