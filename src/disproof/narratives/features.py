@@ -27,7 +27,8 @@ from disproof.text.tfidf import TfIdf, fit_tfidf, tokenize
 
 FeatureSet = Literal["e5", "e5+tfidf"]
 FEATURE_SETS: tuple[FeatureSet, ...] = ("e5", "e5+tfidf")
-#: Weight of the embedding block beside TF-IDF (chosen on the EN held-out split: 0.5 over 1).
+#: Weight of the embedding block beside TF-IDF (0.5 scored 0.591/0.462 and 1.0 0.538/0.412 on the
+#: EN held-out split; chosen there, so that split's figure is mildly optimistic).
 DENSE_WEIGHT = 0.5
 Array = npt.NDArray[np.float64]
 
