@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from disproof.errors import ImportFailed, RowProblem
+from disproof.errors import DisproofError, ImportFailed, RowProblem
 from disproof.models import Case
 
 #: Files larger than this are refused before reading (the largest shared dataset is ~6 MB).
@@ -174,3 +174,15 @@ def lines(text: str) -> Iterator[tuple[int, str]]:
     """
     for number, line in enumerate(text.split("\n"), start=1):
         yield number, line.removesuffix("\r")
+
+
+def read_json_object(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object from a file of ours (a model's metadata, labels…), or a clear error naming
+    the file and ``what`` it should have been."""
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DisproofError(f"{path}: cannot read the {what}: {exc}") from exc
+    if not isinstance(content, dict):
+        raise DisproofError(f"{path}: expected a JSON object")
+    return content

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.errors import DisproofError
+from disproof.io.base import read_json_object
 from disproof.keywords.calibrate import Thresholds, decide
 from disproof.keywords.scorers import SCORERS, Features, NameScorer, Scorer
 from disproof.models import Case
@@ -153,13 +154,7 @@ def save_model(model: KeywordModel, folder: Path) -> None:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DisproofError(f"{path}: cannot read the keyword model: {exc}") from exc
-    if not isinstance(content, dict):
-        raise DisproofError(f"{path}: expected a JSON object")
-    return content
+    return read_json_object(path, "keyword model")
 
 
 def read_meta(folder: Path) -> dict[str, Any]:

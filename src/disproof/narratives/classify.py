@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.errors import DisproofError
+from disproof.io.base import read_json_object
 from disproof.narratives.decide import Decision, calibrate, decide
 from disproof.narratives.logistic import fit_one_vs_rest, sigmoid
 
@@ -260,13 +261,7 @@ def save_model(model: NarrativeModel, folder: Path) -> None:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DisproofError(f"{path}: cannot read the narrative model: {exc}") from exc
-    if not isinstance(content, dict):
-        raise DisproofError(f"{path}: expected a JSON object")
-    return content
+    return read_json_object(path, "narrative model")
 
 
 def load_model(folder: Path, model_id: str | None = None) -> NarrativeModel:
