@@ -25,6 +25,7 @@ from disproof.report.wording import (
     plural,
     summary_narratives,
 )
+from disproof.web.jinja import strict_environment
 from disproof.web.text import external_link, paragraphs
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,13 +33,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = strict_environment(TEMPLATES)
     env.filters["source_label"] = lambda source: SOURCE_LABEL.get(source, source)
     env.globals.update(
         external_link=external_link, paragraphs=paragraphs, band_label=BAND_LABEL, plural=plural

@@ -125,23 +125,30 @@ class RelationStore:
             ]
             if not mine:
                 return []
-            idf: dict[tuple[str, str], float] = {}
-            for kind, key, _ in mine:
-                df = connection.execute(
-                    sa.select(sa.func.count(sa.distinct(case_terms.c.case_pk))).where(
-                        case_terms.c.kind == kind, case_terms.c.value_key == key
-                    )
-                ).scalar_one()
-                idf[(kind, key)] = math.log((1 + total) / (1 + df)) + 1e-6
-            weight_of_mine = sum(idf.values())
-            other = case_terms.alias("other")
             pairs = sa.or_(
-                *[sa.and_(other.c.kind == kind, other.c.value_key == key) for kind, key, _ in mine]
+                *[
+                    sa.and_(case_terms.c.kind == kind, case_terms.c.value_key == key)
+                    for kind, key, _ in mine
+                ]
             )
+            frequency = (
+                sa.select(
+                    case_terms.c.kind,
+                    case_terms.c.value_key,
+                    sa.func.count(sa.distinct(case_terms.c.case_pk)),
+                )
+                .where(pairs)
+                .group_by(case_terms.c.kind, case_terms.c.value_key)
+            )
+            idf = {
+                (kind, key): math.log((1 + total) / (1 + df)) + 1e-6
+                for kind, key, df in connection.execute(frequency)
+            }
+            weight_of_mine = sum(idf.values())
             query = (
-                sa.select(cases.c.id, other.c.kind, other.c.value_key, other.c.value)
-                .join(cases, cases.c.pk == other.c.case_pk)
-                .where(pairs, other.c.case_pk != pk)
+                sa.select(cases.c.id, case_terms.c.kind, case_terms.c.value_key, case_terms.c.value)
+                .join(cases, cases.c.pk == case_terms.c.case_pk)
+                .where(pairs, case_terms.c.case_pk != pk)
             )
             shared: dict[str, SharedTerms] = {}
             for other_id, kind, key, value in connection.execute(query):

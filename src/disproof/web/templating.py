@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse
 from disproof.auth import Role
 from disproof.normalize import country_name, language_name
 from disproof.web import csrf, text
+from disproof.web.jinja import strict_environment
 from disproof.web.session import principal_of
 from disproof.web.urls import case_path, local_path, page_path, query_string, root_path, web_url
 
@@ -35,13 +36,7 @@ def _number(value: int) -> str:
 
 @cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = strict_environment(TEMPLATES)
     env.filters.update(
         date=_date,
         number=_number,
