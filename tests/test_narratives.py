@@ -14,7 +14,7 @@ from disproof.errors import DisproofError
 from disproof.narratives.chunks import Chunking, document_chunks
 from disproof.narratives.classify import TrainingOptions, load_model, save_model, train
 from disproof.narratives.decide import Decision, calibrate, decide
-from disproof.narratives.logistic import fit_binary, sigmoid
+from disproof.narratives.logistic import conjugate_gradient, fit_binary, sigmoid
 from disproof.narratives.metrics import samples_f1, samples_f1_matrix
 from disproof.narratives.pipeline import NarrativeClassifier
 from disproof.narratives.semeval import (
@@ -118,6 +118,16 @@ def test_primal_and_woodbury_newton_agree() -> None:
     assert np.allclose(w1, w2[:10], atol=1e-5) and b1 == pytest.approx(b2, abs=1e-5)
     assert np.allclose(w2[10:], 0, atol=1e-8)
     assert ((sigmoid(x @ w1 + b1) > 0.5) == (y > 0)).mean() > 0.8
+
+
+def test_conjugate_gradient_solves_a_positive_definite_system() -> None:
+    rng = np.random.default_rng(1)
+    m = rng.normal(size=(40, 40))
+    a = m @ m.T + 0.1 * np.eye(40)
+    b = rng.normal(size=40)
+    x = conjugate_gradient(lambda v: a @ v, b, tol=1e-12)
+    assert np.allclose(a @ x, b, atol=1e-8)
+    assert np.array_equal(conjugate_gradient(lambda v: a @ v, np.zeros(40)), np.zeros(40))
 
 
 PARENTS = np.array([0, 0, 1], np.intp)  # fine 0, 1 under narrative 0; fine 2 under narrative 1

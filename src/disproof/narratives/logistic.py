@@ -8,11 +8,14 @@ where ``cᵢ`` weighs each class by ``n / (2 · its count)`` ("balanced", so a r
 drowned by its negatives) and the bias is fitted as the weight of a constant feature ``s``
 (``INTERCEPT_SCALING``), which leaves it almost unpenalised. Each Newton step solves the
 ``d × d`` system, or, when there are more features than rows (a TF-IDF matrix), the equivalent
-``n × n`` system through the Woodbury identity; a backtracking line search keeps every step a
-descent.
+``n × n`` system through the Woodbury identity, solved by conjugate gradients (matrix–vector
+products with the Gram matrix only: far cheaper than factorising it at every step, and as exact);
+a backtracking line search keeps every step a descent.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -97,13 +100,15 @@ def _newton_dual(gram: Array, y: Array, c: Array, l2: float, iterations: int) ->
     alpha = np.zeros(len(y))
     z = np.zeros(len(y))
     loss = _loss(z, y, c, 0.0)
-    eye = np.eye(len(y))
     for _ in range(iterations):
         p = sigmoid(z)
         u = c * (p - y) + l2 * alpha  # the gradient is x_augᵀ u
         root = np.sqrt(c * p * (1.0 - p))
-        inner = l2 * eye + root[:, None] * gram * root[None, :]
-        step = (u - root * np.linalg.solve(inner, root * (gram @ u))) / l2
+
+        def inner(v: Array, root: Array = root) -> Array:  # (λI + R K R) v, R = diag(root)
+            return l2 * v + root * (gram @ (root * v))
+
+        step = (u - root * conjugate_gradient(inner, root * (gram @ u))) / l2
         found = _line_search(z, gram @ step, alpha, step, y, c, l2, loss, gram)
         if found is None:
             break
@@ -113,6 +118,29 @@ def _newton_dual(gram: Array, y: Array, c: Array, l2: float, iterations: int) ->
         if converged:
             break
     return alpha
+
+
+def conjugate_gradient(
+    matvec: Callable[[Array], Array], b: Array, tol: float = 1e-8, max_iterations: int = 1000
+) -> Array:
+    """``x`` with ``A x ≈ b`` for a symmetric positive definite ``A`` given as ``matvec``, to a
+    relative residual of ``tol`` (or after ``max_iterations``)."""
+    x = np.zeros_like(b)
+    r = b.copy()
+    p = r.copy()
+    rs = float(r @ r)
+    stop = tol * tol * rs
+    for _ in range(max_iterations):
+        if rs <= stop:
+            break
+        ap = matvec(p)
+        a = rs / float(p @ ap)
+        x += a * p
+        r -= a * ap
+        rs_new = float(r @ r)
+        p = r + (rs_new / rs) * p
+        rs = rs_new
+    return x
 
 
 def _line_search(
