@@ -32,6 +32,7 @@ from disproof.embed import load_embedder
 from disproof.narratives.chunks import pool_chunks
 from disproof.narratives.classify import TrainingOptions, train
 from disproof.narratives.metrics import samples_f1
+from disproof.narratives.pipeline import COMBINED_L2
 from disproof.narratives.semeval import OTHER, LabelledDocument, load_semeval_documents
 
 SEED = 13
@@ -163,7 +164,7 @@ def combined_features(weight: float) -> Featurizer:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--l2", type=float, default=TrainingOptions().l2)
-    parser.add_argument("--tfidf-l2", type=float, default=1.0)
+    parser.add_argument("--tfidf-l2", type=float, default=COMBINED_L2)
     parser.add_argument("--left-out", default="PT", choices=[x for x in LANGUAGES if x != "EN"])
     parser.add_argument("--skip-tfidf", action="store_true")
     parser.add_argument("--skip-e5", action="store_true")
