@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -167,7 +168,7 @@ def test_train_save_load_round_trip_gives_identical_scores(
     model, folder = trained
     embedder = FakeEmbedder()
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    assert meta["model_id"] == FakeEmbedder.model_id and meta["version"] == 1
+    assert meta["model_id"] == FakeEmbedder.model_id and meta["version"] == 2
     assert meta["blend"] == ["tfidf", "linear", "knn"] and meta["names"] is True
     assert not list(folder.glob("*.pkl")) and (folder / "tfidf.weights.npy").exists()
     texts = [f"{c.title}\n{c.summary}" for c in synthetic_cases(12, seed=4)]
@@ -275,10 +276,7 @@ def test_a_model_for_another_embedder_is_not_used_by_the_service(
     folder = service.settings.keywords_dir()
     assert folder is not None
     model = load_model(model_dir, FakeEmbedder.model_id)
-    save_model(
-        type(model)(model.labels, model.blend, model.names, model.thresholds, "other/1", {}),
-        folder,
-    )
+    save_model(replace(model, model_id="other/1", meta={}), folder)
     assert service.keyword_model.get() is None  # refused (logged), so the neighbours vote
     suggested = service.suggest_keywords("alliance bases border", limit=2)
     assert set(suggested) == {"NATO", "Encircling Russia"}
