@@ -131,8 +131,10 @@ def overrides(pairs: list[str]) -> dict[str, object]:
         name, _, value = pair.partition("=")
         default = getattr(defaults, name)
         kind = type(default)
-        if default is None:
-            out[name] = None if value.lower() == "none" else int(value)
+        if value.lower() == "none":
+            out[name] = None
+        elif default is None:
+            out[name] = int(value)
         elif kind is bool:
             out[name] = value.lower() in ("1", "true", "yes")
         else:
