@@ -37,7 +37,7 @@ def load_cases(db: Path = DB) -> list[Case]:
     service = Disproof.open(Settings(db=str(db)))
     if service.count() == 0:
         report = service.import_file(CASE_INDEX, "euvsdisinfo-index")
-        print(f"imported {report.created} cases into {db}", file=sys.stderr)
+        print(f"imported {len(report.created)} cases into {db}", file=sys.stderr)
     return sorted(service.store.iter_cases(), key=lambda c: (c.date or "", c.id))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from disproof.keywords import (
 )
 from disproof.keywords.linear import fit_logistic_multilabel
 from disproof.keywords.metrics import macro_f1, micro_f1, precision_at, samples_f1
+from disproof.keywords.recency import recency_weights
 from disproof.keywords.scorers import Features
 from disproof.keywords.train import analyse, chronological_split, label_space
 from disproof.models import Case
@@ -110,6 +112,33 @@ def test_the_newest_cases_are_held_out_for_calibration() -> None:
     assert newest.tolist() == [0, 2] and older.tolist() == [1, 3, 4]
 
 
+def test_recency_weights_halve_every_half_life() -> None:
+    dates = [dt.date(2020, 1, 1), dt.date(2020, 1, 11), None, dt.date(2019, 12, 22)]
+    weights = recency_weights(dates, half_life_days=10)
+    assert weights is not None
+    np.testing.assert_allclose(weights, [0.5, 1.0, 0.25, 0.25])
+    assert recency_weights([None, None], 10) is None
+
+
+def test_weighted_regression_follows_the_heavier_rows() -> None:
+    rng = np.random.default_rng(3)
+    x = (rng.random((400, 4)) < 0.5).astype(np.float32)
+    old, new = x[:, 0] > 0, x[:, 1] > 0  # the label meant feature 0, then feature 1
+    targets = np.concatenate([old[:200], new[200:]])[:, None]
+    weights = np.where(np.arange(400) < 200, 0.01, 1.0)
+    sparse = SparseRows.from_rows([{c: float(v) for c, v in enumerate(r) if v} for r in x], 4)
+    for features in (x, sparse):
+        w, _ = fit_logistic_multilabel(
+            features, targets, 1e-3, iterations=300, sample_weight=weights
+        )
+        assert w[1, 0] > 2 * abs(w[0, 0])
+        same, _ = fit_logistic_multilabel(features, targets, 1e-3, sample_weight=np.ones(400))
+        plain, _ = fit_logistic_multilabel(features, targets, 1e-3)
+        np.testing.assert_allclose(same, plain, atol=1e-6)
+    with pytest.raises(ValueError, match="sample weights"):
+        fit_logistic_multilabel(x, targets, 1e-3, sample_weight=np.zeros(400))
+
+
 # -- a model on synthetic cases ------------------------------------------------------------------
 
 TOPICS = {
@@ -167,7 +196,7 @@ def test_train_save_load_round_trip_gives_identical_scores(
     model, folder = trained
     embedder = FakeEmbedder()
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    assert meta["model_id"] == FakeEmbedder.model_id and meta["version"] == 1
+    assert meta["model_id"] == FakeEmbedder.model_id and meta["version"] == 2
     assert meta["blend"] == ["tfidf", "linear", "knn"] and meta["names"] is True
     assert not list(folder.glob("*.pkl")) and (folder / "tfidf.weights.npy").exists()
     texts = [f"{c.title}\n{c.summary}" for c in synthetic_cases(12, seed=4)]
@@ -207,6 +236,40 @@ def test_training_needs_frequent_keywords() -> None:
     items = labelled(synthetic_cases(12, seed=5))
     with pytest.raises(DisproofError, match="no keyword is used by 50 or more"):
         train(items, None, KeywordOptions(min_count=50, blend=("tfidf",)))
+
+
+def test_rare_keywords_are_suggested_by_name_only(tmp_path: Path) -> None:
+    cases = synthetic_cases(80, seed=9)
+    for i in (0, 4):  # a keyword of two cases, both naming it
+        cases[i] = cases[i].model_copy(
+            update={
+                "title": f"Nord Stream pipeline {cases[i].title}",
+                "keywords": [*cases[i].keywords, "Nord Stream"],
+            }
+        )
+    items = labelled(cases)
+    embedder = FakeEmbedder()
+    vectors = embedder.encode_documents([item.text for item in items])
+    model = train(items, vectors, FAST, model_id=embedder.model_id)
+    assert "Nord Stream" in model.labels[model.learnt_count :]
+    assert "Nord Stream" not in model.labels[: model.learnt_count]
+    save_model(model, tmp_path / "model")
+    entries = json.loads((tmp_path / "model" / "labels.json").read_text(encoding="utf-8"))
+    assert {e["keyword"]: e["learnt"] for e in entries["labels"]}["Nord Stream"] is False
+    reloaded = load_model(tmp_path / "model", embedder.model_id)
+    assert reloaded.learnt_count == model.learnt_count
+    text = "nord stream pipeline alliance bases border w3"
+    suggested = KeywordSuggester(reloaded, embedder).suggest([text])[0]
+    assert "Nord Stream" in {k.keyword for k in suggested}
+    plain = train(items, vectors, replace(FAST, name_only=False), model_id=embedder.model_id)
+    assert plain.learnt_count == len(plain.labels) and "Nord Stream" not in plain.labels
+
+
+def test_a_model_of_the_first_format_asks_to_be_retrained(model_dir: Path) -> None:
+    meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    (model_dir / "meta.json").write_text(json.dumps({**meta, "version": 1}), encoding="utf-8")
+    with pytest.raises(DisproofError, match="not a keyword model of version 2.*retrain"):
+        load_model(model_dir, FakeEmbedder.model_id)
 
 
 # -- command line and service --------------------------------------------------------------------
@@ -275,10 +338,7 @@ def test_a_model_for_another_embedder_is_not_used_by_the_service(
     folder = service.settings.keywords_dir()
     assert folder is not None
     model = load_model(model_dir, FakeEmbedder.model_id)
-    save_model(
-        type(model)(model.labels, model.blend, model.names, model.thresholds, "other/1", {}),
-        folder,
-    )
+    save_model(replace(model, model_id="other/1", meta={}), folder)
     assert service.keyword_model.get() is None  # refused (logged), so the neighbours vote
     suggested = service.suggest_keywords("alliance bases border", limit=2)
     assert set(suggested) == {"NATO", "Encircling Russia"}

@@ -81,7 +81,8 @@ def train_command(
     save_model(model, folder)
     err_console.print(
         f"trained on {model.meta['cases']} cases ({model.meta['calibration_cases']} newest for "
-        f"calibration): {len(model.labels)} keywords of {min_count}+ cases → {folder}"
+        f"calibration): {model.learnt_count} keywords of {min_count}+ cases, "
+        f"{len(model.labels) - model.learnt_count} rarer ones by name → {folder}"
     )
 
 

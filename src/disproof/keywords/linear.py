@@ -55,11 +55,12 @@ class _Problem:
     shift: Array  # the centring, folded back into the biases at the end
 
 
-def _dense(x: npt.NDArray[np.floating], scale: Array, l2: float) -> _Problem:
-    n = len(x)
-    mean = np.asarray(x, np.float64).mean(axis=0)
+def _dense(x: npt.NDArray[np.floating], scale: Array, l2: float, rows: Array) -> _Problem:
+    n = float(rows.sum())
+    mean = rows @ np.asarray(x, np.float64) / n
     xc = (np.asarray(x, np.float64) - mean).astype(np.float32)
-    eigenvalues, basis = np.linalg.eigh(xc.T.astype(np.float64) @ xc)
+    weighted = xc * rows[:, None].astype(np.float32)
+    eigenvalues, basis = np.linalg.eigh(xc.T.astype(np.float64) @ weighted)
     curvature = np.maximum(eigenvalues, 0.0)[:, None] * scale[None, :] / (4.0 * n) + l2
     return _Problem(
         forward=lambda w: (xc @ w.astype(np.float32)).astype(np.float64),
@@ -70,12 +71,12 @@ def _dense(x: npt.NDArray[np.floating], scale: Array, l2: float) -> _Problem:
     )
 
 
-def _sparse(x: SparseRows, scale: Array, l2: float) -> _Problem:
+def _sparse(x: SparseRows, scale: Array, l2: float, rows: Array) -> _Problem:
     if x.data.size and float(x.data.min()) < 0:
         raise ValueError("sparse features must be non-negative")
-    n = len(x)
+    n = float(rows.sum())
     xt = x.transpose()
-    mass = x.row_sums().astype(np.float64) + 1.0  # each row's sum, with the bias column's 1
+    mass = rows * (x.row_sums().astype(np.float64) + 1.0)  # each row's sum and bias column's 1
     diagonal = xt.dot(mass[:, None])[:, 0].astype(np.float64)
     curvature = diagonal[:, None] * scale[None, :] / (4.0 * n) + l2
     return _Problem(
@@ -95,14 +96,24 @@ def fit_logistic_multilabel(
     power: float = 0.5,
     iterations: int = 100,
     tolerance: float = 1e-5,
+    sample_weight: Array | None = None,
 ) -> tuple[Array32, Array32]:
-    """Weights ``(d, labels)`` and biases ``(labels,)`` of one logistic model per label."""
-    n = len(x)
+    """Weights ``(d, labels)`` and biases ``(labels,)`` of one logistic model per label.
+
+    ``sample_weight`` (in (0, 1], default all 1) weighs each row's loss; the loss is then the
+    weighted mean, so the penalty keeps its strength relative to it.
+    """
     y = targets.astype(np.float64)
+    rows = np.ones(len(x)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    if rows.shape != (len(x),) or (rows <= 0).any() or (rows > 1).any():
+        raise ValueError("sample weights must be one per row, in (0, 1]")
+    n = float(rows.sum())
     scale = positive_weights(targets, power)
-    c = 1.0 + y * (scale - 1.0)
-    problem = _sparse(x, scale, l2) if isinstance(x, SparseRows) else _dense(x, scale, l2)
-    prior = np.clip(y.mean(axis=0), 1e-4, 1 - 1e-4)
+    c = (1.0 + y * (scale - 1.0)) * rows[:, None]
+    problem = (
+        _sparse(x, scale, l2, rows) if isinstance(x, SparseRows) else _dense(x, scale, l2, rows)
+    )
+    prior = np.clip(rows @ y / n, 1e-4, 1 - 1e-4)
     w = np.zeros((len(problem.shift), y.shape[1]))
     b = np.log(prior / (1 - prior))
     w_last, b_last = w, b

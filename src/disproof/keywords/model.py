@@ -1,15 +1,19 @@
 """A trained keyword model: its keywords, scorers, thresholds, and its folder of plain files.
 
-The score of a keyword for a text is the mean of the blended scorers' scores (TF-IDF and
-embedding logistic regressions, neighbour votes; :mod:`.scorers`), raised to the name scorer's
-when the text contains the keyword's name. Which keywords are predicted is then decided by the
-calibrated thresholds (:mod:`.calibrate`).
+The model's keywords are of two kinds: the *learnt* ones (keywords of at least ``min_count``
+training cases), scored by the blended scorers (TF-IDF and embedding logistic regressions,
+neighbour votes; :mod:`.scorers`), and after them the *name-only* ones (rarer keywords of the
+training cases), scored by their name alone. The score of a keyword for a text is the mean of
+the blended scorers' scores (0 for a name-only keyword), raised to the name scorer's when the
+text contains the keyword's name. Which keywords are predicted is then decided by the calibrated
+thresholds (:mod:`.calibrate`).
 
 A model is a folder: ``meta.json`` (format, version, embedder, options, training counts),
-``labels.json`` (each keyword with its threshold and number of training cases) and one ``.npy``
-per array of each scorer (``tfidf.weights.npy`` …). No pickle; arrays load memory-mapped. A
-model that uses embeddings belongs to the embedder whose ``model_id`` it records and refuses to
-load for another.
+``labels.json`` (each keyword with its threshold, number of training cases and whether it is
+learnt) and one ``.npy`` per array of each scorer (``tfidf.weights.npy`` …). No pickle; arrays
+load memory-mapped. A model that uses embeddings belongs to the embedder whose ``model_id`` it
+records and refuses to load for another. Version 2 added the name-only keywords and the
+neighbours' recency weights; a version 1 folder is refused with a request to retrain.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from disproof.keywords.scorers import SCORERS, Features, NameScorer, Scorer
 from disproof.models import Case
 
 FORMAT = "disproof-keyword-model"
-VERSION = 1
+VERSION = 2
 Array = npt.NDArray[np.float64]
 #: Scorers that read text embeddings.
 EMBEDDING_SCORERS = frozenset({"linear", "knn"})
@@ -53,8 +57,12 @@ class KeywordScore:
 
 
 def combine(blend: Sequence[Array], names: Array | None, shape: tuple[int, int]) -> Array:
-    """The model's score: the mean of the blended scores, raised to the name score."""
-    out = np.mean(blend, axis=0) if blend else np.zeros(shape)
+    """The model's score: the mean of the blended scores (which cover the first, learnt,
+    columns; the others score 0), raised to the name score."""
+    out = np.zeros(shape)
+    if blend:
+        mean = np.mean(blend, axis=0)
+        out[:, : mean.shape[1]] = mean
     return np.maximum(out, names) if names is not None else out
 
 
@@ -68,6 +76,23 @@ class KeywordModel:
     thresholds: Thresholds
     model_id: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: How many of ``labels`` (the first) the blended scorers score; None: all of them.
+    learnt: int | None = None
+
+    def __post_init__(self) -> None:
+        widths = {scorer.width for scorer in self.blend}
+        if widths - {self.learnt_count} or (
+            self.names is not None and self.names.width != len(self.labels)
+        ):
+            raise ValueError(
+                f"scorers of widths {sorted(widths)} do not fit {self.learnt_count} learnt "
+                f"of {len(self.labels)} keywords"
+            )
+
+    @property
+    def learnt_count(self) -> int:
+        """How many keywords (the first) the blended scorers learnt; the rest are name-only."""
+        return len(self.labels) if self.learnt is None else self.learnt
 
     @property
     def needs_vectors(self) -> bool:
@@ -130,8 +155,15 @@ def save_model(model: KeywordModel, folder: Path) -> None:
                 np.save(staging / f"{scorer.kind}.{key}.npy", array, allow_pickle=False)
         counts = model.meta.get("label_cases", {})
         labels = [
-            {"keyword": label, "threshold": float(t), "cases": counts.get(label)}
-            for label, t in zip(model.labels, model.thresholds.per_label, strict=True)
+            {
+                "keyword": label,
+                "threshold": float(t),
+                "cases": counts.get(label),
+                "learnt": i < model.learnt_count,
+            }
+            for i, (label, t) in enumerate(
+                zip(model.labels, model.thresholds.per_label, strict=True)
+            )
         ]
         _write_json(staging / "labels.json", {"floor": model.thresholds.floor, "labels": labels})
         meta = {
@@ -208,17 +240,21 @@ def load_model(folder: Path, model_id: str | None = None) -> KeywordModel:
         params = meta["scorers"]
         blend = tuple(_scorer(folder, str(kind), params[kind]) for kind in meta["blend"])
         names = _scorer(folder, "names", params["names"]) if meta["names"] else None
+        learnt = sum(bool(entry["learnt"]) for entry in entries)
+        if any(entry["learnt"] for entry in entries[learnt:]):
+            raise ValueError("learnt keywords must come before the name-only ones")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DisproofError(f"{folder}: incomplete or inconsistent keyword model: {exc}") from exc
     if names is not None and not isinstance(names, NameScorer):
         raise DisproofError(f"{folder}: the names scorer is not one")
     dim = meta.get("dim")
     for scorer in (*blend, *([names] if names else [])):
-        if scorer.width != len(labels) or scorer.dim not in (None, dim):
+        width = len(labels) if scorer is names else learnt
+        if scorer.width != width or scorer.dim not in (None, dim):
             raise DisproofError(
-                f"{folder}: scorer {scorer.kind!r} does not fit {len(labels)} keywords "
+                f"{folder}: scorer {scorer.kind!r} does not fit {width} keywords "
                 f"and embedding dimension {dim}"
             )
     kept = {k: v for k, v in meta.items() if k not in ("format", "version", "saved", "scorers")}
     kept["label_cases"] = {str(e["keyword"]): e.get("cases") for e in entries}
-    return KeywordModel(labels, blend, names, thresholds, meta.get("model_id"), kept)
+    return KeywordModel(labels, blend, names, thresholds, meta.get("model_id"), kept, learnt)

@@ -122,11 +122,22 @@ class TfidfScorer:
 
     @classmethod
     def fit(
-        cls, tokens: Sequence[Sequence[str]], targets: Targets, l2: float, power: float, steps: int
+        cls,
+        tokens: Sequence[Sequence[str]],
+        targets: Targets,
+        l2: float,
+        power: float,
+        steps: int,
+        sample_weight: Array | None = None,
     ) -> TfidfScorer:
         tfidf = fit_tfidf(tokens, min_df=2)
         weights, bias = fit_logistic_multilabel(
-            tfidf.sparse(tokens), targets, l2, power=power, iterations=steps
+            tfidf.sparse(tokens),
+            targets,
+            l2,
+            power=power,
+            iterations=steps,
+            sample_weight=sample_weight,
         )
         return cls(tfidf, weights, bias)
 
@@ -167,12 +178,23 @@ class LinearScorer:
 
     @classmethod
     def fit(
-        cls, vectors: Array32, targets: Targets, l2: float, power: float, steps: int
+        cls,
+        vectors: Array32,
+        targets: Targets,
+        l2: float,
+        power: float,
+        steps: int,
+        sample_weight: Array | None = None,
     ) -> LinearScorer:
         scale = vectors.std(axis=0)
         scale[scale == 0] = 1.0
         weights, bias = fit_logistic_multilabel(
-            vectors / scale, targets, l2, power=power, iterations=steps
+            vectors / scale,
+            targets,
+            l2,
+            power=power,
+            iterations=steps,
+            sample_weight=sample_weight,
         )
         return cls((weights / scale[:, None]).astype(np.float32), bias)
 
@@ -198,6 +220,8 @@ class NeighbourScorer:
     labels: Targets
     k: int
     temperature: float
+    #: Each training case's weight in the votes (recency; None: all 1).
+    recency: Array | None = None
 
     @property
     def width(self) -> int:
@@ -218,26 +242,33 @@ class NeighbourScorer:
             nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
             values = np.take_along_axis(similarity, nearest, axis=1).astype(np.float64)
             votes = np.exp((values - values.max(axis=1, keepdims=True)) / self.temperature)
+            if self.recency is not None:
+                votes *= self.recency[nearest]
             votes /= votes.sum(axis=1, keepdims=True)
             neighbours = self.labels[nearest].astype(np.float32)
             out[start : start + 256] = np.einsum("qk,qkl->ql", votes, neighbours)
         return out
 
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
-        return {"vectors": self.vectors, "labels": self.labels}
+        recency = {} if self.recency is None else {"recency": self.recency}
+        return {"vectors": self.vectors, "labels": self.labels, **recency}
 
     def params(self) -> dict[str, Any]:
         return {"k": self.k, "temperature": self.temperature}
 
     @classmethod
     def load(cls, arrays: dict[str, npt.NDArray[Any]], params: dict[str, Any]) -> NeighbourScorer:
-        if arrays["vectors"].shape[0] != arrays["labels"].shape[0]:
-            raise ValueError("neighbour vectors and labels differ in length")
+        recency = arrays.get("recency")
+        if arrays["vectors"].shape[0] != arrays["labels"].shape[0] or (
+            recency is not None and recency.shape != (arrays["vectors"].shape[0],)
+        ):
+            raise ValueError("neighbour vectors, labels and recency weights differ in length")
         return cls(
             arrays["vectors"],
             arrays["labels"].astype(bool),
             int(params["k"]),
             float(params["temperature"]),
+            None if recency is None else recency.astype(np.float64),
         )
 
 

@@ -1,12 +1,13 @@
 """Training a keyword model on labelled texts, with thresholds calibrated on the latest ones.
 
-Keywords are the labels: those of at least ``min_count`` texts (compared case- and
-accent-insensitively, spelled as most texts spell them). Keyword use drifts with time (new
-events, new annotators' habits), so the thresholds are chosen the way the model will be used, on
-texts newer than those it learnt from: the scorers are fitted on all but the most recent
+Keywords are the labels: those of at least ``min_count`` texts are learnt, the rarer ones of the
+training texts are name-only (:mod:`.labels`). Keyword use drifts with time (new events, new
+annotators' habits), so the thresholds are chosen the way the model will be used, on texts newer
+than those it learnt from: the scorers are fitted on all but the most recent
 ``calibration_share`` of the texts (by date; undated texts count as the oldest), the thresholds
 calibrated on those held-out recent texts (:func:`.calibrate.calibrate`), and then the scorers
-are fitted again on every text.
+are fitted again on every text. With ``half_life_days`` the learnt scorers also weigh each
+training text by its age (:func:`.recency.recency_weights`).
 
 The defaults were chosen on the EUvsDisinfo case index inside its training years only: three
 half-year windows of 2017–2018, each scored by a model trained on every earlier case
@@ -26,7 +27,9 @@ import numpy.typing as npt
 
 from disproof.errors import DisproofError
 from disproof.keywords.calibrate import Thresholds, calibrate
+from disproof.keywords.labels import LabelSpace, keyword_targets, label_space
 from disproof.keywords.model import KeywordModel, combine
+from disproof.keywords.recency import chronological_split, recency_weights
 from disproof.keywords.scorers import (
     Features,
     LinearScorer,
@@ -36,7 +39,6 @@ from disproof.keywords.scorers import (
     Scorer,
     TfidfScorer,
 )
-from disproof.normalize import keyword_key
 from disproof.text import Analyzer
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,13 @@ class KeywordOptions:
     blend: tuple[str, ...] = ("tfidf", "linear", "knn")
     #: Raise a keyword's score to its name scorer's when the text contains its name.
     names: bool = True
+    #: With ``names``, also suggest the keywords of fewer than ``min_count`` training texts
+    #: when a text contains their name (name-only keywords).
+    name_only: bool = True
+    #: Weigh training texts by age in the regressions and neighbour votes: a text this many
+    #: days older than the newest weighs half as much; None: all weigh the same. Two years
+    #: was best of one, two and none on the development windows, by half a point.
+    half_life_days: float | None = 730.0
     calibration_share: float = 0.1
     #: Keywords with at least this many gold texts both among the texts the scorers are first
     #: fitted on and among the calibration texts get a threshold of their own; None: one
@@ -88,52 +97,12 @@ class KeywordOptions:
             raise DisproofError("calibration_share must be in (0, 0.5]")
         if self.min_count < 1:
             raise DisproofError("min_count must be at least 1")
+        if self.half_life_days is not None and self.half_life_days <= 0:
+            raise DisproofError("half_life_days must be positive")
 
     @property
     def needs_vectors(self) -> bool:
         return "linear" in self.blend or "knn" in self.blend
-
-
-@dataclass(frozen=True)
-class LabelSpace:
-    """The keywords learnt, each text's targets among them, and every text's keyword count."""
-
-    labels: tuple[str, ...]
-    targets: Targets
-    gold_counts: npt.NDArray[np.int64]
-    cases: dict[str, int]
-
-
-def label_space(keyword_sets: Sequence[Sequence[str]], min_count: int) -> LabelSpace:
-    """Keywords of at least ``min_count`` texts, spelled as most texts spell them."""
-    keys = [sorted({keyword_key(k) for k in keywords if k.strip()}) for keywords in keyword_sets]
-    spellings: dict[str, Counter[str]] = {}
-    for keywords in keyword_sets:
-        for keyword in keywords:
-            if keyword.strip():
-                spellings.setdefault(keyword_key(keyword), Counter())[keyword.strip()] += 1
-    counts = Counter(key for row in keys for key in row)
-    kept = sorted(k for k, c in counts.items() if c >= min_count)
-    spelled = [min(spellings[k].items(), key=lambda item: (-item[1], item[0]))[0] for k in kept]
-    column = {key: i for i, key in enumerate(kept)}
-    targets = np.zeros((len(keys), len(kept)), dtype=bool)
-    for row, row_keys in enumerate(keys):
-        for key in row_keys:
-            if key in column:
-                targets[row, column[key]] = True
-    gold_counts = np.array([len(row) for row in keys], dtype=np.int64)
-    cases = {label: int(counts[key]) for label, key in zip(spelled, kept, strict=True)}
-    return LabelSpace(tuple(spelled), targets, gold_counts, cases)
-
-
-def chronological_split(
-    dates: Sequence[dt.date | None], share: float
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """(older, newest) row numbers: the newest ``share`` of the texts by date, at least one."""
-    order = sorted(range(len(dates)), key=lambda i: (dates[i] is not None, dates[i] or dt.date.min))
-    held = min(max(1, round(share * len(dates))), len(dates) - 1)
-    rows = np.array(order, dtype=np.intp)
-    return np.sort(rows[: len(rows) - held]), np.sort(rows[len(rows) - held :])
 
 
 def analyse(texts: Sequence[str], analyzer: Analyzer | None = None) -> list[list[str]]:
@@ -149,9 +118,15 @@ def main_language(texts: Sequence[str], analyzer: Analyzer) -> str:
 
 
 def fit_scorers(
-    features: Features, targets: Targets, options: KeywordOptions
+    features: Features,
+    targets: Targets,
+    options: KeywordOptions,
+    dates: Sequence[dt.date | None] | None = None,
 ) -> tuple[Scorer, ...]:
-    """The blended scorers, fitted on ``features`` and ``targets``."""
+    """The blended scorers, fitted on ``features`` and ``targets`` (texts of ``dates``)."""
+    weights = None
+    if options.half_life_days is not None and dates is not None:
+        weights = recency_weights(dates, options.half_life_days)
     out: list[Scorer] = []
     for kind in options.blend:
         if kind == "prior":
@@ -159,19 +134,31 @@ def fit_scorers(
         elif kind == "tfidf":
             out.append(
                 TfidfScorer.fit(
-                    features.tokens, targets, options.tfidf_l2, options.power, options.tfidf_steps
+                    features.tokens,
+                    targets,
+                    options.tfidf_l2,
+                    options.power,
+                    options.tfidf_steps,
+                    weights,
                 )
             )
         elif kind == "linear":
             vectors = features.require_vectors()
             out.append(
                 LinearScorer.fit(
-                    vectors, targets, options.linear_l2, options.power, options.linear_steps
+                    vectors,
+                    targets,
+                    options.linear_l2,
+                    options.power,
+                    options.linear_steps,
+                    weights,
                 )
             )
         elif kind == "knn":
             vectors = features.require_vectors()
-            out.append(NeighbourScorer(vectors, targets, options.neighbours, options.temperature))
+            out.append(
+                NeighbourScorer(vectors, targets, options.neighbours, options.temperature, weights)
+            )
     return tuple(out)
 
 
@@ -180,6 +167,13 @@ def _scores(
 ) -> npt.NDArray[np.float64]:
     name_scores = names.scores(features) if names is not None else None
     return combine([s.scores(features) for s in blend], name_scores, (len(features), width))
+
+
+def _name_only(
+    items: Sequence[LabelledText], rows: npt.NDArray[np.intp], learnt: LabelSpace
+) -> LabelSpace:
+    """The keywords of the texts ``rows`` that are not learnt: the name-only keywords."""
+    return label_space([items[int(i)].keywords for i in rows], 1, exclude=learnt.keys)
 
 
 def train(
@@ -207,50 +201,81 @@ def train(
         analyse([item.text for item in items], analyzer),
         None if not options.needs_vectors or vectors is None else np.asarray(vectors, np.float32),
     )
-    name_terms = [analyzer.tokens(label, language) for label in space.labels]
-    older, newest = chronological_split([item.date for item in items], options.calibration_share)
+    dates = [item.date for item in items]
+    older, newest = chronological_split(dates, options.calibration_share)
     width = len(space.labels)
+    keywords = [item.keywords for item in items]
 
-    def name_scorer(rows: npt.NDArray[np.intp]) -> NameScorer | None:
+    def name_only(rows: npt.NDArray[np.intp]) -> LabelSpace | None:
+        return _name_only(items, rows, space) if options.names and options.name_only else None
+
+    def name_scorer(rows: npt.NDArray[np.intp], extra: LabelSpace | None) -> NameScorer | None:
         if not options.names:
             return None
-        part = features.take(rows)
-        return NameScorer.fit(name_terms, part.tokens, space.targets[rows])
+        labels = space.labels + (extra.labels if extra else ())
+        targets = space.targets[rows]
+        if extra is not None:
+            targets = np.hstack([targets, extra.targets])
+        terms = [analyzer.tokens(label, language) for label in labels]
+        return NameScorer.fit(terms, features.take(rows).tokens, targets)
+
+    def part(rows: npt.NDArray[np.intp]) -> tuple[tuple[Scorer, ...], LabelSpace | None]:
+        blend = fit_scorers(
+            features.take(rows), space.targets[rows], options, [dates[int(i)] for i in rows]
+        )
+        return blend, name_only(rows)
 
     logger.info("fitting on %d cases, calibrating on the %d newest", len(older), len(newest))
+    held_blend, held_extra = part(older)
+    held_keys = space.keys + (held_extra.keys if held_extra else ())
     held_scores = _scores(
-        fit_scorers(features.take(older), space.targets[older], options),
-        name_scorer(older),
-        features.take(newest),
-        width,
+        held_blend, name_scorer(older, held_extra), features.take(newest), len(held_keys)
     )
-    thresholds: Thresholds = calibrate(
+    eligible = space.targets[older].sum(axis=0) >= (options.own_threshold_min or 0)
+    fitted: Thresholds = calibrate(
         held_scores,
-        space.targets[newest],
+        keyword_targets([keywords[int(i)] for i in newest], held_keys),
         space.gold_counts[newest],
         min_positives=options.own_threshold_min,
-        eligible=space.targets[older].sum(axis=0) >= (options.own_threshold_min or 0),
+        eligible=np.concatenate([eligible, np.zeros(len(held_keys) - width, dtype=bool)]),
     )
     everything = np.arange(len(items), dtype=np.intp)
-    blend = fit_scorers(features, space.targets, options)
-    dates = [item.date for item in items if item.date is not None]
-    newest_dates = [d for d in (items[int(i)].date for i in newest) if d is not None]
+    blend, extra = part(everything)
+    shared = _shared_threshold(fitted.per_label, width)
+    thresholds = Thresholds(
+        np.concatenate(
+            [fitted.per_label[:width], np.full(len(extra.labels) if extra else 0, shared)]
+        ),
+        fitted.floor,
+    )
+    known = [d for d in dates if d is not None]
+    newest_dates = [d for d in (dates[int(i)] for i in newest) if d is not None]
     info: dict[str, object] = {
         "cases": len(items),
         "calibration_cases": len(newest),
         "calibration_from": min(newest_dates).isoformat() if newest_dates else None,
-        "latest_case": max(dates).isoformat() if dates else None,
+        "latest_case": max(known).isoformat() if known else None,
         "keyword_language": language,
         "dim": None if features.vectors is None else int(features.vectors.shape[1]),
         "options": {**asdict(options), "blend": list(options.blend)},
-        "label_cases": space.cases,
+        "label_cases": {**space.cases, **(extra.cases if extra else {})},
         **(meta or {}),
     }
     return KeywordModel(
-        space.labels,
+        space.labels + (extra.labels if extra else ()),
         blend,
-        name_scorer(everything),
+        name_scorer(everything, extra),
         thresholds,
         model_id if options.needs_vectors else None,
         info,
+        width,
     )
+
+
+def _shared_threshold(per_label: npt.NDArray[np.float64], learnt: int) -> float:
+    """The global threshold of a calibration: that of the name-only keywords, which never get
+    their own, else the most common one."""
+    if len(per_label) > learnt:
+        return float(per_label[learnt])
+    values, counts = np.unique(per_label, return_counts=True)
+    return float(values[int(np.argmax(counts))])
