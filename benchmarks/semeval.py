@@ -68,6 +68,23 @@ def english_split(
     )
 
 
+def cv_splits(by_language: dict[str, list[LabelledDocument]], folds: int = 4) -> list[Split]:
+    """Model selection without the held-out documents: the English *training* part in ``folds``
+    folds (seed 7), each scored by a model trained on the other folds and all of BG, PT, HI."""
+    en_train, _ = english_split(by_language["EN"])
+    others = [d for lang in LANGUAGES if lang != "EN" for d in by_language[lang]]
+    fold = np.empty(len(en_train), dtype=np.intp)
+    fold[np.random.default_rng(7).permutation(len(en_train))] = np.arange(len(en_train)) % folds
+    return [
+        Split(
+            f"EN CV fold {k + 1}/{folds} ({int((fold == k).sum())} docs)",
+            [d for d, f in zip(en_train, fold, strict=True) if f != k] + others,
+            [d for d, f in zip(en_train, fold, strict=True) if f == k],
+        )
+        for k in range(folds)
+    ]
+
+
 def splits(by_language: dict[str, list[LabelledDocument]], left_out: str) -> list[Split]:
     en_train, en_test = english_split(by_language["EN"])
     others = [d for lang in LANGUAGES if lang != "EN" for d in by_language[lang]]
@@ -177,6 +194,11 @@ def main() -> None:
     )
     parser.add_argument("--calibrate-on-target", action="store_true")
     parser.add_argument("--only", choices=["EN", "left-out"], default=None)
+    parser.add_argument(
+        "--cv",
+        action="store_true",
+        help="score 4 folds of the English training part instead (for choosing settings)",
+    )
     args = parser.parse_args()
     by_language = {lang: load_semeval_documents(DATA / lang) for lang in LANGUAGES}
     embedded = TrainingOptions(l2=args.l2)
@@ -184,7 +206,9 @@ def main() -> None:
     print("| split | system | coarse F1 | fine F1 | seconds |")
     print("|---|---|---:|---:|---:|")
     chosen = splits(by_language, args.left_out)
-    if args.only:
+    if args.cv:
+        chosen = cv_splits(by_language)
+    elif args.only:
         chosen = chosen[:1] if args.only == "EN" else chosen[1:]
     for split in chosen:
         coarse, fine = other_baseline(split)

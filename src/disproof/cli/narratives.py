@@ -72,7 +72,7 @@ def train_command(
         typer.Option(
             "--l2",
             min=1e-6,
-            help="L2 strength (default: 1 for e5+tfidf, 100 for e5).",
+            help="L2 strength (default: 0.1 for e5+tfidf, 100 for e5).",
             show_default=False,
         ),
     ] = None,
