@@ -288,6 +288,26 @@ def test_e5_plus_tfidf_round_trip_folds_the_scaling_into_the_weights(tmp_path: P
         NarrativeClassifier.load(tmp_path / "m", embedder)
 
 
+def test_an_e5_plus_tfidf_model_names_languages_it_never_saw(tmp_path: Path) -> None:
+    from disproof.narratives.pipeline import train_documents
+
+    embedder = WordEmbedder()
+    texts, coarse, fine = synthetic(40, seed=2)
+    options = TrainingOptions(l2=1.0, folds=4, standardize=False)
+    trained = train_documents(texts, coarse, fine, embedder, languages=["EN"] * 40, options=options)
+    assert trained.meta["languages"] == {"en": 40}
+    trained.save(tmp_path / "m")
+    classifier = NarrativeClassifier.load(tmp_path / "m", embedder)
+    english = "The government in Kyiv is corrupt, and the war was provoked by the West, they say."
+    portuguese = "O governo de Kiev é corrupto, e a guerra foi provocada pelo Ocidente, dizem eles."
+    assert classifier.unseen_languages([english, portuguese, portuguese]) == {"pt": 2}
+    assert not classifier.unseen_languages([english, "ok"])
+    e5_only = train_documents(texts, coarse, fine, embedder, features="e5", options=options)
+    e5_only.save(tmp_path / "e5")
+    plain = NarrativeClassifier.load(tmp_path / "e5", embedder)
+    assert not plain.unseen_languages([portuguese])  # the embedding carries across languages
+
+
 def test_folding_the_scaling_gives_the_scores_of_the_scaled_features() -> None:
     from disproof.narratives.classify import train
     from disproof.narratives.features import Scaling

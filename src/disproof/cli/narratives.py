@@ -128,6 +128,14 @@ def classify_command(
     classifier = NarrativeClassifier.load(model, embedder)
     items = read_jsonl_stdin()
     ids, texts = [i for i, _ in items], [t for _, t in items]
+    unseen = classifier.unseen_languages(texts)
+    if unseen:
+        counts = ", ".join(f"{code} {n}" for code, n in unseen.most_common())
+        err_console.print(
+            f"note: {unseen.total()} text(s) in languages this model saw no training text in "
+            f"({counts}); its TF-IDF half knows no words there, so a model trained with "
+            "--features e5 will do better on them"
+        )
     for item_id, prediction in zip(ids, classifier.classify(texts), strict=True):
         line = {
             "id": item_id,

@@ -7,6 +7,7 @@ as training did.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from disproof.narratives.features import (
 )
 from disproof.narratives.mapping import KeywordMapping, builtin_mapping
 from disproof.narratives.semeval import LabelledDocument, load_semeval_documents
+from disproof.text.langid import UNDETERMINED, detect_language
 from disproof.text.tfidf import TfIdf
 
 #: Title and lead (the first 1,200 characters of whole sentences): see docs/narratives.md.
@@ -91,9 +93,23 @@ def train_documents(
     lexical, lexical_rows = LexicalFeatures.fit(texts, languages or [None] * len(texts))
     scaling = Scaling.fit(dense, DENSE_WEIGHT)
     x = np.hstack([scaling.apply(dense), lexical_rows])
-    info |= {"dense_weight": DENSE_WEIGHT, "terms": len(lexical.tfidf.vocabulary)}
+    info |= {
+        "dense_weight": DENSE_WEIGHT,
+        "terms": len(lexical.tfidf.vocabulary),
+        "languages": training_languages(texts, languages),
+    }
     model = train(x, narratives, subnarratives, options=options, meta=info, parent_of=parent_of)
     return TrainedModel(scaling.fold(model), lexical)
+
+
+def training_languages(
+    texts: Sequence[str], languages: Sequence[str | None] | None
+) -> dict[str, int]:
+    """How many training texts are in each language: the given codes, else detected ones
+    (texts too short or unclear to tell are not counted)."""
+    codes = languages or [detect_language(text).code for text in texts]
+    counts = Counter(code.lower() for code in codes if code and code != UNDETERMINED)
+    return dict(sorted(counts.items()))
 
 
 @dataclass(frozen=True)
@@ -233,6 +249,17 @@ class NarrativeClassifier:
         if self.lexical is None:
             return dense
         return np.hstack([dense, self.lexical.transform(texts)])
+
+    def unseen_languages(self, texts: Sequence[str]) -> Counter[str]:
+        """Languages of ``texts`` (detected) that an ``e5+tfidf`` model saw no training text in,
+        with how many texts are in each. Its TF-IDF half knows no words of such a language, so
+        an ``e5`` model carries better there (docs/benchmarks.md). Empty for ``e5`` models and
+        for models that did not record their languages."""
+        known = self.model.meta.get("languages")
+        if self.lexical is None or not isinstance(known, dict) or not known:
+            return Counter()
+        found = (detect_language(text).code for text in texts)
+        return Counter(code for code in found if code != UNDETERMINED and code not in known)
 
     def classify(self, texts: Sequence[str]) -> list[NarrativePrediction]:
         """Predicted narratives and subnarratives of each text."""
