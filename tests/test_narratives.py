@@ -288,7 +288,9 @@ def test_e5_plus_tfidf_round_trip_folds_the_scaling_into_the_weights(tmp_path: P
         NarrativeClassifier.load(tmp_path / "m", embedder)
 
 
-def test_an_e5_plus_tfidf_model_names_languages_it_never_saw(tmp_path: Path) -> None:
+def test_an_e5_plus_tfidf_model_names_languages_it_never_saw(
+    cli: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from disproof.narratives.pipeline import train_documents
 
     embedder = WordEmbedder()
@@ -302,6 +304,12 @@ def test_an_e5_plus_tfidf_model_names_languages_it_never_saw(tmp_path: Path) -> 
     portuguese = "O governo de Kiev é corrupto, e a guerra foi provocada pelo Ocidente, dizem eles."
     assert classifier.unseen_languages([english, portuguese, portuguese]) == {"pt": 2}
     assert not classifier.unseen_languages([english, "ok"])
+    monkeypatch.setattr("disproof.cli.narratives.load_embedder", lambda name=None: (embedder, []))
+    lines = [{"id": 1, "text": english}, {"id": 2, "text": portuguese}]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines)))
+    result = cli("narratives", "classify", "--model", str(tmp_path / "m"), "--jsonl")  # type: ignore[operator]
+    assert result.code == 0 and len(result.out.splitlines()) == 2
+    assert "1 text(s) in languages this model saw no training text in (pt 1)" in result.err
     e5_only = train_documents(texts, coarse, fine, embedder, features="e5", options=options)
     e5_only.save(tmp_path / "e5")
     plain = NarrativeClassifier.load(tmp_path / "e5", embedder)
