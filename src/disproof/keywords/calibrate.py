@@ -29,10 +29,13 @@ NO_FLOOR = 1.01
 
 @dataclass(frozen=True)
 class Thresholds:
-    """One threshold per label, and the floor of the best-keyword fallback."""
+    """One threshold per label, the floor of the best-keyword fallback, and the global
+    threshold the labels without one of their own share (None when not known: a loaded model
+    keeps only the per-label values)."""
 
     per_label: Scores
     floor: float
+    shared: float | None = None
 
 
 def decide(scores: Scores, thresholds: Thresholds, top: int | None = None) -> BoolMatrix:
@@ -108,4 +111,4 @@ def calibrate(
     for floor in floors:
         decided = decide(scores, Thresholds(thresholds, floor))
         f1_floor.append(_f1(float((gold & decided).sum()), float(decided.sum()), n_gold))
-    return Thresholds(thresholds, floors[int(np.argmax(f1_floor))])
+    return Thresholds(thresholds, floors[int(np.argmax(f1_floor))], float(GRID[best]))

@@ -241,12 +241,11 @@ def train(
     )
     everything = np.arange(len(items), dtype=np.intp)
     blend, extra = part(everything)
-    shared = _shared_threshold(fitted.per_label, width)
+    name_only_thresholds = np.full(len(extra.labels) if extra else 0, fitted.shared)
     thresholds = Thresholds(
-        np.concatenate(
-            [fitted.per_label[:width], np.full(len(extra.labels) if extra else 0, shared)]
-        ),
+        np.concatenate([fitted.per_label[:width], name_only_thresholds]),
         fitted.floor,
+        fitted.shared,
     )
     known = [d for d in dates if d is not None]
     newest_dates = [d for d in (dates[int(i)] for i in newest) if d is not None]
@@ -270,12 +269,3 @@ def train(
         info,
         width,
     )
-
-
-def _shared_threshold(per_label: npt.NDArray[np.float64], learnt: int) -> float:
-    """The global threshold of a calibration: that of the name-only keywords, which never get
-    their own, else the most common one."""
-    if len(per_label) > learnt:
-        return float(per_label[learnt])
-    values, counts = np.unique(per_label, return_counts=True)
-    return float(values[int(np.argmax(counts))])

@@ -39,6 +39,7 @@ from disproof.narratives.features import (
 )
 from disproof.narratives.mapping import KeywordMapping, builtin_mapping
 from disproof.narratives.semeval import LabelledDocument, load_semeval_documents
+from disproof.text.analyze import Analyzer
 from disproof.text.langid import UNDETERMINED, detect_language
 from disproof.text.tfidf import TfIdf
 
@@ -90,25 +91,24 @@ def train_documents(
             dense, narratives, subnarratives, options=options, meta=info, parent_of=parent_of
         )
         return TrainedModel(model, None)
-    lexical, lexical_rows = LexicalFeatures.fit(texts, languages or [None] * len(texts))
+    analyzer = Analyzer()
+    given = languages or [None] * len(texts)
+    codes = [analyzer.language_of(text, code) for text, code in zip(texts, given, strict=True)]
+    lexical, lexical_rows = LexicalFeatures.fit(texts, codes)
     scaling = Scaling.fit(dense, DENSE_WEIGHT)
     x = np.hstack([scaling.apply(dense), lexical_rows])
     info |= {
         "dense_weight": DENSE_WEIGHT,
         "terms": len(lexical.tfidf.vocabulary),
-        "languages": training_languages(texts, languages),
+        "languages": language_counts(codes),
     }
     model = train(x, narratives, subnarratives, options=options, meta=info, parent_of=parent_of)
     return TrainedModel(scaling.fold(model), lexical)
 
 
-def training_languages(
-    texts: Sequence[str], languages: Sequence[str | None] | None
-) -> dict[str, int]:
-    """How many training texts are in each language: the given codes, else detected ones
-    (texts too short or unclear to tell are not counted)."""
-    codes = languages or [detect_language(text).code for text in texts]
-    counts = Counter(code.lower() for code in codes if code and code != UNDETERMINED)
+def language_counts(codes: Sequence[str]) -> dict[str, int]:
+    """How many training texts are in each language (undetermined ones not counted)."""
+    counts = Counter(code for code in codes if code != UNDETERMINED)
     return dict(sorted(counts.items()))
 
 
