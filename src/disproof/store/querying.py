@@ -17,7 +17,7 @@ from disproof.errors import InvalidInput
 from disproof.models import FACET_KINDS, Case, CaseQuery, Facet, SearchPage, Stats
 from disproof.normalize import keyword_key, normalize_country, normalize_language
 from disproof.store import counting
-from disproof.store.schema import case_terms, cases
+from disproof.store.schema import case_terms, case_window, cases
 
 _fts = sa.table("cases_fts", sa.column("rowid"))
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: never FTS syntax
@@ -70,13 +70,7 @@ class CaseQueries:
             self._has_term("outlet", keyword_key(o), substring=True) for o in query.outlets
         ]
         conditions += [self._has_term("narrative", n.casefold()) for n in query.narratives]
-        if query.dataset:
-            conditions.append(cases.c.dataset == query.dataset)
-        if query.date_from:
-            conditions.append(cases.c.date >= query.date_from)
-        if query.date_to:
-            conditions.append(cases.c.date <= query.date_to)
-        return conditions
+        return conditions + case_window(query.dataset, query.date_from, query.date_to)
 
     def _scope(self, query: CaseQuery) -> tuple[Any, list[Any], Any]:
         """The FROM clause, WHERE conditions and full-text rank (or None) of a query's cases."""

@@ -5,9 +5,12 @@ SQLite FTS5 table kept in step by triggers (created in the migration)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     JSON,
     Column,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -125,3 +128,18 @@ store_meta = Table(
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+
+def case_window(
+    dataset: str | None, date_from: dt.date | None, date_to: dt.date | None
+) -> list[ColumnElement[bool]]:
+    """Conditions on ``cases`` for one dataset and a date range (each bound inclusive; None: no
+    condition), shared by search and trends."""
+    out: list[ColumnElement[bool]] = []
+    if dataset:
+        out.append(cases.c.dataset == dataset)
+    if date_from:
+        out.append(cases.c.date >= date_from)
+    if date_to:
+        out.append(cases.c.date <= date_to)
+    return out

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from disproof.store.schema import case_terms, cases
+from disproof.store.schema import case_terms, case_window, cases
 
 Period = Literal["week", "month"]
 
@@ -39,14 +39,7 @@ class CaseScope:
     date_to: dt.date | None = None
 
     def conditions(self) -> list[Any]:
-        out: list[Any] = [cases.c.date.is_not(None)]
-        if self.dataset:
-            out.append(cases.c.dataset == self.dataset)
-        if self.date_from:
-            out.append(cases.c.date >= self.date_from)
-        if self.date_to:
-            out.append(cases.c.date <= self.date_to)
-        return out
+        return [cases.c.date.is_not(None), *case_window(self.dataset, self.date_from, self.date_to)]
 
 
 @dataclass(frozen=True, slots=True)
