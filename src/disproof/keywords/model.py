@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.errors import DisproofError
+from disproof.folders import staged_folder
 from disproof.io.base import read_json_object
 from disproof.keywords.calibrate import Thresholds, decide
 from disproof.keywords.scorers import SCORERS, Features, NameScorer, Scorer
@@ -146,9 +145,7 @@ def save_model(model: KeywordModel, folder: Path) -> None:
     """
     if not _replaceable(folder):
         raise DisproofError(f"{folder} exists and is not a keyword model; choose another folder")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    with staged_folder(folder) as staging:
         scorers = [*model.blend, *([model.names] if model.names is not None else [])]
         for scorer in scorers:
             for key, array in scorer.arrays().items():
@@ -177,12 +174,6 @@ def save_model(model: KeywordModel, folder: Path) -> None:
             **{k: v for k, v in model.meta.items() if k != "label_cases"},
         }
         _write_json(staging / "meta.json", meta)
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.embed import Embedder
+from disproof.folders import staged_folder
 from disproof.retrieve import BM25Index, DenseIndex
 from disproof.store.corpus import CaseText, CorpusStore, text_hash
 from disproof.text import Analyzer
@@ -61,9 +60,7 @@ class CaseIndex:
 
     def save(self, folder: Path) -> None:
         """Write atomically: into a temporary folder, then swap it in."""
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        try:
+        with staged_folder(folder) as staging:
             np.save(staging / "pks.npy", self.pks)
             for field, bm25 in self.bm25.items():
                 bm25.save(staging / f"bm25_{field}")
@@ -78,12 +75,6 @@ class CaseIndex:
                 "dense": sorted(self.dense),
             }
             (staging / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-            if folder.exists():
-                shutil.rmtree(folder)
-            staging.rename(folder)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path, model_id: str | None, fingerprint: str) -> CaseIndex | None:
