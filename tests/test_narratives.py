@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,9 @@ import numpy as np
 import pytest
 
 from disproof.errors import DisproofError
-from disproof.narratives.chunks import Chunking, document_chunks
+from disproof.narratives.chunks import Chunking, document_chunks, embed_documents
 from disproof.narratives.classify import TrainingOptions, load_model, save_model, train
-from disproof.narratives.decide import Decision, calibrate, decide
+from disproof.narratives.decide import Platt, decide
 from disproof.narratives.logistic import conjugate_gradient, fit_binary, sigmoid
 from disproof.narratives.metrics import samples_f1, samples_f1_matrix
 from disproof.narratives.pipeline import NarrativeClassifier
@@ -135,38 +136,89 @@ PARENTS = np.array([0, 0, 1], np.intp)  # fine 0, 1 under narrative 0; fine 2 un
 
 def test_decision_is_hierarchical_and_says_other() -> None:
     coarse = np.array([[0.9, 0.1], [0.2, 0.1], [0.1, 0.8]])
-    fine = np.array([[0.2, 0.3, 0.9], [0.9, 0.1, 0.1], [0.1, 0.1, 0.2]])
-    t = np.full(2, 0.5)
-    decision = decide(coarse, fine, t, np.full(3, 0.5), PARENTS)
-    # row 0: narrative 0; no child passes, so its best child (1); fine 2 is not under a prediction
+    fine = np.array([[0.05, 0.3, 0.9], [0.9, 0.1, 0.1], [0.1, 0.1, 0.2]])
+    other = np.array([0.05, 0.7, 0.1])
+    decision = decide(coarse, fine, other, PARENTS)
+    # row 0: narrative 0 and its best child (1), not the unlikely 0; fine 2 is not under it
     assert decision.coarse[0].tolist() == [True, False, False]
     assert decision.fine[0].tolist() == [False, True, False, False]
-    # row 1: nothing passes at the coarse level, so "Other" at both levels
+    # row 1: "Other" is the better bet (0.7 against 2·0.2 / (1 + 1.0)), at both levels
     assert decision.coarse[1].tolist() == [False, False, True]
     assert decision.fine[1].tolist() == [False, False, False, True]
     # row 2: narrative 1 and its only child
     assert decision.fine[2].tolist() == [False, False, True, False]
 
 
-def test_calibration_beats_one_half_on_an_imbalanced_label() -> None:
+def test_the_decision_maximises_expected_f1_over_label_sets() -> None:
+    parents = np.array([0, 1, 2], np.intp)
+    other = np.array([0.0, 0.0, 0.0])
+    coarse = np.array(
+        [
+            [0.9, 0.85, 0.05],  # two likely narratives: both
+            [0.9, 0.2, 0.05],  # one likely, one unlikely: the likely one only
+            [0.3, 0.3, 0.3],  # three even ones: predicting all is the best bet
+        ]
+    )
+    decision = decide(coarse, coarse.copy(), other, parents)
+    assert decision.coarse[:, :3].tolist() == [
+        [True, True, False],
+        [True, False, False],
+        [True, True, True],
+    ]
+
+    rng = np.random.default_rng(4)  # and no set of size ≤ 3 does better by the same estimate
+    for _ in range(50):
+        p = rng.random((1, 3)) ** 2
+        q = float(rng.random() * 0.5)
+        got = decide(p, p.copy(), np.array([q]), parents).coarse[0]
+        expected = q + p.sum()
+
+        def value(
+            mask: tuple[bool, ...], p: np.ndarray = p, q: float = q, e: float = expected
+        ) -> float:
+            chosen = np.array(mask)
+            return q if not chosen.any() else 2 * p[0, chosen].sum() / (chosen.sum() + e)
+
+        best = max(itertools.product([False, True], repeat=3), key=value)
+        assert value(tuple(got[:3])) == pytest.approx(value(best))
+
+
+def test_a_narrative_takes_further_children_only_when_they_pay() -> None:
+    parents = np.array([0, 0, 0], np.intp)
+    coarse = np.array([[0.95], [0.95]])
+    fine = np.array([[0.8, 0.75, 0.02], [0.3, 0.05, 0.02]])
+    decision = decide(coarse, fine, np.zeros(2), parents)
+    assert decision.fine[0].tolist() == [True, True, False, False]
+    assert decision.fine[1].tolist() == [True, False, False, False]  # the best child, always
+
+
+def test_platt_scaling_turns_weighted_scores_into_frequencies() -> None:
     rng = np.random.default_rng(1)
+    n = 4000
+    logits = rng.normal(0.0, 2.0, n)
+    truth = sigmoid(0.5 * logits - 1.5)  # the regression over-rates the label
+    labels = rng.random(n) < truth
+    curve = Platt.fit(logits, labels)
+    assert curve.slope == pytest.approx(0.5, abs=0.1)
+    assert curve.intercept == pytest.approx(-1.5, abs=0.2)
+    probabilities = curve.apply(logits)
+    for low in (0.0, 0.2, 0.4):  # reliability: predicted ≈ observed within each bin
+        inside = (probabilities >= low) & (probabilities < low + 0.2)
+        assert abs(probabilities[inside].mean() - labels[inside].mean()) < 0.05
+    assert sigmoid(logits).mean() > labels.mean() + 0.2 > probabilities.mean() + 0.15
+
+
+def test_calibration_lets_a_rare_label_through_that_a_half_cut_would_miss() -> None:
+    rng = np.random.default_rng(2)
     n = 400
     positive = rng.random(n) < 0.1
-    scores = np.where(positive, rng.normal(0.35, 0.05, n), rng.normal(0.12, 0.05, n)).clip(0, 1)
-    coarse_scores = scores[:, None]
-    fine_scores = np.zeros((n, 0))
-    gold = Decision(np.column_stack([positive, ~positive]), np.column_stack([~positive]))
-    no_parents = np.zeros(0, np.intp)
-    coarse_t, _ = calibrate(coarse_scores, fine_scores, gold, no_parents, min_positives=5)
-    assert coarse_t[0] < 0.5
-
-    def f1(threshold: float) -> float:
-        decision = decide(
-            coarse_scores, fine_scores, np.array([threshold]), np.zeros(0), no_parents
-        )
-        return samples_f1_matrix(gold.coarse, decision.coarse)
-
-    assert f1(float(coarse_t[0])) > f1(0.5) + 0.05
+    logits = np.where(positive, rng.normal(-1.2, 0.25, n), rng.normal(-3.0, 0.4, n))
+    curve = Platt.fit(logits, positive)
+    coarse = curve.apply(logits)[:, None]
+    decision = decide(coarse, np.zeros((n, 0)), 1.0 - coarse[:, 0], np.zeros(0, np.intp))
+    gold = np.column_stack([positive, ~positive])
+    assert not (sigmoid(logits) >= 0.5).any()  # a cut at 0.5 finds none of them
+    assert samples_f1_matrix(gold, decision.coarse) > 0.9
 
 
 # --- the model ----------------------------------------------------------------------------------
@@ -212,11 +264,11 @@ def test_train_save_load_predict_round_trip(model_dir: Path) -> None:
         "weights.npy",
         "bias.npy",
         "labels.json",
-        "thresholds.json",
+        "calibration.json",
         "meta.json",
     }
     meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
-    assert meta["model_id"] == WordEmbedder.model_id and meta["dim"] == 128 and meta["version"] == 1
+    assert meta["model_id"] == WordEmbedder.model_id and meta["dim"] == 128 and meta["version"] == 2
     classifier = NarrativeClassifier.load(model_dir, WordEmbedder())
     texts, coarse, fine = synthetic(20, seed=3)
     predictions = classifier.classify(texts)
@@ -242,6 +294,10 @@ def test_a_model_refuses_another_embedder(model_dir: Path) -> None:
     (model_dir / "bias.npy").unlink()
     with pytest.raises(DisproofError, match="incomplete"):
         load_model(model_dir)
+    meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    (model_dir / "meta.json").write_text(json.dumps({**meta, "version": 1}), encoding="utf-8")
+    with pytest.raises(DisproofError, match="version 1 .* retrain it"):
+        load_model(model_dir)
 
 
 def test_cli_classify_jsonl(cli: object, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -265,7 +321,7 @@ def test_cli_classify_jsonl(cli: object, model_dir: Path, monkeypatch: pytest.Mo
 
 
 def test_e5_plus_tfidf_round_trip_folds_the_scaling_into_the_weights(tmp_path: Path) -> None:
-    from disproof.narratives.pipeline import TFIDF_FILE, train_documents
+    from disproof.narratives.pipeline import DENSE_FOLDER, TFIDF_FILE, train_documents
 
     embedder = WordEmbedder()
     texts, coarse, fine = synthetic(80, seed=2)
@@ -283,6 +339,7 @@ def test_e5_plus_tfidf_round_trip_folds_the_scaling_into_the_weights(tmp_path: P
     assert np.allclose(classifier.model.scores(rows), trained.model.scores(rows), atol=1e-5)
     predictions = classifier.classify(tests)
     assert samples_f1(test_coarse, [[s.label for s in p.narratives] for p in predictions]) > 0.9
+    assert (tmp_path / "m" / DENSE_FOLDER / "weights.npy").exists()
     (tmp_path / "m" / TFIDF_FILE).write_text('{"terms": ["a"], "idf": [1.0]}', encoding="utf-8")
     with pytest.raises(DisproofError, match="features"):
         NarrativeClassifier.load(tmp_path / "m", embedder)
@@ -302,18 +359,29 @@ def test_an_e5_plus_tfidf_model_names_languages_it_never_saw(
     classifier = NarrativeClassifier.load(tmp_path / "m", embedder)
     english = "The government in Kyiv is corrupt, and the war was provoked by the West, they say."
     portuguese = "O governo de Kiev é corrupto, e a guerra foi provocada pelo Ocidente, dizem eles."
-    assert classifier.unseen_languages([english, portuguese, portuguese]) == {"pt": 2}
-    assert not classifier.unseen_languages([english, "ok"])
+    languages = classifier.languages([english, portuguese, portuguese])
+    assert classifier.unseen_languages(languages) == {"pt": 2}
+    assert not classifier.unseen_languages(classifier.languages([english, "ok"]))
+    # the Portuguese texts go to the embedding-only model, the English one to the combined one
+    assert classifier.fallback is not None
+    dense = embed_documents(embedder, [english, portuguese], classifier.chunking)
+    got = classifier.classify([english, portuguese, portuguese], languages)
+    assert got[1] == got[2] == classifier.fallback.predict(dense[1:])[0]
+    assert got[0] == classifier.model.predict(classifier.features([english]))[0]
     monkeypatch.setattr("disproof.cli.narratives.load_embedder", lambda name=None: (embedder, []))
     lines = [{"id": 1, "text": english}, {"id": 2, "text": portuguese}]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines)))
     result = cli("narratives", "classify", "--model", str(tmp_path / "m"), "--jsonl")  # type: ignore[operator]
     assert result.code == 0 and len(result.out.splitlines()) == 2
-    assert "1 text(s) in languages this model saw no training text in (pt 1)" in result.err
+    assert (
+        "1 text(s) in languages this model saw no training text in (pt 1): classified by "
+        "its embedding-only model" in " ".join(result.err.split())
+    )
     e5_only = train_documents(texts, coarse, fine, embedder, features="e5", options=options)
     e5_only.save(tmp_path / "e5")
     plain = NarrativeClassifier.load(tmp_path / "e5", embedder)
-    assert not plain.unseen_languages([portuguese])  # the embedding carries across languages
+    assert plain.fallback is None  # the embedding carries across languages
+    assert not plain.unseen_languages(plain.languages([portuguese]))
 
 
 def test_folding_the_scaling_gives_the_scores_of_the_scaled_features() -> None:

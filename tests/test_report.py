@@ -23,6 +23,7 @@ from disproof.auth import Role
 from disproof.models import Appearance, Case, Link
 from disproof.narratives import builtin_taxonomy
 from disproof.narratives.classify import LabelScore, NarrativeModel, NarrativePrediction
+from disproof.narratives.decide import Calibration
 from disproof.narratives.pipeline import NarrativeClassifier
 from disproof.report import Report, ReportCase, build_report, to_html, to_markdown
 from disproof.report.html import content_security_policy, stylesheet
@@ -221,9 +222,9 @@ def test_classifier_narratives_are_named_as_such(demo: Disproof) -> None:
         narratives=labels,
         subnarratives=(),
         parents=np.zeros(0, dtype=np.intp),
-        weights=np.zeros((FakeEmbedder.dim, 1), dtype=np.float32),
-        bias=np.full(1, 5.0, dtype=np.float32),
-        thresholds=np.array([0.5]),
+        weights=np.zeros((FakeEmbedder.dim, 2), dtype=np.float32),
+        bias=np.array([5.0, -5.0], dtype=np.float32),
+        calibration=Calibration(),
         meta={"trained_on": ["semeval:EN"], "documents": 12},
     )
     classifier = NarrativeClassifier(model, FakeEmbedder())

@@ -78,7 +78,10 @@ def train_command(
     ] = None,
     backend: Annotated[str | None, typer.Option("--backend", help="Embedder (e5, use).")] = None,
 ) -> None:
-    """Train on labelled documents; thresholds are calibrated by 5-fold cross-validation."""
+    """Train on labelled documents; scores are calibrated by 5-fold cross-validation.
+
+    An e5+tfidf model also holds an embedding-only model, which classifies texts in languages
+    absent from training."""
     embedder, notes = load_embedder(backend)
     for note in notes:
         err_console.print(note)
@@ -128,15 +131,15 @@ def classify_command(
     classifier = NarrativeClassifier.load(model, embedder)
     items = read_jsonl_stdin()
     ids, texts = [i for i, _ in items], [t for _, t in items]
-    unseen = classifier.unseen_languages(texts)
+    languages = classifier.languages(texts)
+    unseen = classifier.unseen_languages(languages)
     if unseen:
         counts = ", ".join(f"{code} {n}" for code, n in unseen.most_common())
         err_console.print(
             f"note: {unseen.total()} text(s) in languages this model saw no training text in "
-            f"({counts}); its TF-IDF half knows no words there, so a model trained with "
-            "--features e5 will do better on them"
+            f"({counts}): classified by its embedding-only model"
         )
-    for item_id, prediction in zip(ids, classifier.classify(texts), strict=True):
+    for item_id, prediction in zip(ids, classifier.classify(texts, languages), strict=True):
         line = {
             "id": item_id,
             "narratives": _scores(prediction.narratives),

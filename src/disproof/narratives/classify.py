@@ -1,15 +1,16 @@
 """Multi-label, two-level narrative classification over document embeddings.
 
 One logistic regression per label (one vs rest, L2, class-weighted; :mod:`.logistic`) over the
-document vectors of :mod:`.chunks`, for narratives (coarse) and subnarratives (fine) alike.
-Thresholds are not 0.5: :func:`train` scores every training document with models fitted on the
-other folds (cross-validation) and :func:`.decide.calibrate` picks the thresholds that maximise
-samples-F1 of those out-of-fold predictions. The decision (:func:`.decide.decide`) keeps the two
-levels consistent and says ``Other`` when no narrative reaches its threshold.
+document vectors of :mod:`.chunks`, for narratives (coarse), subnarratives (fine) and ``Other``
+(no narrative) alike. Nothing is cut at 0.5: :func:`train` scores every training document with
+models fitted on the other folds (cross-validation), fits a :class:`.decide.Platt` curve per level
+on those out-of-fold logits, so scores are calibrated probabilities, and the decision
+(:func:`.decide.decide`) picks, per document, the label sets with the highest expected
+samples-F1, consistent across the two levels, ``Other`` when that is the better bet.
 
-A model is a folder of plain files — ``weights.npy`` ``(dim, labels)``, ``bias.npy``,
-``labels.json``, ``thresholds.json``, ``meta.json`` — with no pickle; it belongs to the embedder
-whose ``model_id`` it records and refuses to load for another.
+A model is a folder of plain files — ``weights.npy`` ``(dim, labels + 1)`` (the last column is
+``Other``), ``bias.npy``, ``labels.json``, ``calibration.json``, ``meta.json`` — with no pickle;
+it belongs to the embedder whose ``model_id`` it records and refuses to load for another.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ import numpy.typing as npt
 
 from disproof.errors import DisproofError
 from disproof.io.base import read_json_object
-from disproof.narratives.decide import Decision, calibrate, decide
-from disproof.narratives.logistic import fit_one_vs_rest, sigmoid
+from disproof.narratives.decide import Calibration, Decision, Platt, decide
+from disproof.narratives.logistic import fit_one_vs_rest
 
 OTHER = "Other"
 FORMAT = "disproof-narrative-model"
-VERSION = 1
+VERSION = 2
 Array = npt.NDArray[np.float64]
 
 
@@ -53,39 +54,38 @@ class NarrativePrediction:
 
 @dataclass(frozen=True, slots=True)
 class TrainingOptions:
-    """L2 strength, cross-validation folds and seed, minimum positives for an own threshold."""
+    """L2 strength, cross-validation folds and seed, standardisation of the features."""
 
     l2: float = 100.0  # best of 10 and 100 on the EN held-out split (docs/benchmarks.md)
     folds: int = 5
     seed: int = 13
-    min_positives: int = 8
     standardize: bool = True
 
 
 @dataclass(frozen=True)
 class NarrativeModel:
-    """Label columns (narratives then subnarratives), weights, biases and thresholds."""
+    """Label columns (narratives, subnarratives, then ``Other``), weights, biases and the
+    calibration of their logits."""
 
     narratives: tuple[str, ...]
     subnarratives: tuple[str, ...]
     parents: npt.NDArray[np.intp]
     weights: npt.NDArray[np.float32]
     bias: npt.NDArray[np.float32]
-    thresholds: Array
+    calibration: Calibration
     meta: dict[str, Any] = field(default_factory=dict)
 
     def scores(self, vectors: npt.NDArray[np.floating]) -> Array:
-        """Per-label probabilities, ``(documents, labels)``."""
+        """Calibrated probabilities, ``(documents, narratives + subnarratives + 1)``, the last
+        column that of ``Other``."""
         logits = np.asarray(vectors, np.float64) @ self.weights.astype(np.float64) + self.bias
-        return sigmoid(logits)
+        return calibrated(logits, len(self.narratives), self.calibration)
 
     def decide(self, vectors: npt.NDArray[np.floating]) -> tuple[Decision, Array]:
         """Boolean predictions (``Other`` as last column of each level) and the scores."""
         scores = self.scores(vectors)
         k = len(self.narratives)
-        decision = decide(
-            scores[:, :k], scores[:, k:], self.thresholds[:k], self.thresholds[k:], self.parents
-        )
+        decision = decide(scores[:, :k], scores[:, k:-1], scores[:, -1], self.parents)
         return decision, scores
 
     def predict(self, vectors: npt.NDArray[np.floating]) -> list[NarrativePrediction]:
@@ -94,11 +94,22 @@ class NarrativeModel:
         k = len(self.narratives)
         out = []
         for row in range(len(scores)):
-            other = LabelScore(OTHER, round(1.0 - float(scores[row, :k].max(initial=0.0)), 4))
+            other = LabelScore(OTHER, round(float(scores[row, -1]), 4))
             coarse = _chosen(self.narratives, scores[row, :k], decision.coarse[row, :-1])
-            fine = _chosen(self.subnarratives, scores[row, k:], decision.fine[row, :-1])
+            fine = _chosen(self.subnarratives, scores[row, k:-1], decision.fine[row, :-1])
             out.append(NarrativePrediction(coarse or (other,), fine or (other,)))
         return out
+
+
+def calibrated(logits: Array, n_coarse: int, calibration: Calibration) -> Array:
+    """Probabilities from logits ``(documents, narratives + subnarratives + 1)``."""
+    return np.column_stack(
+        [
+            calibration.narratives.apply(logits[:, :n_coarse]),
+            calibration.subnarratives.apply(logits[:, n_coarse:-1]),
+            calibration.other.apply(logits[:, -1]),
+        ]
+    )
 
 
 def _chosen(
@@ -184,12 +195,12 @@ def train(
     meta: dict[str, Any] | None = None,
     calibrate_on: npt.NDArray[np.bool_] | None = None,
 ) -> NarrativeModel:
-    """Fit every label on ``vectors``, calibrating thresholds by cross-validation.
+    """Fit every label and ``Other`` on ``vectors``, calibrating by cross-validation.
 
     ``narratives`` / ``subnarratives`` hold each document's labels (``"Other"`` or nothing for
     none); ``parent_of`` names a subnarrative's narrative. ``calibrate_on`` (a row mask) limits
-    threshold calibration to some documents, e.g. those of the language to be classified, whose
-    share of ``Other`` may differ from the rest; all rows are always used to fit the weights.
+    calibration to some documents, e.g. those of the language to be classified, whose share of
+    ``Other`` may differ from the rest; all rows are always used to fit the weights.
     """
     x = np.asarray(vectors, np.float64)
     if len(x) != len(narratives) or len(x) != len(subnarratives):
@@ -199,22 +210,21 @@ def train(
     space = _label_space(narratives, subnarratives, parent_of)
     coarse_labels, fine_labels, parents = space
     gold = gold_decision(narratives, subnarratives, space)
-    targets = np.column_stack([gold.coarse[:, :-1], gold.fine[:, :-1]])
-    if targets.shape[1] == 0:
+    if not coarse_labels:
         raise DisproofError("no narrative labels to learn: every document is 'Other'")
+    targets = np.column_stack([gold.coarse[:, :-1], gold.fine[:, :-1], gold.coarse[:, -1]])
     out_of_fold = np.zeros(targets.shape)
     fold = folds_of(len(x), options.folds, options.seed)
     for k in range(options.folds):
         weights, bias = _fit(x[fold != k], targets[fold != k], options)
-        out_of_fold[fold == k] = sigmoid(x[fold == k] @ weights + bias)
+        out_of_fold[fold == k] = x[fold == k] @ weights + bias
     n_coarse = len(coarse_labels)
     rows = np.ones(len(x), bool) if calibrate_on is None else calibrate_on
-    coarse_t, fine_t = calibrate(
-        out_of_fold[rows, :n_coarse],
-        out_of_fold[rows, n_coarse:],
-        Decision(gold.coarse[rows], gold.fine[rows]),
-        parents,
-        min_positives=options.min_positives,
+    logits, gold_rows = out_of_fold[rows], targets[rows]
+    calibration = Calibration(
+        narratives=Platt.fit(logits[:, :n_coarse], gold_rows[:, :n_coarse]),
+        subnarratives=Platt.fit(logits[:, n_coarse:-1], gold_rows[:, n_coarse:-1]),
+        other=Platt.fit(logits[:, -1], gold_rows[:, -1]),
     )
     weights, bias = _fit(x, targets, options)
     info = {"documents": len(x), "l2": options.l2, "folds": options.folds, **(meta or {})}
@@ -224,7 +234,7 @@ def train(
         parents,
         weights.astype(np.float32),
         bias.astype(np.float32),
-        np.concatenate([coarse_t, fine_t]),
+        calibration,
         info,
     )
 
@@ -242,10 +252,10 @@ def save_model(model: NarrativeModel, folder: Path) -> None:
         "subnarratives": list(model.subnarratives),
         "parents": parents,
     }
-    k = len(model.narratives)
-    thresholds = {
-        "narratives": dict(zip(model.narratives, model.thresholds[:k].tolist(), strict=True)),
-        "subnarratives": dict(zip(model.subnarratives, model.thresholds[k:].tolist(), strict=True)),
+    calibration = {
+        "narratives": model.calibration.narratives.as_dict(),
+        "subnarratives": model.calibration.subnarratives.as_dict(),
+        OTHER: model.calibration.other.as_dict(),
     }
     meta = {
         "format": FORMAT,
@@ -254,7 +264,7 @@ def save_model(model: NarrativeModel, folder: Path) -> None:
         "saved": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         **model.meta,
     }
-    for name, content in (("labels", labels), ("thresholds", thresholds), ("meta", meta)):
+    for name, content in (("labels", labels), ("calibration", calibration), ("meta", meta)):
         (folder / f"{name}.json").write_text(
             json.dumps(content, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
@@ -267,6 +277,11 @@ def _read_json(path: Path) -> dict[str, Any]:
 def load_model(folder: Path, model_id: str | None = None) -> NarrativeModel:
     """The model saved in ``folder``; refuses one trained on another embedder than ``model_id``."""
     meta = _read_json(folder / "meta.json")
+    if meta.get("format") == FORMAT and meta.get("version") == 1:
+        raise DisproofError(
+            f"{folder}: a narrative model of version 1 (per-label thresholds), which this "
+            f"disproof no longer reads; retrain it (version {VERSION})"
+        )
     if meta.get("format") != FORMAT or meta.get("version") != VERSION:
         raise DisproofError(
             f"{folder}: not a narrative model of version {VERSION} "
@@ -278,7 +293,7 @@ def load_model(folder: Path, model_id: str | None = None) -> NarrativeModel:
             "retrain it with this embedder"
         )
     labels = _read_json(folder / "labels.json")
-    thresholds = _read_json(folder / "thresholds.json")
+    curves = _read_json(folder / "calibration.json")
     try:
         weights = np.load(folder / "weights.npy", allow_pickle=False)
         bias = np.load(folder / "bias.npy", allow_pickle=False)
@@ -286,11 +301,15 @@ def load_model(folder: Path, model_id: str | None = None) -> NarrativeModel:
         fine = tuple(str(x) for x in labels["subnarratives"])
         index = {label: i for i, label in enumerate(coarse)}
         parents = np.array([index[labels["parents"][f]] for f in fine], np.intp)
-        cut = [float(thresholds["narratives"][c]) for c in coarse]
-        cut += [float(thresholds["subnarratives"][f]) for f in fine]
+        calibration = Calibration(
+            *(
+                Platt(float(curves[level]["slope"]), float(curves[level]["intercept"]))
+                for level in ("narratives", "subnarratives", OTHER)
+            )
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DisproofError(f"{folder}: incomplete or inconsistent narrative model: {exc}") from exc
-    if weights.shape != (meta.get("dim"), len(coarse) + len(fine)) or bias.shape != (
+    if weights.shape != (meta.get("dim"), len(coarse) + len(fine) + 1) or bias.shape != (
         weights.shape[1],
     ):
         raise DisproofError(f"{folder}: weights {weights.shape} do not fit the labels and dim")
@@ -301,6 +320,6 @@ def load_model(folder: Path, model_id: str | None = None) -> NarrativeModel:
         parents,
         weights.astype(np.float32),
         bias.astype(np.float32),
-        np.array(cut),
+        calibration,
         kept,
     )

@@ -3,13 +3,18 @@
 What the CLI (and later the service) calls; embedding and chunking are chosen here and recorded
 in the model (``meta.json``: ``model_id``, ``chunking``) so that classification embeds exactly
 as training did.
+
+An ``e5+tfidf`` model carries a second, embedding-only model (the folder's ``dense/``, trained on
+the same documents) and the languages it was trained in. A text in a language it never saw is
+classified by the embedding-only model: TF-IDF knows no words of that language, and the
+combined model falls far behind the embedding there (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +52,8 @@ from disproof.text.tfidf import TfIdf
 DEFAULT_CHUNKING = Chunking(max_chunks=1, max_chars=1200)
 #: The TF-IDF vocabulary of an ``e5+tfidf`` model, beside its weights.
 TFIDF_FILE = "tfidf.json"
+#: The embedding-only model of an ``e5+tfidf`` model, for texts in languages it was not trained in.
+DENSE_FOLDER = "dense"
 #: L2 strength of the ``e5+tfidf`` model (CV inside the English training documents, 4 folds:
 #: coarse / fine samples-F1 0.579 / 0.463 at 0.1 against 0.519 / 0.420 at 1; docs/benchmarks.md).
 COMBINED_L2 = 0.1
@@ -103,7 +110,17 @@ def train_documents(
         "languages": language_counts(codes),
     }
     model = train(x, narratives, subnarratives, options=options, meta=info, parent_of=parent_of)
-    return TrainedModel(scaling.fold(model), lexical)
+    dense_options = replace(default_options("e5"), folds=options.folds, seed=options.seed)
+    dense_info = {k: v for k, v in info.items() if k not in ("dense_weight", "terms")}
+    fallback = train(
+        dense,
+        narratives,
+        subnarratives,
+        options=dense_options,
+        meta=dense_info | {"features": "e5", "role": "fallback for unseen languages"},
+        parent_of=parent_of,
+    )
+    return TrainedModel(scaling.fold(model), lexical, fallback)
 
 
 def language_counts(codes: Sequence[str]) -> dict[str, int]:
@@ -114,15 +131,18 @@ def language_counts(codes: Sequence[str]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class TrainedModel:
-    """A narrative model and, for ``e5+tfidf``, its TF-IDF vocabulary."""
+    """A narrative model and, for ``e5+tfidf``, its TF-IDF vocabulary and embedding-only model."""
 
     model: NarrativeModel
     lexical: LexicalFeatures | None = None
+    fallback: NarrativeModel | None = None
 
     def save(self, folder: Path) -> None:
         save_model(self.model, folder)
         if self.lexical is not None:
             self.lexical.tfidf.save(folder / TFIDF_FILE)
+        if self.fallback is not None:
+            save_model(self.fallback, folder / DENSE_FOLDER)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -212,11 +232,13 @@ def train_cases(
 
 @dataclass(frozen=True)
 class NarrativeClassifier:
-    """A loaded model with the embedder it was trained with (and its TF-IDF vocabulary)."""
+    """A loaded model with the embedder it was trained with (and, for ``e5+tfidf``, its TF-IDF
+    vocabulary and the embedding-only model for texts in languages it was not trained in)."""
 
     model: NarrativeModel
     embedder: Embedder
     lexical: LexicalFeatures | None = None
+    fallback: NarrativeModel | None = None
 
     @classmethod
     def load(cls, folder: Path, embedder: Embedder) -> NarrativeClassifier:
@@ -224,8 +246,11 @@ class NarrativeClassifier:
         features = model.meta.get("features", "e5")
         if features not in FEATURE_SETS:
             raise DisproofError(f"{folder}: unknown feature set {features!r}")
-        lexical = None
+        lexical = fallback = None
         if features == "e5+tfidf":
+            fallback = load_model(folder / DENSE_FOLDER, embedder.model_id)
+            if fallback.weights.shape[0] != embedder.dim:
+                raise DisproofError(f"{folder / DENSE_FOLDER}: not a model of this embedding")
             lexical = LexicalFeatures(TfIdf.load(folder / TFIDF_FILE))
             width = embedder.dim + len(lexical.tfidf.vocabulary)
             if model.weights.shape[0] != width:
@@ -233,7 +258,7 @@ class NarrativeClassifier:
                     f"{folder}: weights for {model.weights.shape[0]} features, but the embedding "
                     f"and vocabulary make {width}"
                 )
-        return cls(model, embedder, lexical)
+        return cls(model, embedder, lexical, fallback)
 
     @property
     def chunking(self) -> Chunking:
@@ -244,25 +269,50 @@ class NarrativeClassifier:
         )
 
     def features(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-        """The model's input rows for ``texts``."""
+        """The (combined) model's input rows for ``texts``."""
         dense = embed_documents(self.embedder, texts, self.chunking).astype(np.float64)
         if self.lexical is None:
             return dense
         return np.hstack([dense, self.lexical.transform(texts)])
 
-    def unseen_languages(self, texts: Sequence[str]) -> Counter[str]:
-        """Languages of ``texts`` (detected) that an ``e5+tfidf`` model saw no training text in,
-        with how many texts are in each. Its TF-IDF half knows no words of such a language, so
-        an ``e5`` model carries better there (docs/benchmarks.md). Empty for ``e5`` models and
-        for models that did not record their languages."""
-        known = self.model.meta.get("languages")
-        if self.lexical is None or not isinstance(known, dict) or not known:
-            return Counter()
-        found = (detect_language(text).code for text in texts)
-        return Counter(code for code in found if code != UNDETERMINED and code not in known)
+    def languages(self, texts: Sequence[str]) -> list[str]:
+        """The detected language code of each text (``und`` when undetermined)."""
+        return [detect_language(text).code for text in texts]
 
-    def classify(self, texts: Sequence[str]) -> list[NarrativePrediction]:
-        """Predicted narratives and subnarratives of each text."""
+    def unseen(self, languages: Sequence[str]) -> npt.NDArray[np.bool_]:
+        """Which of these detected languages an ``e5+tfidf`` model saw no training text in (all
+        False for ``e5`` models; undetermined ones count as seen)."""
+        known = self.model.meta.get("languages")
+        if self.fallback is None or not isinstance(known, dict) or not known:
+            return np.zeros(len(languages), dtype=bool)
+        return np.array([c != UNDETERMINED and c not in known for c in languages], dtype=bool)
+
+    def unseen_languages(self, languages: Sequence[str]) -> Counter[str]:
+        """The unseen languages among these detected ones, with how many texts are in each:
+        texts that the embedding-only model classifies."""
+        return Counter(c for c, new in zip(languages, self.unseen(languages), strict=True) if new)
+
+    def classify(
+        self, texts: Sequence[str], languages: Sequence[str] | None = None
+    ) -> list[NarrativePrediction]:
+        """Predicted narratives and subnarratives of each text; ``languages`` (detected codes,
+        as :meth:`languages` gives) are detected when not given. Texts in languages an
+        ``e5+tfidf`` model was not trained in go to its embedding-only model."""
         if not texts:
             return []
-        return self.model.predict(self.features(texts))
+        dense = embed_documents(self.embedder, texts, self.chunking).astype(np.float64)
+        if self.lexical is None or self.fallback is None:
+            return self.model.predict(dense)
+        unseen = self.unseen(self.languages(texts) if languages is None else languages)
+        out: list[NarrativePrediction | None] = [None] * len(texts)
+        if unseen.any():
+            rows = np.flatnonzero(unseen)
+            for row, prediction in zip(rows, self.fallback.predict(dense[rows]), strict=True):
+                out[row] = prediction
+        if not unseen.all():
+            rows = np.flatnonzero(~unseen)
+            lexical = self.lexical.transform([texts[int(i)] for i in rows])
+            combined = self.model.predict(np.hstack([dense[rows], lexical]))
+            for row, prediction in zip(rows, combined, strict=True):
+                out[row] = prediction
+        return [prediction for prediction in out if prediction is not None]
