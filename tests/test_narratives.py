@@ -368,6 +368,7 @@ def test_an_e5_plus_tfidf_model_names_languages_it_never_saw(
     got = classifier.classify([english, portuguese, portuguese], languages)
     assert got[1] == got[2] == classifier.fallback.predict(dense[1:])[0]
     assert got[0] == classifier.model.predict(classifier.features([english]))[0]
+    assert classifier.classify([portuguese]) == [got[1]]  # all unseen
     monkeypatch.setattr("disproof.cli.narratives.load_embedder", lambda name=None: (embedder, []))
     lines = [{"id": 1, "text": english}, {"id": 2, "text": portuguese}]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines)))

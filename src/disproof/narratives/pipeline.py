@@ -304,15 +304,11 @@ class NarrativeClassifier:
         if self.lexical is None or self.fallback is None:
             return self.model.predict(dense)
         unseen = self.unseen(self.languages(texts) if languages is None else languages)
-        out: list[NarrativePrediction | None] = [None] * len(texts)
-        if unseen.any():
-            rows = np.flatnonzero(unseen)
-            for row, prediction in zip(rows, self.fallback.predict(dense[rows]), strict=True):
-                out[row] = prediction
-        if not unseen.all():
-            rows = np.flatnonzero(~unseen)
-            lexical = self.lexical.transform([texts[int(i)] for i in rows])
-            combined = self.model.predict(np.hstack([dense[rows], lexical]))
-            for row, prediction in zip(rows, combined, strict=True):
-                out[row] = prediction
-        return [prediction for prediction in out if prediction is not None]
+        seen, new = np.flatnonzero(~unseen).tolist(), np.flatnonzero(unseen).tolist()
+        by_row: dict[int, NarrativePrediction] = {}
+        if seen:  # TF-IDF of no texts has no columns: only build rows when there are some
+            rows = np.hstack([dense[seen], self.lexical.transform([texts[i] for i in seen])])
+            by_row |= zip(seen, self.model.predict(rows), strict=True)
+        if new:
+            by_row |= zip(new, self.fallback.predict(dense[new]), strict=True)
+        return [by_row[row] for row in range(len(texts))]
