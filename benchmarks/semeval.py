@@ -1,7 +1,7 @@
 """SemEval-2025 Task 10 subtask 2: narrative classification, scored by samples-F1.
 
     python -m benchmarks.semeval [--combined 0.5] [--routed] [--skip-tfidf] [--skip-e5]
-        [--left-out PT] [--only EN|left-out] [--cv]
+        [--left-out PT] [--only EN|left-out] [--cv] [--no-descriptions]
 
 Two splits, the same for every system:
 
@@ -13,7 +13,8 @@ Two splits, the same for every system:
 Systems: the trivial ``Other`` baseline (every document is "Other" at both levels), TF-IDF over
 Analyzer terms + the same one-vs-rest logistic regression and calibrated decision, and the e5
 document embeddings (title and lead, cached in ``benchmarks/.work``) with the production
-:func:`disproof.narratives.classify.train`. Prints a Markdown table.
+:func:`disproof.narratives.classify.train`. Every system also trains on the taxonomy's definitions
+and examples, as ``narratives train`` does, unless ``--no-descriptions``. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import argparse
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -32,13 +33,21 @@ from benchmarks.tfidf import fit_tfidf, tokenize
 from disproof.embed import load_embedder
 from disproof.narratives.chunks import pool_chunks
 from disproof.narratives.classify import NarrativePrediction, TrainingOptions, train
+from disproof.narratives.descriptions import description_texts
 from disproof.narratives.features import DENSE_WEIGHT
 from disproof.narratives.metrics import samples_f1
 from disproof.narratives.pipeline import COMBINED_L2
-from disproof.narratives.semeval import OTHER, LabelledDocument, load_semeval_documents
+from disproof.narratives.semeval import (
+    OTHER,
+    LabelledDocument,
+    load_semeval_documents,
+    load_semeval_taxonomy,
+)
 from disproof.text.langid import detect_language
 
 SEED = 13
+#: Id prefix of the training texts written from the taxonomy.
+DESCRIBED = "taxonomy:"
 HELD_OUT = 0.25
 Features = npt.NDArray[np.float64]
 #: Builds (train features, test features) from the train and test documents.
@@ -50,6 +59,18 @@ class Split:
     name: str
     train: list[LabelledDocument]
     test: list[LabelledDocument]
+    #: Texts written from the taxonomy's definitions, trained on with the documents.
+    described: list[LabelledDocument] = field(default_factory=list)
+
+
+def taxonomy_documents() -> list[LabelledDocument]:
+    """The SemEval taxonomy's definitions and examples as the training texts the shipped
+    ``narratives train`` adds (:mod:`disproof.narratives.descriptions`)."""
+    taxonomy = load_semeval_taxonomy(DATA / "taxonomy.json")
+    return [
+        LabelledDocument(f"{DESCRIBED}{i}", "EN", t.text, t.narratives, t.subnarratives)
+        for i, t in enumerate(description_texts(taxonomy))
+    ]
 
 
 def english_split(
@@ -118,16 +139,19 @@ def score(
 def fit_predict(
     split: Split, featurize: Featurizer, options: TrainingOptions, calibrate_on_target: bool
 ) -> list[NarrativePrediction]:
-    """Train on the split's training documents, predict its test documents."""
-    x_train, x_test = featurize(split.train, split.test)
+    """Train on the split's training documents (and taxonomy texts, when the split has them),
+    predict its test documents."""
+    training = split.train + split.described
+    x_train, x_test = featurize(training, split.test)
     languages = {d.language for d in split.test}
-    same_language = np.array([d.language in languages for d in split.train])
+    same_language = np.array([d.language in languages for d in training])
     model = train(
         x_train,
-        [d.narratives for d in split.train],
-        [d.subnarratives for d in split.train],
+        [d.narratives for d in training],
+        [d.subnarratives for d in training],
         options=options,
         calibrate_on=same_language if calibrate_on_target and same_language.any() else None,
+        described=np.array([d.id.startswith(DESCRIBED) for d in training]),
     )
     return model.predict(x_test)
 
@@ -205,7 +229,8 @@ def combined_features(weight: float) -> Featurizer:
         train_docs: list[LabelledDocument], test_docs: list[LabelledDocument]
     ) -> tuple[Features, Features]:
         dense_train, dense_test = e5(train_docs, test_docs)
-        mean, scale = dense_train.mean(axis=0), dense_train.std(axis=0)
+        documents = dense_train[[not d.id.startswith(DESCRIBED) for d in train_docs]]
+        mean, scale = documents.mean(axis=0), documents.std(axis=0)
         scale[scale == 0] = 1.0
         factor = weight / np.sqrt(dense_train.shape[1])
         lexical_train, lexical_test = tfidf_features(train_docs, test_docs)
@@ -240,6 +265,12 @@ def main() -> None:
     )
     parser.add_argument("--only", choices=["EN", "left-out"], default=None)
     parser.add_argument(
+        "--no-descriptions",
+        action="store_true",
+        help="train every system on the documents alone, without the taxonomy's definitions and "
+        "examples (which the shipped `narratives train` adds)",
+    )
+    parser.add_argument(
         "--cv",
         action="store_true",
         help="score 4 folds of the English training part instead (for choosing settings)",
@@ -255,6 +286,9 @@ def main() -> None:
         chosen = cv_splits(by_language)
     elif args.only:
         chosen = chosen[:1] if args.only == "EN" else chosen[1:]
+    if not args.no_descriptions:
+        described = taxonomy_documents()
+        chosen = [replace(split, described=described) for split in chosen]
     for split in chosen:
         coarse, fine = other_baseline(split)
         row(split.name, "all 'Other'", coarse, fine, 0.0)

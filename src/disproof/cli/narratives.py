@@ -17,10 +17,12 @@ from disproof.narratives.classify import LabelScore
 from disproof.narratives.features import FeatureSet
 from disproof.narratives.pipeline import (
     NarrativeClassifier,
+    check_output,
     default_options,
     train_cases,
     train_semeval,
 )
+from disproof.narratives.semeval import load_semeval_taxonomy, taxonomy_beside
 
 app = typer.Typer(
     help="Narrative classification: train a model on labelled documents, classify texts.",
@@ -76,12 +78,38 @@ def train_command(
             show_default=False,
         ),
     ] = None,
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option(
+            "--taxonomy",
+            help="With --format semeval: the SemEval taxonomy.json whose definitions and "
+            "examples are also learnt from (default: the one beside the PATH folders, if any).",
+            show_default=False,
+        ),
+    ] = None,
+    descriptions: Annotated[
+        bool,
+        typer.Option(
+            "--descriptions/--no-descriptions",
+            help="Also learn from the taxonomy's own descriptions and examples of each label "
+            "(the SemEval taxonomy, or the shipped one with --format cases).",
+        ),
+    ] = True,
     backend: Annotated[str | None, typer.Option("--backend", help="Embedder (e5, use).")] = None,
 ) -> None:
     """Train on labelled documents; scores are calibrated by 5-fold cross-validation.
 
     An e5+tfidf model also holds an embedding-only model, which classifies texts in languages
     absent from training."""
+    check_output(out)
+    if taxonomy is not None and format_ is TrainFormat.cases:
+        raise typer.BadParameter(
+            "--format cases learns the shipped taxonomy's narratives", param_hint="--taxonomy"
+        )
+    if taxonomy is not None and not descriptions:
+        raise typer.BadParameter(
+            "--taxonomy is read only for its descriptions", param_hint="--no-descriptions"
+        )
     embedder, notes = load_embedder(backend)
     for note in notes:
         err_console.print(note)
@@ -97,15 +125,28 @@ def train_command(
             )
         service = open_service(ctx)
         err_console.print(f"reading {service.count():,} cases…")
-        trained = train_cases(service.store.iter_cases(), embedder, options, features=chosen)
+        trained = train_cases(
+            service.store.iter_cases(),
+            embedder,
+            options,
+            features=chosen,
+            descriptions=descriptions,
+        )
     else:
         if not paths:
             raise typer.BadParameter("give at least one SemEval folder", param_hint="PATH")
-        trained = train_semeval(paths, embedder, options, features=chosen)
+        source = taxonomy or (taxonomy_beside(paths) if descriptions else None)
+        chosen_taxonomy = load_semeval_taxonomy(source) if source else None
+        if descriptions and source is None:
+            err_console.print("no taxonomy.json beside the folders: learning from documents only")
+        trained = train_semeval(paths, embedder, options, features=chosen, taxonomy=chosen_taxonomy)
     trained.save(out)
     model = trained.model
+    texts = model.meta.get("taxonomy_texts") or 0
     err_console.print(
-        f"trained on {model.meta['documents']} documents ({chosen}): "
+        f"trained on {model.meta['documents']} documents"
+        + (f" and {texts} taxonomy descriptions" if texts else "")
+        + f" ({chosen}): "
         f"{len(model.narratives)} narratives, {len(model.subnarratives)} subnarratives → {out}"
     )
 

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.errors import DisproofError
-from disproof.folders import staged_folder
+from disproof.folders import replaceable, staged_folder
 from disproof.io.base import read_json_object
 from disproof.keywords.calibrate import Thresholds, decide
 from disproof.keywords.scorers import SCORERS, Features, NameScorer, Scorer
@@ -123,27 +123,12 @@ def _write_json(path: Path, content: object) -> None:
     path.write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def _replaceable(folder: Path) -> bool:
-    """May ``folder`` be replaced: missing, empty, or a keyword model (never anything else)."""
-    if not folder.exists():
-        return True
-    if not folder.is_dir():
-        return False
-    if not any(folder.iterdir()):
-        return True
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(meta, dict) and meta.get("format") == FORMAT
-
-
 def save_model(model: KeywordModel, folder: Path) -> None:
     """Write the model into ``folder`` atomically (a temporary folder swapped in).
 
     Refuses to overwrite a folder that holds anything but a keyword model.
     """
-    if not _replaceable(folder):
+    if not replaceable(folder, FORMAT):
         raise DisproofError(f"{folder} exists and is not a keyword model; choose another folder")
     with staged_folder(folder) as staging:
         scorers = [*model.blend, *([model.names] if model.names is not None else [])]

@@ -194,6 +194,7 @@ def train(
     options: TrainingOptions = TrainingOptions(),
     meta: dict[str, Any] | None = None,
     calibrate_on: npt.NDArray[np.bool_] | None = None,
+    described: npt.NDArray[np.bool_] | None = None,
 ) -> NarrativeModel:
     """Fit every label and ``Other`` on ``vectors``, calibrating by cross-validation.
 
@@ -201,12 +202,18 @@ def train(
     none); ``parent_of`` names a subnarrative's narrative. ``calibrate_on`` (a row mask) limits
     calibration to some documents, e.g. those of the language to be classified, whose share of
     ``Other`` may differ from the rest; all rows are always used to fit the weights.
+    ``described`` marks rows written from the taxonomy (:mod:`.descriptions`), not documents:
+    they are fitted in every fold and never scored or calibrated on.
     """
     x = np.asarray(vectors, np.float64)
     if len(x) != len(narratives) or len(x) != len(subnarratives):
         raise DisproofError("vectors and label sets differ in length")
-    if len(x) < 2 * options.folds:
-        raise DisproofError(f"need at least {2 * options.folds} documents to train, got {len(x)}")
+    fixed = np.zeros(len(x), bool) if described is None else np.asarray(described, bool)
+    documents = int((~fixed).sum())
+    if documents < 2 * options.folds:
+        raise DisproofError(
+            f"need at least {2 * options.folds} documents to train, got {documents}"
+        )
     space = _label_space(narratives, subnarratives, parent_of)
     coarse_labels, fine_labels, parents = space
     gold = gold_decision(narratives, subnarratives, space)
@@ -214,12 +221,13 @@ def train(
         raise DisproofError("no narrative labels to learn: every document is 'Other'")
     targets = np.column_stack([gold.coarse[:, :-1], gold.fine[:, :-1], gold.coarse[:, -1]])
     out_of_fold = np.zeros(targets.shape)
-    fold = folds_of(len(x), options.folds, options.seed)
+    fold = np.full(len(x), -1, np.intp)  # -1: in every fold's training rows
+    fold[~fixed] = folds_of(documents, options.folds, options.seed)
     for k in range(options.folds):
         weights, bias = _fit(x[fold != k], targets[fold != k], options)
         out_of_fold[fold == k] = x[fold == k] @ weights + bias
     n_coarse = len(coarse_labels)
-    rows = np.ones(len(x), bool) if calibrate_on is None else calibrate_on
+    rows = ~fixed if calibrate_on is None else calibrate_on & ~fixed
     logits, gold_rows = out_of_fold[rows], targets[rows]
     calibration = Calibration(
         narratives=Platt.fit(logits[:, :n_coarse], gold_rows[:, :n_coarse]),
@@ -227,7 +235,13 @@ def train(
         other=Platt.fit(logits[:, -1], gold_rows[:, -1]),
     )
     weights, bias = _fit(x, targets, options)
-    info = {"documents": len(x), "l2": options.l2, "folds": options.folds, **(meta or {})}
+    info = {
+        "documents": documents,
+        "taxonomy_texts": len(x) - documents,
+        "l2": options.l2,
+        "folds": options.folds,
+        **(meta or {}),
+    }
     return NarrativeModel(
         coarse_labels,
         fine_labels,

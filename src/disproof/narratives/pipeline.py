@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,11 @@ import numpy.typing as npt
 
 from disproof.embed.base import Embedder
 from disproof.errors import DisproofError
-from disproof.models import Case
+from disproof.folders import replaceable, staged_folder
+from disproof.models import Case, Taxonomy
 from disproof.narratives.chunks import Chunking, embed_documents
 from disproof.narratives.classify import (
+    FORMAT,
     OTHER,
     NarrativeModel,
     NarrativePrediction,
@@ -35,6 +38,7 @@ from disproof.narratives.classify import (
     semeval_parent,
     train,
 )
+from disproof.narratives.descriptions import LabelledText, description_texts
 from disproof.narratives.features import (
     DENSE_WEIGHT,
     FEATURE_SETS,
@@ -81,10 +85,18 @@ def train_documents(
     chunking: Chunking = DEFAULT_CHUNKING,
     meta: dict[str, Any] | None = None,
     parent_of: Callable[[str], str] = semeval_parent,
+    descriptions: Sequence[LabelledText] = (),
 ) -> TrainedModel:
-    """A model trained on labelled texts with the given feature set (see :mod:`.features`)."""
+    """A model trained on labelled texts with the given feature set (see :mod:`.features`),
+    and on ``descriptions``, texts written from the taxonomy (:mod:`.descriptions`), which are
+    fitted but never calibrated on."""
     if features not in FEATURE_SETS:
         raise DisproofError(f"unknown feature set {features!r}: one of {', '.join(FEATURE_SETS)}")
+    n_documents = len(texts)
+    texts = [*texts, *(d.text for d in descriptions)]
+    narratives = [*narratives, *(d.narratives for d in descriptions)]
+    subnarratives = [*subnarratives, *(d.subnarratives for d in descriptions)]
+    described = np.arange(len(texts)) >= n_documents
     dense = embed_documents(embedder, texts, chunking).astype(np.float64)
     info: dict[str, Any] = {
         "model_id": embedder.model_id,
@@ -93,32 +105,33 @@ def train_documents(
         **(meta or {}),
     }
     options = options or default_options(features)
+    fit = partial(
+        train,
+        narratives=narratives,
+        subnarratives=subnarratives,
+        parent_of=parent_of,
+        described=described,
+    )
     if features == "e5":
-        model = train(
-            dense, narratives, subnarratives, options=options, meta=info, parent_of=parent_of
-        )
-        return TrainedModel(model, None)
+        return TrainedModel(fit(dense, options=options, meta=info), None)
     analyzer = Analyzer()
-    given = languages or [None] * len(texts)
+    given = [*(languages or [None] * n_documents), *([None] * len(descriptions))]
     codes = [analyzer.language_of(text, code) for text, code in zip(texts, given, strict=True)]
     lexical, lexical_rows = LexicalFeatures.fit(texts, codes)
-    scaling = Scaling.fit(dense, DENSE_WEIGHT)
+    scaling = Scaling.fit(dense[~described], DENSE_WEIGHT)
     x = np.hstack([scaling.apply(dense), lexical_rows])
     info |= {
         "dense_weight": DENSE_WEIGHT,
         "terms": len(lexical.tfidf.vocabulary),
-        "languages": language_counts(codes),
+        "languages": language_counts(codes[:n_documents]),
     }
-    model = train(x, narratives, subnarratives, options=options, meta=info, parent_of=parent_of)
+    model = fit(x, options=options, meta=info)
     dense_options = replace(default_options("e5"), folds=options.folds, seed=options.seed)
     dense_info = {k: v for k, v in info.items() if k not in ("dense_weight", "terms")}
-    fallback = train(
+    fallback = fit(
         dense,
-        narratives,
-        subnarratives,
         options=dense_options,
         meta=dense_info | {"features": "e5", "role": "fallback for unseen languages"},
-        parent_of=parent_of,
     )
     return TrainedModel(scaling.fold(model), lexical, fallback)
 
@@ -127,6 +140,12 @@ def language_counts(codes: Sequence[str]) -> dict[str, int]:
     """How many training texts are in each language (undetermined ones not counted)."""
     counts = Counter(code for code in codes if code != UNDETERMINED)
     return dict(sorted(counts.items()))
+
+
+def check_output(folder: Path) -> None:
+    """Refuse, before any work, to write a model over a folder holding anything but one."""
+    if not replaceable(folder, FORMAT):
+        raise DisproofError(f"{folder} exists and is not a narrative model; choose another folder")
 
 
 @dataclass(frozen=True)
@@ -138,11 +157,15 @@ class TrainedModel:
     fallback: NarrativeModel | None = None
 
     def save(self, folder: Path) -> None:
-        save_model(self.model, folder)
-        if self.lexical is not None:
-            self.lexical.tfidf.save(folder / TFIDF_FILE)
-        if self.fallback is not None:
-            save_model(self.fallback, folder / DENSE_FOLDER)
+        """Write the model into ``folder`` at once (a staged folder swapped in, so a reader or
+        a failed write never sees a mix); refuses a folder holding anything but such a model."""
+        check_output(folder)
+        with staged_folder(folder) as staging:
+            save_model(self.model, staging)
+            if self.lexical is not None:
+                self.lexical.tfidf.save(staging / TFIDF_FILE)
+            if self.fallback is not None:
+                save_model(self.fallback, staging / DENSE_FOLDER)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -155,13 +178,22 @@ def train_semeval(
     options: TrainingOptions | None = None,
     chunking: Chunking = DEFAULT_CHUNKING,
     features: FeatureSet = "e5+tfidf",
+    taxonomy: Taxonomy | None = None,
 ) -> TrainedModel:
-    """A model trained on the annotated documents of SemEval language folders."""
+    """A model trained on the annotated documents of SemEval language folders (and on the
+    descriptions and examples of ``taxonomy``, when given)."""
     documents: list[LabelledDocument] = []
     for folder in folders:
         if not folder.is_dir():
             raise DisproofError(f"{folder}: not a SemEval language folder")
         documents.extend(load_semeval_documents(folder))
+    described = description_texts(taxonomy) if taxonomy else []
+    seen = {label for d in documents for label in d.narratives}
+    if described and not seen & {label for d in described for label in d.narratives}:
+        raise DisproofError(
+            f"the taxonomy {taxonomy.id if taxonomy else ''!r} names none of the documents' "
+            "narratives: give the taxonomy they were annotated with, or train without it"
+        )
     return train_documents(
         [d.text for d in documents],
         [d.narratives for d in documents],
@@ -171,7 +203,11 @@ def train_semeval(
         features=features,
         options=options,
         chunking=chunking,
-        meta={"trained_on": [f"semeval:{folder.name}" for folder in folders]},
+        meta={
+            "trained_on": [f"semeval:{folder.name}" for folder in folders],
+            "taxonomy": taxonomy.id if taxonomy else None,
+        },
+        descriptions=described,
     )
 
 
@@ -196,9 +232,11 @@ def train_cases(
     chunking: Chunking = DEFAULT_CHUNKING,
     mapping: KeywordMapping | None = None,
     features: FeatureSet = "e5+tfidf",
+    descriptions: bool = True,
 ) -> TrainedModel:
     """A model trained on cases: their text, and the narratives they advance under the
-    taxonomy's keyword mapping (the shipped taxonomy unless ``mapping`` says otherwise)."""
+    taxonomy's keyword mapping (the shipped taxonomy unless ``mapping`` says otherwise); with
+    ``descriptions``, also on the taxonomy's descriptions and examples."""
     mapping = mapping or builtin_mapping()
     texts: list[str] = []
     coarse: list[list[str]] = []
@@ -227,6 +265,7 @@ def train_cases(
         chunking=chunking,
         meta={"trained_on": [f"cases:{mapping.taxonomy.id}"], "taxonomy": mapping.taxonomy.id},
         parent_of=lambda label: parents[label],
+        descriptions=description_texts(mapping.taxonomy) if descriptions else (),
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from disproof.models import Narrative, Taxonomy
 OTHER = "Other"
 SEPARATOR = ": "
 ANNOTATIONS = "subtask-2-annotations.txt"
+TAXONOMY = "taxonomy.json"
 DOCUMENTS = "raw-documents"
 #: Full names of the dataset's domains (the label prefixes).
 DOMAINS = {"URW": "Ukraine–Russia war", "CC": "Climate change"}
@@ -38,21 +40,55 @@ class LabelledDocument:
     subnarratives: tuple[str, ...]
 
 
-def _definitions(path: Path, key: str) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """What the dataset's definitions file says of one label."""
+
+    text: str = ""
+    examples: tuple[str, ...] = ()
+
+
+def _definitions(path: Path, key: str) -> dict[str, Definition]:
+    """``label name → definition`` from a definitions CSV (``<key>,definition,example(s),…``);
+    examples are one per line of the example column."""
     if not path.exists():
         return {}
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return {
-            row[key].strip(): (row.get("definition") or "").strip() for row in csv.DictReader(f)
-        }
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DisproofError(f"{path}: cannot read the definitions: {exc}") from exc
+    out: dict[str, Definition] = {}
+    for number, row in enumerate(rows, start=2):
+        name = (row.get(key) or "").strip()
+        if not name:
+            raise DisproofError(f"{path}, line {number}: no {key!r} name")
+        examples = row.get("examples") or row.get("example") or ""
+        out[name] = Definition(
+            text=(row.get("definition") or "").strip(),
+            examples=tuple(line.strip() for line in examples.splitlines() if line.strip()),
+        )
+    return out
+
+
+def _node(id_: str, name: str, parent: str, definition: Definition | None) -> Narrative:
+    definition = definition or Definition()
+    return Narrative(
+        id=id_,
+        name=name,
+        parent=parent,
+        description=definition.text,
+        examples=list(definition.examples),
+    )
 
 
 def load_semeval_taxonomy(path: Path) -> Taxonomy:
     """The taxonomy of ``taxonomy.json`` (``{domain: {narrative: [subnarrative, …]}}``).
 
     Nodes: each domain (``"URW"``), each narrative under it, each subnarrative under its narrative
-    plus the dataset's ``"<narrative>: Other"``, and the top-level ``"Other"``. Descriptions come
-    from ``narrative_definitions.csv`` / ``subnarrative_definitions.csv`` beside it when present.
+    plus the dataset's ``"<narrative>: Other"``, and the top-level ``"Other"``. Descriptions and
+    examples come from ``narrative_definitions.csv`` / ``subnarrative_definitions.csv`` beside it
+    when present.
     """
     try:
         tree = json.loads(path.read_text(encoding="utf-8"))
@@ -69,21 +105,21 @@ def load_semeval_taxonomy(path: Path) -> Taxonomy:
         nodes.append(Narrative(id=domain, name=DOMAINS.get(domain, domain)))
         for name, subs in narratives.items():
             narrative_id = f"{domain}{SEPARATOR}{name}"
-            nodes.append(
-                Narrative(
-                    id=narrative_id, name=name, parent=domain, description=coarse.get(name, "")
-                )
-            )
-            for sub in [*subs, OTHER]:
+            nodes.append(_node(narrative_id, name, domain, coarse.get(name)))
+            for sub in dict.fromkeys([*subs, OTHER]):  # the file lists Other under some
                 nodes.append(
-                    Narrative(
-                        id=f"{narrative_id}{SEPARATOR}{sub}",
-                        name=sub,
-                        parent=narrative_id,
-                        description=fine.get(sub, ""),
-                    )
+                    _node(f"{narrative_id}{SEPARATOR}{sub}", sub, narrative_id, fine.get(sub))
                 )
     return Taxonomy(id="semeval2025-t10", name="SemEval-2025 Task 10 narratives", narratives=nodes)
+
+
+def taxonomy_beside(folders: Sequence[Path]) -> Path | None:
+    """The ``taxonomy.json`` the dataset keeps beside its language folders, if there is one."""
+    for folder in folders:
+        candidate = folder.parent / TAXONOMY
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _labels(field: str) -> tuple[str, ...]:
