@@ -189,3 +189,23 @@ def test_many_filter_values_are_refused_not_a_500(api: Api) -> None:
         for i in range(MAX_FILTER_VALUES)
     ]
     assert api.client.get("/api/v1/cases", params=every_filter_at_its_limit).status_code == 200
+
+
+@pytest.mark.parametrize("public_read", [True, False])
+def test_the_schema_says_which_operations_need_a_token(
+    settings: Any, public_read: bool, api: Api
+) -> None:
+    from disproof.api.app import create_app
+
+    app = create_app(settings.model_copy(update={"public_read": public_read}), service=api.service)
+    schema = TestClient(app).get("/api/v1/openapi.json").json()
+
+    def security(method: str, path: str) -> list[dict[str, list[str]]]:
+        return list(schema["paths"][path][method]["security"])
+
+    bearer = {"HTTPBearer": []}
+    for method, path in [("get", "/api/v1/cases/{case_id}"), ("post", "/api/v1/match")]:
+        assert security(method, path) == ([{}, bearer] if public_read else [bearer])
+    for method, path in [("post", "/api/v1/cases"), ("get", "/api/v1/cases/{case_id}/history")]:
+        assert security(method, path) == [bearer]  # writes and history always need a token
+    assert "security" not in schema["paths"]["/api/v1/health"]["get"]
