@@ -10,6 +10,7 @@ from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+from rich.tree import Tree
 
 from disproof.errors import RowProblem
 from disproof.importing import ImportReport
@@ -18,9 +19,11 @@ from disproof.models import (
     CaseMatch,
     Facet,
     MatchResult,
+    Narrative,
     RelatedCase,
     SearchPage,
     Stats,
+    Taxonomy,
 )
 from disproof.narratives.mapping import case_narratives
 from disproof.normalize import country_name, language_name
@@ -223,3 +226,39 @@ def _match_line(console: Console, match: CaseMatch) -> None:
         line.append(f"  ({safe(facts, 80).plain})", style="dim")
     console.print(line)
     console.print(Text("            " + safe(match.case_id).plain, style="dim"), soft_wrap=True)
+
+
+def taxonomy_tree(taxonomy: Taxonomy) -> Tree:
+    """A taxonomy as a tree: each node's name and id, the start of its description, and how
+    many examples and keywords it has."""
+    children: dict[str | None, list[Narrative]] = {}
+    for node in taxonomy.narratives:
+        children.setdefault(node.parent, []).append(node)
+    header = safe(f"{taxonomy.name} ")
+    header.stylize("bold")
+    header.append_text(safe(f"({taxonomy.id}, {len(taxonomy.narratives)} nodes)"))
+    tree = Tree(header)
+
+    def add(branch: Tree, node: Narrative, seen: frozenset[str]) -> None:
+        label = safe(node.name)
+        label.stylize("bold")
+        label.append_text(Text("  ") + Text(safe(node.id).plain, style="dim"))
+        details = []
+        if node.description:
+            details.append(safe(node.description, limit=140))
+        counts = []
+        if node.examples:
+            counts.append(f"{len(node.examples)} example{'s' if len(node.examples) > 1 else ''}")
+        if node.keywords:
+            more = ", …" if len(node.keywords) > 6 else ""
+            counts.append(f"{len(node.keywords)} keywords: {', '.join(node.keywords[:6])}{more}")
+        if counts:
+            details.append(Text(safe(" · ".join(counts)).plain, style="dim"))
+        child = branch.add(Group(label, *details))
+        for grandchild in children.get(node.id, []):
+            if grandchild.id not in seen:  # a cycle is shown once, not followed
+                add(child, grandchild, seen | {grandchild.id})
+
+    for root in children.get(None, []):
+        add(tree, root, frozenset({root.id}))
+    return tree

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from disproof.cli.common import err_console, open_service, read_jsonl_stdin
+from disproof.cli.common import console, err_console, open_service, read_jsonl_stdin
 from disproof.embed import load_embedder
 from disproof.narratives.classify import LabelScore
 from disproof.narratives.features import FeatureSet
@@ -23,9 +23,11 @@ from disproof.narratives.pipeline import (
     train_semeval,
 )
 from disproof.narratives.semeval import load_semeval_taxonomy, taxonomy_beside
+from disproof.narratives.taxonomy import builtin_taxonomy, load_taxonomy
+from disproof.render import taxonomy_tree
 
 app = typer.Typer(
-    help="Narrative classification: train a model on labelled documents, classify texts.",
+    help="Narratives: show a taxonomy; train a classifier on labelled documents, classify texts.",
     no_args_is_help=True,
 )
 
@@ -33,6 +35,11 @@ app = typer.Typer(
 class Features(enum.StrEnum):
     e5_tfidf = "e5+tfidf"
     e5 = "e5"
+
+
+class TaxonomyFormat(enum.StrEnum):
+    disproof = "disproof"
+    semeval = "semeval"
 
 
 class TrainFormat(enum.StrEnum):
@@ -149,6 +156,44 @@ def train_command(
         + f" ({chosen}): "
         f"{len(model.narratives)} narratives, {len(model.subnarratives)} subnarratives → {out}"
     )
+
+
+@app.command("taxonomy")
+def taxonomy_command(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[FILE]",
+            help="A taxonomy file (default: the shipped taxonomy).",
+            show_default=False,
+        ),
+    ] = None,
+    format_: Annotated[
+        TaxonomyFormat,
+        typer.Option(
+            "--format",
+            help="disproof: the project's JSON ({id, name, narratives: [{id, name, parent, "
+            "description, examples, keywords}]}). semeval: a SemEval-2025 Task 10 "
+            "taxonomy.json, with the definitions CSVs beside it.",
+        ),
+    ] = TaxonomyFormat.disproof,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print it as the project's JSON (to edit or keep).")
+    ] = False,
+) -> None:
+    """Show a narrative taxonomy as a tree, checked as it is read, or convert it to JSON."""
+    if path is None:
+        if format_ is TaxonomyFormat.semeval:
+            raise typer.BadParameter("give the SemEval taxonomy.json", param_hint="FILE")
+        taxonomy = builtin_taxonomy()
+    elif format_ is TaxonomyFormat.semeval:
+        taxonomy = load_semeval_taxonomy(path)
+    else:
+        taxonomy = load_taxonomy(path)
+    if as_json:
+        sys.stdout.write(taxonomy.model_dump_json(indent=2) + "\n")
+    else:
+        console.print(taxonomy_tree(taxonomy))
 
 
 def _scores(items: tuple[LabelScore, ...]) -> list[dict[str, object]]:

@@ -20,8 +20,16 @@ def _parse(text: str, name: str) -> Taxonomy:
     try:
         return Taxonomy.model_validate(json.loads(text))
     except ValueError as exc:  # json errors and pydantic ValidationError alike
-        detail = exc.errors()[0] if isinstance(exc, ValidationError) else str(exc)
+        detail = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
         raise DisproofError(f"{name}: not a valid taxonomy: {detail}") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    """The first problem, as ``narratives[3].name: Field required``."""
+    error = exc.errors()[0]
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where.lstrip('.')}: {message}" if where else message
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
