@@ -4,6 +4,8 @@
     python -m benchmarks.keywords          # test: train on 2015–2018, score the 2019 cases
     python -m benchmarks.keywords --dev    # choose: three rolling half-year windows inside
                                            # 2015–2018, each trained on what precedes it
+    python -m benchmarks.keywords --rolling  # 2019 by quarters, each trained on every earlier
+                                             # case (retraining as the database grows)
 
 Every system is :func:`disproof.keywords.train` with other scorers, so all share the label set
 (keywords of ``--min-count`` training cases), the threshold calibration (on the newest 10 % of
@@ -64,17 +66,27 @@ DEV_WINDOWS = (
 )
 
 
-def splits(cases: list[Case], dev: bool) -> list[Split]:
-    """The test split (train ≤ 2018, score 2019), or the development windows."""
+#: The test year by quarters, for the rolling evaluation.
+TEST_QUARTERS = (
+    (dt.date(TEST_YEAR, 1, 1), dt.date(TEST_YEAR, 3, 31)),
+    (dt.date(TEST_YEAR, 4, 1), dt.date(TEST_YEAR, 6, 30)),
+    (dt.date(TEST_YEAR, 7, 1), dt.date(TEST_YEAR, 9, 30)),
+    (dt.date(TEST_YEAR, 10, 1), dt.date(TEST_YEAR, 12, 31)),
+)
+
+
+def splits(cases: list[Case], dev: bool, rolling: bool = False) -> list[Split]:
+    """The test split (train ≤ 2018, score 2019), the development windows, or 2019 by quarters
+    with every earlier case trained on (``rolling``)."""
     labelled = [c for c in cases if c.keywords and c.date]
-    if dev:
+    if dev or rolling:
         return [
             Split(
                 f"{first}..{last}",
                 [c for c in labelled if c.date and c.date < first],
                 [c for c in labelled if c.date and first <= c.date <= last],
             )
-            for first, last in DEV_WINDOWS
+            for first, last in (TEST_QUARTERS if rolling else DEV_WINDOWS)
         ]
     return [
         Split(
@@ -145,6 +157,11 @@ def overrides(pairs: list[str]) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dev", action="store_true", help="score inside the training years")
+    parser.add_argument(
+        "--rolling",
+        action="store_true",
+        help="score 2019 by quarters, each with a model trained on every earlier case",
+    )
     parser.add_argument("--min-count", type=int, default=KeywordOptions().min_count)
     parser.add_argument("--backend", default="e5", help="embedder of the e5 rows (e5, use)")
     parser.add_argument("--only", nargs="*", help="systems whose name contains one of these")
@@ -156,19 +173,20 @@ def main() -> None:
     embedder, _ = load_embedder(args.backend, fallback=False)
     matrix = text_vectors(embedder, [case_text(c) for c in cases])
     vectors = {c.id: matrix[i] for i, c in enumerate(cases)}
-    chosen = splits(cases, args.dev)
+    chosen = splits(cases, args.dev, args.rolling)
+    windowed = args.dev or args.rolling
     for split in chosen:
         print(f"{split.name}: {len(split.train)} training cases, {len(split.test)} scored")
     print(f"embeddings: {embedder.model_id}")
     print()
-    if args.dev:
+    if windowed:
         print("mean of the windows; micro-F1 per window in the last column")
         print()
     print(
         "| system | micro-F1 | macro-F1 | samples-F1 | P@1 | P@3 | keywords/case | train s |"
-        + (" windows |" if args.dev else "")
+        + (" windows |" if windowed else "")
     )
-    print("|---|---|---|---|---|---|---|---|" + ("---|" if args.dev else ""))
+    print("|---|---|---|---|---|---|---|---|" + ("---|" if windowed else ""))
     base = replace(KeywordOptions(min_count=args.min_count), **overrides(args.set))
     if args.set:
         print(f"options: {' '.join(args.set)}")
@@ -190,7 +208,7 @@ def main() -> None:
             f"| {name} | {mean['micro_f1']:.3f} | {mean['macro_f1']:.3f} "
             f"| {mean['samples_f1']:.3f} | {mean['p_at_1']:.3f} | {mean['p_at_3']:.3f} "
             f"| {mean['predicted_per_text']:.2f} | {seconds:.0f} |"
-            + (f" {windows} |" if args.dev else ""),
+            + (f" {windows} |" if windowed else ""),
             flush=True,
         )
     print()
