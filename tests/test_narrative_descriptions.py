@@ -222,3 +222,15 @@ def test_training_replaces_a_model_whole_and_never_a_foreign_folder(
     assert refused.code == 1 and "is not a narrative model" in refused.err
     assert "trained on" not in refused.err  # refused before training
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_taxonomy_without_definitions_adds_nothing_and_is_no_error(
+    cli: Any, tmp_path: Path, folder: Path
+) -> None:
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "taxonomy.json").write_text(json.dumps(TAXONOMY), encoding="utf-8")
+    args = ["--taxonomy", str(bare / "taxonomy.json"), "--out", str(tmp_path / "m")]
+    result = cli("narratives", "train", str(folder), *args)
+    assert result.code == 0, result.err
+    assert "trained on 24 documents (" in result.err

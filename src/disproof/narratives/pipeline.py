@@ -187,12 +187,13 @@ def train_semeval(
         if not folder.is_dir():
             raise DisproofError(f"{folder}: not a SemEval language folder")
         documents.extend(load_semeval_documents(folder))
-    described = description_texts(taxonomy) if taxonomy else []
+    taxonomy_texts = description_texts(taxonomy) if taxonomy is not None else []
     seen = {label for d in documents for label in d.narratives}
-    if described and not seen & {label for d in described for label in d.narratives}:
+    named = {n for t in taxonomy_texts for n in t.narratives}
+    if taxonomy is not None and named and not seen & named:
         raise DisproofError(
-            f"the taxonomy {taxonomy.id if taxonomy else ''!r} names none of the documents' "
-            "narratives: give the taxonomy they were annotated with, or train without it"
+            f"the taxonomy {taxonomy.id!r} names none of the documents' narratives: give the "
+            "taxonomy they were annotated with, or train without it"
         )
     return train_documents(
         [d.text for d in documents],
@@ -207,7 +208,7 @@ def train_semeval(
             "trained_on": [f"semeval:{folder.name}" for folder in folders],
             "taxonomy": taxonomy.id if taxonomy else None,
         },
-        descriptions=described,
+        descriptions=taxonomy_texts,
     )
 
 
