@@ -32,13 +32,12 @@ from benchmarks.semeval_cache import DATA, LANGUAGES, LEAD, chunk_vectors
 from benchmarks.tfidf import fit_tfidf, tokenize
 from disproof.embed import load_embedder
 from disproof.narratives.chunks import pool_chunks
-from disproof.narratives.classify import NarrativePrediction, TrainingOptions, train
+from disproof.narratives.classify import OTHER, NarrativePrediction, TrainingOptions, train
 from disproof.narratives.descriptions import description_texts
 from disproof.narratives.features import DENSE_WEIGHT
 from disproof.narratives.metrics import samples_f1
 from disproof.narratives.pipeline import COMBINED_L2
 from disproof.narratives.semeval import (
-    OTHER,
     LabelledDocument,
     load_semeval_documents,
     load_semeval_taxonomy,

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from disproof.models import Narrative, Taxonomy
-from disproof.narratives.semeval import OTHER
+from disproof.narratives.classify import OTHER
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from disproof.errors import DisproofError
 from disproof.models import Narrative, Taxonomy
+from disproof.narratives.classify import OTHER
 
-OTHER = "Other"
 SEPARATOR = ": "
 ANNOTATIONS = "subtask-2-annotations.txt"
 TAXONOMY = "taxonomy.json"
