@@ -404,34 +404,115 @@ def test_folding_the_scaling_gives_the_scores_of_the_scaled_features() -> None:
 # -- keyword → narrative mapping -------------------------------------------------------------------
 
 
-def test_case_narratives_combine_analysts_keywords_and_parents() -> None:
+def _narratives_of(keywords: list[str], text: str, explicit: list[str] | None = None) -> dict:
+    from disproof.models import Case
     from disproof.narratives.mapping import case_narratives
 
-    found = case_narratives(["western-russophobia"], ["Azov Battalion", "azov battalion", "Pizza"])
-    by_id = {n.id: n for n in found}
-    assert [n.id for n in found][0] == "western-russophobia"
+    case = Case(id="c", title=text, keywords=keywords, narratives=explicit or [])
+    return {n.id: n for n in case_narratives(case)}
+
+
+def test_case_narratives_combine_analysts_keywords_and_parents() -> None:
+    by_id = _narratives_of(
+        ["Azov Battalion", "azov battalion", "Pizza"],
+        "The Azov battalion marches through Kyiv",
+        ["western-russophobia"],
+    )
+    assert list(by_id)[0] == "western-russophobia"
     assert by_id["western-russophobia"].source == "analyst"
+    assert not by_id["western-russophobia"].inferred
     assert by_id["ukraine-nazi-state"].source == "keywords"
-    assert by_id["ukraine-nazi-state"].via == ("Azov Battalion", "azov battalion")
+    assert by_id["ukraine-nazi-state"].via == ("Azov Battalion",)
+    assert "azov" in by_id["ukraine-nazi-state"].support
+    assert by_id["ukraine-nazi-state"].inferred
     assert by_id["ukraine-illegitimate"].source == "parent"  # a sub-narrative implies its parent
     assert by_id["ukraine-illegitimate"].via == ("ukraine-nazi-state",)
-    assert len(found) == len(by_id)  # each narrative once
-    assert case_narratives([], []) == [] and case_narratives([], ["Pizza"]) == []
+    assert _narratives_of([], "Anything") == {} and _narratives_of(["Pizza"], "Pizza") == {}
+
+
+def test_a_broad_keyword_alone_implies_no_narrative() -> None:
+    """Keywords that merely co-occur with a narrative are not evidence on their own: on the
+    EUvsDisinfo cases "Donbas", "Provocation" or "Russophobia" were mostly not about MH17 or
+    the Skripal poisoning."""
+    text = "The Boeing MH17 was shot down by a Ukrainian jet; Skripal poisoning staged"
+    for broad in (["Donbas"], ["Provocation"], ["Donbas", "Provocation", "Eastern Ukraine"]):
+        assert "mh17-ukraine-guilty" not in _narratives_of(broad, text)
+    assert "skripal-staged" not in _narratives_of(["Russophobia"], text)
+    assert set(_narratives_of(["mh17"], text)) == {"mh17-ukraine-guilty"}
+
+
+def test_a_keyword_needs_the_case_text_to_support_it() -> None:
+    """A keyword given for a passing mention infers nothing: the claim's own words must share
+    a term specific to the narrative's definition (not "Russia" or "West")."""
+    assert _narratives_of(["MH17"], "The West wants to spoil the World Cup in Russia") == {}
+    found = _narratives_of(["MH17"], "The Dutch investigators hid the radar data")
+    assert set(found["mh17-ukraine-guilty"].support) >= {"dutch"}
+
+
+def test_a_keyword_combination_implies_a_narrative_only_whole() -> None:
+    syria = "syria-chemical-attacks-staged"
+    text = "The chemical attack in Douma was staged by the rebels"
+    assert syria not in _narratives_of(["Chemical weapons/attack"], text)
+    assert syria not in _narratives_of(["Syrian War"], text)
+    both = _narratives_of(["Syrian War", "chemical weapons/attack"], text)
+    assert both[syria].via == ("Syrian War", "chemical weapons/attack")  # the case's spelling
+    assert both["staged-atrocities"].source == "parent"
+
+
+def test_the_most_precise_rule_explains_an_inferred_narrative() -> None:
+    from disproof.models import KeywordRule, Narrative, Taxonomy
+    from disproof.narratives.mapping import KeywordMapping
+
+    taxonomy = Taxonomy(
+        id="t",
+        name="T",
+        narratives=[
+            Narrative(
+                id="a",
+                name="Aliens built the pyramids",
+                implied_by=[
+                    KeywordRule(keywords=["x"], precision=0.6),
+                    KeywordRule(keywords=["x", "y"], precision=0.95),
+                    KeywordRule(keywords=["z"]),
+                ],
+            ),
+            Narrative(id="b", name="Pyramids are tombs"),
+            Narrative(id="c", name="Pyramids are grain stores"),
+        ],
+    )
+    mapping = KeywordMapping(taxonomy)
+    assert "pyramid" not in mapping.specific["a"]  # in three definitions: not specific
+    (found,) = mapping.narratives([], ["Y", "X", "Z"], "aliens landed")
+    assert (found.via, found.confidence, found.support) == (("X", "Y"), 0.95, ("alien",))
+    (only_z,) = mapping.narratives([], ["z"], "aliens")
+    assert only_z.confidence is None  # never measured: no number is made up
+    assert mapping.narratives([], ["z"], "pyramids") == []
+
+
+def test_a_keyword_rule_needs_at_least_one_keyword() -> None:
+    from pydantic import ValidationError
+
+    from disproof.models import KeywordRule
+
+    with pytest.raises(ValidationError):
+        KeywordRule(keywords=[])
+    with pytest.raises(ValidationError):
+        KeywordRule(keywords=["x"], precision=1.5)
 
 
 def test_a_cycle_in_a_taxonomy_does_not_hang() -> None:
-    from disproof.models import Narrative, Taxonomy
+    from disproof.models import KeywordRule, Narrative, Taxonomy
     from disproof.narratives.mapping import KeywordMapping
 
     looped = Taxonomy(
         id="t",
         name="T",
         narratives=[
-            Narrative(id="a", name="A", parent="b", keywords=["x"]),
+            Narrative(id="a", name="Alpha", parent="b", implied_by=[KeywordRule(keywords=["x"])]),
             Narrative(id="b", name="B", parent="a"),
         ],
     )
-    assert [n.id for n in KeywordMapping(looped).narratives([], ["X"])] == ["a", "b"]
+    assert [n.id for n in KeywordMapping(looped).narratives([], ["X"], "alpha")] == ["a", "b"]
 
 
 # -- training on the cases of the database ---------------------------------------------------------
@@ -442,7 +523,9 @@ def test_case_labels_split_narratives_and_subnarratives() -> None:
     from disproof.narratives.mapping import builtin_mapping
     from disproof.narratives.pipeline import case_labels
 
-    case = Case(id="x", title="t", keywords=["Azov Battalion"], narratives=["nato-aggression"])
+    case = Case(
+        id="x", title="Azov fighters", keywords=["Azov Battalion"], narratives=["nato-aggression"]
+    )
     coarse, fine = case_labels(case, builtin_mapping())
     assert set(coarse) == {"nato-aggression", "ukraine-illegitimate"}
     assert fine == ["ukraine-nazi-state"]

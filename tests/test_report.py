@@ -178,11 +178,13 @@ def test_min_band_and_case_links(demo: Disproof) -> None:
 
 
 def test_narratives_from_keywords_only_for_cases_without_narratives() -> None:
-    def case(case_id: str, keywords: list[str], narratives: list[str]) -> ReportCase:
+    def case(
+        case_id: str, keywords: list[str], narratives: list[str], title: str = "Secret biolabs"
+    ) -> ReportCase:
         return ReportCase(
             number=1,
             case_id=case_id,
-            title=case_id,
+            title=title,
             band="confirmed",
             score=0.9,
             claims=[1],
@@ -194,13 +196,14 @@ def test_narratives_from_keywords_only_for_cases_without_narratives() -> None:
         [
             case("imported", ["biological WEAPONS", "Unknown"], []),
             case("listed", ["Euromaidan"], ["maidan-coup", "not-in-taxonomy"]),
+            case("passing", ["Biological weapons"], [], title="The West hates Russia"),
         ],
         builtin_taxonomy(),
     )
     by_id = {n.id: n for n in found}
     assert by_id["us-biolabs"].sources == ["keywords"]
     assert by_id["us-biolabs"].keywords == ["biological WEAPONS"]
-    assert by_id["us-biolabs"].cases == ["imported"]
+    assert by_id["us-biolabs"].cases == ["imported"]  # "passing": its text names no biolab
     assert by_id["maidan-coup"].sources == ["cases"]
     assert by_id["not-in-taxonomy"].name == "not-in-taxonomy"
     assert "colour-revolutions" not in by_id  # Euromaidan signals it, but "listed" lists its own

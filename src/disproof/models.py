@@ -260,6 +260,29 @@ class CasePublic(Case):
         return self.model_dump(mode="json", exclude={"created_at", "updated_at", "version"})
 
 
+class InferredNarrative(_Model):
+    """A narrative disproof infers for a case, apart from the analysts' own ``narratives``.
+
+    ``source`` is ``keywords`` (a keyword rule of the taxonomy fired, ``keywords``, and the
+    case's text supports it, ``terms``) or ``parent`` (a sub-narrative, ``via``, implies it).
+    ``precision`` is the fired rule's precision measured on labelled cases, where measured."""
+
+    id: str
+    name: str
+    source: Literal["keywords", "parent"]
+    keywords: list[str] = Field(default_factory=list)
+    terms: list[str] = Field(default_factory=list)
+    via: list[str] = Field(default_factory=list)
+    precision: float | None = None
+
+
+class CaseView(CasePublic):
+    """A case as the API reads it: the stored case and its version, plus the narratives
+    disproof infers for it (``inferred_narratives``), kept apart from the analysts' own."""
+
+    inferred_narratives: list[InferredNarrative] = Field(default_factory=list)
+
+
 class CaseUpdate(_Model):
     """A partial update: only the fields a client sets change. ``null`` clears a field (to its
     empty value). The result is validated as a whole :class:`Case` (limits, normalisation)."""
@@ -330,8 +353,26 @@ class TokenInfo(_Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
+class KeywordRule(_Model):
+    """Keywords that, all present on a case, say it advances a narrative.
+
+    A rule names the narrative's own subject ("MH17"), or a combination specific enough to
+    ("Chemical weapons/attack" with "Syrian War"); a broad keyword that merely co-occurs with the
+    narrative ("Donbas", "Russophobia") is never a rule. ``precision`` is the share of cases
+    carrying the rule that advance the narrative, where it was measured on a labelled sample
+    (``docs/benchmarks.md``); ``None`` where it was not.
+    """
+
+    keywords: list[ShortText] = Field(min_length=1, max_length=5)
+    precision: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
 class Narrative(_Model):
-    """A node of a narrative taxonomy."""
+    """A node of a narrative taxonomy.
+
+    ``keywords`` are the database keywords related to the narrative (context for analysts and
+    for the classifier's training texts); only ``implied_by`` rules infer it on a case.
+    """
 
     id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     name: ShortText
@@ -339,6 +380,7 @@ class Narrative(_Model):
     description: str = ""
     examples: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    implied_by: list[KeywordRule] = Field(default_factory=list)
 
 
 class Taxonomy(_Model):

@@ -25,7 +25,7 @@ from disproof.models import (
     Stats,
     Taxonomy,
 )
-from disproof.narratives.mapping import case_narratives
+from disproof.narratives.mapping import CaseNarrative, case_narratives
 from disproof.normalize import country_name, language_name
 
 _CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
@@ -37,6 +37,17 @@ def safe(value: object, limit: int | None = None) -> Text:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return Text(text)
+
+
+def _inferred_line(narrative: CaseNarrative, names: dict[str, str]) -> str:
+    """One inferred narrative and why: the keywords and terms, or the sub-narrative."""
+    head = f"{names.get(narrative.id, narrative.id)} ({narrative.id})"
+    if narrative.source == "parent":
+        return f"{head}: includes {', '.join(narrative.via)}"
+    why = f"keywords {' + '.join(narrative.via)}; text: {', '.join(narrative.support)}"
+    if narrative.confidence is not None:
+        why += f"; rule precision {narrative.confidence:.2f}"
+    return f"{head}: {why}"
 
 
 def _joined(values: list[str]) -> Text:
@@ -56,11 +67,13 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
     facts.add_row("countries", _joined([country_name(c) for c in case.countries]))
     facts.add_row("keywords", _joined(case.keywords))
     names = narrative_names or {}
-    found = case_narratives(case.narratives, case.keywords)
-    for source, label in (("analyst", "narratives"), ("keywords", "from keywords")):
-        shown = [f"{names.get(n.id, n.id)} ({n.id})" for n in found if n.source == source]
-        if shown:
-            facts.add_row(label, _joined(shown))
+    found = case_narratives(case)
+    analysts = [f"{names.get(n.id, n.id)} ({n.id})" for n in found if not n.inferred]
+    if analysts:
+        facts.add_row("narratives", _joined(analysts))
+    inferred = [_inferred_line(n, names) for n in found if n.inferred]
+    if inferred:
+        facts.add_row("inferred narratives", safe("\n".join(inferred)))
     if case.source.dataset or case.source.url:
         facts.add_row(
             "source", safe(" ".join(filter(None, [case.source.dataset, case.source.url])))

@@ -220,7 +220,7 @@ def case_text(case: Case) -> str:
 def case_labels(case: Case, mapping: KeywordMapping) -> tuple[list[str], list[str]]:
     """(narratives, subnarratives) of a case: its analysts' narratives and those its keywords
     imply; a taxonomy node with a parent is a subnarrative, its parent the narrative."""
-    found = mapping.narratives(case.narratives, case.keywords)
+    found = mapping.of_case(case)
     coarse = [n.id for n in found if n.id not in mapping.parent]
     fine = [n.id for n in found if n.id in mapping.parent]
     return coarse or [OTHER], fine or [OTHER]

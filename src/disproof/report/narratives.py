@@ -1,8 +1,8 @@
 """The narratives a text advances, from two kinds of evidence, each kept apart:
 
 * the **matched cases**: the narratives analysts listed on them; for a case without any (an
-  import that only has keywords), the narratives the taxonomy maps its keywords to (each
-  taxonomy narrative lists the database keywords that signal it);
+  import that only has keywords), the narratives its keywords imply under the taxonomy's
+  ``implied_by`` rules (specific keywords or combinations, never one broad keyword);
 * a trained **classifier** (``disproof narratives train``) run on the text itself.
 
 Pure functions over the report's cases and a taxonomy; nothing here matches or embeds.
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from disproof.models import Taxonomy
 from disproof.narratives.classify import OTHER, NarrativePrediction
 from disproof.narratives.mapping import KeywordMapping
-from disproof.normalize import keyword_key
 from disproof.report.model import NarrativeSource, ReportCase, ReportNarrative
 
 
@@ -33,10 +32,10 @@ class _Evidence:
 
 def narratives_from_cases(cases: Sequence[ReportCase], taxonomy: Taxonomy) -> list[ReportNarrative]:
     """The narratives of the matched ``cases``: those analysts listed on a case or, for a case
-    with none listed (an import that only has keywords), those its keywords signal. Most
+    with none listed (an import that only has keywords), those its keyword rules imply. Most
     supporting cases first, then by the best match score."""
     names = {n.id: n.name for n in taxonomy.narratives}
-    signals = KeywordMapping(taxonomy).by_keyword
+    mapping = KeywordMapping(taxonomy)
     found: dict[str, _Evidence] = {}
     for case in cases:
         for narrative in case.narratives:
@@ -45,12 +44,13 @@ def narratives_from_cases(cases: Sequence[ReportCase], taxonomy: Taxonomy) -> li
             evidence.best = max(evidence.best, case.score)
         if case.narratives:
             continue
-        for keyword in case.keywords:
-            for narrative in signals.get(keyword_key(keyword), []):
-                evidence = found.setdefault(narrative, _Evidence())
-                if case.case_id not in evidence.keyword_cases:
-                    evidence.keyword_cases.append(case.case_id)
-                evidence.best = max(evidence.best, case.score)
+        text = f"{case.title}\n{case.summary}"
+        for narrative, implied in mapping.implied(case.keywords, text).items():
+            evidence = found.setdefault(narrative, _Evidence())
+            if case.case_id not in evidence.keyword_cases:
+                evidence.keyword_cases.append(case.case_id)
+            evidence.best = max(evidence.best, case.score)
+            for keyword in implied.via:
                 if keyword not in evidence.keywords:
                     evidence.keywords.append(keyword)
 

@@ -50,7 +50,7 @@ def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
         "language": case.languages,
         "outlet": case.outlets,
         # analysts' narratives and those the case's keywords imply (disproof.narratives.mapping)
-        "narrative": [n.id for n in case_narratives(case.narratives, case.keywords)],
+        "narrative": [n.id for n in case_narratives(case)],
         "related": case.related,
     }
     for kind, values in groups.items():

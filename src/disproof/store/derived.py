@@ -1,6 +1,6 @@
 """Derived terms kept in step with the code that derives them.
 
-A case's narrative terms include the narratives its keywords imply under the shipped taxonomy
+A case's narrative terms include the narratives its keyword rules imply under the shipped taxonomy
 (``disproof.narratives.mapping``). When that mapping changes — a new taxonomy version, or a
 database written before narratives were derived — the stored terms are recomputed once, in one
 transaction, the next time the database is opened; ``store_meta`` remembers the fingerprint of
@@ -28,11 +28,8 @@ BATCH = 500
 
 
 def mapping_fingerprint(mapping: KeywordMapping) -> str:
-    """A digest of what decides derived narratives: keyword → ids and id → parent."""
-    content = json.dumps(
-        {"keywords": sorted(mapping.by_keyword.items()), "parents": sorted(mapping.parent.items())},
-        ensure_ascii=False,
-    )
+    """A digest of what decides derived narratives: keyword rules and id → parent."""
+    content = json.dumps(mapping.fingerprint_content(), ensure_ascii=False)
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
 
 
@@ -45,7 +42,7 @@ def _narrative_rows(pk: int, case: Case) -> list[dict[str, object]]:
             "value": n.id,
             "value_key": n.id.casefold(),
         }
-        for i, n in enumerate(case_narratives(case.narratives, case.keywords))
+        for i, n in enumerate(case_narratives(case))
     ]
 
 

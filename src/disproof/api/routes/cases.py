@@ -19,7 +19,8 @@ from disproof.api.conditional import IfMatch, etag, expected_version
 from disproof.api.deps import Admin, Editor, ReadAccess, ServiceDep
 from disproof.api.params import PagedQuery
 from disproof.api.responses import BODY, errors
-from disproof.models import CaseCreate, CasePublic, CaseUpdate, RelatedCase, SearchPage
+from disproof.models import CaseCreate, CaseUpdate, CaseView, RelatedCase, SearchPage
+from disproof.narratives.mapping import case_view
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -44,14 +45,14 @@ def list_cases(query: PagedQuery, service: ServiceDep, _: ReadAccess) -> SearchP
 )
 def create_case(
     data: CaseCreate, response: Response, service: ServiceDep, principal: Editor
-) -> CasePublic:
+) -> CaseView:
     """Add a case. Without an `id`, one is derived from the source, date, title and first
     outlet. An id that exists already is a 409 (the id of a deleted case can be used again; its
     versions go on from the deleted ones). The `ETag` header is the new case's version."""
     case = service.create_case(data, principal)
     response.headers["Location"] = case_location(case.id)
     response.headers["ETag"] = etag(case.version)
-    return case
+    return case_view(case)
 
 
 @router.get("/{case_id:path}/related", summary="Cases related to a case", responses=errors(404))
@@ -66,13 +67,15 @@ def related_cases(
 
 
 @router.get("/{case_id:path}", summary="Read a case", responses=errors(404))
-def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAccess) -> CasePublic:
+def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAccess) -> CaseView:
     """The case with its `version`, which is also sent as the `ETag` header (e.g. `"3"`):
     send it back as `If-Match` when changing the case, so that you never overwrite a change
-    you have not seen."""
+    you have not seen. `narratives` are the analysts' own; `inferred_narratives` are those
+    disproof infers from the case's keywords and text, each with the keywords and terms that
+    support it and the rule's measured precision (never stored, never exported)."""
     case = service.get_public(case_id)
     response.headers["ETag"] = etag(case.version)
-    return case
+    return case_view(case)
 
 
 @router.patch(
@@ -87,14 +90,14 @@ def update_case(
     service: ServiceDep,
     principal: Editor,
     if_match: IfMatch = None,
-) -> CasePublic:
+) -> CaseView:
     """Only the fields in the body change; `null` clears a field. A change makes a new version
     (the `ETag` of the answer) and a history entry; a body that changes nothing makes neither.
     With `If-Match`, a case changed since that version is not touched: 412 with
     `current_version`."""
     case = service.update_case(case_id, data, principal, expected_version(if_match))
     response.headers["ETag"] = etag(case.version)
-    return case
+    return case_view(case)
 
 
 @router.delete(

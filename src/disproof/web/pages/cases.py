@@ -33,10 +33,7 @@ def case_page(request: Request, case_id: str, saved: int = 0, restored: int = 0)
     context = {
         **history_context(service, case.id, principal),
         "case": case,
-        "narratives": [
-            (n.id, names.get(n.id, n.id), n.source, n.via)
-            for n in case_narratives(case.narratives, case.keywords)
-        ],
+        "narratives": [(n, names.get(n.id, n.id)) for n in case_narratives(case)],
         "related": service.related_cases(case.id, limit=RELATED),
         "json_ld": claim_review(case, with_context=True),
         "can_edit": principal is not None and principal.role.allows(Role.editor),
