@@ -483,7 +483,7 @@ def test_the_most_precise_rule_explains_an_inferred_narrative() -> None:
     mapping = KeywordMapping(taxonomy)
     assert "pyramid" not in mapping.specific["a"]  # in three definitions: not specific
     (found,) = mapping.narratives([], ["Y", "X", "Z"], "aliens landed")
-    assert (found.via, found.confidence, found.support) == (("X", "Y"), 0.95, ("alien",))
+    assert (found.via, found.confidence, found.support) == (("X", "Y"), 0.95, ("aliens",))
     (only_z,) = mapping.narratives([], ["z"], "aliens")
     assert only_z.confidence is None  # never measured: no number is made up
     assert mapping.narratives([], ["z"], "pyramids") == []

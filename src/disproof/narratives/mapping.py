@@ -25,6 +25,7 @@ analysts' own labels.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -39,6 +40,7 @@ from disproof.text.analyze import Analyzer
 SPECIFIC_IN = 2
 #: Case text and definitions are analysed alike (the shipped definitions are English).
 _ANALYZER = Analyzer()
+_WORD = re.compile(r"[\w'’-]+")
 
 NarrativeSource = Literal["analyst", "keywords", "parent"]
 
@@ -53,7 +55,7 @@ class CaseNarrative:
     via: tuple[str, ...] = ()
     #: For ``keywords``: the rule's measured precision (None where it was not measured).
     confidence: float | None = None
-    #: For ``keywords``: the (stemmed) terms the case's text shares with the definition.
+    #: For ``keywords``: the words of the case's text whose terms the definition shares.
     support: tuple[str, ...] = ()
 
     @property
@@ -120,9 +122,10 @@ class KeywordMapping:
                 continue
             if terms is None:
                 terms = set(_ANALYZER.tokens(text, "en"))
-            support = tuple(sorted(terms & self.specific.get(rule.narrative, frozenset())))
-            if not support:
+            shared = terms & self.specific.get(rule.narrative, frozenset())
+            if not shared:
                 continue
+            support = _words_of(text, shared)
             via = tuple(sorted(spelled[key] for key in rule.keys))
             item = CaseNarrative(rule.narrative, "keywords", via, rule.precision, support)
             best = found.get(rule.narrative)
@@ -156,6 +159,17 @@ def claim_text(case: Case) -> str:
     """What the text check reads of a case: its title and claim summary (not the disproof,
     which names the subject as background)."""
     return f"{case.title}\n{case.summary}"
+
+
+def _words_of(text: str, terms: set[str]) -> tuple[str, ...]:
+    """The words of ``text`` (lower-cased, first spelling of each) whose terms are ``terms``:
+    what a reader recognises, where the terms are stems ("investigators", not "investig")."""
+    words: dict[str, str] = {}
+    for word in _WORD.findall(text):
+        for term in _ANALYZER.tokens(word, "en"):
+            if term in terms:
+                words.setdefault(term, word.casefold())
+    return tuple(sorted(words.values()))
 
 
 def _definition_terms(narrative: Narrative) -> set[str]:
