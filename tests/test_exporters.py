@@ -238,12 +238,19 @@ def assert_json_ld_shape(document: dict[str, Any]) -> None:
             assert isinstance(value.get("@type"), str), f"node without @type at {path}"
         if path.endswith((".datePublished", ".dateCreated")):
             dt.date.fromisoformat(value)
+    errors = [p for p in claimreview.validate_document(document) if p.severity == "error"]
+    assert not errors, errors
 
 
-def export_claimreview(*cases: Case) -> tuple[int, str, dict[str, Any]]:
+#: The public address the tests give the site (cases without a source URL link below it).
+BASE = "https://disproof.example"
+
+
+def export_claimreview(*cases: Case, base_url: str = BASE) -> tuple[int, str, dict[str, Any]]:
     out = io.StringIO()
-    count = claimreview.write(cases, out)
+    count = claimreview.write(cases, out, base_url=base_url)
     text = out.getvalue()
+    assert "<" not in text  # safe to paste into a <script> element
     document = json.loads(text)
     assert_json_ld_shape(document)
     return count, text, document
@@ -259,7 +266,7 @@ def test_claimreview_structure_of_a_realistic_case() -> None:
     assert review["@id"] == review["url"] == url
     assert review["claimReviewed"] == case.summary
     assert review["name"] == case.title
-    assert review["datePublished"] == "2023-03-01"
+    assert review["datePublished"] == "2023-02-14"  # the case date, not when it was stored
     assert review["author"] == {"@type": "Organization", "name": "EUvsDisinfo"}
     assert review["reviewBody"] == case.disproof
     assert review["keywords"] == "Provocation, False flag"
@@ -313,7 +320,7 @@ def test_claimreview_minimal_case_omits_empty_keys() -> None:
     review = claimreview.claim_review(case)
     assert review == {
         "@type": "ClaimReview",
-        "@id": "urn:disproof:case:local%20case%2F1",
+        "@id": "urn:disproof:case:local%20case%2F1",  # no url: nowhere to point to
         "claimReviewed": "A bare claim",
         "name": "A bare claim",
         "author": {"@type": "Organization", "name": "disproof"},
@@ -324,9 +331,10 @@ def test_claimreview_minimal_case_omits_empty_keys() -> None:
     assert "null" not in json.dumps(review)
 
 
-def test_claimreview_dates_fall_back_to_the_case_date() -> None:
-    review = claimreview.claim_review(realistic_case(updated_at=None))
-    assert review["datePublished"] == "2023-02-14"
+def test_claimreview_date_is_never_the_time_it_was_stored() -> None:
+    for updated_at in (None, "2030-01-01T00:00:00Z"):
+        review = claimreview.claim_review(realistic_case(updated_at=updated_at))
+        assert review["datePublished"] == "2023-02-14"
 
 
 def test_claimreview_urn_when_source_url_is_not_http() -> None:
@@ -394,22 +402,27 @@ def test_claimreview_explanation_is_an_excerpt() -> None:
 
 
 def test_claimreview_script_and_unicode_survive_as_text() -> None:
-    title = "Евросоюз </script><script>alert('x')</script> 😀 \"quoted\""
+    title = "Евросоюз </script><script>alert('x')</script> 😀 \"quoted\" & <!--"
     count, text, document = export_claimreview(realistic_case(title=title, summary=""))
     assert count == 1
     assert document["@graph"][0]["name"] == title
     assert "Евросоюз" in text and "😀" in text  # ensure_ascii=False
+    assert "</script" not in text.lower() and "<!--" not in text and "&" not in text
+    assert "\\u003c/script\\u003e" in text
 
 
 def test_claimreview_document_is_pretty_and_matches_json_dumps() -> None:
     cases = [realistic_case(), realistic_case(id="x", source={}), Case(id="y", summary="s")]
     count, text, document = export_claimreview(*cases)
     assert count == 3
-    assert text == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    assert text == claimreview.dumps(document, indent=2) + "\n"
     assert [node["@id"] for node in document["@graph"]] == [
         "https://euvsdisinfo.eu/report/invented-case-1",
-        "urn:disproof:case:x",
-        "urn:disproof:case:y",
+        "https://disproof.example/cases/x",
+        "https://disproof.example/cases/y",
+    ]
+    assert [node["url"] for node in document["@graph"]] == [
+        node["@id"] for node in document["@graph"]
     ]
 
 

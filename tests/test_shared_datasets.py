@@ -3,7 +3,6 @@ nothing, and the canonical export round-trips byte for byte."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -85,16 +84,6 @@ def test_export_import_export_is_byte_identical(
     second = tmp_path / "second.jsonl"
     copy.export_to_path(second)
     assert first.read_bytes() == second.read_bytes()
-
-
-def test_claimreview_export_is_json_ld(loaded: tuple[Disproof, dict], tmp_path: Path) -> None:
-    service, _ = loaded
-    out = tmp_path / "reviews.jsonld"
-    service.export_to_path(out, "claimreview")
-    doc = json.loads(out.read_text(encoding="utf-8"))
-    assert doc["@context"] == "https://schema.org"
-    assert len(doc["@graph"]) == service.count()
-    assert all(node["@type"] == "ClaimReview" for node in doc["@graph"])
 
 
 def test_search_and_filters_on_real_data(loaded: tuple[Disproof, dict]) -> None:

@@ -9,10 +9,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, partial
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from disproof import importing
 from disproof.auth import Principal, TokenStore
@@ -314,13 +314,23 @@ class Disproof:
             progress=progress,
         )
 
-    def export(self, out: TextIO, fmt: str = "jsonl") -> int:
-        """Write every case, ordered by id, to an open text stream."""
-        return int(exporter(fmt).write(self.store.iter_cases(), out))
+    def export(self, out: TextIO, fmt: str = "jsonl", *, base_url: str | None = None) -> int:
+        """Write every case, ordered by id, to an open text stream.
 
-    def export_to_path(self, path: Path, fmt: str = "jsonl") -> int:
+        ``base_url`` (ClaimReview only; default: the ``public_url`` setting) is the public
+        address of this site, which cases without a source URL of their own link to."""
+        return int(self._writer(fmt, base_url)(self.store.iter_cases(), out))
+
+    def _writer(self, fmt: str, base_url: str | None) -> Callable[..., int]:
+        """The exporter's ``write`` for ``fmt`` (ClaimReview: with the site's base URL)."""
+        module = exporter(fmt)
+        if fmt != "claimreview":
+            return cast(Callable[..., int], module.write)
+        return partial(module.write, base_url=base_url or self.settings.public_url)
+
+    def export_to_path(self, path: Path, fmt: str = "jsonl", *, base_url: str | None = None) -> int:
         """Write every case to ``path`` atomically: a failed export leaves no half-written file."""
-        write = exporter(fmt).write  # fail on an unknown format before touching the disk
+        write = self._writer(fmt, base_url)  # fail on an unknown format before touching the disk
         target = path.expanduser()
         if target.is_dir():
             raise DisproofError(f"{target} is a directory; give a file name")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from disproof.links import public_base_url
 
 
 def default_db_path() -> Path:
@@ -34,6 +36,14 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=2_000_000, ge=1_024)
     #: Reading (cases, search, match, stats) needs no token; when False it needs a viewer token.
     public_read: bool = True
+    #: The public address of this disproof site (``https://host[/prefix]``). A ClaimReview export
+    #: links a case that has no web page of its own (no source URL) to ``{public_url}/cases/{id}``.
+    public_url: str | None = None
+
+    @field_validator("public_url", mode="after")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        return public_base_url(value) if value else None
 
     def index_dir(self) -> Path | None:
         """Where the derived matching index is saved (beside an SQLite file), or None."""

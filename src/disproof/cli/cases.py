@@ -19,6 +19,7 @@ from disproof.cli.common import (
     settings_of,
 )
 from disproof.io import EXPORTERS, IMPORTERS
+from disproof.links import public_base_url
 from disproof.models import CaseQuery
 
 
@@ -105,13 +106,32 @@ def export(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="Output format: " + ", ".join(EXPORTERS) + ".")
     ] = "jsonl",
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            help="ClaimReview only: the public address of this disproof site "
+            "(https://host[/prefix]); a case with no source URL of its own gets URL/cases/ID as "
+            "its url. Default: the DISPROOF_PUBLIC_URL environment variable. Without either, "
+            "such cases make the export fail (a ClaimReview needs a url).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Export every case: canonical JSONL (lossless), CSV, or schema.org ClaimReview JSON-LD."""
+    if base_url is not None:
+        if fmt != "claimreview":
+            raise typer.BadParameter("only --format claimreview has links", param_hint="--base-url")
+        try:
+            base_url = public_base_url(base_url)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--base-url") from None
     service = open_service(ctx)
     if path == "-":
-        count = service.export(sys.stdout, fmt)
+        count = service.export(sys.stdout, fmt, base_url=base_url)
     else:
-        count = service.export_to_path(Path(path), fmt)
+        count = service.export_to_path(Path(path), fmt, base_url=base_url)
         err_console.print(render.safe(f"exported {count:,} cases to {path} ({fmt})"))
 
 

@@ -2,27 +2,51 @@
 
 Each case becomes one ``ClaimReview`` node (see :func:`claim_review`); the claim itself is its
 ``itemReviewed`` (a ``Claim`` with its appearances, first appearance, author and places). Keys
-whose value would be empty are left out, so the output never contains ``null``. Only ``http``
-and ``https`` URLs are emitted as ``url``/``archivedAt``/``@id``: other schemes (``javascript:``,
-``data:``, relative paths) are dropped, because the nodes are meant to be embedded in web pages.
+whose value would be empty are left out, so the output never contains ``null`` or ``""`` (a case
+without a disproof has no ``reviewBody`` at all). Only ``http`` and ``https`` URLs are emitted
+as ``url``/``archivedAt``/``@id``: other schemes (``javascript:``, ``data:``, relative paths)
+are dropped, because the nodes are meant to be embedded in web pages.
+
+What each required or recommended property of a fact check is made of:
+
+- ``url``, the page that publishes the review: the case's source URL (an EUvsDisinfo report,
+  a Snopes article), else the case's page on this disproof site, ``{base_url}/cases/{id}``
+  (``--base-url`` / ``DISPROOF_PUBLIC_URL``). A case with neither has no page anywhere, so no
+  honest ``url``: :func:`write` refuses the export (:class:`MissingPublicUrl`, naming how to set
+  the base URL) instead of writing records that are invalid or point nowhere.
+- ``datePublished``, when the review was published: the case's review date
+  (``extra.review_date``, ISO 8601) when it has one, else the case date; left out when the case
+  has neither — never the time of an import or an edit.
+- ``reviewBody``: the disproof. ``author``: who reviewed the case (``reviewed_by``).
 
 The rating stays textual (``alternateName``, "Disinformation" when the case has none); a numeric
 ``ratingValue`` on a 1 (false) to 5 (true) scale is added only when the case's own rating is one
 of the well-known verdicts in :data:`RATING_SCALE` (never for the default label: a case imported
 without a verdict, e.g. a CheckThat! claim, is not asserted to be false).
 
-When embedding a node in HTML, escape ``<`` (e.g. ``json.dumps(...).replace("<", "\\u003c")``)
-so case text such as ``</script>`` cannot end the ``<script type="application/ld+json">``.
+:func:`validate` checks one node against the rules search engines apply to fact checks
+(Google Search Central, "Fact check (ClaimReview) structured data"); :func:`write` runs it on
+every node and writes nothing unless all pass.
+
+``<``, ``>`` and ``&`` are written as ``\\u003c``, ``\\u003e``, ``\\u0026`` (the same JSON), so
+the exported document can be pasted into a ``<script type="application/ld+json">`` as it is:
+case text such as ``</script>`` cannot end the element. Do the same when embedding a node.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterable
-from typing import Any, TextIO
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TextIO
 from urllib.parse import quote
 
-from disproof.links import http_url
+from disproof.errors import ConfigError, DisproofError
+from disproof.links import http_url, public_base_url
 from disproof.models import Appearance, Case, Link
 
 name = "claimreview"
@@ -32,6 +56,9 @@ CONTEXT = "https://schema.org"
 
 #: Prefix of the ``@id`` of a case that has no web address of its own.
 URN_PREFIX = "urn:disproof:case:"
+
+#: The ``extra`` key holding the date a case's review was published (ISO 8601), when known.
+REVIEW_DATE_KEY = "review_date"
 
 #: Length limit of ``reviewRating.ratingExplanation`` (an excerpt of the disproof).
 EXPLANATION_CHARS = 500
@@ -53,8 +80,42 @@ RATING_SCALE: dict[str, int] = {
     "correct": 5,
 }
 
+#: Up to this many bytes an export is assembled in memory, beyond it in a temporary file.
+SPOOL_BYTES = 8 * 1024 * 1024
+
 _DEFAULT_RATING = "Disinformation"
 _DEFAULT_AUTHOR = "disproof"
+#: Case id characters kept as they are in a page path (as ``disproof.web.urls`` does).
+_PATH_SAFE = "/:@!$&'()*+,;=~"
+
+
+class MissingPublicUrl(ConfigError):
+    """Cases without a web page of their own, and no public base URL to give them one."""
+
+    def __init__(self, missing: int, total: int, example: str) -> None:
+        super().__init__(
+            f"cannot export ClaimReview: {missing:,} of {total:,} cases have no web page of "
+            f"their own (no http(s) source URL; e.g. {example!r}), and a ClaimReview needs the "
+            "url of the page that publishes the review. Give this disproof site's public "
+            "address with `disproof export … --base-url https://your.site` or the "
+            "DISPROOF_PUBLIC_URL environment variable: those cases then link to "
+            "https://your.site/cases/ID. Nothing was written."
+        )
+        self.missing = missing
+        self.total = total
+
+
+class InvalidClaimReview(DisproofError):
+    """A node that breaks a rule of :func:`validate` (a bug: the export refuses to write it)."""
+
+    def __init__(self, case_id: str, problems: list[Problem]) -> None:
+        listed = "; ".join(p.describe() for p in problems[:5])
+        super().__init__(f"case {case_id!r} gives an invalid ClaimReview: {listed}")
+        self.case_id = case_id
+        self.problems = problems
+
+
+# --------------------------------------------------------------------------- building nodes
 
 
 def _node(type_: str, **props: Any) -> dict[str, Any]:
@@ -128,34 +189,56 @@ def _claim(case: Case) -> dict[str, Any]:
     )
 
 
-def case_iri(case: Case) -> str:
-    """The case's ``@id``: its source URL when that is a web address, else a ``urn:disproof``."""
+def review_date(case: Case) -> dt.date | None:
+    """When the case's review was published: ``extra.review_date`` (an ISO 8601 date or date and
+    time) when it holds one, else the case date; None when the case has neither."""
+    raw = case.extra.get(REVIEW_DATE_KEY, "").strip()
+    if is_iso_date(raw):
+        return dt.date.fromisoformat(raw[:10])
+    return case.date
+
+
+def case_page_url(base_url: str, case_id: str) -> str:
+    """The case's page on the disproof site at ``base_url``: ``{base_url}/cases/{quoted id}``,
+    the path the web pages serve it at (slashes stay readable unless a segment is ``.``/``..``)."""
+    segments = case_id.split("/")
+    safe = _PATH_SAFE if not any(s in (".", "..") for s in segments) else ":@"
+    return f"{public_base_url(base_url)}/cases/{quote(case_id, safe=safe)}"
+
+
+def review_url(case: Case, base_url: str | None = None) -> str | None:
+    """The page publishing the case's review: its http(s) source URL, else its page on the site
+    at ``base_url``; None when it has neither."""
     url = http_url(case.source.url)
     if url:
         return url
-    return URN_PREFIX + quote(case.id, safe="")
+    return case_page_url(base_url, case.id) if base_url else None
 
 
-def claim_review(case: Case, *, with_context: bool = False) -> dict[str, Any]:
+def case_iri(case: Case, base_url: str | None = None) -> str:
+    """The case's ``@id``: the page of its review (:func:`review_url`), else a ``urn:disproof``."""
+    return review_url(case, base_url) or URN_PREFIX + quote(case.id, safe="")
+
+
+def claim_review(
+    case: Case, *, with_context: bool = False, base_url: str | None = None
+) -> dict[str, Any]:
     """One case as a schema.org ``ClaimReview`` node.
 
-    With ``with_context`` the node carries ``"@context": "https://schema.org"`` and is a complete
+    ``base_url`` is the public address of this disproof site; a case without a source URL of
+    its own gets ``{base_url}/cases/{id}`` as its ``url`` (no ``url`` without it). With
+    ``with_context`` the node carries ``"@context": "https://schema.org"`` and is a complete
     JSON-LD document on its own (for embedding one case in a page).
     """
-    if case.updated_at is not None:
-        published: str | None = case.updated_at.date().isoformat()
-    elif case.date is not None:
-        published = case.date.isoformat()
-    else:
-        published = None
+    published = review_date(case)
     citations = [node for link in case.evidence if (node := _citation(link)) is not None]
     node = _node(
         "ClaimReview",
-        **{"@id": case_iri(case)},
-        url=http_url(case.source.url),
+        **{"@id": case_iri(case, base_url)},
+        url=review_url(case, base_url),
         claimReviewed=case.summary or case.title,
         name=case.title,
-        datePublished=published,
+        datePublished=published.isoformat() if published else None,
         author=_node("Organization", name=case.reviewed_by or _DEFAULT_AUTHOR),
         reviewRating=_rating(case),
         reviewBody=case.disproof,
@@ -168,25 +251,320 @@ def claim_review(case: Case, *, with_context: bool = False) -> dict[str, Any]:
     return node
 
 
-def write(cases: Iterable[Case], out: TextIO) -> int:
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """JSON text of ``value`` (UTF-8, not ASCII-escaped) that is safe inside an HTML
+    ``<script>``: ``<``, ``>`` and ``&`` are ``\\u`` escapes, which parse to the same JSON."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def write(cases: Iterable[Case], out: TextIO, *, base_url: str | None = None) -> int:
     """Write one JSON-LD document with a ``ClaimReview`` per case; the number of cases written.
 
-    The document is streamed node by node; the text is the same as
-    ``json.dumps({"@context": ..., "@graph": [...]}, indent=2, ensure_ascii=False)``. Cases that
-    share a source URL get their ``urn:disproof`` ``@id`` after the first one, so JSON-LD
-    processors do not merge distinct reviews into one node.
+    All or nothing: every node is checked with :func:`validate` and the document is assembled
+    aside (in memory, then a temporary file) and copied to ``out`` only when every case gave a
+    valid node. A case without a web page of its own while ``base_url`` is None raises
+    :class:`MissingPublicUrl` (after counting all such cases), any other broken rule
+    :class:`InvalidClaimReview`; ``out`` is then left untouched.
+
+    The text is ``dumps({"@context": ..., "@graph": [...]}, indent=2)``, streamed node by
+    node. Cases that share a source URL get their ``urn:disproof`` ``@id`` after the first one,
+    so JSON-LD processors do not merge distinct reviews into one node.
     """
-    out.write('{\n  "@context": ' + json.dumps(CONTEXT) + ',\n  "@graph": [')
-    count = 0
-    seen: set[str] = set()
-    for case in cases:
-        node = claim_review(case)
-        if node["@id"] in seen:
-            node["@id"] = URN_PREFIX + quote(case.id, safe="")
-        seen.add(node["@id"])
-        text = json.dumps(node, indent=2, ensure_ascii=False)
-        # json.dumps escapes newlines inside strings, so every line here is structure.
-        out.write(("," if count else "") + "\n" + "\n".join("    " + ln for ln in text.split("\n")))
-        count += 1
-    out.write("\n  ]\n}\n" if count else "]\n}\n")
+    base = public_base_url(base_url) if base_url else None
+    with tempfile.SpooledTemporaryFile(
+        max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline=""
+    ) as spool:
+        spool.write('{\n  "@context": ' + json.dumps(CONTEXT) + ',\n  "@graph": [')
+        count = missing = 0
+        example = ""
+        seen: set[str] = set()
+        for case in cases:
+            count += 1
+            if base is None and review_url(case) is None:
+                missing += 1
+                example = example or case.id
+            if missing:
+                continue  # only counting from here: the export will be refused
+            node = claim_review(case, base_url=base)
+            if node["@id"] in seen:
+                node["@id"] = URN_PREFIX + quote(case.id, safe="")
+            seen.add(node["@id"])
+            errors = [p for p in validate(node) if p.severity == "error"]
+            if errors:
+                raise InvalidClaimReview(case.id, errors)
+            text = dumps(node, indent=2)
+            # json.dumps escapes newlines inside strings, so every line here is structure.
+            indented = "\n".join("    " + line for line in text.split("\n"))
+            spool.write(("," if count > 1 else "") + "\n" + indented)
+        if missing:
+            raise MissingPublicUrl(missing, count, example)
+        spool.write("\n  ]\n}\n" if count else "]\n}\n")
+        spool.seek(0)
+        shutil.copyfileobj(spool, out)
     return count
+
+
+# --------------------------------------------------------------------------- validation
+
+#: An ISO 8601 date, or date and time (extended format), as schema.org ``Date``/``DateTime``.
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?\Z"
+)
+_PERSON_OR_ORGANIZATION = ("Organization", "Person")
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rule a ClaimReview node breaks: ``error`` for a required property missing or any
+    value malformed, ``warning`` for a recommended property missing."""
+
+    path: str
+    message: str
+    severity: Severity = "error"
+
+    def describe(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+def is_iso_date(value: object) -> bool:
+    """``value`` is an ISO 8601 date (``YYYY-MM-DD``) or date-time that exists on the calendar."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _has_empty(value: object) -> bool:
+    """Whether ``value`` is or holds ``None``, ``""``, ``[]`` or ``{}`` (the quick check)."""
+    if isinstance(value, dict):
+        if not value:
+            return True
+        for item in value.values():
+            if _has_empty(item):
+                return True
+        return False
+    if isinstance(value, list):
+        if not value:
+            return True
+        for item in value:
+            if _has_empty(item):
+                return True
+        return False
+    return value is None or value == ""
+
+
+def _path(parts: list[str | int]) -> str:
+    """``["a", "b", 0, "c"]`` → ``a.b[0].c``."""
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else part
+    return path
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def error(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message, "error"))
+
+    def warn(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message, "warning"))
+
+    def no_empty_values(self, value: object, where: list[str | int]) -> None:
+        """No ``null``, ``""``, ``[]`` or ``{}`` anywhere: absent is said by leaving a key out.
+        (``where`` is the path as parts, joined only for a problem: most nodes have none.)"""
+        if isinstance(value, dict):
+            if not value:
+                self.error(_path(where), "empty value (leave the key out instead)")
+            for key, item in value.items():
+                where.append(key)
+                self.no_empty_values(item, where)
+                where.pop()
+        elif isinstance(value, list):
+            if not value:
+                self.error(_path(where), "empty value (leave the key out instead)")
+            for index, item in enumerate(value):
+                where.append(index)
+                self.no_empty_values(item, where)
+                where.pop()
+        elif value is None or value == "":
+            self.error(_path(where), "empty value (leave the key out instead)")
+
+    def typed(self, node: object, path: str, types: tuple[str, ...]) -> bool:
+        if not isinstance(node, dict):
+            self.error(path, f"expected a {' or '.join(types)} object")
+            return False
+        if node.get("@type") not in types:
+            where = f"{path}.@type" if path else "@type"
+            self.error(where, f"expected {' or '.join(types)}, got {node.get('@type')!r}")
+            return False
+        return True
+
+    def url(self, value: object, path: str) -> None:
+        if not isinstance(value, str) or http_url(value) is None:
+            self.error(path, f"not an absolute http(s) URL: {str(value)[:80]!r}")
+
+    def date(self, node: Mapping[str, Any], path: str, *, recommended: bool) -> None:
+        if "datePublished" in node:
+            if not is_iso_date(node["datePublished"]):
+                self.error(f"{path}datePublished", "not an ISO 8601 date or date-time")
+        elif recommended:
+            self.warn(f"{path}datePublished", "recommended, missing")
+
+    def party(self, node: Mapping[str, Any], path: str, *, recommended: bool) -> None:
+        """``author``: an Organization or Person with a name."""
+        if "author" not in node:
+            if recommended:
+                self.warn(f"{path}author", "recommended, missing")
+            return
+        author = node["author"]
+        if self.typed(author, f"{path}author", _PERSON_OR_ORGANIZATION):
+            if not _text(author.get("name")):
+                self.error(f"{path}author.name", "the author needs a name")
+            if "url" in author:
+                self.url(author["url"], f"{path}author.url")
+
+    def work(self, value: object, path: str) -> None:
+        """An ``appearance``/``firstAppearance``: a URL, or a CreativeWork (any subtype) whose
+        ``url``/``archivedAt``, when given, are http(s) URLs."""
+        if isinstance(value, str):
+            self.url(value, path)
+            return
+        if not isinstance(value, dict) or not _text(value.get("@type")):
+            self.error(path, "expected a URL or a CreativeWork object")
+            return
+        for key in ("url", "archivedAt"):
+            if key in value:
+                self.url(value[key], f"{path}.{key}")
+        self.date(value, f"{path}.", recommended=False)
+
+    def rating(self, rating: object) -> None:
+        if not self.typed(rating, "reviewRating", ("Rating",)):
+            return
+        assert isinstance(rating, dict)
+        if not _text(rating.get("alternateName")):
+            self.error("reviewRating.alternateName", "required: the textual verdict")
+        numeric = {
+            k: rating[k] for k in ("ratingValue", "bestRating", "worstRating") if k in rating
+        }
+        for key, value in numeric.items():
+            if not _number(value):
+                self.error(f"reviewRating.{key}", f"not a number: {value!r}")
+        if not all(_number(v) for v in numeric.values()):
+            return
+        best = numeric.get("bestRating", 5)
+        worst = numeric.get("worstRating", 1)
+        if best <= worst:
+            self.error("reviewRating", f"bestRating {best} is not above worstRating {worst}")
+        if "ratingValue" not in numeric:
+            if numeric:
+                self.error("reviewRating.ratingValue", "a scale without a ratingValue")
+        elif not worst <= numeric["ratingValue"] <= best:
+            self.error("reviewRating.ratingValue", f"outside {worst}..{best}")
+
+    def claim(self, claim: object) -> None:
+        if not self.typed(claim, "itemReviewed", ("Claim",)):
+            return
+        assert isinstance(claim, dict)
+        self.date(claim, "itemReviewed.", recommended=True)
+        self.party(claim, "itemReviewed.", recommended=True)
+        appearances = claim.get("appearance", [])
+        for index, work in enumerate(
+            appearances if isinstance(appearances, list) else [appearances]
+        ):
+            self.work(work, f"itemReviewed.appearance[{index}]")
+        if "firstAppearance" in claim:
+            self.work(claim["firstAppearance"], "itemReviewed.firstAppearance")
+        if not appearances and "firstAppearance" not in claim:
+            self.warn("itemReviewed.appearance", "recommended, missing (where the claim appeared)")
+
+
+def validate(node: object) -> list[Problem]:
+    """What is wrong with one ``ClaimReview`` node, by the rules search engines apply to fact
+    checks (Google Search Central, "Fact check (ClaimReview) structured data"):
+
+    - required: ``claimReviewed`` (text), ``reviewRating`` (a ``Rating`` with the textual verdict
+      ``alternateName``; ``ratingValue`` within ``worstRating``..``bestRating``, default 1..5,
+      when numeric), ``url`` (an absolute http(s) URL: the page publishing the review);
+    - recommended, and well-formed when present: ``author`` (an ``Organization`` or ``Person``
+      with a ``name``), ``datePublished`` (ISO 8601), ``itemReviewed`` (a ``Claim`` with its
+      ``author``, ``datePublished``, ``appearance``/``firstAppearance`` — URLs or
+      ``CreativeWork`` objects with http(s) URLs);
+    - this exporter's own contract: no ``null`` or empty value anywhere, ``reviewBody`` and
+      ``name`` are text, ``@id`` an http(s) URL or a URN, ``@context`` schema.org.
+
+    Errors break a requirement or hold a malformed value; warnings name a missing recommended
+    property. An empty list is a node search engines accept.
+    """
+    check = _Checker()
+    if not check.typed(node, "", ("ClaimReview",)):
+        return check.problems
+    assert isinstance(node, dict)
+    if _has_empty(node):
+        check.no_empty_values(node, [])
+    if "@context" in node and node["@context"] not in (CONTEXT, "http://schema.org"):
+        check.error("@context", f"expected {CONTEXT!r}")
+    if "@id" in node:
+        iri = node["@id"]
+        if not (isinstance(iri, str) and (http_url(iri) or re.match(r"urn:[^\s]+\Z", iri))):
+            check.error("@id", "not an http(s) URL or a URN")
+    if not _text(node.get("claimReviewed")):
+        check.error("claimReviewed", "required: the claim, as text")
+    if "reviewRating" in node:
+        check.rating(node["reviewRating"])
+    else:
+        check.error("reviewRating", "required: the verdict")
+    if "url" in node:
+        check.url(node["url"], "url")
+    else:
+        check.error("url", "required: the page that publishes the review")
+    check.party(node, "", recommended=True)
+    check.date(node, "", recommended=True)
+    for key in ("reviewBody", "name"):
+        if key in node and not _text(node[key]):
+            check.error(key, "expected text")
+    if "itemReviewed" in node:
+        check.claim(node["itemReviewed"])
+    else:
+        check.warn("itemReviewed", "recommended, missing (the Claim reviewed)")
+    return check.problems
+
+
+def validate_document(document: object) -> list[Problem]:
+    """What is wrong with a whole exported document: ``@context``, an ``@graph`` list, distinct
+    ``@id`` values, and every node (paths start ``@graph[i]``)."""
+    if not isinstance(document, dict):
+        return [Problem("", "expected a JSON object")]
+    problems: list[Problem] = []
+    if document.get("@context") != CONTEXT:
+        problems.append(Problem("@context", f"expected {CONTEXT!r}"))
+    graph = document.get("@graph")
+    if not isinstance(graph, list):
+        return [*problems, Problem("@graph", "expected a list of ClaimReview nodes")]
+    seen: set[str] = set()
+    for index, node in enumerate(graph):
+        prefix = f"@graph[{index}]"
+        for problem in validate(node):
+            path = f"{prefix}.{problem.path}" if problem.path else prefix
+            problems.append(Problem(path, problem.message, problem.severity))
+        iri = node.get("@id") if isinstance(node, dict) else None
+        if isinstance(iri, str):
+            if iri in seen:
+                problems.append(Problem(f"{prefix}.@id", f"{iri!r} is used by an earlier node"))
+            seen.add(iri)
+    return problems
