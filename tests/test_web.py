@@ -390,6 +390,9 @@ def test_json_ld_is_valid_and_cannot_close_the_script(client: TestClient) -> Non
         data = json.loads(raw)  # \u003c escapes are plain JSON
         assert data["@context"] == "https://schema.org" and data["@type"] == "ClaimReview"
         assert data["name"] == next(c.title for c in CASES if c.id == case_id)
+        # the review's url is this page (search engines want it on the showing site)
+        assert data["url"] == "http://testserver" + case_path(case_id)
+        assert client.get(data["url"].removeprefix("http://testserver")).status_code == 200
     hostile = json.loads(
         re.search(r'ld\+json">(.*?)</script>', client.get(case_path(HOSTILE_ID)).text, re.S).group(
             1
