@@ -48,18 +48,19 @@ def _current(
     names = {r.id: [r.id, *aliases_of(r.extra)] for r in records}
     where = claims.resolve(connection, [n for ns in names.values() for n in ns])
     home = {rid: next((where[n] for n in ns if n in where), rid) for rid, ns in names.items()}
-    stored = claims.load(connection, set(home.values()))
+    found = set(where.values())
+    stored = claims.load(connection, claims.merged(connection, found))  # only these are refreshed
     current: dict[str, Case] = {}
     owner: dict[str, list[str]] = {}
     for record in records:
         key = home[record.id]
         before = current.get(key) or stored.get(key)
-        if before is not None and ALIASES in before.extra:
+        if before is not None and ALIASES in before.extra:  # a case merged across sources
             current[key] = refresh(before, record)
         else:
             current[key] = record
         owner.setdefault(key, []).append(record.id)
-    return current, owner, set(stored)
+    return current, owner, found
 
 
 def join(connection: Connection, records: list[Case], mark: EditMark, now: dt.datetime) -> Joined:

@@ -46,6 +46,21 @@ def resolve(connection: Connection, ids: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def merged(connection: Connection, ids: Iterable[str]) -> set[str]:
+    """Which of these stored case ids are cases merged across sources (they have aliases)."""
+    wanted = list(dict.fromkeys(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        query = (
+            sa.select(cases.c.id)
+            .join(case_terms, case_terms.c.case_pk == cases.c.pk)
+            .where(case_terms.c.kind == "alias", cases.c.id.in_(wanted[start : start + 500]))
+            .distinct()
+        )
+        found |= {case_id for (case_id,) in connection.execute(query)}
+    return found
+
+
 def candidates(connection: Connection, datasets: Iterable[str]) -> list[Claim]:
     """Every stored case of these datasets, as the claim rules see it."""
     wanted = sorted({d for d in datasets if d})
