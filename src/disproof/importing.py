@@ -2,9 +2,11 @@
 
 Every row of the input ends in exactly one place: ``created``, ``updated`` or ``unchanged`` (the
 first row of a case), ``merged`` (a further row of a case already seen in this file, e.g. the same
-claim from another outlet), or ``rejected`` (with the line, field and reason). The counts add up to
-the rows of the file. Without ``skip_invalid`` one rejected row aborts the import and nothing is
-written; with it, valid rows are imported and the rejected ones are written to a report.
+claim from another outlet), ``joined`` (merged with the same claim already stored from another
+source, see :mod:`disproof.joining`), or ``rejected`` (with the line, field and reason). The
+counts add up to the rows of the file. Without ``skip_invalid`` one rejected row aborts the import
+and nothing is written; with it, valid rows are imported and the rejected ones are written to a
+report.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Literal
 
 from disproof.errors import ImportFailed, RowProblem
 from disproof.io import Importer, Record, detect_importer, importer, read_text
+from disproof.joining import join
 from disproof.merge import merge_cases
 from disproof.models import Case
 from disproof.normalize import keyword_key
@@ -43,6 +46,18 @@ class MergedRow:
     adds: Literal["appearance", "details", "nothing"]
 
 
+@dataclass(frozen=True)
+class JoinedRow:
+    """A row whose claim was already stored from another source (see :mod:`disproof.sameclaim`),
+    merged with it into one case: ``rule`` says how they were recognised (``title``,
+    ``prefix`` or ``near``)."""
+
+    row: int
+    record_id: str
+    case_id: str
+    rule: str
+
+
 @dataclass
 class ImportReport:
     file: str
@@ -52,9 +67,14 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     merged: list[MergedRow] = field(default_factory=list)
+    joined: list[JoinedRow] = field(default_factory=list)
     rejected: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
     reject_report: Path | None = None
+    #: stored cases folded into a case of this file's claims (their ids are now aliases)
+    retired: list[str] = field(default_factory=list)
+    #: text-less cases that several cases claim equally, left apart: id → those cases
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def rejected_rows(self) -> int:
@@ -67,6 +87,7 @@ class ImportReport:
             + len(self.updated)
             + len(self.unchanged)
             + len(self.merged)
+            + len(self.joined)
             + self.rejected_rows
         )
 
@@ -171,18 +192,29 @@ def import_text(
     if report.rejected:
         report.reject_report = reject_report or Path(f"{path.name}.rejects.csv")
         write_reject_report(report.reject_report, str(path), report.rejected)
+    rows = {case.id: row for row, case in collected.values()}
     ordered = [case for _, case in sorted(collected.values(), key=lambda rc: rc[0])]
     ordered = _unify_keywords(ordered, store.keyword_spellings())
     now = dt.datetime.now(dt.UTC)
     # a history entry per created or changed case; its state is kept once a change replaces it
     mark = EditMark(reader.name, "import", "import", str(path), snapshots=False)
     with store.transaction() as connection:
-        for start in range(0, len(ordered), batch_size):
-            batch = ordered[start : start + batch_size]
-            for case_id, outcome in store.upsert(connection, batch, now, mark).items():
-                getattr(report, outcome).append(case_id)
+        joined = join(connection, ordered, mark, now)
+        report.retired, report.ambiguous = joined.retired, joined.ambiguous
+        outcomes: dict[str, str] = {}
+        for start in range(0, len(joined.cases), batch_size):
+            outcomes |= store.upsert(
+                connection, joined.cases[start : start + batch_size], now, mark
+            )
             if progress:
-                progress(min(start + batch_size, len(ordered)), len(ordered))
+                progress(min(start + batch_size, len(joined.cases)), len(joined.cases))
+        for case in ordered:
+            final = joined.final[case.id]
+            rule = joined.rule.get(case.id)
+            if rule and outcomes[final] != "unchanged":
+                report.joined.append(JoinedRow(rows[case.id], case.id, final, rule))
+            else:
+                getattr(report, outcomes[final]).append(final)
         store.log_import(
             connection,
             ImportLogEntry(
@@ -194,6 +226,7 @@ def import_text(
                 updated=len(report.updated),
                 unchanged=len(report.unchanged),
                 merged=len(report.merged),
+                joined=len(report.joined),
                 rejected=report.rejected_rows,
             ),
             now,
@@ -202,4 +235,4 @@ def import_text(
     return report
 
 
-__all__ = ["ImportReport", "MergedRow", "Record", "import_file", "import_text"]
+__all__ = ["ImportReport", "JoinedRow", "MergedRow", "Record", "import_file", "import_text"]

@@ -26,11 +26,19 @@ def _union(first: Iterable[T], second: Iterable[T]) -> list[T]:
     return out
 
 
+def _spaced(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _merge_text(first: str, second: str) -> str:
-    """Keep ``first``; add ``second`` as a new paragraph unless it already says nothing new."""
-    if not second or second in first:
+    """Keep ``first``; add ``second`` as a new paragraph unless it already says nothing new.
+
+    Texts are compared with whitespace collapsed: the same disproof copied with other line
+    breaks or spacing (as republished rows of the EUvsDisinfo CSV have it) is not new."""
+    one, two = _spaced(first), _spaced(second)
+    if not two or two in one:
         return first
-    if not first or first in second:
+    if not one or one in two:
         return second
     return f"{first}\n\n{second}"
 
@@ -48,7 +56,13 @@ def merge_cases(first: Case, second: Case) -> Case:
     extra = dict(first.extra)
     for key, value in second.extra.items():
         old = extra.get(key)
-        extra[key] = value if not old else old if value in old.split("; ") else f"{old}; {value}"
+        if not old:
+            extra[key] = value
+            continue
+        parts = old.split("; ")
+        extra[key] = "; ".join(
+            [*parts, *(p for p in dict.fromkeys(value.split("; ")) if p not in parts)]
+        )
     return first.model_copy(
         update={
             "title": first.title or second.title,

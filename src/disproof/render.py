@@ -6,6 +6,8 @@ control characters are removed before it reaches the terminal.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -174,7 +176,7 @@ def import_summary(console: Console, report: ImportReport) -> None:
             f"{report.file} ({report.format}): {report.rows:,} rows → "
             f"{len(report.created):,} created, {len(report.updated):,} updated, "
             f"{len(report.unchanged):,} unchanged, {len(report.merged):,} merged, "
-            f"{report.rejected_rows:,} rejected"
+            f"{len(report.joined):,} merged across sources, {report.rejected_rows:,} rejected"
         ),
         soft_wrap=True,
     )
@@ -191,6 +193,29 @@ def import_summary(console: Console, report: ImportReport) -> None:
             console.print(
                 safe(f"  {len(rows):,} merged, {label}: {examples}{more}"), soft_wrap=True
             )
+    if report.joined:
+        rules = Counter(j.rule for j in report.joined)
+        how = ", ".join(f"{n:,} by {JOIN_RULES[r]}" for r, n in sorted(rules.items()))
+        console.print(
+            safe(f"  {len(report.joined):,} merged with the same claim from another source: {how}"),
+            soft_wrap=True,
+        )
+    if report.retired:
+        console.print(
+            safe(
+                f"  {len(report.retired):,} stored cases folded into another "
+                "(their ids kept as aliases)"
+            ),
+            soft_wrap=True,
+        )
+    if report.ambiguous:
+        console.print(
+            safe(
+                f"  {len(report.ambiguous):,} index entries left apart: several cases claim them "
+                f"equally (e.g. {next(iter(report.ambiguous))})"
+            ),
+            soft_wrap=True,
+        )
     if report.warnings:
         _problems(console, f"  {len(report.warnings)} warnings:", report.file, report.warnings)
     if report.rejected:
@@ -198,6 +223,12 @@ def import_summary(console: Console, report: ImportReport) -> None:
         if report.reject_report:
             console.print(safe(f"  rejected rows written to {report.reject_report}"))
 
+
+JOIN_RULES = {
+    "title": "title and date",
+    "prefix": "shortened title and date",
+    "near": "near-identical title and date",
+}
 
 BAND_STYLE = {"confirmed": "bold red", "suggested": "yellow", "none": "dim"}
 

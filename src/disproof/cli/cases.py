@@ -55,8 +55,10 @@ def import_(
 ) -> None:
     """Import cases from files (EUvsDisinfo CSVs, CheckThat! claims, canonical JSONL).
 
-    Prints what was created, updated, left unchanged, merged (the same claim from another outlet)
-    and rejected, with line numbers and reasons. Importing the same file twice changes nothing.
+    Prints what was created, updated, left unchanged, merged (the same claim from another outlet),
+    merged across sources (the same claim already stored from another file, e.g. the EUvsDisinfo
+    index and full cases) and rejected, with line numbers and reasons. Importing the same file
+    twice changes nothing.
     """
     service = open_service(ctx)
     reports = []
@@ -91,6 +93,9 @@ def import_(
                 "updated": len(r.updated),
                 "unchanged": len(r.unchanged),
                 "merged": [m.__dict__ for m in r.merged],
+                "merged_across_sources": [j.__dict__ for j in r.joined],
+                "retired": r.retired,
+                "ambiguous": r.ambiguous,
                 "rejected": [p.__dict__ for p in r.rejected],
                 "warnings": [p.__dict__ for p in r.warnings],
                 "reject_report": str(r.reject_report) if r.reject_report else None,

@@ -18,7 +18,8 @@ from disproof.errors import CaseNotFound, StoreError
 from disproof.models import Case, CasePublic
 from disproof.narratives.mapping import case_narratives
 from disproof.normalize import keyword_key
-from disproof.store import history
+from disproof.sameclaim import aliases_of
+from disproof.store import claims, history
 from disproof.store.engine import begin_write
 from disproof.store.history import EditMark
 from disproof.store.querying import CaseQueries
@@ -52,6 +53,8 @@ def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
         # analysts' narratives and those the case's keywords imply (disproof.narratives.mapping)
         "narrative": [n.id for n in case_narratives(case)],
         "related": case.related,
+        # the ids a case merged from other sources answers to (disproof.sameclaim)
+        "alias": aliases_of(case.extra),
     }
     for kind, values in groups.items():
         for position, value in enumerate(values):
@@ -79,6 +82,7 @@ class ImportLogEntry:
     unchanged: int
     merged: int
     rejected: int
+    joined: int = 0
 
 
 class CaseStore(CaseQueries):
@@ -110,8 +114,15 @@ class CaseStore(CaseQueries):
         return Case.model_validate(data)
 
     def get(self, case_id: str) -> Case:
+        """A case by its id, or by an id it had before it was merged with the same claim from
+        another source (an alias)."""
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(cases).where(cases.c.id == case_id)).first()
+            if row is None:
+                found = claims.resolve(connection, [case_id]).get(case_id)
+                if found is not None:
+                    query = sa.select(cases).where(cases.c.id == found)
+                    row = connection.execute(query).first()
         if row is None:
             raise CaseNotFound(case_id)
         return self._to_case(row)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -44,7 +45,7 @@ cases = Table(
 )
 
 #: kinds of rows in ``case_terms``
-TERM_KINDS = ("keyword", "country", "language", "outlet", "narrative", "related")
+TERM_KINDS = ("keyword", "country", "language", "outlet", "narrative", "related", "alias")
 
 case_terms = Table(
     "case_terms",
@@ -70,6 +71,7 @@ imports = Table(
     Column("unchanged", Integer, nullable=False),
     Column("merged", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
+    Column("joined", Integer, nullable=False, server_default=text("0")),
     Column("finished_at", DateTime(timezone=True), nullable=False),
 )
 
