@@ -2,11 +2,12 @@
 
     python -m benchmarks.narrative_inference [--db PATH] [--per-rule]
 
-The database holds both EUvsDisinfo files (built under ``benchmarks/.work/`` on first use, with
-the product's importer). For six narratives whose subject is unmistakable (MH17, the Skripal
-poisoning, US "biolabs", chemical attacks in Syria, the 2008 war in Georgia, Crimea) a sample of
-cases was labelled by hand — does the case's claim advance the narrative? — under the rule
-written down in ``benchmarks/data/narrative_labels.md`` before any inference rule was tuned.
+The cases are the rows of both EUvsDisinfo files as the product's importers read them
+(``--db``: the cases of a database instead). For six narratives whose subject is unmistakable
+(MH17, the Skripal poisoning, US "biolabs", chemical attacks in Syria, the 2008 war in Georgia,
+Crimea) a sample of cases was labelled by hand — does the case's claim advance the narrative? —
+under the rule written down in ``benchmarks/data/narrative_labels.md`` before any inference rule
+was tuned.
 
 **Sampling design.** For each narrative the *pool* is every case that (a) carries a keyword the
 taxonomy lists as related to the narrative (``Narrative.keywords``: what the first version
@@ -21,7 +22,10 @@ keywords whose title and summary do not name the subject) are not counted, so re
 upper bound. 95 % intervals come from a stratified bootstrap of the labels.
 
 Labels are keyed by a digest of the case's normalised title and date (``case_key``), so they
-survive re-imports and cross-source merges and carry no text of the data.
+carry no text of the data. Rows are scored as read, before the import folds rows of one claim
+into one case (a merged case has the full case's title, so an index row's label would not find
+it); a merged case holds the union of both rows' keywords and the full case's text, which the
+rules only gain from.
 """
 
 from __future__ import annotations
@@ -46,7 +50,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "euvsdisinfo"
 FILES = ("cases_2015_2017.csv", "case_index_2015_2019.csv")
 LABELS = ROOT / "benchmarks" / "data" / "narrative_labels.jsonl"
-WORK = ROOT / "benchmarks" / ".work"
 
 #: The subject of each evaluated narrative, as the pool's text criterion (title + summary).
 SUBJECTS: dict[str, str] = {
@@ -209,18 +212,24 @@ def load_labels(path: Path = LABELS) -> dict[str, dict[str, int]]:
 
 
 def load_cases(db: Path | None) -> list[Case]:
-    from disproof.service import Disproof
-    from disproof.settings import Settings
+    """The cases to score: the records of both files as the product's importers read them (the
+    frame the sample was drawn from: one case per row, before rows of one claim are merged),
+    or the cases of a database."""
+    if db is not None:
+        from disproof.service import Disproof
+        from disproof.settings import Settings
 
-    if db is None:
-        WORK.mkdir(parents=True, exist_ok=True)
-        db = WORK / "narrative_inference.db"
-        if not db.exists():
-            service = Disproof.open(Settings(db=str(db)))
-            for name in FILES:
-                service.import_file(DATA / name)
-    service = Disproof.open(Settings(db=str(db)))
-    return list(service.store.iter_cases())
+        return list(Disproof.open(Settings(db=str(db))).store.iter_cases())
+    from disproof.io import Record, detect_importer, read_text
+
+    out: list[Case] = []
+    for name in FILES:
+        path = DATA / name
+        text = read_text(path)
+        out += [
+            r.case for r in detect_importer(path, text).read(path, text) if isinstance(r, Record)
+        ]
+    return out
 
 
 def _fmt(value: float) -> str:
@@ -229,7 +238,7 @@ def _fmt(value: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="a database holding both EUvsDisinfo files")
+    parser.add_argument("--db", type=Path, help="score a database's cases instead of the files")
     parser.add_argument("--per-rule", action="store_true", help="also each rule's precision")
     args = parser.parse_args(argv)
     if args.db is None and not all((DATA / name).exists() for name in FILES):
