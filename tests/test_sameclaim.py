@@ -189,3 +189,16 @@ def test_cli_line_and_json_count_merges_across_sources(cli, tmp_path: Path) -> N
     assert payload["created"] == 1 and payload["rows"] == 3
     line = cli("import", str(index)).out
     assert "0 merged across sources" in line
+
+
+def test_the_api_reads_a_merged_case_by_an_old_id(service: Disproof, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from disproof.api.app import create_app
+
+    for f in _files(tmp_path):
+        service.import_file(f)
+    client = TestClient(create_app(service=service))
+    quoted = URL_2.replace("/", "%2F").replace(":", "%3A")
+    answer = client.get(f"/api/v1/cases/{quoted}")
+    assert answer.status_code == 200 and answer.json()["id"] == URL

@@ -19,6 +19,7 @@ from disproof.api.conditional import IfMatch, etag, expected_version
 from disproof.api.deps import Admin, Editor, ReadAccess, ServiceDep
 from disproof.api.params import PagedQuery
 from disproof.api.responses import BODY, errors
+from disproof.errors import CaseNotFound
 from disproof.models import CaseCreate, CaseUpdate, CaseView, RelatedCase, SearchPage
 from disproof.narratives.mapping import case_view
 
@@ -70,10 +71,15 @@ def related_cases(
 def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAccess) -> CaseView:
     """The case with its `version`, which is also sent as the `ETag` header (e.g. `"3"`):
     send it back as `If-Match` when changing the case, so that you never overwrite a change
-    you have not seen. `narratives` are the analysts' own; `inferred_narratives` are those
-    disproof infers from the case's keywords and text, each with the keywords and terms that
-    support it and the rule's measured precision (never stored, never exported)."""
-    case = service.get_public(case_id)
+    you have not seen. An id the case had before it was merged with the same claim from another
+    source (an alias) reads the merged case. `narratives` are the analysts' own;
+    `inferred_narratives` are those disproof infers from the case's keywords and text, each with
+    the keywords and terms that support it and the rule's measured precision (never stored,
+    never exported)."""
+    try:
+        case = service.get_public(case_id)
+    except CaseNotFound:  # an id the case had before it was merged with the same claim
+        case = service.get_public(service.get(case_id).id)
     response.headers["ETag"] = etag(case.version)
     return case_view(case)
 
