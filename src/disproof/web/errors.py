@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from disproof.errors import CaseNotFound, DisproofError, StoreError
+from disproof.store.engine import BUSY_RETRY_AFTER, is_busy
 from disproof.web.session import Forbidden, SignInRequired
 from disproof.web.templating import render
 from disproof.web.urls import page_path
@@ -81,6 +82,15 @@ async def _handle(request: Request, exc: Exception) -> Response:
         return error_page(request, 403, str(exc))
     if isinstance(exc, CaseNotFound):
         return error_page(request, 404, "There is no case with this id.")
+    if is_busy(exc):
+        logger.warning("database busy on %s: %s", request.url.path, exc)
+        page = error_page(
+            request,
+            503,
+            "The database is busy with another change (an import?). Try again in a few seconds.",
+        )
+        page.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return page
     if isinstance(exc, StoreError):
         logger.error("database error on %s: %s", request.url.path, exc)
         return error_page(request, 503, "The database cannot be used right now. Try again later.")
