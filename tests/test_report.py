@@ -382,7 +382,7 @@ def test_download_the_report_of_a_check(client: TestClient) -> None:
     assert html.headers["content-security-policy"] == content_security_policy(header=True)
     assert html.headers["x-frame-options"] == "DENY" and html.headers["cache-control"] == "no-store"
     assert "Bucha massacre" in html.text
-    assert 'href="http://testserver/cases/demo-bucha-staged"' in html.text
+    assert "testserver" not in html.text  # no public URL set: cases are named, not linked
     markdown = client.post("/check/report", data={**fields, "format": "markdown"})
     assert markdown.status_code == 200
     assert markdown.headers["content-type"] == "text/markdown; charset=utf-8"
@@ -391,6 +391,25 @@ def test_download_the_report_of_a_check(client: TestClient) -> None:
     assert "content-security-policy" in markdown.headers  # the site's own policy
     # every other page keeps the site's policy
     assert "script-src 'self'" in client.get("/").headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("public_url", [None, "https://disproof.example/desk"])
+def test_report_links_never_come_from_the_host_header(
+    demo: Disproof, public_url: str | None
+) -> None:
+    """Issue 15, item 8: ``Host: evil.example`` made the report link to http://evil.example/…"""
+    demo.settings.public_url = public_url
+    app = create_app(demo.settings, service=demo)
+    with TestClient(app, follow_redirects=False) as client:
+        fields = report_form(client.post("/check", data={"text": ARTICLE}).text)
+        for fmt in ("html", "markdown"):
+            report = client.post(
+                "/check/report", data={**fields, "format": fmt}, headers={"Host": "evil.example"}
+            )
+            assert report.status_code == 200 and "Bucha massacre" in report.text
+            assert "evil.example" not in report.text
+            linked = "https://disproof.example/desk/cases/demo-bucha-staged" in report.text
+            assert linked == (public_url is not None)
 
 
 def test_report_download_checks_csrf_and_input(client: TestClient, demo: Disproof) -> None:

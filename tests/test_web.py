@@ -831,6 +831,31 @@ def test_a_deleted_case_is_just_missing_for_visitors(
     assert page.status_code == 404 and "boss" not in page.text
 
 
+def test_an_edit_posted_without_its_version_is_refused(
+    client: TestClient, editor: str, web_service: Disproof
+) -> None:
+    """Issue 15, item 8: a post without ``version`` used to overwrite whatever was stored."""
+    data = editor_form(client.get(case_path("labs", "edit")).text)
+    web_service.update_case("labs", CaseUpdate(title="Changed meanwhile"), Actor("bob", "admin"))
+    data["disproof"] = "An overwrite that never saw bob's change"
+    for version in (None, ""):
+        posted = {k: v for k, v in data.items() if k != "version"}
+        if version is not None:
+            posted["version"] = version
+        refused = client.post(case_path("labs", "edit"), data=posted)
+        assert refused.status_code == 422
+        assert "does not say which version of the case it edits" in refused.text
+        assert "An overwrite that never saw" in refused.text  # the typed text is kept
+        assert 'name="version"' not in refused.text  # reloading the editor is the way on
+    case = web_service.get_public("labs")
+    assert case.title == "Changed meanwhile" and case.version == 2
+    assert case.disproof == "There are no US bioweapons labs in Ukraine."
+    created = {**data, "id": "brand-new", "title": "A new case"}
+    created.pop("version")
+    new = client.post("/cases/new", data=created)  # a new case has no version to name
+    assert new.status_code == 303
+
+
 def test_a_stale_edit_is_refused_and_keeps_the_typed_text(
     client: TestClient, editor: str, web_service: Disproof
 ) -> None:

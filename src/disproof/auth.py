@@ -28,7 +28,8 @@ from disproof.store.tokens import TokenRecords
 TOKEN_PREFIX = "dsp_"
 TOKEN_LENGTH = len(TOKEN_PREFIX) + 43
 MAX_NAME = 100
-#: ``last_used_at`` is written at most this often per token (a read must not always write).
+#: ``last_used_at`` is written at most this often per token (a read must not always write), and
+#: only when the write lock is free: a read never waits for an import (see ``TokenRecords.touch``).
 TOUCH_INTERVAL = dt.timedelta(minutes=1)
 
 

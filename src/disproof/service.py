@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import tempfile
 import threading
 import time
@@ -44,7 +43,9 @@ from disproof.normalize import keyword_key
 from disproof.related.finder import RelatedFinder
 from disproof.settings import Settings
 from disproof.store import CaseStore, database_size, open_store
+from disproof.store.backup import publish
 from disproof.store.corpus import CorpusStore
+from disproof.store.files import refuse_database_files
 from disproof.store.trends import TrendStore
 from disproof.text import Analyzer
 from disproof.trends import EmergingReport, Period, TrendBy, Trends, compute_trends, detect_emerging
@@ -328,14 +329,20 @@ class Disproof:
             return cast(Callable[..., int], module.write)
         return partial(module.write, base_url=base_url or self.settings.public_url)
 
-    def export_to_path(self, path: Path, fmt: str = "jsonl", *, base_url: str | None = None) -> int:
-        """Write every case to ``path`` atomically: a failed export leaves no half-written file."""
+    def export_to_path(
+        self, path: Path, fmt: str = "jsonl", *, base_url: str | None = None, force: bool = False
+    ) -> int:
+        """Write every case to ``path`` atomically: a failed export leaves no half-written file.
+        Never onto the database's own files; onto an existing file only with ``force``."""
         write = self._writer(fmt, base_url)  # fail on an unknown format before touching the disk
         target = path.expanduser()
+        refuse_database_files(self.settings.sqlite_path(), target, "export")
         if target.is_dir():
             raise DisproofError(f"{target} is a directory; give a file name")
         if not target.parent.exists():
             raise DisproofError(f"folder {target.parent} does not exist")
+        if target.exists() and not force:
+            raise DisproofError(f"{target} exists; pass --force to overwrite it")
         handle = tempfile.NamedTemporaryFile(
             "w",
             encoding="utf-8",
@@ -347,7 +354,7 @@ class Disproof:
         try:
             with handle:
                 count = int(write(self.store.iter_cases(), handle))
-            os.replace(handle.name, target)
+            publish(Path(handle.name), target, force=force)
         except BaseException:
             Path(handle.name).unlink(missing_ok=True)
             raise

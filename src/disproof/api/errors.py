@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -28,6 +29,7 @@ from disproof.errors import (
     UnknownFormat,
     VersionConflict,
 )
+from disproof.store.engine import BUSY_RETRY_AFTER, is_busy
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +82,24 @@ async def _version_conflict(request: Request, exc: Exception) -> Response:
     )
 
 
+def _busy(request: Request, exc: Exception) -> Response:
+    logger.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    detail = "the database is busy with another write (an import?); try again shortly"
+    return error_response(503, detail, {"Retry-After": str(BUSY_RETRY_AFTER)})
+
+
 async def _store_error(request: Request, exc: Exception) -> Response:
+    if is_busy(exc):
+        return _busy(request, exc)
     logger.error("database error on %s %s: %s", request.method, request.url.path, exc)
     return error_response(503, "the database cannot be used right now")
+
+
+async def _operational(request: Request, exc: Exception) -> Response:
+    """SQLite's "database is locked" wherever it escapes: 503 + ``Retry-After``, not a 500."""
+    if is_busy(exc):
+        return _busy(request, exc)
+    return await _unexpected(request, exc)
 
 
 async def _request_invalid(request: Request, exc: Exception) -> Response:
@@ -111,6 +128,7 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error, _domain(status))
     app.add_exception_handler(VersionConflict, _version_conflict)
     app.add_exception_handler(StoreError, _store_error)
+    app.add_exception_handler(OperationalError, _operational)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(ValidationError, _model_invalid)
     app.add_exception_handler(HTTPException, _http)

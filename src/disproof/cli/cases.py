@@ -123,8 +123,12 @@ def export(
             show_default=False,
         ),
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite PATH if it exists.")] = False,
 ) -> None:
-    """Export every case: canonical JSONL (lossless), CSV, or schema.org ClaimReview JSON-LD."""
+    """Export every case: canonical JSONL (lossless), CSV, or schema.org ClaimReview JSON-LD.
+
+    Never onto the database or its files (-wal, -shm, .index/ …); an existing PATH only with
+    --force."""
     if base_url is not None:
         if fmt != "claimreview":
             raise typer.BadParameter("only --format claimreview has links", param_hint="--base-url")
@@ -136,7 +140,7 @@ def export(
     if path == "-":
         count = service.export(sys.stdout, fmt, base_url=base_url)
     else:
-        count = service.export_to_path(Path(path), fmt, base_url=base_url)
+        count = service.export_to_path(Path(path), fmt, base_url=base_url, force=force)
         err_console.print(render.safe(f"exported {count:,} cases to {path} ({fmt})"))
 
 

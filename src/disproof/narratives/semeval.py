@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from disproof.errors import DisproofError
+from disproof.folders import OutsideFolder, inside
 from disproof.models import Narrative, Taxonomy
 from disproof.narratives.classify import OTHER
 
@@ -126,11 +127,14 @@ def _labels(field: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(label.strip() for label in field.split(";") if label.strip()))
 
 
-def parse_annotations(text: str, source: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+def parse_annotations(
+    text: str, source: str, documents: Path | None = None
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """``file → (narratives, subnarratives)`` from an annotation file's text.
 
     Raises :class:`DisproofError` naming ``source`` and the line for a line without three
-    tab-separated fields, with an empty label set, or repeating a file.
+    tab-separated fields, with an empty label set, repeating a file, or naming a file outside
+    ``documents`` (when given: the folder the files must be in).
     """
     out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -147,6 +151,11 @@ def parse_annotations(text: str, source: str) -> dict[str, tuple[tuple[str, ...]
             raise DisproofError(f"{source}, line {number}: a file name and both label sets needed")
         if name in out:
             raise DisproofError(f"{source}, line {number}: {name} is annotated twice")
+        if documents is not None:
+            try:
+                inside(documents, name)
+            except OutsideFolder as exc:
+                raise DisproofError(f"{source}, line {number}: refused: {exc}") from None
         out[name] = (narratives, subnarratives)
     return out
 
@@ -159,13 +168,13 @@ def load_semeval_documents(folder: Path) -> list[LabelledDocument]:
     annotations_path = folder / ANNOTATIONS
     try:
         annotations = parse_annotations(
-            annotations_path.read_text(encoding="utf-8"), str(annotations_path)
+            annotations_path.read_text(encoding="utf-8"), str(annotations_path), folder / DOCUMENTS
         )
     except (OSError, UnicodeDecodeError) as exc:
         raise DisproofError(f"{annotations_path}: cannot read the annotations: {exc}") from exc
     documents = []
     for name, (narratives, subnarratives) in sorted(annotations.items()):
-        path = folder / DOCUMENTS / name
+        path = inside(folder / DOCUMENTS, name)  # checked line by line above
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -30,6 +30,7 @@ from pathlib import Path
 from disproof.errors import StoreError
 from disproof.settings import Settings
 from disproof.store.engine import known_revisions
+from disproof.store.files import refuse_database_files
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 #: How long a connection waits for another one's lock before giving up (seconds).
@@ -200,7 +201,7 @@ def remove_quietly(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _publish(staged: Path, target: Path, *, force: bool) -> None:
+def publish(staged: Path, target: Path, *, force: bool) -> None:
     """Give the staged file its name in one rename (never overwriting unless ``force``)."""
     if force:
         os.replace(staged, target)
@@ -219,12 +220,11 @@ def _publish(staged: Path, target: Path, *, force: bool) -> None:
 
 
 def _check_target(db: Path, target: Path, *, force: bool) -> None:
+    refuse_database_files(db, target, "back up")
     if target.is_dir():
         raise StoreError(f"{target} is a folder; give a file name for the backup")
     if not target.parent.is_dir():
         raise StoreError(f"folder {target.parent} does not exist")
-    if target.exists() and target.resolve() == db.resolve():
-        raise StoreError(f"{target} is the database itself; back it up to another file")
     if target.exists() and not force:
         raise StoreError(f"{target} exists; pass --force to overwrite it")
 
@@ -244,7 +244,7 @@ def backup_database(db: Path, target: Path, *, force: bool = False) -> BackupSum
             raise StoreError(describe_failure(db, exc)) from exc
         check = check_database(staged, f"the copy of {db}")
         fsync_path(staged)
-        _publish(staged, target, force=force)
+        publish(staged, target, force=force)
     finally:
         remove_quietly(staged)
     return BackupSummary(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -13,11 +14,32 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.sql import Executable
 
 from disproof.errors import StoreError
 
 logger = logging.getLogger(__name__)
+
+#: How long a write waits for another writer's lock before SQLite gives up ("database is
+#: locked"); a module attribute so tests can shorten it.
+BUSY_TIMEOUT_MS = 10_000
+#: Seconds a client told "busy" (HTTP 503) is asked to wait before trying again.
+BUSY_RETRY_AFTER = 10
+_BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
+
+
+def is_busy(exc: BaseException | None) -> bool:
+    """Whether ``exc``, or an error it was raised from, is SQLite refusing because another
+    connection holds the lock (``SQLITE_BUSY`` / ``SQLITE_LOCKED``): worth retrying, not a bug."""
+    for _ in range(8):  # a short chain: StoreError from OperationalError from sqlite3's error
+        if exc is None:
+            return False
+        if isinstance(exc, OperationalError | sqlite3.OperationalError):
+            if any(m in str(exc).lower() for m in _BUSY_MESSAGES):
+                return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -25,7 +47,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     cursor.close()
 
 
@@ -55,6 +77,34 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
         if engine.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         yield connection
+
+
+def write_if_free(engine: Engine, statement: Executable) -> bool:
+    """Run one write ``statement`` if the write lock is free right now, without waiting.
+
+    For bookkeeping done on the way through a read (a token's ``last_used_at``): a read must
+    never wait for the write lock, which an import can hold for minutes. Returns False, having
+    written nothing, when another connection holds the lock. Other databases just write.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            connection.execute(statement)
+        return True
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA busy_timeout=0")
+        connection.commit()  # end the transaction the PRAGMA began (nothing to commit)
+        try:
+            with connection.begin():
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                connection.execute(statement)
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            return False
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
+            connection.commit()
+    return True
 
 
 def _alembic_config() -> Config:

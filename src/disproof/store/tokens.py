@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from disproof.errors import ConflictError, StoreError
 from disproof.models import TokenInfo
-from disproof.store.engine import begin_write
+from disproof.store.engine import begin_write, write_if_free
 from disproof.store.schema import api_tokens
 
 
@@ -86,12 +86,12 @@ class TokenRecords:
             row = connection.execute(query).first()
         return None if row is None else TokenRow(row.pk, row.token_hash, _info(row))
 
-    def touch(self, pk: int, now: dt.datetime) -> None:
-        """Record a use of the token."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                sa.update(api_tokens).where(api_tokens.c.pk == pk).values(last_used_at=now)
-            )
+    def touch(self, pk: int, now: dt.datetime) -> bool:
+        """Record a use of the token, unless another writer holds the lock (an import): then
+        nothing is written and False is returned — the next use records it. A read never waits
+        for the write lock."""
+        statement = sa.update(api_tokens).where(api_tokens.c.pk == pk).values(last_used_at=now)
+        return write_if_free(self.engine, statement)
 
     def revoke(self, name: str, now: dt.datetime) -> int:
         """Revoke every not yet revoked token of that name; returns how many."""

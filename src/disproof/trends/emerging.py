@@ -27,7 +27,7 @@ from disproof.trends.models import (
     EmergingSeries,
     Period,
 )
-from disproof.trends.periods import shift
+from disproof.trends.periods import check_date, shift
 from disproof.trends.stats import benjamini_hochberg, binomial_sf
 
 __all__ = ["ALPHA", "MIN_COUNT", "cluster_unlabelled", "detect_emerging", "rising_shares"]
@@ -133,6 +133,8 @@ def detect_emerging(
         raise InvalidInput(f"unknown period {period!r}; choose one of {', '.join(PERIODS)}")
     if baseline_periods < 1:
         raise InvalidInput("the baseline needs at least one period")
+    check_date(since, "--since")
+    check_date(until, "--until")
     if until is not None and until < since:
         raise InvalidInput("--until is before --since")
     baseline_from = shift(since, period, -baseline_periods)

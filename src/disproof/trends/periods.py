@@ -4,9 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 
+from disproof.errors import InvalidInput
 from disproof.store.trends import Period, bucket_label
 
-__all__ = ["bucket_label", "label_start", "labels_between", "period_start", "shift"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "bucket_label",
+    "check_date",
+    "label_start",
+    "labels_between",
+    "period_start",
+    "shift",
+]
+
+#: The dates trends and emerging terms accept: far enough inside the calendar (years 1 to
+#: 9999) that a period after the last one, or a baseline of 520 periods before the first, can
+#: still be computed ("year 10000 is out of range" was a 500 and a traceback).
+EARLIEST = dt.date(1000, 1, 1)
+LATEST = dt.date(9998, 12, 31)
+
+
+def check_date(value: dt.date | None, name: str) -> dt.date | None:
+    """``value`` if it is between :data:`EARLIEST` and :data:`LATEST` (or None); otherwise
+    :class:`InvalidInput` naming the field (``name``)."""
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise InvalidInput(
+            f"{name} {value.isoformat()} is out of range: dates from {EARLIEST.isoformat()} "
+            f"to {LATEST.isoformat()} are supported"
+        )
+    return value
 
 
 def period_start(day: dt.date, period: Period) -> dt.date:

@@ -7,7 +7,7 @@ import datetime as dt
 from disproof.errors import InvalidInput
 from disproof.store.trends import CaseScope, TrendStore
 from disproof.trends.models import PERIODS, TREND_BYS, Period, TrendBy, Trends, TrendSeries
-from disproof.trends.periods import bucket_label, labels_between
+from disproof.trends.periods import bucket_label, check_date, labels_between
 
 __all__ = ["compute_trends"]
 
@@ -35,6 +35,8 @@ def compute_trends(
     check_choice(period, PERIODS, "period")
     if top < 1:
         raise InvalidInput("top must be at least 1")
+    check_date(date_from, "the start date (from)")
+    check_date(date_to, "the end date (to)")
     if date_from and date_to and date_from > date_to:
         raise InvalidInput("the start date is after the end date")
     scope = CaseScope(dataset, date_from, date_to)

@@ -17,11 +17,13 @@ from fastapi import FastAPI
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from disproof.errors import CaseNotFound, DisproofError, StoreError
+from disproof.store.engine import BUSY_RETRY_AFTER, is_busy
 from disproof.web.session import Forbidden, SignInRequired
 from disproof.web.templating import render
 from disproof.web.urls import page_path
@@ -62,7 +64,7 @@ def error_page(request: Request, status: int, message: str | None = None) -> Res
     )
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+def _validation_message(exc: RequestValidationError | ValidationError) -> str:
     fields = []
     for error in exc.errors()[:5]:
         loc = [str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body")]
@@ -81,12 +83,22 @@ async def _handle(request: Request, exc: Exception) -> Response:
         return error_page(request, 403, str(exc))
     if isinstance(exc, CaseNotFound):
         return error_page(request, 404, "There is no case with this id.")
+    if is_busy(exc):
+        logger.warning("database busy on %s: %s", request.url.path, exc)
+        page = error_page(
+            request,
+            503,
+            "The database is busy with another change (an import?). Try again in a few seconds.",
+        )
+        page.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return page
     if isinstance(exc, StoreError):
         logger.error("database error on %s: %s", request.url.path, exc)
         return error_page(request, 503, "The database cannot be used right now. Try again later.")
     if isinstance(exc, DisproofError):
         return error_page(request, 400, str(exc))
-    if isinstance(exc, RequestValidationError):
+    if isinstance(exc, RequestValidationError | ValidationError):
+        # a model built from the request refused a value: the request's fault, not a 500
         return error_page(request, 422, _validation_message(exc))
     if isinstance(exc, HTTPException):
         detail = exc.detail if exc.status_code not in (404, 405, 500) else None

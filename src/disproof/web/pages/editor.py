@@ -6,8 +6,8 @@ known cases and suggested keywords; ``static/editor.js`` does the same live, whi
 The edit form carries the version of the case it was loaded from (a hidden ``version`` field).
 Saving is refused when the case has changed since: the form comes back with what the user typed,
 who changed what meanwhile, and a link to the current version; its ``version`` is then the
-current one, so saving again replaces that version knowingly. (A post without ``version``, from a
-form rendered before versions existed, is saved unchecked.)
+current one, so saving again replaces that version knowingly. An edit posted without
+``version`` is refused, nothing written (it used to overwrite whatever was stored).
 """
 
 from __future__ import annotations
@@ -90,6 +90,12 @@ def _show(
     )
 
 
+MISSING_VERSION = (
+    "This form does not say which version of the case it edits, so saving it could silently "
+    "replace someone else's change. Nothing was saved: open the case's editor again."
+)
+
+
 async def _posted(request: Request) -> tuple[EditorForm, str, int | None]:
     """The posted form (after the CSRF check), which button was pressed, and the version of
     the case the form was loaded from."""
@@ -160,6 +166,9 @@ async def _handle_post(request: Request, case: Case | None) -> Response:
         similar, keywords = await run_in_threadpool(_similar, service, form, case)
         form.case_data()  # report parse errors early, next to their fields
         return _show(request, form, case, similar=similar, keywords=keywords, version=version)
+    if case is not None and version is None:
+        form.error("", MISSING_VERSION)
+        return _show(request, form, case, status_code=422)
     try:
         saved = await run_in_threadpool(_save, service, form, case, principal, version)
     except VersionConflict as exc:

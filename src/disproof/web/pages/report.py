@@ -7,19 +7,21 @@ CSRF token; the HTML report is served with its own strict Content-Security-Polic
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from disproof.api.deps import get_service
 from disproof.errors import InvalidInput
+from disproof.io.claimreview import case_page_url
 from disproof.report import Report, build_report, to_html, to_markdown
 from disproof.report.html import content_security_policy
 from disproof.web import csrf
 from disproof.web.errors import HtmlRoute
 from disproof.web.pages.check import MAX_CHARS, TOP_K
 from disproof.web.session import require_read
-from disproof.web.urls import case_path
 
 router = APIRouter(route_class=HtmlRoute)
 
@@ -41,15 +43,21 @@ def _text(value: object) -> str:
     return text
 
 
+def _case_links(request: Request) -> Callable[[str], str | None] | None:
+    """How the report links a case: to its page at the configured public address
+    (``DISPROOF_PUBLIC_URL``), never at the address the request names — a ``Host`` header is
+    the client's to choose, and the file is read elsewhere. Without one, the default of
+    ``disproof report``: a case whose id is its own http(s) URL links there, others are named.
+    (A relative link would not resolve in a downloaded file.)"""
+    base = get_service(request).settings.public_url
+    if base is None:
+        return None
+    return lambda case_id: case_page_url(base, case_id)
+
+
 def _build(request: Request, text: str) -> Report:
-    """The report, with absolute links to the case pages of this site (off the event loop)."""
-    origin = f"{request.url.scheme}://{request.url.netloc}"
-    return build_report(
-        get_service(request),
-        text,
-        top_k=TOP_K,
-        case_url=lambda case_id: origin + case_path(request, case_id),
-    )
+    """The report, with links to the cases (see :func:`_case_links`; off the event loop)."""
+    return build_report(get_service(request), text, top_k=TOP_K, case_url=_case_links(request))
 
 
 @router.post("/check/report", name="web_check_report")

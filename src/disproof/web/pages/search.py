@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from disproof.api.deps import get_service
@@ -36,6 +38,15 @@ FACETS = (
 )
 
 Values = Annotated[list[str], Query(max_length=20)]
+#: The URL parameter behind each field of the query (to name it in an error page).
+PARAMS = {
+    "text": "q",
+    "keywords": "keyword",
+    "countries": "country",
+    "languages": "language",
+    "outlets": "outlet",
+    "narratives": "narrative",
+}
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,17 @@ class Filters:
     def query(self, page: int) -> CaseQuery:
         s = self.selected
         year = int(s["year"][0]) if s.get("year") else None
+        try:
+            return self._query(s, year, page)
+        except ValidationError as exc:  # e.g. a value over 2,000 characters: name the parameter
+            problems = dict.fromkeys(
+                f"{PARAMS.get(str(e['loc'][0]), str(e['loc'][0])) if e['loc'] else 'search'}: "
+                f"{e['msg']}"
+                for e in exc.errors()
+            )
+            raise HTTPException(422, "; ".join(list(problems)[:5])) from None
+
+    def _query(self, s: dict[str, list[str]], year: int | None, page: int) -> CaseQuery:
         return CaseQuery(
             text=self.q,
             keywords=s.get("keyword", []),

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from disproof.api.deps import get_service
+from disproof.errors import InvalidInput
 from disproof.normalize import country_name, language_name
 from disproof.trends import PERIODS, TREND_BYS, Period, TrendBy, Trends, trend_chart
+from disproof.trends.periods import check_date
 from disproof.web.errors import HtmlRoute
 from disproof.web.session import require_read
 from disproof.web.templating import render
@@ -27,10 +29,12 @@ def _date(value: str, name: str, problems: list[str]) -> dt.date | None:
     if not value.strip():
         return None
     try:
-        return dt.date.fromisoformat(value.strip())
+        return check_date(dt.date.fromisoformat(value.strip()), name)
     except ValueError:
         problems.append(f"“{value}” is not a date (YYYY-MM-DD); {name} is ignored.")
-        return None
+    except InvalidInput as exc:
+        problems.append(f"{exc}; {name} is ignored.")
+    return None
 
 
 def _labelled(result: Trends) -> Trends:
