@@ -19,7 +19,9 @@ The rule is fitted by ``python -m benchmarks.article_checks --fit`` on articles 
 CheckThat! train + dev tweets and distractor sentences (never dev-test) and stored beside the
 calibration (``Calibration.article``), with the threshold that gave the target case-level
 precision there. Without a fitted rule, a long text lists a span's best case when it is
-``confirmed``. Cases are then listed once each (:func:`one_per_case`), best first.
+``confirmed``. The rule has seen English spans only: a span in another language lists its best
+case when that case's claim-level band is ``suggested`` or ``confirmed`` (probability >= 0.5).
+Cases are then listed once each (:func:`one_per_case`), best first.
 """
 
 from __future__ import annotations

@@ -43,6 +43,9 @@ def matching_text(text: str) -> str:
 
 
 BAND_ORDER: dict[str, int] = {"none": 0, "suggested": 1, "confirmed": 2}
+#: The language of the data the article rule was fitted on; spans in other languages are
+#: listed by the claim-level band of their best case (docs/matching.md).
+RULE_LANGUAGE = "en"
 #: Without a calibration for the active model, only a lexical coverage this high suggests.
 UNCALIBRATED_SUGGEST = 0.6
 
@@ -254,6 +257,8 @@ class Matcher:
         rule = self.calibration.article if self.calibration is not None else None
         if rule is None:
             return [best] if best.band == "confirmed" else []
+        if span.language != RULE_LANGUAGE:  # the rule knows English spans only: claim bands
+            return [best] if best.band != "none" else []
         x = span_features(self.span_evidence(candidates, span, tokens))
         probability = float(rule.probability(x[None, :])[0])
         band = rule.band(probability)

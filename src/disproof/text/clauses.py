@@ -7,7 +7,9 @@ half scores worse than a case that half-resembles both. :func:`split_clauses` cu
 - at ``;`` (both sides need only :data:`MIN_WORDS` words);
 - before a coordinating conjunction that follows a comma (", and", ", but", ", while", "; и",
   ", а", ", но", ", und", ", mais", ", ma", ", ale", ", pero" …) and, for the plain "and/but"
-  of each language (``bare`` in ``clauses.json``), also without a comma;
+  of each language (``bare`` in ``clauses.json``), also without a comma when the words after
+  it, up to the next comma or dash, hold a verb (Cyrillic "и/і/та" only after a comma: they
+  join names far more often than clauses);
 - before a conjunction that gives a reason ("because", "потому что", "бо", "weil", "parce
   que", "perché", "ponieważ", "porque" …): "X because Y" is two claims, X and Y.
 
@@ -35,6 +37,7 @@ MIN_WORDS = 4
 
 _WORD = re.compile(r"[^\W_][^\W_]*(?:['’-][^\W_]+)*")
 _TRIM = " \t\n\r,;:—–-"
+_PAUSE = re.compile(r"[,;:()]|\s[—–-]\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +48,9 @@ class _Rules:
 
 
 def _alternatives(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
 
 
 @cache
@@ -113,6 +118,12 @@ def split_clauses(text: str, language: str, *, offset: int = 0) -> list[Span]:
                 continue
             if not _clause_like(text[tail[0] : tail[1]], language, rules, semicolon=semicolon):
                 continue
+            if cut.lastgroup == "bare":  # "A and B were shelled, ...": B's own words need a verb
+                stop = _PAUSE.search(text, tail[0], tail[1])
+                if not _clause_like(
+                    text[tail[0] : stop.start() if stop else tail[1]], language, rules
+                ):
+                    continue
             pieces.append(head)
             left = tail[0]
         pieces.append(_trimmed(text, left, end))
@@ -132,7 +143,6 @@ def claim_clauses(text: str, *, language: str | None = None) -> tuple[list[Claim
         pieces = split_clauses(span.text, span.language, offset=span.start)
         reasons = span.reasons + (("clause",) if len(pieces) > 1 else ())
         out += [
-            ClaimSpan(p.start, p.end, p.text, span.score, span.language, reasons)
-            for p in pieces
+            ClaimSpan(p.start, p.end, p.text, span.score, span.language, reasons) for p in pieces
         ]
     return out, long
