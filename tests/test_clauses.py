@@ -131,3 +131,22 @@ def test_a_short_claim_is_checked_clause_by_clause() -> None:
         "Ukraine is stacking weapons.",
     ]
     assert all("clause" in s.reasons for s in spans)
+
+
+def test_hostile_sentences_are_split_in_linear_time() -> None:
+    import time
+
+    hostile = [
+        "a" + " " * 1_990 + "b",
+        "a" + " " * 1_500 + ", " + " " * 400 + "because b",
+        "x and " * 330,
+        " ;" * 900,
+        "Kyiv is bad, and " * 110,
+        "z" * 10 + " " * 100_000 + "and the West pays for it all",
+    ]
+    start = time.perf_counter()
+    for text in hostile:
+        for language in ("en", "ru", "de"):
+            for clause in split_clauses(text, language):
+                assert text[clause.start : clause.end] == clause.text
+    assert time.perf_counter() - start < 5.0

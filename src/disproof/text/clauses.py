@@ -30,10 +30,12 @@ from disproof.text._tables import load_table, string_lists
 from disproof.text.claims import ClaimSpan, claim_spans, verb_in
 from disproof.text.sentences import Span
 
-__all__ = ["MIN_WORDS", "claim_clauses", "split_clauses"]
+__all__ = ["MAX_CHARS", "MIN_WORDS", "claim_clauses", "split_clauses"]
 
 #: Fewest words on either side of a cut.
 MIN_WORDS = 4
+#: A "sentence" longer than this is not prose (a list, a dump): it is not cut.
+MAX_CHARS = 2_000
 
 _WORD = re.compile(r"[^\W_][^\W_]*(?:['’-][^\W_]+)*")
 _TRIM = " \t\n\r,;:—–-"
@@ -61,12 +63,15 @@ def _rules(language: str) -> _Rules | None:
         return None
     bare = string_lists(data.get("bare"), "bare").get(language, [])
     subordinators = string_lists(data.get("subordinators"), "subordinators").get(language, [])
-    parts = [r"(?P<semi>\s*;\s*)"]
-    parts.append(rf"(?P<coord>\s*,\s*(?:{_alternatives(coordinators)})(?!\w)\s*)")
+    # each cut starts right after a non-space (so a run of spaces is tried once, not at each of
+    # its characters) and has one way to match spaces around a comma: linear on hostile text
+    parts = [r"(?P<semi>(?<!\s)\s*;\s*)"]
+    parts.append(rf"(?P<coord>(?<!\s)\s*,\s*(?:{_alternatives(coordinators)})(?!\w)\s*)")
     if bare:
-        parts.append(rf"(?P<bare>\s+(?:{_alternatives(bare)})\s+)")
+        parts.append(rf"(?P<bare>(?<!\s)\s+(?:{_alternatives(bare)})\s+)")
     if subordinators:
-        parts.append(rf"(?P<sub>\s*,?\s*(?<!\w)(?:{_alternatives(subordinators)})(?!\w)\s*)")
+        subs = _alternatives(subordinators)
+        parts.append(rf"(?P<sub>(?<!\s)(?:\s*,\s*|\s+)(?:{subs})(?!\w)\s*)")
     verbs = string_lists(data.get("verbs"), "verbs").get(language, [])
     suffixes = string_lists(data.get("verb_suffixes"), "verb_suffixes").get(language, [])
     return _Rules(
@@ -104,7 +109,7 @@ def split_clauses(text: str, language: str, *, offset: int = 0) -> list[Span]:
     start, end = _trimmed(text, 0, len(text))
     if start == end:
         return []
-    rules = _rules(language)
+    rules = _rules(language) if end - start <= MAX_CHARS else None
     pieces: list[tuple[int, int]] = []
     if rules is not None:
         left = start
