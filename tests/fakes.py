@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from disproof.match.article import SPAN_FEATURES, ArticleRule
 from disproof.match.calibration import Calibration, Thresholds
 from disproof.match.features import FEATURES
 from disproof.models import Case
@@ -57,6 +58,16 @@ FAKE_CALIBRATION = Calibration(
     mean=[0.0] * len(FEATURES),
     scale=[1.0] * len(FEATURES),
     thresholds=Thresholds(confirmed=0.7, suggested=0.3),
+    # long texts: the rule's probability is the span's best probability, same thresholds
+    article=ArticleRule(
+        features=list(SPAN_FEATURES),
+        weights=[1.0] + [0.0] * (len(SPAN_FEATURES) - 1),
+        bias=0.0,
+        mean=[0.0] * len(SPAN_FEATURES),
+        scale=[1.0] * len(SPAN_FEATURES),
+        suggested=0.3,
+        confirmed=0.7,
+    ),
 )
 
 

@@ -241,7 +241,11 @@ def test_articles_return_their_claims_not_their_boilerplate(
         for m in result.matches
         if any(m.span.text in c["sentence"] or c["sentence"] in m.span.text for c in expected)
     }
-    assert len(found & {c["case_id"] for c in expected}) >= 3
+    # a long text lists only what passes the article rule; the rule is fitted on English, and a
+    # Russian span is listed from the claim-level band "suggested" (probability >= 0.5) up
+    minimum = 3 if name == "article_en.txt" else 2
+    assert len(found & {c["case_id"] for c in expected}) >= minimum
+    assert all(m.band != "none" for m in result.matches)
 
 
 def test_without_calibration_ranking_uses_rrf_and_never_confirms(
@@ -257,3 +261,52 @@ def test_without_calibration_ranking_uses_rrf_and_never_confirms(
     assert result.matches[0].case_id == "nato" and result.matches[0].band == "suggested"
     assert all(m.band != "confirmed" for m in result.matches)
     assert 0 < result.matches[0].score <= 1
+
+
+SEED_CLAIM = (
+    "The protests in Kazakhstan are a Western-organised colour revolution, and Ukraine is "
+    "stacking military equipment in Donbas"
+)
+
+
+@pytest.mark.model
+def test_a_two_claim_sentence_is_matched_clause_by_clause(demo_matcher: object) -> None:
+    from disproof.match.matcher import Matcher
+
+    assert isinstance(demo_matcher, Matcher)
+    result = demo_matcher.match(SEED_CLAIM)
+    kazakhstan = "demo-kazakhstan-2022-foreign-terrorists"
+    assert result.spans_checked == 2
+    assert result.matches[0].case_id == kazakhstan
+    assert result.matches[0].band == "confirmed"
+    assert result.matches[0].span.text.startswith("The protests in Kazakhstan")
+    assert "Donbas" not in result.matches[0].span.text
+    for match in result.matches:  # each match is about its own clause
+        assert SEED_CLAIM[match.span.start : match.span.end] == match.span.text
+        assert match.span.text != SEED_CLAIM
+
+
+@pytest.mark.model
+def test_a_generic_headline_is_not_confirmed(demo_matcher: object) -> None:
+    from disproof.match.matcher import Matcher
+
+    assert isinstance(demo_matcher, Matcher)
+    headline = "What the Western media will not tell you about Ukraine"
+    alone = demo_matcher.match(headline)
+    assert all(m.band == "none" for m in alone.matches)
+    article = (
+        headline
+        + "\n\n"
+        + "The weather in the capital was mild on Sunday and many families went to the park. "
+        "The city council also discussed a new tram line for the northern district. "
+        "Work on the line is expected to start next spring and to last about two years, "
+        "according to the transport department, which published the plans on Friday. "
+        "Residents have asked for a faster connection to the centre for years, and local "
+        "shops hope that the tram will bring them more customers. The mayor said that the "
+        "budget for the line had been approved by a large majority of the council, and that "
+        "the first trams would be bought from a manufacturer in the region."
+    )
+    assert len(article) > 600  # an article, not a post
+    result = demo_matcher.match(article)
+    assert result.article
+    assert not [m for m in result.matches if m.span.start == 0 and m.band == "confirmed"]

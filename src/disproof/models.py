@@ -490,14 +490,18 @@ class CaseMatch(_Model):
     title: str
     date: dt.date | None = None
     outlets: list[str] = Field(default_factory=list)
+    #: The span that matched the case best; ``spans`` lists every span that matched it.
     span: MatchSpan
+    spans: list[MatchSpan] = Field(default_factory=list)
     why: MatchExplanation = Field(default_factory=MatchExplanation)
 
 
 class MatchResult(_Model):
-    """Everything found in one text: matches (best first within each span) and notes."""
+    """Everything found in one text: one match per case, best first, and notes. ``article``
+    is true for a long text, whose matches passed the article rule (docs/matching.md)."""
 
     language: str | None = None
     spans_checked: int = 0
+    article: bool = False
     matches: list[CaseMatch] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

@@ -242,10 +242,13 @@ def match_report(console: Console, result: MatchResult) -> None:
             safe(f"No known case matched ({result.spans_checked} claim-like sentence(s) checked).")
         )
         return
+    if result.article:
+        _article_report(console, result)
+        return
     spans: dict[tuple[int, int], list[CaseMatch]] = {}
     for match in result.matches:
         spans.setdefault((match.span.start, match.span.end), []).append(match)
-    for (start, end), matches in spans.items():
+    for (start, end), matches in sorted(spans.items()):
         console.print()
         quote = safe(f"“{matches[0].span.text}”", 400)
         quote.stylize("italic")
@@ -258,6 +261,24 @@ def match_report(console: Console, result: MatchResult) -> None:
             label = "nearest cases, not a match" if not found else "also near, not a match"
             names = "; ".join(safe(m.title, 70).plain for m in nearest)
             console.print(Text(f"  {label}: {names}", style="dim"), soft_wrap=True)
+
+
+def _article_report(console: Console, result: MatchResult) -> None:
+    """A long text: each case it repeats once, best first, with the passages that repeat it."""
+    count = len(result.matches)
+    console.print(
+        safe(
+            f"{count} known case{'s' if count != 1 else ''} repeated "
+            f"({result.spans_checked} claim-like passages checked):"
+        )
+    )
+    for match in result.matches:
+        console.print()
+        _match_line(console, match)
+        for span in (match.spans or [match.span])[:5]:
+            quote = safe(f"“{span.text}”", 200)
+            quote.stylize("italic")
+            console.print(Text(f"            [{span.start}:{span.end}] ", style="dim") + quote)
 
 
 def _match_line(console: Console, match: CaseMatch) -> None:

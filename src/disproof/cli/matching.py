@@ -36,8 +36,8 @@ def matcher_for(service: Disproof, backend: str | None, show_progress: bool) -> 
 
 BACKEND_HELP = "Embedding backend: e5 (default) or use; falls back to the other if it cannot load."
 BAND_HELP = (
-    "Lowest band to list: none, suggested or confirmed (default: none for a single claim, "
-    "suggested for longer texts)."
+    "Lowest band to list: none, suggested or confirmed (default: none for a single claim or "
+    "post; for an article, only the cases that pass the article rule)."
 )
 
 
@@ -80,8 +80,9 @@ def match(
 ) -> None:
     """Which known cases does a text repeat? A sentence, a post or a whole article.
 
-    Long texts are split into sentences; boilerplate is skipped and each claim-like sentence is
-    matched. Each match has a calibrated score and a band: confirmed, suggested or none.
+    Long texts are split into sentences and clauses; boilerplate is skipped and each claim-like
+    passage is matched. Each case is listed once, with a calibrated score, a band (confirmed,
+    suggested or none) and the passages that repeat it.
     """
     sources = (text is not None) + (file is not None) + jsonl
     if sources != 1:

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
+from disproof.match.article import ArticleRule
 from disproof.match.features import FEATURES
 
 Band = Literal["confirmed", "suggested", "none"]
@@ -39,6 +40,8 @@ class Calibration(BaseModel):
     thresholds: Thresholds
     fitted_on: str = ""
     measured: dict[str, float] = {}
+    #: The rule for long texts (``article.py``); None: list a span's best case if confirmed.
+    article: ArticleRule | None = None
 
     def probability(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         if list(FEATURES) != self.features:

@@ -7,6 +7,7 @@ that probability and banded. Nothing here touches SQL or a terminal.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.embed import Embedder
+from disproof.match.article import SpanEvidence, max_cases, one_per_case, span_features
 from disproof.match.calibration import Band, Calibration
 from disproof.match.features import FieldScores, feature_matrix
 from disproof.match.index import FIELDS, CaseIndex
@@ -24,10 +26,12 @@ from disproof.retrieve import Hit, reciprocal_rank_fusion
 from disproof.retrieve.fusion import RRF_K
 from disproof.retrieve.lexical import top_hits
 from disproof.store.corpus import CaseDetail, CorpusStore
-from disproof.text import Analyzer, ClaimSpan, claim_spans, document_language
+from disproof.text import Analyzer, ClaimSpan, document_language
+from disproof.text.clauses import claim_clauses
 
 logger = logging.getLogger(__name__)
 
+_CLOSE = "\"'”’»)] "
 _LINK = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+", re.IGNORECASE)
 
 
@@ -39,6 +43,9 @@ def matching_text(text: str) -> str:
 
 
 BAND_ORDER: dict[str, int] = {"none": 0, "suggested": 1, "confirmed": 2}
+#: The language of the data the article rule was fitted on; spans in other languages are
+#: listed by the claim-level band of their best case (docs/matching.md).
+RULE_LANGUAGE = "en"
 #: Without a calibration for the active model, only a lexical coverage this high suggests.
 UNCALIBRATED_SUGGEST = 0.6
 
@@ -167,49 +174,97 @@ class Matcher:
     # -- the pipeline ----------------------------------------------------------------------------
 
     def match(self, text: str, *, top_k: int = 5, min_band: Band | None = None) -> MatchResult:
-        """Matches for one text. ``min_band`` defaults to "none" for a single claim (its top
-        candidates are always listed, with their band) and "suggested" for longer texts."""
+        """Matches for one text, one per case, best first. A single claim or a post lists its
+        top candidates (``min_band`` "none" by default: each with its band); a long text lists
+        only the cases that pass the article rule (``match/article.py``), unless ``min_band``
+        is given."""
         return self.match_many([text], top_k=top_k, min_band=min_band)[0]
 
     def match_many(
         self, texts: Sequence[str], *, top_k: int = 5, min_band: Band | None = None
     ) -> list[MatchResult]:
         """Matches for several texts, encoding all their spans in one batch."""
-        spans = [claim_spans(text) for text in texts]
-        flat = [span.text for group in spans for span in group]
+        units = [claim_clauses(text) for text in texts]
+        flat = [span.text for group, _ in units for span in group]
         vectors: npt.NDArray[np.float32] | None = None
         if self.embedder is not None and flat and self.index.dense:
             vectors = self.embedder.encode_queries(flat)
         found: list[list[tuple[Candidate, ClaimSpan, list[str]]]] = []
         cursor = 0
-        for group in spans:
-            floor = min_band or ("none" if len(group) <= 1 else "suggested")
+        for group, long in units:
             kept: list[tuple[Candidate, ClaimSpan, list[str]]] = []
             for span in group:
                 tokens = self.analyzer.tokens(matching_text(span.text), span.language)
                 vector = vectors[cursor] if vectors is not None else None
                 cursor += 1
-                kept += [
-                    (candidate, span, tokens)
-                    for candidate in self.score_span(tokens, vector, top_k)
-                    if BAND_ORDER[candidate.band] >= BAND_ORDER[floor]
-                ]
+                candidates = self.score_span(tokens, vector, max(top_k, 2))
+                if long and min_band is None:
+                    candidates = self._article_pick(candidates, span, tokens)
+                else:
+                    floor = BAND_ORDER[min_band or "none"]
+                    candidates = [c for c in candidates[:top_k] if BAND_ORDER[c.band] >= floor]
+                kept += [(c, span, tokens) for c in candidates]
             found.append(kept)
         rows = {int(self.index.pks[c.row]) for group in found for c, _, _ in group}
         details = self.corpus.details(rows)  # a case deleted since the index was built is gone
-        return [
-            MatchResult(
-                language=document_language(text).code if text.strip() else None,
-                spans_checked=len(group_spans),
-                matches=[
-                    self._to_match(c, span, tokens, details)
-                    for c, span, tokens in kept
-                    if int(self.index.pks[c.row]) in details
-                ],
-                notes=list(self.notes),
+        results = []
+        for text, (group, long), kept in zip(texts, units, found, strict=True):
+            matches = [
+                self._to_match(c, span, tokens, details)
+                for c, span, tokens in kept
+                if int(self.index.pks[c.row]) in details
+            ]
+            limit = max_cases(len(text.split())) if long and min_band is None else None
+            results.append(
+                MatchResult(
+                    language=document_language(text).code if text.strip() else None,
+                    spans_checked=len(group),
+                    article=long,
+                    matches=one_per_case(matches, limit),
+                    notes=list(self.notes),
+                )
             )
-            for text, group_spans, kept in zip(texts, spans, found, strict=True)
-        ]
+        return results
+
+    def idf_mass(self, tokens: list[str]) -> float:
+        """The idf mass of a span's distinct terms in the cases' vocabulary (best field)."""
+        best = 0.0
+        for field in FIELDS:
+            bm25 = self.index.bm25[field]
+            ids = [bm25.vocabulary[t] for t in set(tokens) if t in bm25.vocabulary]
+            best = max(best, float(bm25.idf[ids].sum()) if ids else 0.0)
+        return best
+
+    def span_evidence(
+        self, candidates: list[Candidate], span: ClaimSpan, tokens: list[str]
+    ) -> SpanEvidence:
+        return SpanEvidence(
+            probabilities=[c.probability for c in candidates],
+            idf_mass=self.idf_mass(tokens),
+            words=len(span.text.split()),
+            question="question" in span.reasons or span.text.rstrip(_CLOSE).endswith("?"),
+            worthiness=span.score,
+        )
+
+    def _article_pick(
+        self, candidates: list[Candidate], span: ClaimSpan, tokens: list[str]
+    ) -> list[Candidate]:
+        """The span's best candidate when the article rule lets it through (with the rule's
+        probability as its score and band), else nothing."""
+        if not candidates:
+            return []
+        best = candidates[0]
+        rule = self.calibration.article if self.calibration is not None else None
+        if rule is None:
+            return [best] if best.band == "confirmed" else []
+        if span.language != RULE_LANGUAGE:  # the rule knows English spans only: claim bands
+            return [best] if best.band != "none" else []
+        x = span_features(self.span_evidence(candidates, span, tokens))
+        probability = float(rule.probability(x[None, :])[0])
+        band = rule.band(probability)
+        if band == "none":
+            return []
+        return [dataclasses.replace(best, probability=probability, band=band)]
 
     def _to_match(
         self,

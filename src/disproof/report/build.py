@@ -44,7 +44,7 @@ LIMITS = (
     "A match is a lead for an analyst, not a verdict. It says that a passage resembles a known "
     "case, not that the text, its author or its publisher spreads disinformation.",
     "Scores are probabilities calibrated on labelled English data; for paraphrases and other "
-    "languages they are less certain. A 'suggested' match needs a human reading of both texts.",
+    "languages they are less certain. A suggested match needs a human reading of both texts.",
     "No match does not mean the text is accurate: only claims already in this database can be "
     "found, and only the passages that look like claims are checked.",
     "The narratives are those of the matched cases (and of a classifier, when one was used); "
@@ -68,8 +68,10 @@ def _clip(text: str, limit: int = MAX_FIELD) -> tuple[str, bool]:
 def _claims(matches: list[CaseMatch]) -> list[tuple[int, list[CaseMatch]]]:
     """Matches grouped by span, in text order, numbered from 1."""
     spans: dict[tuple[int, int], list[CaseMatch]] = {}
-    for match in matches:
-        spans.setdefault((match.span.start, match.span.end), []).append(match)
+    for match in matches:  # one per case: under each span that matched it
+        for span in match.spans or [match.span]:
+            here = match if span == match.span else match.model_copy(update={"span": span})
+            spans.setdefault((span.start, span.end), []).append(here)
     ordered = sorted(spans.items(), key=lambda item: item[0])
     return [(number, group) for number, (_, group) in enumerate(ordered, 1)]
 

@@ -139,6 +139,11 @@ def _has_verb(words: list[str], language: str, lexicon: _Lexicon) -> bool:
     return False
 
 
+def verb_in(words: list[str], language: str) -> bool:
+    """Whether ``words`` hold a verb-like token of ``language`` (lists and endings)."""
+    return _has_verb(words, language, _lexicon())
+
+
 def _entities(words: list[str], language: str) -> int:
     rest = [w for w in words[1:] if len(w) > 1 and w[0].isupper()]
     if language != "de":

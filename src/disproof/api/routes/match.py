@@ -24,12 +24,14 @@ class MatchRequest(BaseModel):
     top_k: int = Field(default=5, ge=1, le=100, description="Matches per claim-like sentence.")
     min_band: Band | None = Field(
         default=None,
-        description='Lowest band listed (default: "none" for one claim, "suggested" for longer).',
+        description='Lowest band listed (default: "none" for one claim or post; for an '
+        "article, the cases that pass the article rule).",
     )
 
 
 @router.post("/match", summary="Find the known cases a text repeats", responses=errors(*BODY))
 def match(request: MatchRequest, service: ServiceDep, _: ReadAccess) -> MatchResult:
-    """Each claim-like sentence is matched; each match has a calibrated score, a band
-    (confirmed, suggested, none), the span's character offsets and why it matched."""
+    """Each claim-like passage (sentence or clause) is matched; each case is listed once, with a
+    calibrated score, a band (confirmed, suggested, none), the character offsets of the
+    passages that repeat it and why it matched."""
     return service.match(request.text, top_k=request.top_k, min_band=request.min_band)

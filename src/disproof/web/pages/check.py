@@ -118,12 +118,9 @@ def _check(request: Request, text: str) -> CheckPage:
 
 
 def build_page(service: Disproof, text: str, result: MatchResult) -> CheckPage:
-    """Number the cards (matches first, by position in the text), and highlight each span that
-    has a match, linking its mark to the span's best card."""
-    found = sorted(
-        (m for m in result.matches if m.band != "none"),
-        key=lambda m: (m.span.start, m.span.end, -m.score),
-    )[:MAX_CARDS]
+    """One card per matched case, best first, and a highlight on every span that matched a
+    case, linking its mark to the best card of that span."""
+    found = [m for m in result.matches if m.band != "none"][:MAX_CARDS]
     cases: dict[str, Case | None] = {}
     for match in result.matches[: MAX_CARDS * 2]:
         if match.case_id not in cases:
@@ -134,22 +131,21 @@ def build_page(service: Disproof, text: str, result: MatchResult) -> CheckPage:
     cards = [Card(i, m, cases.get(m.case_id)) for i, m in enumerate(found, 1)]
     first_card: dict[tuple[int, int], Card] = {}
     for card in cards:
-        first_card.setdefault((card.match.span.start, card.match.span.end), card)
+        for span in card.match.spans or [card.match.span]:
+            first_card.setdefault((span.start, span.end), card)
     highlights = [
         Highlight(start, end, card.number, card.match.band)
-        for (start, end), card in first_card.items()
+        for (start, end), card in sorted(first_card.items())
     ]
     parts = segments(text, highlights)
-    span_of = {card.number: _span(card) for card in cards}
-    mark_of = {span_of[p.card]: p.mark for p in parts if p.mark is not None and p.card}
+    mark_of: dict[int, int] = {}  # card → its first highlighted passage
+    for part in parts:
+        if part.mark is not None and part.card is not None:
+            mark_of.setdefault(part.card, part.mark)
     for card in cards:
-        card.mark = mark_of.get(_span(card))
+        card.mark = mark_of.get(card.number)
     nearest: list[Card] = []
     if not cards:
         others = [m for m in result.matches if m.band == "none"][:TOP_K]
         nearest = [Card(i, m, cases.get(m.case_id)) for i, m in enumerate(others, 1)]
     return CheckPage(text, result, parts, cards, nearest)
-
-
-def _span(card: Card) -> tuple[int, int]:
-    return (card.match.span.start, card.match.span.end)

@@ -13,7 +13,7 @@
   var sources = form.querySelectorAll("[data-similar-source]");
   var caseBase = form.dataset.caseBase || "/cases/";
   var minLength = 20;
-  var labels = { confirmed: "Confirmed match", suggested: "Possible match" };
+  var labels = { confirmed: "Confirmed match", suggested: "Suggested match" };
   var timer = null;
   var inflight = null;
   var lastText = "";

