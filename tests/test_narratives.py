@@ -329,7 +329,12 @@ def test_e5_plus_tfidf_round_trip_folds_the_scaling_into_the_weights(tmp_path: P
     embedder = WordEmbedder()
     texts, coarse, fine = synthetic(80, seed=2)
     trained = train_documents(
-        texts, coarse, fine, embedder, options=TrainingOptions(l2=1.0, folds=4, standardize=False)
+        texts,
+        coarse,
+        fine,
+        embedder,
+        options=TrainingOptions(l2=1.0, folds=4, standardize=False),
+        chars=True,
     )
     assert trained.meta["features"] == "e5+tfidf" and trained.lexical is not None
     assert trained.lexical.chars is not None and trained.meta["char_terms"] > 0
@@ -349,7 +354,7 @@ def test_e5_plus_tfidf_round_trip_folds_the_scaling_into_the_weights(tmp_path: P
         NarrativeClassifier.load(tmp_path / "m", embedder)
 
 
-def test_texts_the_vocabularies_barely_know_lean_on_the_embedding_only_model(
+def test_texts_the_vocabularies_barely_know_go_to_the_embedding_only_model(
     cli: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from disproof.narratives.pipeline import train_documents
@@ -361,23 +366,24 @@ def test_texts_the_vocabularies_barely_know_lean_on_the_embedding_only_model(
     assert trained.meta["languages"] == {"en": 40}
     trained.save(tmp_path / "m")
     classifier = NarrativeClassifier.load(tmp_path / "m", embedder)
-    known = "puppet puppet w3 w7"  # every word a training word
+    known = texts[0]  # a training text
     foreign = "марионетка марионетка запад"  # a script no training text used
     half = "puppet марионетка запад война мир правительство"
     rows = classifier.features([known, foreign, half])
-    share = classifier.combined_share(rows)
-    assert share[0] == 1.0 and share[1] == 0.0 and 0 < share[2] < 1
+    assert classifier.lexical is not None and classifier.lexical.chars is None  # words only
+    coverage = classifier.lexical.coverage(rows.sparse) if rows.sparse is not None else None
+    assert coverage is not None
+    assert (
+        coverage[0] > 0.9 and coverage[1] == 0.0 and 0 < coverage[2] < classifier.routing_coverage
+    )
+    assert classifier.routed(rows).tolist() == [False, True, True]
     assert classifier.fallback is not None
     dense = embed_documents(embedder, [known, foreign, half], classifier.chunking)
-    got, got_share = classifier.classify_rows([known, foreign, half])
-    assert np.array_equal(got_share, share)
+    got, routed = classifier.classify_rows([known, foreign, half])
+    assert routed.tolist() == [False, True, True]
     assert got[0] == classifier.model.predict(classifier.features([known]))[0]
-    assert got[1] == classifier.fallback.predict(dense[1:2])[0]
-    # in between: the two models' probabilities, weighted by the share
-    mixed = share[2] * classifier.model.scores(rows.rows(np.array([2]))) + (
-        1 - share[2]
-    ) * classifier.fallback.scores(dense[2:])
-    assert got[2] == classifier.model.predict_scores(mixed)[0]
+    assert got[1:] == classifier.fallback.predict(dense[1:])
+    assert classifier.classify([foreign]) == [got[1]]  # all routed
     monkeypatch.setattr("disproof.cli.narratives.load_embedder", lambda name=None: (embedder, []))
     lines = [{"id": 1, "text": known}, {"id": 2, "text": foreign}]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines)))
@@ -389,7 +395,7 @@ def test_texts_the_vocabularies_barely_know_lean_on_the_embedding_only_model(
     e5_only.save(tmp_path / "e5")
     plain = NarrativeClassifier.load(tmp_path / "e5", embedder)
     assert plain.fallback is None  # the embedding carries across languages
-    assert plain.classify_rows([foreign])[1].tolist() == [1.0]
+    assert plain.classify_rows([foreign])[1].tolist() == [False]
 
 
 def test_training_reports_each_stage_to_the_end() -> None:

@@ -162,6 +162,14 @@ def train_command(
             "(the SemEval taxonomy, or the shipped one with --format cases).",
         ),
     ] = True,
+    chars: Annotated[
+        bool,
+        typer.Option(
+            "--chars/--no-chars",
+            help="e5+tfidf: character 3-5-grams beside the words in the TF-IDF half (measured: "
+            "no gain on SemEval, docs/benchmarks.md).",
+        ),
+    ] = False,
     backend: Annotated[str | None, typer.Option("--backend", help="Embedder (e5, use).")] = None,
 ) -> None:
     """Train on labelled documents; scores are calibrated by 5-fold cross-validation.
@@ -200,6 +208,7 @@ def train_command(
                 features=chosen,
                 descriptions=descriptions,
                 progress=StageProgress(bar),
+                chars=chars,
             )
     else:
         if not paths:
@@ -216,6 +225,7 @@ def train_command(
                 features=chosen,
                 taxonomy=chosen_taxonomy,
                 progress=StageProgress(bar),
+                chars=chars,
             )
     trained.save(out)
     model = trained.model
@@ -287,16 +297,15 @@ def classify_command(
     classifier = NarrativeClassifier.load(model, embedder)
     items = read_jsonl_stdin()
     ids, texts = [i for i, _ in items], [t for _, t in items]
-    predictions, share = classifier.classify_rows(texts)
-    blended = share < 1
-    if blended.any():
+    predictions, routed = classifier.classify_rows(texts)
+    if routed.any():
         languages = Counter(
-            code for code, mixed in zip(classifier.languages(texts), blended, strict=True) if mixed
+            code for code, moved in zip(classifier.languages(texts), routed, strict=True) if moved
         )
         counts = ", ".join(f"{code} {n}" for code, n in languages.most_common())
         err_console.print(
-            f"note: {int(blended.sum())} text(s) whose words this model's vocabularies barely "
-            f"know ({counts}): classified partly or wholly by its embedding-only model"
+            f"note: {int(routed.sum())} text(s) whose words this model's vocabularies barely "
+            f"know ({counts}): classified by its embedding-only model"
         )
     for item_id, prediction in zip(ids, predictions, strict=True):
         line = {

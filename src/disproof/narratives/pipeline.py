@@ -5,14 +5,15 @@ in the model (``meta.json``: ``model_id``, ``chunking``) so that classification 
 as training did.
 
 An ``e5+tfidf`` model carries a second, embedding-only model (the folder's ``dense/``, trained on
-the same documents). How much a text is read by which is decided per text by its *coverage*, how
+the same documents). Which of the two reads a text is decided per text by its *coverage*, how
 much of it the TF-IDF vocabularies know (:meth:`.features.LexicalFeatures.coverage`), not by a
-list of languages: the combined model's probabilities and the embedding-only model's are blended
-with weight ``min(1, coverage / ROUTING_COVERAGE)`` on the combined one. A text in a training
-language (coverage ~0.9) is read by the combined model alone, one in a script no training text
-used (coverage ~0) by the embedding alone, and one in a language that shares a script and roots
-with a training language (Russian beside Bulgarian) by both. The rule and its threshold were
-chosen by leaving each training language out in turn (docs/benchmarks.md).
+list of languages: below ``ROUTING_COVERAGE`` the embedding-only model classifies it. A text in a
+training language (coverage ~0.8–0.9) stays with the combined model, one in a script no training
+text used (coverage under ~0.15) goes to the embedding, and so does one in a language that merely
+shares a script with a training language (Portuguese beside English: ~0.5). The rule and its
+threshold were chosen by leaving each training language out in turn (docs/benchmarks.md): the
+embedding-only model beat the combined one on every left-out language, even with the shared
+script and character n-grams, and blending the two by coverage did not beat routing.
 """
 
 from __future__ import annotations
@@ -69,10 +70,9 @@ DEFAULT_CHUNKING = Chunking(max_chunks=1, max_chars=1200)
 TFIDF_FILE = "tfidf.json"
 #: Its character n-gram vocabulary, when it has one.
 CHARS_FILE = "chars.json"
-#: Coverage at and above which a text is read by the combined model alone; below it the
-#: embedding-only model's probabilities are blended in (leave-one-language-out CV;
-#: docs/benchmarks.md).
-ROUTING_COVERAGE = 0.5
+#: Coverage below which the embedding-only model classifies a text (leave-one-language-out CV
+#: over 0.1–0.7, and routing against blending: docs/benchmarks.md).
+ROUTING_COVERAGE = 0.7
 #: The embedding-only model of an ``e5+tfidf`` model, for texts in languages it was not trained in.
 DENSE_FOLDER = "dense"
 #: L2 strength of the ``e5+tfidf`` model (CV inside the English training documents, 4 folds:
@@ -103,13 +103,14 @@ def train_documents(
     meta: dict[str, Any] | None = None,
     parent_of: Callable[[str], str] = semeval_parent,
     descriptions: Sequence[LabelledText] = (),
-    chars: bool = True,
+    chars: bool = False,
     progress: TrainProgress | None = None,
 ) -> TrainedModel:
     """A model trained on labelled texts with the given feature set (see :mod:`.features`),
     and on ``descriptions``, texts written from the taxonomy (:mod:`.descriptions`), which are
     fitted but never calibrated on. ``chars``: character n-grams beside the words in the
-    TF-IDF half. ``progress`` hears of each stage (:data:`TrainProgress`)."""
+    TF-IDF half (off by default: they helped neither English nor a left-out language,
+    docs/benchmarks.md). ``progress`` hears of each stage (:data:`TrainProgress`)."""
     report = progress or (lambda stage, done, total: None)
     if features not in FEATURE_SETS:
         raise DisproofError(f"unknown feature set {features!r}: one of {', '.join(FEATURE_SETS)}")
@@ -217,6 +218,7 @@ def train_semeval(
     features: FeatureSet = "e5+tfidf",
     taxonomy: Taxonomy | None = None,
     progress: TrainProgress | None = None,
+    chars: bool = False,
 ) -> TrainedModel:
     """A model trained on the annotated documents of SemEval language folders (and on the
     descriptions and examples of ``taxonomy``, when given)."""
@@ -248,6 +250,7 @@ def train_semeval(
         },
         descriptions=taxonomy_texts,
         progress=progress,
+        chars=chars,
     )
 
 
@@ -274,6 +277,7 @@ def train_cases(
     features: FeatureSet = "e5+tfidf",
     descriptions: bool = True,
     progress: TrainProgress | None = None,
+    chars: bool = False,
 ) -> TrainedModel:
     """A model trained on cases: their text, and the narratives they advance under the
     taxonomy's keyword mapping (the shipped taxonomy unless ``mapping`` says otherwise); with
@@ -308,6 +312,7 @@ def train_cases(
         parent_of=lambda label: parents[label],
         descriptions=description_texts(mapping.taxonomy) if descriptions else (),
         progress=progress,
+        chars=chars,
     )
 
 
@@ -367,36 +372,35 @@ class NarrativeClassifier:
         """The detected language code of each text (``und`` when undetermined)."""
         return [detect_language(text).code for text in texts]
 
-    def combined_share(self, rows: Design) -> npt.NDArray[np.float64]:
-        """The weight of the combined model in each row's probabilities (the rest is the
-        embedding-only model's): ``min(1, coverage / routing_coverage)``; 1 for ``e5`` models."""
+    def routed(self, rows: Design) -> npt.NDArray[np.bool_]:
+        """Which rows the embedding-only model classifies: coverage below the model's
+        ``routing_coverage`` (none for ``e5`` models)."""
         if self.lexical is None or self.fallback is None or rows.sparse is None:
-            return np.ones(len(rows))
-        coverage = self.lexical.coverage(rows.sparse)
-        share: npt.NDArray[np.float64] = np.minimum(
-            1.0, coverage / max(self.routing_coverage, 1e-9)
-        )
-        return share
+            return np.zeros(len(rows), dtype=bool)
+        low: npt.NDArray[np.bool_] = self.lexical.coverage(rows.sparse) < self.routing_coverage
+        return low
 
     def classify_rows(
         self, texts: Sequence[str]
-    ) -> tuple[list[NarrativePrediction], npt.NDArray[np.float64]]:
-        """Predicted narratives and subnarratives of each text, and the combined model's share
-        in each (:meth:`combined_share`)."""
+    ) -> tuple[list[NarrativePrediction], npt.NDArray[np.bool_]]:
+        """Predicted narratives and subnarratives of each text, and which texts the
+        embedding-only model classified (:meth:`routed`)."""
         if not texts:
-            return [], np.zeros(0)
+            return [], np.zeros(0, dtype=bool)
         dense = embed_documents(self.embedder, texts, self.chunking).astype(np.float64)
         if self.lexical is None or self.fallback is None:
-            return self.model.predict(dense), np.ones(len(texts))
+            return self.model.predict(dense), np.zeros(len(texts), dtype=bool)
         rows = self._rows(texts, dense)
-        share = self.combined_share(rows)
-        scores = self.model.scores(rows)
-        if (share < 1).any():
-            blended = share[:, None] * scores + (1 - share[:, None]) * self.fallback.scores(dense)
-            scores = np.where(share[:, None] < 1, blended, scores)
-        return self.model.predict_scores(scores), share
+        routed = self.routed(rows)
+        kept, moved = np.flatnonzero(~routed), np.flatnonzero(routed)
+        by_row: dict[int, NarrativePrediction] = {}
+        if len(kept):
+            by_row |= zip(kept.tolist(), self.model.predict(rows.rows(kept)), strict=True)
+        if len(moved):
+            by_row |= zip(moved.tolist(), self.fallback.predict(dense[moved]), strict=True)
+        return [by_row[row] for row in range(len(texts))], routed
 
     def classify(self, texts: Sequence[str]) -> list[NarrativePrediction]:
-        """Predicted narratives and subnarratives of each text (module docstring: how the
-        combined and the embedding-only model share the work)."""
+        """Predicted narratives and subnarratives of each text (module docstring: which of the
+        combined and the embedding-only model reads which)."""
         return self.classify_rows(texts)[0]
