@@ -174,8 +174,9 @@ def train_command(
 ) -> None:
     """Train on labelled documents; scores are calibrated by 5-fold cross-validation.
 
-    An e5+tfidf model also holds an embedding-only model, which classifies texts in languages
-    absent from training."""
+    An e5+tfidf model also holds an embedding-only model, which classifies texts whose words
+    the training vocabulary barely knows (coverage below 0.7: e.g. a language absent from
+    training). A progress bar per stage shows rate and ETA on a terminal."""
     check_output(out)
     if taxonomy is not None and format_ is TrainFormat.cases:
         raise typer.BadParameter(

@@ -8,7 +8,8 @@ TF-IDF vector side by side.
 language) and the meaning of its lead (across languages). On the SemEval EN held-out split this
 scored 0.628 / 0.509 samples-F1 against 0.602 / 0.505 for TF-IDF alone and 0.497 / 0.392 for the
 embedding alone (docs/benchmarks.md). In a language absent from training the TF-IDF half knows
-no words, so such texts go to the embedding-only model trained beside it (:mod:`.pipeline`).
+few words, so texts it barely covers go to the embedding-only model trained beside it
+(:mod:`.pipeline`).
 
 The standardisation is folded into the weights after training, so a saved model applies to the
 raw embedding: ``[embedding, tfidf] @ weights + bias``.
