@@ -268,7 +268,7 @@ def test_train_save_load_predict_round_trip(model_dir: Path) -> None:
         "meta.json",
     }
     meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
-    assert meta["model_id"] == WordEmbedder.model_id and meta["dim"] == 128 and meta["version"] == 2
+    assert meta["model_id"] == WordEmbedder.model_id and meta["dim"] == 128 and meta["version"] == 3
     classifier = NarrativeClassifier.load(model_dir, WordEmbedder())
     texts, coarse, fine = synthetic(20, seed=3)
     predictions = classifier.classify(texts)
@@ -298,6 +298,9 @@ def test_a_model_refuses_another_embedder(model_dir: Path) -> None:
     (model_dir / "meta.json").write_text(json.dumps({**meta, "version": 1}), encoding="utf-8")
     with pytest.raises(DisproofError, match="version 1 .* retrain it"):
         load_model(model_dir)
+    (model_dir / "meta.json").write_text(json.dumps({**meta, "version": 2}), encoding="utf-8")
+    with pytest.raises(DisproofError, match="version 2 .*unit length.* retrain it"):
+        load_model(model_dir)
 
 
 def test_cli_classify_jsonl(cli: object, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -321,20 +324,26 @@ def test_cli_classify_jsonl(cli: object, model_dir: Path, monkeypatch: pytest.Mo
 
 
 def test_e5_plus_tfidf_round_trip_folds_the_scaling_into_the_weights(tmp_path: Path) -> None:
-    from disproof.narratives.pipeline import DENSE_FOLDER, TFIDF_FILE, train_documents
+    from disproof.narratives.pipeline import CHARS_FILE, DENSE_FOLDER, TFIDF_FILE, train_documents
 
     embedder = WordEmbedder()
     texts, coarse, fine = synthetic(80, seed=2)
     trained = train_documents(
-        texts, coarse, fine, embedder, options=TrainingOptions(l2=1.0, folds=4, standardize=False)
+        texts,
+        coarse,
+        fine,
+        embedder,
+        options=TrainingOptions(l2=1.0, folds=4, standardize=False),
+        chars=True,
     )
     assert trained.meta["features"] == "e5+tfidf" and trained.lexical is not None
+    assert trained.lexical.chars is not None and trained.meta["char_terms"] > 0
     trained.save(tmp_path / "m")
-    assert (tmp_path / "m" / TFIDF_FILE).exists()
+    assert (tmp_path / "m" / TFIDF_FILE).exists() and (tmp_path / "m" / CHARS_FILE).exists()
     classifier = NarrativeClassifier.load(tmp_path / "m", embedder)
     tests, test_coarse, _ = synthetic(20, seed=3)
     rows = classifier.features(tests)
-    assert rows.shape[1] == embedder.dim + len(trained.lexical.tfidf.vocabulary)
+    assert rows.width == embedder.dim + trained.lexical.width
     # the saved model reads raw embeddings: its scores equal the trained model's on them
     assert np.allclose(classifier.model.scores(rows), trained.model.scores(rows), atol=1e-5)
     predictions = classifier.classify(tests)
@@ -345,7 +354,7 @@ def test_e5_plus_tfidf_round_trip_folds_the_scaling_into_the_weights(tmp_path: P
         NarrativeClassifier.load(tmp_path / "m", embedder)
 
 
-def test_an_e5_plus_tfidf_model_names_languages_it_never_saw(
+def test_texts_the_vocabularies_barely_know_go_to_the_embedding_only_model(
     cli: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from disproof.narratives.pipeline import train_documents
@@ -357,32 +366,60 @@ def test_an_e5_plus_tfidf_model_names_languages_it_never_saw(
     assert trained.meta["languages"] == {"en": 40}
     trained.save(tmp_path / "m")
     classifier = NarrativeClassifier.load(tmp_path / "m", embedder)
-    english = "The government in Kyiv is corrupt, and the war was provoked by the West, they say."
-    portuguese = "O governo de Kiev é corrupto, e a guerra foi provocada pelo Ocidente, dizem eles."
-    languages = classifier.languages([english, portuguese, portuguese])
-    assert classifier.unseen_languages(languages) == {"pt": 2}
-    assert not classifier.unseen_languages(classifier.languages([english, "ok"]))
-    # the Portuguese texts go to the embedding-only model, the English one to the combined one
+    known = texts[0]  # a training text
+    foreign = "марионетка марионетка запад"  # a script no training text used
+    half = "puppet марионетка запад война мир правительство"
+    rows = classifier.features([known, foreign, half])
+    assert classifier.lexical is not None and classifier.lexical.chars is None  # words only
+    coverage = classifier.lexical.coverage(rows.sparse) if rows.sparse is not None else None
+    assert coverage is not None
+    assert (
+        coverage[0] > 0.9 and coverage[1] == 0.0 and 0 < coverage[2] < classifier.routing_coverage
+    )
+    assert classifier.routed(rows).tolist() == [False, True, True]
     assert classifier.fallback is not None
-    dense = embed_documents(embedder, [english, portuguese], classifier.chunking)
-    got = classifier.classify([english, portuguese, portuguese], languages)
-    assert got[1] == got[2] == classifier.fallback.predict(dense[1:])[0]
-    assert got[0] == classifier.model.predict(classifier.features([english]))[0]
-    assert classifier.classify([portuguese]) == [got[1]]  # all unseen
+    dense = embed_documents(embedder, [known, foreign, half], classifier.chunking)
+    got, routed = classifier.classify_rows([known, foreign, half])
+    assert routed.tolist() == [False, True, True]
+    assert got[0] == classifier.model.predict(classifier.features([known]))[0]
+    assert got[1:] == classifier.fallback.predict(dense[1:])
+    assert classifier.classify([foreign]) == [got[1]]  # all routed
     monkeypatch.setattr("disproof.cli.narratives.load_embedder", lambda name=None: (embedder, []))
-    lines = [{"id": 1, "text": english}, {"id": 2, "text": portuguese}]
+    lines = [{"id": 1, "text": known}, {"id": 2, "text": foreign}]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines)))
     result = cli("narratives", "classify", "--model", str(tmp_path / "m"), "--jsonl")  # type: ignore[operator]
     assert result.code == 0 and len(result.out.splitlines()) == 2
-    assert (
-        "1 text(s) in languages this model saw no training text in (pt 1): classified by "
-        "its embedding-only model" in " ".join(result.err.split())
-    )
+    said = " ".join(result.err.split())
+    assert "1 text(s) whose words this model's vocabularies barely know" in said
     e5_only = train_documents(texts, coarse, fine, embedder, features="e5", options=options)
     e5_only.save(tmp_path / "e5")
     plain = NarrativeClassifier.load(tmp_path / "e5", embedder)
     assert plain.fallback is None  # the embedding carries across languages
-    assert not plain.unseen_languages(plain.languages([portuguese]))
+    assert plain.classify_rows([foreign])[1].tolist() == [False]
+
+
+def test_training_reports_each_stage_to_the_end() -> None:
+    from disproof.narratives.pipeline import train_documents
+
+    heard: list[tuple[str, int, int]] = []
+    texts, coarse, fine = synthetic(40, seed=2)
+    options = TrainingOptions(l2=1.0, folds=4, standardize=False)
+    train_documents(
+        texts,
+        coarse,
+        fine,
+        WordEmbedder(),
+        options=options,
+        progress=lambda *event: heard.append(event),
+    )
+    stages = list(dict.fromkeys(stage for stage, _, _ in heard))
+    assert stages == ["embedding", "TF-IDF", "combined model", "embedding-only model"]
+    for stage in stages:
+        events = [(done, total) for name, done, total in heard if name == stage]
+        assert events[-1][0] == events[-1][1] and [d for d, _ in events] == sorted(
+            d for d, _ in events
+        )
+    assert [e for e in heard if e[0] == "combined model"][-1][1:] == (5, 5)  # 4 folds + final
 
 
 def test_folding_the_scaling_gives_the_scores_of_the_scaled_features() -> None:
@@ -541,6 +578,8 @@ def test_cli_trains_on_the_database_cases(
     out = tmp_path / "cases-model"
     result = cli("narratives", "train", "--format", "cases", "--out", str(out), "--l2", "1")
     assert result.code == 0, result.err
+    for stage in ("embedding:", "TF-IDF:", "combined model: 6 fits", "embedding-only model:"):
+        assert stage in result.err  # each stage's time, also without a terminal
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     assert meta["trained_on"] == ["cases:disproof"] and meta["documents"] == 43
     labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
@@ -583,3 +622,76 @@ def test_a_classifier_trained_on_the_demo_cases_with_e5(tmp_path: Path) -> None:
         ]
     )
     assert "colour-revolutions" in [s.label for s in prediction.narratives]
+
+
+# --- the solver, sparse rows, character n-grams ------------------------------------------------
+
+
+def test_all_labels_at_once_match_each_label_alone() -> None:
+    from disproof.narratives.logistic import fit_one_vs_rest
+
+    rng = np.random.default_rng(3)
+    for d in (6, 80):  # primal (fewer features than rows) and row space (more)
+        x = rng.normal(size=(40, d))
+        targets = np.column_stack(
+            [x[:, 0] > 0, x[:, 1] + x[:, 2] > 1, np.zeros(40, bool), np.ones(40, bool)]
+        )
+        weights, bias = fit_one_vs_rest(x, targets, l2=1.0)
+        for j in range(2):
+            w, b = fit_binary(x, targets[:, j].astype(float), l2=1.0)
+            assert np.allclose(weights[:, j], w, atol=1e-4) and bias[j] == pytest.approx(
+                b, abs=1e-3
+            )
+        assert bias[2] < -10 and bias[3] > 10 and not weights[:, 2:].any()  # constant labels
+
+
+def test_a_design_of_dense_and_sparse_blocks_fits_like_the_dense_matrix() -> None:
+    from disproof.narratives.design import Design
+    from disproof.text.sparse import SparseRows
+
+    rng = np.random.default_rng(5)
+    texts, coarse, fine = synthetic(60, seed=4)
+    dense = rng.normal(size=(60, 4))
+    wide = (rng.random((60, 90)) > 0.9) * rng.random((60, 90))
+    sparse = SparseRows.from_rows(
+        [{int(c): float(row[c]) for c in np.flatnonzero(row)} for row in wide], 90
+    )
+    design = Design(dense, sparse)
+    full = np.hstack([dense, wide])
+    assert np.allclose(design.gram(), full @ full.T, atol=1e-5)
+    assert np.allclose(design.dot(np.eye(94)[:, :3]), full[:, :3], atol=1e-6)
+    options = TrainingOptions(l2=1.0, folds=3, standardize=False)
+    a = train(design, coarse, fine, options=options)
+    b = train(full, coarse, fine, options=options)
+    assert np.allclose(a.scores(design), b.scores(full), atol=1e-4)
+
+
+def test_sparse_blocks_side_by_side() -> None:
+    from disproof.text.sparse import SparseRows, hstack
+
+    a = SparseRows.from_rows([{0: 1.0}, {}, {1: 2.0, 2: 3.0}], 3)
+    b = SparseRows.from_rows([{1: 5.0}, {0: 1.0}, {}], 2)
+    joined = hstack([(a, 1.0), (b, 0.5)])
+    assert joined.toarray().tolist() == [
+        [1, 0, 0, 0, 2.5],
+        [0, 0, 0, 0.5, 0],
+        [0, 2, 3, 0, 0],
+    ]
+
+
+def test_character_ngrams_and_evidence_scaled_rows() -> None:
+    from disproof.text.tfidf import char_ngrams, fit_tfidf
+
+    assert char_ngrams("Ab, xyz") == [
+        *(" ab", "ab ", " ab "),
+        *(" xy", "xyz", "yz ", " xyz", "xyz ", " xyz "),
+    ]
+    assert char_ngrams("Мир")[:2] == [" ми", "мир"]  # casefolded, any script
+    tfidf = fit_tfidf([["war", "west"], ["war", "gas"], ["war", "west"]], min_df=2)
+    plain = tfidf.weights(["war", "west", "unknown"])
+    scaled = tfidf.weights(["war", "west", "unknown"], evidence=True)
+    assert sum(v * v for v in plain.values()) == pytest.approx(1.0)
+    # the unknown term still counts in the norm: the row is shorter, its direction the same
+    assert 0.3 < sum(v * v for v in scaled.values()) < 1.0
+    assert scaled[0] / scaled[1] == pytest.approx(plain[0] / plain[1])
+    assert tfidf.weights(["война", "запад"], evidence=True) == {}

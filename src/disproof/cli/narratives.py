@@ -5,11 +5,25 @@ from __future__ import annotations
 import enum
 import json
 import sys
-from dataclasses import replace
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from disproof.cli.common import console, err_console, open_service, read_jsonl_stdin
 from disproof.embed import load_embedder
@@ -30,6 +44,52 @@ app = typer.Typer(
     help="Narratives: show a taxonomy; train a classifier on labelled documents, classify texts.",
     no_args_is_help=True,
 )
+
+
+class RateColumn(ProgressColumn):
+    """Steps per second of a task (or per minute when slower than one a second)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        if not speed:
+            return Text("")
+        return Text(f"{speed:.1f}/s" if speed >= 1 else f"{speed * 60:.1f}/min")
+
+
+@dataclass
+class StageProgress:
+    """Training's progress (stage, done, total): a bar with rate and ETA per stage on a
+    terminal, and one line per finished stage with its time in any case."""
+
+    bar: Progress
+    tasks: dict[str, TaskID] = field(default_factory=dict)
+    started: dict[str, float] = field(default_factory=dict)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(stage, total=total)
+            self.started[stage] = time.perf_counter()
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+        if done >= total:
+            seconds = time.perf_counter() - self.started[stage]
+            rate = f", {done / seconds:.1f}/s" if stage == "embedding" and seconds > 0 else ""
+            unit = {"embedding": " chunks", "TF-IDF": ""}.get(stage, " fits")
+            self.bar.console.print(f"{stage}: {done:,}{unit} in {seconds:.0f} s{rate}")
+
+
+def stage_progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
 
 
 class Features(enum.StrEnum):
@@ -102,12 +162,21 @@ def train_command(
             "(the SemEval taxonomy, or the shipped one with --format cases).",
         ),
     ] = True,
+    chars: Annotated[
+        bool,
+        typer.Option(
+            "--chars/--no-chars",
+            help="e5+tfidf: character 3-5-grams beside the words in the TF-IDF half (measured: "
+            "no gain on SemEval, docs/benchmarks.md).",
+        ),
+    ] = False,
     backend: Annotated[str | None, typer.Option("--backend", help="Embedder (e5, use).")] = None,
 ) -> None:
     """Train on labelled documents; scores are calibrated by 5-fold cross-validation.
 
-    An e5+tfidf model also holds an embedding-only model, which classifies texts in languages
-    absent from training."""
+    An e5+tfidf model also holds an embedding-only model, which classifies texts whose words
+    the training vocabulary barely knows (coverage below 0.7: e.g. a language absent from
+    training). A progress bar per stage shows rate and ETA on a terminal."""
     check_output(out)
     if taxonomy is not None and format_ is TrainFormat.cases:
         raise typer.BadParameter(
@@ -132,13 +201,16 @@ def train_command(
             )
         service = open_service(ctx)
         err_console.print(f"reading {service.count():,} cases…")
-        trained = train_cases(
-            service.store.iter_cases(),
-            embedder,
-            options,
-            features=chosen,
-            descriptions=descriptions,
-        )
+        with stage_progress() as bar:
+            trained = train_cases(
+                service.store.iter_cases(),
+                embedder,
+                options,
+                features=chosen,
+                descriptions=descriptions,
+                progress=StageProgress(bar),
+                chars=chars,
+            )
     else:
         if not paths:
             raise typer.BadParameter("give at least one SemEval folder", param_hint="PATH")
@@ -146,7 +218,16 @@ def train_command(
         chosen_taxonomy = load_semeval_taxonomy(source) if source else None
         if descriptions and source is None:
             err_console.print("no taxonomy.json beside the folders: learning from documents only")
-        trained = train_semeval(paths, embedder, options, features=chosen, taxonomy=chosen_taxonomy)
+        with stage_progress() as bar:
+            trained = train_semeval(
+                paths,
+                embedder,
+                options,
+                features=chosen,
+                taxonomy=chosen_taxonomy,
+                progress=StageProgress(bar),
+                chars=chars,
+            )
     trained.save(out)
     model = trained.model
     texts = model.meta.get("taxonomy_texts") or 0
@@ -217,15 +298,17 @@ def classify_command(
     classifier = NarrativeClassifier.load(model, embedder)
     items = read_jsonl_stdin()
     ids, texts = [i for i, _ in items], [t for _, t in items]
-    languages = classifier.languages(texts)
-    unseen = classifier.unseen_languages(languages)
-    if unseen:
-        counts = ", ".join(f"{code} {n}" for code, n in unseen.most_common())
-        err_console.print(
-            f"note: {unseen.total()} text(s) in languages this model saw no training text in "
-            f"({counts}): classified by its embedding-only model"
+    predictions, routed = classifier.classify_rows(texts)
+    if routed.any():
+        languages = Counter(
+            code for code, moved in zip(classifier.languages(texts), routed, strict=True) if moved
         )
-    for item_id, prediction in zip(ids, classifier.classify(texts, languages), strict=True):
+        counts = ", ".join(f"{code} {n}" for code, n in languages.most_common())
+        err_console.print(
+            f"note: {int(routed.sum())} text(s) whose words this model's vocabularies barely "
+            f"know ({counts}): classified by its embedding-only model"
+        )
+    for item_id, prediction in zip(ids, predictions, strict=True):
         line = {
             "id": item_id,
             "narratives": _scores(prediction.narratives),

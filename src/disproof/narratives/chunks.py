@@ -8,7 +8,7 @@ The document vector is the mean of its chunk vectors, normalised again to unit l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,13 +62,26 @@ def pool_chunks(vectors: Vectors) -> Vectors:
     return pooled
 
 
+#: Chunks encoded between two progress reports.
+PROGRESS_BATCH = 64
+
+
 def embed_documents(
-    embedder: Embedder, texts: Sequence[str], chunking: Chunking = Chunking()
+    embedder: Embedder,
+    texts: Sequence[str],
+    chunking: Chunking = Chunking(),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Vectors:
-    """One unit vector per document: its chunks encoded together, then pooled."""
+    """One unit vector per document: its chunks encoded together, then pooled; ``progress``
+    hears (chunks encoded, chunks in all) every :data:`PROGRESS_BATCH` chunks."""
     pieces = [document_chunks(text, chunking) for text in texts]
     flat = [chunk for chunk_list in pieces for chunk in chunk_list]
-    encoded = embedder.encode_documents(flat) if flat else np.zeros((0, embedder.dim), np.float32)
+    encoded = np.zeros((len(flat), embedder.dim), np.float32)
+    step = PROGRESS_BATCH if progress is not None else max(1, len(flat))
+    for start in range(0, len(flat), step):
+        encoded[start : start + step] = embedder.encode_documents(flat[start : start + step])
+        if progress is not None:
+            progress(min(start + step, len(flat)), len(flat))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     start = 0
     for row, chunk_list in enumerate(pieces):

@@ -28,12 +28,17 @@ import numpy.typing as npt
 from disproof.errors import DisproofError
 from disproof.io.base import read_json_object
 from disproof.narratives.decide import Calibration, Decision, Platt, decide
-from disproof.narratives.logistic import fit_one_vs_rest
+from disproof.narratives.design import Design
+from disproof.narratives.logistic import INTERCEPT_SCALING, dual_bias, fit_dual, fit_one_vs_rest
 
 OTHER = "Other"
 FORMAT = "disproof-narrative-model"
-VERSION = 2
+VERSION = 3
 Array = npt.NDArray[np.float64]
+#: A model's input rows: dense features, or a dense and a sparse block side by side.
+Rows = npt.NDArray[np.floating] | Design
+#: Called with (fits done, fits in all) while training.
+FitProgress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,22 +80,35 @@ class NarrativeModel:
     calibration: Calibration
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def scores(self, vectors: npt.NDArray[np.floating]) -> Array:
+    def logits(self, vectors: Rows) -> Array:
+        """The regressions' raw scores, ``(documents, narratives + subnarratives + 1)``."""
+        if isinstance(vectors, Design):
+            return vectors.dot(self.weights) + self.bias
+        out: Array = np.asarray(vectors, np.float64) @ self.weights.astype(np.float64) + self.bias
+        return out
+
+    def scores(self, vectors: Rows) -> Array:
         """Calibrated probabilities, ``(documents, narratives + subnarratives + 1)``, the last
         column that of ``Other``."""
-        logits = np.asarray(vectors, np.float64) @ self.weights.astype(np.float64) + self.bias
-        return calibrated(logits, len(self.narratives), self.calibration)
+        return calibrated(self.logits(vectors), len(self.narratives), self.calibration)
 
-    def decide(self, vectors: npt.NDArray[np.floating]) -> tuple[Decision, Array]:
+    def decide(self, vectors: Rows) -> tuple[Decision, Array]:
         """Boolean predictions (``Other`` as last column of each level) and the scores."""
         scores = self.scores(vectors)
-        k = len(self.narratives)
-        decision = decide(scores[:, :k], scores[:, k:-1], scores[:, -1], self.parents)
-        return decision, scores
+        return self.decide_scores(scores), scores
 
-    def predict(self, vectors: npt.NDArray[np.floating]) -> list[NarrativePrediction]:
+    def decide_scores(self, scores: Array) -> Decision:
+        """Boolean predictions from probabilities (as :meth:`scores` gives them)."""
+        k = len(self.narratives)
+        return decide(scores[:, :k], scores[:, k:-1], scores[:, -1], self.parents)
+
+    def predict(self, vectors: Rows) -> list[NarrativePrediction]:
         """Predicted labels with their scores, best first, for each row of ``vectors``."""
-        decision, scores = self.decide(vectors)
+        return self.predict_scores(self.scores(vectors))
+
+    def predict_scores(self, scores: Array) -> list[NarrativePrediction]:
+        """Predicted labels with their scores, best first, from probabilities."""
+        decision = self.decide_scores(scores)
         k = len(self.narratives)
         out = []
         for row in range(len(scores)):
@@ -186,7 +204,7 @@ def folds_of(n: int, folds: int, seed: int) -> npt.NDArray[np.intp]:
 
 
 def train(
-    vectors: npt.NDArray[np.floating],
+    vectors: Rows,
     narratives: Sequence[Collection[str]],
     subnarratives: Sequence[Collection[str]],
     *,
@@ -195,6 +213,7 @@ def train(
     meta: dict[str, Any] | None = None,
     calibrate_on: npt.NDArray[np.bool_] | None = None,
     described: npt.NDArray[np.bool_] | None = None,
+    progress: FitProgress | None = None,
 ) -> NarrativeModel:
     """Fit every label and ``Other`` on ``vectors``, calibrating by cross-validation.
 
@@ -203,12 +222,14 @@ def train(
     calibration to some documents, e.g. those of the language to be classified, whose share of
     ``Other`` may differ from the rest; all rows are always used to fit the weights.
     ``described`` marks rows written from the taxonomy (:mod:`.descriptions`), not documents:
-    they are fitted in every fold and never scored or calibrated on.
+    they are fitted in every fold and never scored or calibrated on. A :class:`.design.Design`
+    (or any matrix of more columns than rows, when not standardised) is fitted in the row space,
+    on one Gram matrix shared by all folds. ``progress`` hears of each of the ``folds + 1`` fits.
     """
-    x = np.asarray(vectors, np.float64)
-    if len(x) != len(narratives) or len(x) != len(subnarratives):
+    n = len(vectors)
+    if n != len(narratives) or n != len(subnarratives):
         raise DisproofError("vectors and label sets differ in length")
-    fixed = np.zeros(len(x), bool) if described is None else np.asarray(described, bool)
+    fixed = np.zeros(n, bool) if described is None else np.asarray(described, bool)
     documents = int((~fixed).sum())
     if documents < 2 * options.folds:
         raise DisproofError(
@@ -221,11 +242,33 @@ def train(
         raise DisproofError("no narrative labels to learn: every document is 'Other'")
     targets = np.column_stack([gold.coarse[:, :-1], gold.fine[:, :-1], gold.coarse[:, -1]])
     out_of_fold = np.zeros(targets.shape)
-    fold = np.full(len(x), -1, np.intp)  # -1: in every fold's training rows
+    fold = np.full(n, -1, np.intp)  # -1: in every fold's training rows
     fold[~fixed] = folds_of(documents, options.folds, options.seed)
-    for k in range(options.folds):
-        weights, bias = _fit(x[fold != k], targets[fold != k], options)
-        out_of_fold[fold == k] = x[fold == k] @ weights + bias
+    report = progress or (lambda done, total: None)
+    design = vectors if isinstance(vectors, Design) else None
+    x = None if design is not None else np.asarray(vectors, np.float64)
+    if x is not None and not options.standardize and x.shape[1] + 1 > n:
+        design = Design(x)
+    if design is not None:
+        # the row space: one (augmented) Gram matrix; a fold's is the block of its rows
+        gram = design.gram() + INTERCEPT_SCALING**2
+        for k in range(options.folds):
+            fit_rows, held = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+            alpha, constant = fit_dual(
+                gram[np.ix_(fit_rows, fit_rows)], targets[fit_rows], options.l2
+            )
+            out_of_fold[held] = gram[np.ix_(held, fit_rows)] @ alpha + constant
+            report(k + 1, options.folds + 1)
+        alpha, constant = fit_dual(gram, targets, options.l2)
+        weights, bias = design.transpose_dot(alpha), dual_bias(alpha, constant)
+    else:
+        assert x is not None
+        for k in range(options.folds):
+            weights, bias = _fit(x[fold != k], targets[fold != k], options)
+            out_of_fold[fold == k] = x[fold == k] @ weights + bias
+            report(k + 1, options.folds + 1)
+        weights, bias = _fit(x, targets, options)
+    report(options.folds + 1, options.folds + 1)
     n_coarse = len(coarse_labels)
     rows = ~fixed if calibrate_on is None else calibrate_on & ~fixed
     logits, gold_rows = out_of_fold[rows], targets[rows]
@@ -234,10 +277,9 @@ def train(
         subnarratives=Platt.fit(logits[:, n_coarse:-1], gold_rows[:, n_coarse:-1]),
         other=Platt.fit(logits[:, -1], gold_rows[:, -1]),
     )
-    weights, bias = _fit(x, targets, options)
     info = {
         "documents": documents,
-        "taxonomy_texts": len(x) - documents,
+        "taxonomy_texts": n - documents,
         "l2": options.l2,
         "folds": options.folds,
         **(meta or {}),
@@ -291,9 +333,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 def load_model(folder: Path, model_id: str | None = None) -> NarrativeModel:
     """The model saved in ``folder``; refuses one trained on another embedder than ``model_id``."""
     meta = _read_json(folder / "meta.json")
-    if meta.get("format") == FORMAT and meta.get("version") == 1:
+    if meta.get("format") == FORMAT and meta.get("version") in (1, 2):
+        what = {1: "per-label thresholds", 2: "TF-IDF rows of unit length"}[meta["version"]]
         raise DisproofError(
-            f"{folder}: a narrative model of version 1 (per-label thresholds), which this "
+            f"{folder}: a narrative model of version {meta['version']} ({what}), which this "
             f"disproof no longer reads; retrain it (version {VERSION})"
         )
     if meta.get("format") != FORMAT or meta.get("version") != VERSION:

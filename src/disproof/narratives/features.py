@@ -8,7 +8,8 @@ TF-IDF vector side by side.
 language) and the meaning of its lead (across languages). On the SemEval EN held-out split this
 scored 0.628 / 0.509 samples-F1 against 0.602 / 0.505 for TF-IDF alone and 0.497 / 0.392 for the
 embedding alone (docs/benchmarks.md). In a language absent from training the TF-IDF half knows
-no words, so such texts go to the embedding-only model trained beside it (:mod:`.pipeline`).
+few words, so texts it barely covers go to the embedding-only model trained beside it
+(:mod:`.pipeline`).
 
 The standardisation is folded into the weights after training, so a saved model applies to the
 raw embedding: ``[embedding, tfidf] @ weights + bias``.
@@ -24,13 +25,16 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.narratives.classify import NarrativeModel
-from disproof.text.tfidf import TfIdf, fit_tfidf, tokenize
+from disproof.text.sparse import SparseRows, hstack
+from disproof.text.tfidf import TfIdf, char_ngrams, fit_tfidf, tokenize
 
 FeatureSet = Literal["e5", "e5+tfidf"]
 FEATURE_SETS: tuple[FeatureSet, ...] = ("e5", "e5+tfidf")
 #: Weight of the embedding block beside TF-IDF, chosen by cross-validation inside the English
 #: training documents (``python -m benchmarks.semeval --cv``; docs/benchmarks.md).
 DENSE_WEIGHT = 0.5
+#: At most this many character n-grams (those in most training texts) in a vocabulary.
+CHAR_TERMS = 50_000
 Array = npt.NDArray[np.float64]
 
 
@@ -63,21 +67,51 @@ class Scaling:
         return replace(model, weights=folded, bias=bias.astype(np.float32))
 
 
+#: Weight of each TF-IDF block (words, character n-grams) when both are used: the two
+#: unit-length rows side by side make one row of unit length.
+BLOCK_WEIGHT = float(np.sqrt(0.5))
+
+
 @dataclass(frozen=True)
 class LexicalFeatures:
-    """The TF-IDF half of ``e5+tfidf``."""
+    """The TF-IDF half of ``e5+tfidf``: stemmed words and, when ``chars`` is set, character
+    n-grams (:func:`disproof.text.tfidf.char_ngrams`) beside them, each block weighted by
+    :data:`BLOCK_WEIGHT`. Rows are evidence-scaled (:mod:`disproof.text.tfidf`): a text whose
+    terms the vocabularies do not know gets a short row, not a full-length one made of the few
+    it shares."""
 
     tfidf: TfIdf
+    chars: TfIdf | None = None
 
     @classmethod
     def fit(
-        cls, texts: Sequence[str], languages: Sequence[str | None]
-    ) -> tuple[LexicalFeatures, Array]:
+        cls, texts: Sequence[str], languages: Sequence[str | None], chars: bool = True
+    ) -> tuple[LexicalFeatures, SparseRows]:
         tokens = tokenize(texts, languages)
-        features = cls(fit_tfidf(tokens))
-        return features, features.tfidf.transform(tokens)
+        grams = [char_ngrams(text) for text in texts] if chars else None
+        features = cls(fit_tfidf(tokens), fit_tfidf(grams, max_terms=CHAR_TERMS) if grams else None)
+        return features, features._rows(tokens, grams)
+
+    def _rows(self, tokens: list[list[str]], grams: list[list[str]] | None) -> SparseRows:
+        words = self.tfidf.sparse(tokens, evidence=True)
+        if self.chars is None or grams is None:
+            return words
+        characters = self.chars.sparse(grams, evidence=True)
+        return hstack([(words, BLOCK_WEIGHT), (characters, BLOCK_WEIGHT)])
+
+    @property
+    def width(self) -> int:
+        return len(self.tfidf.vocabulary) + (len(self.chars.vocabulary) if self.chars else 0)
 
     def transform(
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None
-    ) -> Array:
-        return self.tfidf.transform(tokenize(texts, languages or [None] * len(texts)))
+    ) -> SparseRows:
+        tokens = tokenize(texts, languages or [None] * len(texts))
+        grams = [char_ngrams(text) for text in texts] if self.chars is not None else None
+        return self._rows(tokens, grams)
+
+    def coverage(self, rows: SparseRows) -> Array:
+        """How much of each text the vocabularies know (0–1): the length of its row."""
+        squares = SparseRows(rows.data**2, rows.indices, rows.indptr, rows.cols).row_sums()
+        out: Array = np.sqrt(np.asarray(squares, np.float64))
+        return out

@@ -5,9 +5,15 @@ in the model (``meta.json``: ``model_id``, ``chunking``) so that classification 
 as training did.
 
 An ``e5+tfidf`` model carries a second, embedding-only model (the folder's ``dense/``, trained on
-the same documents) and the languages it was trained in. A text in a language it never saw is
-classified by the embedding-only model: TF-IDF knows no words of that language, and the
-combined model falls far behind the embedding there (docs/benchmarks.md).
+the same documents). Which of the two reads a text is decided per text by its *coverage*, how
+much of it the TF-IDF vocabularies know (:meth:`.features.LexicalFeatures.coverage`), not by a
+list of languages: below ``ROUTING_COVERAGE`` the embedding-only model classifies it. A text in a
+training language (coverage ~0.8–0.9) stays with the combined model, one in a script no training
+text used (coverage under ~0.15) goes to the embedding, and so does one in a language that merely
+shares a script with a training language (Portuguese beside English: ~0.5). The rule and its
+threshold were chosen by leaving each training language out in turn (docs/benchmarks.md): the
+embedding-only model beat the combined one on every left-out language, even with the shared
+script and character n-grams, and blending the two by coverage did not beat routing.
 """
 
 from __future__ import annotations
@@ -39,7 +45,9 @@ from disproof.narratives.classify import (
     train,
 )
 from disproof.narratives.descriptions import LabelledText, description_texts
+from disproof.narratives.design import Design
 from disproof.narratives.features import (
+    BLOCK_WEIGHT,
     DENSE_WEIGHT,
     FEATURE_SETS,
     FeatureSet,
@@ -52,10 +60,19 @@ from disproof.text.analyze import Analyzer
 from disproof.text.langid import UNDETERMINED, detect_language
 from disproof.text.tfidf import TfIdf
 
+#: Called with (stage, done, total) while training: "embedding" (chunks), "TF-IDF", "combined
+#: model" and "embedding-only model" (cross-validation fits and the final one).
+TrainProgress = Callable[[str, int, int], None]
+
 #: Title and lead (the first 1,200 characters of whole sentences): see docs/narratives.md.
 DEFAULT_CHUNKING = Chunking(max_chunks=1, max_chars=1200)
 #: The TF-IDF vocabulary of an ``e5+tfidf`` model, beside its weights.
 TFIDF_FILE = "tfidf.json"
+#: Its character n-gram vocabulary, when it has one.
+CHARS_FILE = "chars.json"
+#: Coverage below which the embedding-only model classifies a text (leave-one-language-out CV
+#: over 0.1–0.7, and routing against blending: docs/benchmarks.md).
+ROUTING_COVERAGE = 0.7
 #: The embedding-only model of an ``e5+tfidf`` model, for texts in languages it was not trained in.
 DENSE_FOLDER = "dense"
 #: L2 strength of the ``e5+tfidf`` model (CV inside the English training documents, 4 folds:
@@ -86,10 +103,15 @@ def train_documents(
     meta: dict[str, Any] | None = None,
     parent_of: Callable[[str], str] = semeval_parent,
     descriptions: Sequence[LabelledText] = (),
+    chars: bool = False,
+    progress: TrainProgress | None = None,
 ) -> TrainedModel:
     """A model trained on labelled texts with the given feature set (see :mod:`.features`),
     and on ``descriptions``, texts written from the taxonomy (:mod:`.descriptions`), which are
-    fitted but never calibrated on."""
+    fitted but never calibrated on. ``chars``: character n-grams beside the words in the
+    TF-IDF half (off by default: they helped neither English nor a left-out language,
+    docs/benchmarks.md). ``progress`` hears of each stage (:data:`TrainProgress`)."""
+    report = progress or (lambda stage, done, total: None)
     if features not in FEATURE_SETS:
         raise DisproofError(f"unknown feature set {features!r}: one of {', '.join(FEATURE_SETS)}")
     n_documents = len(texts)
@@ -97,7 +119,9 @@ def train_documents(
     narratives = [*narratives, *(d.narratives for d in descriptions)]
     subnarratives = [*subnarratives, *(d.subnarratives for d in descriptions)]
     described = np.arange(len(texts)) >= n_documents
-    dense = embed_documents(embedder, texts, chunking).astype(np.float64)
+    dense = embed_documents(
+        embedder, texts, chunking, lambda done, total: report("embedding", done, total)
+    ).astype(np.float64)
     info: dict[str, Any] = {
         "model_id": embedder.model_id,
         "chunking": {"max_chunks": chunking.max_chunks, "max_chars": chunking.max_chars},
@@ -113,25 +137,37 @@ def train_documents(
         described=described,
     )
     if features == "e5":
-        return TrainedModel(fit(dense, options=options, meta=info), None)
+        return TrainedModel(
+            fit(
+                dense, options=options, meta=info, progress=partial(report, "embedding-only model")
+            ),
+            None,
+        )
     analyzer = Analyzer()
     given = [*(languages or [None] * n_documents), *([None] * len(descriptions))]
     codes = [analyzer.language_of(text, code) for text, code in zip(texts, given, strict=True)]
-    lexical, lexical_rows = LexicalFeatures.fit(texts, codes)
+    report("TF-IDF", 0, 1)
+    lexical, lexical_rows = LexicalFeatures.fit(texts, codes, chars=chars)
+    report("TF-IDF", 1, 1)
     scaling = Scaling.fit(dense[~described], DENSE_WEIGHT)
-    x = np.hstack([scaling.apply(dense), lexical_rows])
+    x = Design(scaling.apply(dense), lexical_rows)
     info |= {
         "dense_weight": DENSE_WEIGHT,
         "terms": len(lexical.tfidf.vocabulary),
+        "char_terms": len(lexical.chars.vocabulary) if lexical.chars else 0,
+        "block_weight": BLOCK_WEIGHT if lexical.chars else 1.0,
+        "routing_coverage": ROUTING_COVERAGE,
         "languages": language_counts(codes[:n_documents]),
     }
-    model = fit(x, options=options, meta=info)
+    model = fit(x, options=options, meta=info, progress=partial(report, "combined model"))
     dense_options = replace(default_options("e5"), folds=options.folds, seed=options.seed)
-    dense_info = {k: v for k, v in info.items() if k not in ("dense_weight", "terms")}
+    lexical_keys = ("dense_weight", "terms", "char_terms", "block_weight", "routing_coverage")
+    dense_info = {k: v for k, v in info.items() if k not in lexical_keys}
     fallback = fit(
         dense,
         options=dense_options,
-        meta=dense_info | {"features": "e5", "role": "fallback for unseen languages"},
+        meta=dense_info | {"features": "e5", "role": "for texts the vocabularies barely know"},
+        progress=partial(report, "embedding-only model"),
     )
     return TrainedModel(scaling.fold(model), lexical, fallback)
 
@@ -164,6 +200,8 @@ class TrainedModel:
             save_model(self.model, staging)
             if self.lexical is not None:
                 self.lexical.tfidf.save(staging / TFIDF_FILE)
+                if self.lexical.chars is not None:
+                    self.lexical.chars.save(staging / CHARS_FILE)
             if self.fallback is not None:
                 save_model(self.fallback, staging / DENSE_FOLDER)
 
@@ -179,6 +217,8 @@ def train_semeval(
     chunking: Chunking = DEFAULT_CHUNKING,
     features: FeatureSet = "e5+tfidf",
     taxonomy: Taxonomy | None = None,
+    progress: TrainProgress | None = None,
+    chars: bool = False,
 ) -> TrainedModel:
     """A model trained on the annotated documents of SemEval language folders (and on the
     descriptions and examples of ``taxonomy``, when given)."""
@@ -209,6 +249,8 @@ def train_semeval(
             "taxonomy": taxonomy.id if taxonomy else None,
         },
         descriptions=taxonomy_texts,
+        progress=progress,
+        chars=chars,
     )
 
 
@@ -234,6 +276,8 @@ def train_cases(
     mapping: KeywordMapping | None = None,
     features: FeatureSet = "e5+tfidf",
     descriptions: bool = True,
+    progress: TrainProgress | None = None,
+    chars: bool = False,
 ) -> TrainedModel:
     """A model trained on cases: their text, and the narratives they advance under the
     taxonomy's keyword mapping (the shipped taxonomy unless ``mapping`` says otherwise); with
@@ -267,13 +311,15 @@ def train_cases(
         meta={"trained_on": [f"cases:{mapping.taxonomy.id}"], "taxonomy": mapping.taxonomy.id},
         parent_of=lambda label: parents[label],
         descriptions=description_texts(mapping.taxonomy) if descriptions else (),
+        progress=progress,
+        chars=chars,
     )
 
 
 @dataclass(frozen=True)
 class NarrativeClassifier:
     """A loaded model with the embedder it was trained with (and, for ``e5+tfidf``, its TF-IDF
-    vocabulary and the embedding-only model for texts in languages it was not trained in)."""
+    vocabularies and the embedding-only model for texts they barely know)."""
 
     model: NarrativeModel
     embedder: Embedder
@@ -291,12 +337,13 @@ class NarrativeClassifier:
             fallback = load_model(folder / DENSE_FOLDER, embedder.model_id)
             if fallback.weights.shape[0] != embedder.dim:
                 raise DisproofError(f"{folder / DENSE_FOLDER}: not a model of this embedding")
-            lexical = LexicalFeatures(TfIdf.load(folder / TFIDF_FILE))
-            width = embedder.dim + len(lexical.tfidf.vocabulary)
+            chars = TfIdf.load(folder / CHARS_FILE) if (folder / CHARS_FILE).exists() else None
+            lexical = LexicalFeatures(TfIdf.load(folder / TFIDF_FILE), chars)
+            width = embedder.dim + lexical.width
             if model.weights.shape[0] != width:
                 raise DisproofError(
                     f"{folder}: weights for {model.weights.shape[0]} features, but the embedding "
-                    f"and vocabulary make {width}"
+                    f"and vocabularies make {width}"
                 )
         return cls(model, embedder, lexical, fallback)
 
@@ -308,47 +355,52 @@ class NarrativeClassifier:
             max_chars=int(setting.get("max_chars", DEFAULT_CHUNKING.max_chars)),
         )
 
-    def features(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    @property
+    def routing_coverage(self) -> float:
+        """Coverage at and above which the combined model alone reads a text."""
+        return float(self.model.meta.get("routing_coverage", ROUTING_COVERAGE))
+
+    def features(self, texts: Sequence[str]) -> Design:
         """The (combined) model's input rows for ``texts``."""
         dense = embed_documents(self.embedder, texts, self.chunking).astype(np.float64)
-        if self.lexical is None:
-            return dense
-        return np.hstack([dense, self.lexical.transform(texts)])
+        return self._rows(texts, dense)
+
+    def _rows(self, texts: Sequence[str], dense: npt.NDArray[np.float64]) -> Design:
+        return Design(dense, self.lexical.transform(texts) if self.lexical is not None else None)
 
     def languages(self, texts: Sequence[str]) -> list[str]:
         """The detected language code of each text (``und`` when undetermined)."""
         return [detect_language(text).code for text in texts]
 
-    def unseen(self, languages: Sequence[str]) -> npt.NDArray[np.bool_]:
-        """Which of these detected languages an ``e5+tfidf`` model saw no training text in (all
-        False for ``e5`` models; undetermined ones count as seen)."""
-        known = self.model.meta.get("languages")
-        if self.fallback is None or not isinstance(known, dict) or not known:
-            return np.zeros(len(languages), dtype=bool)
-        return np.array([c != UNDETERMINED and c not in known for c in languages], dtype=bool)
+    def routed(self, rows: Design) -> npt.NDArray[np.bool_]:
+        """Which rows the embedding-only model classifies: coverage below the model's
+        ``routing_coverage`` (none for ``e5`` models)."""
+        if self.lexical is None or self.fallback is None or rows.sparse is None:
+            return np.zeros(len(rows), dtype=bool)
+        low: npt.NDArray[np.bool_] = self.lexical.coverage(rows.sparse) < self.routing_coverage
+        return low
 
-    def unseen_languages(self, languages: Sequence[str]) -> Counter[str]:
-        """The unseen languages among these detected ones, with how many texts are in each:
-        texts that the embedding-only model classifies."""
-        return Counter(c for c, new in zip(languages, self.unseen(languages), strict=True) if new)
-
-    def classify(
-        self, texts: Sequence[str], languages: Sequence[str] | None = None
-    ) -> list[NarrativePrediction]:
-        """Predicted narratives and subnarratives of each text; ``languages`` (detected codes,
-        as :meth:`languages` gives) are detected when not given. Texts in languages an
-        ``e5+tfidf`` model was not trained in go to its embedding-only model."""
+    def classify_rows(
+        self, texts: Sequence[str]
+    ) -> tuple[list[NarrativePrediction], npt.NDArray[np.bool_]]:
+        """Predicted narratives and subnarratives of each text, and which texts the
+        embedding-only model classified (:meth:`routed`)."""
         if not texts:
-            return []
+            return [], np.zeros(0, dtype=bool)
         dense = embed_documents(self.embedder, texts, self.chunking).astype(np.float64)
         if self.lexical is None or self.fallback is None:
-            return self.model.predict(dense)
-        unseen = self.unseen(self.languages(texts) if languages is None else languages)
-        seen, new = np.flatnonzero(~unseen).tolist(), np.flatnonzero(unseen).tolist()
+            return self.model.predict(dense), np.zeros(len(texts), dtype=bool)
+        rows = self._rows(texts, dense)
+        routed = self.routed(rows)
+        kept, moved = np.flatnonzero(~routed), np.flatnonzero(routed)
         by_row: dict[int, NarrativePrediction] = {}
-        if seen:  # TF-IDF of no texts has no columns: only build rows when there are some
-            rows = np.hstack([dense[seen], self.lexical.transform([texts[i] for i in seen])])
-            by_row |= zip(seen, self.model.predict(rows), strict=True)
-        if new:
-            by_row |= zip(new, self.fallback.predict(dense[new]), strict=True)
-        return [by_row[row] for row in range(len(texts))]
+        if len(kept):
+            by_row |= zip(kept.tolist(), self.model.predict(rows.rows(kept)), strict=True)
+        if len(moved):
+            by_row |= zip(moved.tolist(), self.fallback.predict(dense[moved]), strict=True)
+        return [by_row[row] for row in range(len(texts))], routed
+
+    def classify(self, texts: Sequence[str]) -> list[NarrativePrediction]:
+        """Predicted narratives and subnarratives of each text (module docstring: which of the
+        combined and the embedding-only model reads which)."""
+        return self.classify_rows(texts)[0]

@@ -76,6 +76,17 @@ class SparseRows:
         filled = np.flatnonzero(np.diff(self.indptr[first : last + 1]) > 0)
         out[first + filled] = np.add.reduceat(gathered, starts[filled], axis=0)
 
+    def gram(self, block: int = 4096) -> npt.NDArray[np.float64]:
+        """``self @ self.T`` (``(rows, rows)``), summed over blocks of ``block`` columns, each
+        made dense for one single-precision matrix product (BLAS is far faster per product than
+        gathering the non-zeros, and memory stays at ``rows × block``)."""
+        out = np.zeros((len(self), len(self)), dtype=np.float32)
+        columns = self.transpose()
+        for start in range(0, self.cols, block):
+            part = columns.take(np.arange(start, min(self.cols, start + block))).toarray()
+            out += part.T @ part
+        return out.astype(np.float64)
+
     def row_sums(self) -> Array32:
         """The sum of each row's values."""
         return self.dot(np.ones((self.cols, 1), np.float32))[:, 0]
@@ -94,3 +105,23 @@ class SparseRows:
         rows = np.repeat(np.arange(len(self)), np.diff(self.indptr))
         out[rows, self.indices] = self.data
         return out
+
+
+def hstack(blocks: list[tuple[SparseRows, float]]) -> SparseRows:
+    """Sparse blocks of the same rows side by side, each multiplied by its weight."""
+    rows = len(blocks[0][0])
+    if any(len(block) != rows for block, _ in blocks):
+        raise ValueError("blocks differ in rows")
+    offsets = np.cumsum([0] + [block.cols for block, _ in blocks])
+    lengths = sum(np.diff(block.indptr) for block, _ in blocks)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    data = np.zeros(int(indptr[-1]), np.float32)
+    indices = np.zeros(int(indptr[-1]), np.int64)
+    place = indptr[:-1].copy()
+    for (block, weight), offset in zip(blocks, offsets[:-1], strict=True):
+        counts = np.diff(block.indptr)
+        target = np.repeat(place - block.indptr[:-1], counts) + np.arange(len(block.data))
+        data[target] = block.data * np.float32(weight)
+        indices[target] = block.indices + offset
+        place += counts
+    return SparseRows(data, indices, indptr, int(offsets[-1]))
