@@ -125,7 +125,7 @@ def train_command(
             "--format",
             help="semeval: PATHs are SemEval-2025 Task 10 folders. cases: the cases of the "
             "database (--db), labelled with the narratives they advance (their own and those "
-            "their keywords imply under the shipped taxonomy).",
+            "inferred from their keywords and text under the shipped taxonomy).",
         ),
     ] = TrainFormat.semeval,
     features: Annotated[

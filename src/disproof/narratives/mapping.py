@@ -1,4 +1,4 @@
-"""Which narratives a case advances: the ones analysts gave it, and the ones its keywords imply.
+"""Which narratives a case advances: the ones analysts gave it, and the ones disproof infers.
 
 A case's narratives are
 

@@ -10,8 +10,8 @@ whose disproof cites it. Everything else is scored:
 case's title and summary (the probability it is the *same* claim) and how much closer it is than
 the farthest of the ``POOL`` nearest cases: (cos − cos_farthest) / (1 − cos_farthest), with the
 best dense cosine (the lexical coverage without vectors); ``shared terms`` the idf-weighted
-share of this case's keywords and narratives (those
-its keywords imply included) the other case has; ``same framing`` the word overlap of the
+share of this case's keywords and narratives (inferred ones
+included) the other case has; ``same framing`` the word overlap of the
 sentences in which both disproofs name the narrative; ``closeness`` exp(−days apart / 365).
 """
 

@@ -50,7 +50,7 @@ def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
         "country": case.countries,
         "language": case.languages,
         "outlet": case.outlets,
-        # analysts' narratives and those the case's keywords imply (disproof.narratives.mapping)
+        # analysts' narratives and those inferred from keywords + text (disproof.narratives.mapping)
         "narrative": [n.id for n in case_narratives(case)],
         "related": case.related,
         # the ids a case merged from other sources answers to (disproof.sameclaim)

@@ -122,7 +122,7 @@ case_edits = Table(
     Column("snapshot", JSON(none_as_null=True), nullable=True),
 )
 
-#: Facts about the stored data (key → value), e.g. the fingerprint of the keyword → narrative
+#: Facts about the stored data (key → value), e.g. the fingerprint of the narrative inference
 #: mapping the derived narrative terms were computed with (``disproof.store.derived``).
 store_meta = Table(
     "store_meta",
