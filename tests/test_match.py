@@ -167,6 +167,16 @@ def test_match_jsonl_contract(cli: object, tmp_path: Path, monkeypatch: pytest.M
     assert top["span"]["start"] == 0 and second == {"id": "b", "matches": []}
     bad = cli("match", "text", "--file", "x")  # type: ignore[operator]
     assert bad.code == 2
+    # one bad line does not cost the good ones their answers: an error object in its place
+    mixed = ['{"id": 7, "text": "Ukraine shot down MH17 with a Buk"}', "{not json", '{"id": 9}', ""]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(mixed)))
+    result = cli("match", "--jsonl", "--top-k", "1")  # type: ignore[operator]
+    assert result.code == 1 and "2 of 3 line(s)" in result.err
+    good, broken, idless = (json.loads(line) for line in result.out.splitlines())
+    assert good["id"] == 7 and good["matches"][0]["case_id"] == "mh17"
+    assert broken == {"id": None, "line": 2, "error": broken["error"]}
+    assert "malformed JSON" in broken["error"]
+    assert idless["id"] == 9 and idless["line"] == 3 and "expected" in idless["error"]
 
 
 # -- with the real model --------------------------------------------------------------------------

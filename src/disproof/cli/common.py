@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from dataclasses import dataclass
 
 import typer
 from rich.console import Console
@@ -52,6 +53,38 @@ def progress_bar(label: str, enabled: bool) -> Progress:
         transient=True,
         disable=not enabled or not err_console.is_terminal,
     )
+
+
+@dataclass(frozen=True)
+class InputLine:
+    """One non-blank stdin line: its number, its ``id`` (None if unreadable) and either its
+    ``text`` or the ``error`` that says why it cannot be used."""
+
+    number: int
+    id: object
+    text: str | None
+    error: str | None = None
+
+
+def read_jsonl_lines() -> list[InputLine]:
+    """Every non-blank ``{"id": …, "text": "…"}`` line of stdin; a bad line is kept with its
+    error (and its id where one can be read), so a batch can go on past it."""
+    lines: list[InputLine] = []
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json_value(line)
+        except ValueError as exc:
+            lines.append(InputLine(number, None, None, f"line {number}: malformed JSON: {exc}"))
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            item_id = item.get("id") if isinstance(item, dict) else None
+            error = f'line {number}: expected {{"id": …, "text": "…"}}'
+            lines.append(InputLine(number, item_id, None, error))
+            continue
+        lines.append(InputLine(number, item.get("id"), item["text"]))
+    return lines
 
 
 def read_jsonl_stdin() -> list[tuple[object, str]]:

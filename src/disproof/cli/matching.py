@@ -14,7 +14,7 @@ from disproof.cli.common import (
     err_console,
     open_service,
     progress_bar,
-    read_jsonl_stdin,
+    read_jsonl_lines,
 )
 from disproof.errors import DisproofError
 from disproof.match.calibration import Band
@@ -90,13 +90,7 @@ def match(
     band = parse_band(min_band)
     service = open_service(ctx)
     if jsonl:
-        items = read_jsonl_stdin()
-        matcher = matcher_for(service, backend, show_progress=True)
-        for start in range(0, len(items), 64):
-            chunk = items[start : start + 64]
-            results = matcher.match_many([t for _, t in chunk], top_k=top_k, min_band=band)
-            for (item_id, _), result in zip(chunk, results, strict=True):
-                print(_match_line(item_id, result), flush=True)
+        _match_jsonl(matcher_for(service, backend, show_progress=True), top_k, band)
         return
     if file is not None:
         try:
@@ -126,3 +120,25 @@ def index(
     console.print(
         render.safe(f"index ready: {len(matcher.index):,} cases, embedding model {model}")
     )
+
+
+def _match_jsonl(matcher: Matcher, top_k: int, band: Band | None) -> None:
+    """Match stdin's lines in order; a bad line gets ``{"id", "line", "error"}`` in its place and
+    the batch goes on; exit 1 at the end when any line was bad."""
+    lines = read_jsonl_lines()
+    for start in range(0, len(lines), 64):
+        chunk = lines[start : start + 64]
+        good = [line for line in chunk if line.text is not None]
+        texts = [line.text or "" for line in good]
+        results = matcher.match_many(texts, top_k=top_k, min_band=band)
+        by_number = {line.number: r for line, r in zip(good, results, strict=True)}
+        for line in chunk:
+            if line.error is not None:
+                print(json.dumps({"id": line.id, "line": line.number, "error": line.error}))
+            else:
+                print(_match_line(line.id, by_number[line.number]), flush=True)
+    bad = sum(line.error is not None for line in lines)
+    if bad:
+        raise DisproofError(
+            f"stdin: {bad} of {len(lines)} line(s) could not be matched (see their error lines)"
+        )
