@@ -122,10 +122,15 @@ def index(
     )
 
 
+#: Bad --jsonl lines also named on stderr (each has its error object on stdout).
+SHOWN_ERRORS = 20
+
+
 def _match_jsonl(matcher: Matcher, top_k: int, band: Band | None) -> None:
-    """Match stdin's lines in order; a bad line gets ``{"id", "line", "error"}`` in its place and
-    the batch goes on; exit 1 at the end when any line was bad."""
+    """Match stdin's lines in order; a bad line gets ``{"id", "line", "error"}`` in its place
+    (and a line on stderr) and the batch goes on; exit 1 at the end when any line was bad."""
     lines = read_jsonl_lines()
+    shown = 0
     for start in range(0, len(lines), 64):
         chunk = lines[start : start + 64]
         good = [line for line in chunk if line.text is not None]
@@ -135,6 +140,9 @@ def _match_jsonl(matcher: Matcher, top_k: int, band: Band | None) -> None:
         for line in chunk:
             if line.error is not None:
                 print(json.dumps({"id": line.id, "line": line.number, "error": line.error}))
+                shown += 1
+                if shown <= SHOWN_ERRORS:
+                    err_console.print(render.safe(f"stdin, {line.error}"))
             else:
                 print(_match_line(line.id, by_number[line.number]), flush=True)
     bad = sum(line.error is not None for line in lines)
