@@ -88,16 +88,11 @@ def read_jsonl_lines() -> list[InputLine]:
 
 
 def read_jsonl_stdin() -> list[tuple[object, str]]:
-    """``(id, text)`` of each ``{"id": …, "text": "…"}`` line on stdin; a bad line is named."""
+    """``(id, text)`` of each ``{"id": …, "text": "…"}`` line on stdin; the first bad line
+    stops the command, named."""
     items: list[tuple[object, str]] = []
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json_value(line)
-        except ValueError as exc:
-            raise DisproofError(f"stdin, line {number}: malformed JSON: {exc}") from None
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            raise DisproofError(f'stdin, line {number}: expected {{"id": …, "text": "…"}}')
-        items.append((item.get("id"), item["text"]))
+    for line in read_jsonl_lines():
+        if line.error is not None or line.text is None:
+            raise DisproofError(f"stdin, {line.error}")
+        items.append((line.id, line.text))
     return items
