@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from functools import cached_property, partial
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TextIO, cast
+from typing import TextIO
 
-from disproof import importing
+from disproof import exporting, importing
 from disproof.auth import Principal, TokenStore
 from disproof.editing import CaseEditor
 from disproof.embed import Embedder, EmbedderUnavailable, load_embedder
-from disproof.errors import DisproofError, InvalidInput
+from disproof.errors import InvalidInput
 from disproof.history import Actor, CaseHistory
 from disproof.importing import ImportReport, Progress
-from disproof.io import exporter
 from disproof.keywords.suggest import SavedModel
 from disproof.match.calibration import Band, calibration_for
 from disproof.match.index import CaseIndex, build_index
@@ -43,9 +41,7 @@ from disproof.normalize import keyword_key
 from disproof.related.finder import RelatedFinder
 from disproof.settings import Settings
 from disproof.store import CaseStore, database_size, open_store
-from disproof.store.backup import publish
 from disproof.store.corpus import CorpusStore
-from disproof.store.files import refuse_database_files
 from disproof.store.trends import TrendStore
 from disproof.text import Analyzer
 from disproof.trends import EmergingReport, Period, TrendBy, Trends, compute_trends, detect_emerging
@@ -316,49 +312,19 @@ class Disproof:
         )
 
     def export(self, out: TextIO, fmt: str = "jsonl", *, base_url: str | None = None) -> int:
-        """Write every case, ordered by id, to an open text stream.
+        """Write every case, ordered by id, to an open text stream (``disproof.exporting``).
 
         ``base_url`` (ClaimReview only; default: the ``public_url`` setting) is the public
         address of this site, which cases without a source URL of their own link to."""
-        return int(self._writer(fmt, base_url)(self.store.iter_cases(), out))
-
-    def _writer(self, fmt: str, base_url: str | None) -> Callable[..., int]:
-        """The exporter's ``write`` for ``fmt`` (ClaimReview: with the site's base URL)."""
-        module = exporter(fmt)
-        if fmt != "claimreview":
-            return cast(Callable[..., int], module.write)
-        return partial(module.write, base_url=base_url or self.settings.public_url)
+        return exporting.export(self.store, out, fmt, base_url or self.settings.public_url)
 
     def export_to_path(
         self, path: Path, fmt: str = "jsonl", *, base_url: str | None = None, force: bool = False
     ) -> int:
         """Write every case to ``path`` atomically: a failed export leaves no half-written file.
         Never onto the database's own files; onto an existing file only with ``force``."""
-        write = self._writer(fmt, base_url)  # fail on an unknown format before touching the disk
-        target = path.expanduser()
-        refuse_database_files(self.settings.sqlite_path(), target, "export")
-        if target.is_dir():
-            raise DisproofError(f"{target} is a directory; give a file name")
-        if not target.parent.exists():
-            raise DisproofError(f"folder {target.parent} does not exist")
-        if target.exists() and not force:
-            raise DisproofError(f"{target} exists; pass --force to overwrite it")
-        handle = tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            newline="",
-            dir=target.parent,
-            prefix=f".{target.name}.",
-            delete=False,
-        )
-        try:
-            with handle:
-                count = int(write(self.store.iter_cases(), handle))
-            publish(Path(handle.name), target, force=force)
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
-        return count
+        base = base_url or self.settings.public_url
+        return exporting.export_to_path(self.store, self.settings, path, fmt, base, force)
 
     # -- matching --------------------------------------------------------------------------------
 
