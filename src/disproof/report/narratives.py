@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from disproof.models import Taxonomy
 from disproof.narratives.classify import OTHER, NarrativePrediction
-from disproof.narratives.mapping import KeywordMapping
+from disproof.narratives.mapping import KeywordMapping, builtin_mapping
+from disproof.narratives.taxonomy import builtin_taxonomy
 from disproof.report.model import NarrativeSource, ReportCase, ReportNarrative
 
 
@@ -35,7 +36,8 @@ def narratives_from_cases(cases: Sequence[ReportCase], taxonomy: Taxonomy) -> li
     with none listed (an import that only has keywords), those its keyword rules imply. Most
     supporting cases first, then by the best match score."""
     names = {n.id: n.name for n in taxonomy.narratives}
-    mapping = KeywordMapping(taxonomy)
+    # the shipped taxonomy's mapping is built once per process (its definitions are analysed)
+    mapping = builtin_mapping() if taxonomy is builtin_taxonomy() else KeywordMapping(taxonomy)
     found: dict[str, _Evidence] = {}
     for case in cases:
         for narrative in case.narratives:
