@@ -248,6 +248,11 @@ def main() -> None:
             model_id, groups["train"] + groups["dev"], ids, {**qrels["train"], **qrels["dev"]}
         )
         path = CALIBRATION_DIR / calibration_file_name(model_id)
+        if path.exists():  # the article rule and the cross-language model are fitted elsewhere
+            previous = Calibration.model_validate_json(path.read_text(encoding="utf-8"))
+            calibration = calibration.model_copy(
+                update={"article": previous.article, "cross_language": previous.cross_language}
+            )
         path.write_text(json.dumps(calibration.model_dump(), indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
         matcher.calibration = calibration

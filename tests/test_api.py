@@ -429,7 +429,10 @@ def test_match_and_related_with_the_real_model(tmp_path: Path) -> None:
         text = "Das Pentagon finanziert in der Ukraine geheime Biolabore."
         result = client.post("/api/v1/match", json={"text": text, "top_k": 1}).json()
         assert result["matches"][0]["case_id"] == "demo-ukraine-biolabs-2022"
-        assert result["matches"][0]["band"] == "confirmed"
+        # a German text against an English case: the cross-language calibration, which never
+        # confirms (no cross-language operating point reached its precision on real quotes)
+        assert result["matches"][0]["band"] == "suggested"
+        assert result["matches"][0]["why"]["calibration"] == "cross-language"
         related = client.get("/api/v1/cases/demo-ukraine-biolabs-2022/related").json()
         assert related and all(r["case_id"] != "demo-ukraine-biolabs-2022" for r in related)
         semantic = client.get(

@@ -479,6 +479,10 @@ class MatchExplanation(_Model):
     lexical_coverage: float = 0.0
     shared_terms: list[str] = Field(default_factory=list)
     retrievers: list[str] = Field(default_factory=list)
+    #: The calibration that scored the pair: ``same-language`` (fitted on English tweets
+    #: against fact-checked claims) or ``cross-language`` (fitted on quotes in other languages
+    #: than the case); see docs/matching.md.
+    calibration: str = "same-language"
 
 
 class CaseMatch(_Model):

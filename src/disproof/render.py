@@ -290,7 +290,10 @@ def _match_line(console: Console, match: CaseMatch) -> None:
     if facts:
         line.append(f"  ({safe(facts, 80).plain})", style="dim")
     console.print(line)
-    console.print(Text("            " + safe(match.case_id).plain, style="dim"), soft_wrap=True)
+    across = "  · scored across languages" if match.why.calibration == "cross-language" else ""
+    console.print(
+        Text("            " + safe(match.case_id).plain + across, style="dim"), soft_wrap=True
+    )
 
 
 def taxonomy_tree(taxonomy: Taxonomy) -> Tree:

@@ -1,9 +1,17 @@
-"""Calibrated confidence: a logistic model over ``features.FEATURES`` and two thresholds.
+"""Calibrated confidence: a logistic model over ``features.FEATURES`` and two thresholds, per
+situation.
 
-The weights and thresholds are data (``disproof/data/calibration/*.json``), fitted by
-``benchmarks/calibrate.py`` on labelled pairs (CheckThat! 2022 train, thresholds chosen on dev)
-for one embedding model. A match is ``confirmed`` when its probability reaches the threshold that
-gave the target precision on held-out data, ``suggested`` above a lower one, and dropped below.
+The weights and thresholds are data (``disproof/data/calibration/*.json``) for one embedding
+model. A match is ``confirmed`` when its probability reaches the threshold that gave the target
+precision on held-out data, ``suggested`` above a lower one, and dropped below.
+
+Two situations are calibrated apart, because the features mean different things in them: a
+**same-language** pair (a span and a case in one language; fitted by ``benchmarks.checkthat``
+on English tweets against fact-checked claims) and a **cross-language** pair (e.g. a German
+quote against an English case, where the lexical features are near zero by construction;
+fitted by ``benchmarks.propaganda_diary`` on real pro-Kremlin quotes in de, it, ru and uk,
+cross-validated over quote groups). Without a cross-language model, cross-language pairs use
+the same-language one.
 """
 
 from __future__ import annotations
@@ -28,8 +36,44 @@ class Thresholds(BaseModel):
     suggested: float
 
 
+Situation = Literal["same-language", "cross-language"]
+
+
+class Scorer(BaseModel):
+    """A logistic model and its band thresholds for one situation."""
+
+    weights: list[float]
+    bias: float
+    mean: list[float]
+    scale: list[float]
+    thresholds: Thresholds
+    fitted_on: str = ""
+    measured: dict[str, float] = {}
+
+    def probability(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return _logistic(self, x)
+
+    def band(self, probability: float) -> Band:
+        return _band(self.thresholds, probability)
+
+
+def _logistic(model: Scorer | Calibration, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    z = (x - np.array(model.mean)) / np.array(model.scale)
+    logits = z @ np.array(model.weights) + model.bias
+    return np.asarray(1.0 / (1.0 + np.exp(-logits)))
+
+
+def _band(thresholds: Thresholds, probability: float) -> Band:
+    if probability >= thresholds.confirmed:
+        return "confirmed"
+    if probability >= thresholds.suggested:
+        return "suggested"
+    return "none"
+
+
 class Calibration(BaseModel):
-    """A fitted scorer for one embedding model (``model_id``)."""
+    """A fitted scorer for one embedding model (``model_id``): its own fields are the
+    same-language model; ``cross_language`` the model for pairs in different languages."""
 
     model_id: str
     features: list[str]
@@ -42,20 +86,41 @@ class Calibration(BaseModel):
     measured: dict[str, float] = {}
     #: The rule for long texts (``article.py``); None: list a span's best case if confirmed.
     article: ArticleRule | None = None
+    #: The model for a span and a case in different languages (None: the same-language one).
+    cross_language: Scorer | None = None
 
-    def probability(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def probability(
+        self, x: npt.NDArray[np.float64], cross: npt.NDArray[np.bool_] | None = None
+    ) -> npt.NDArray[np.float64]:
+        """The probability of each row of ``x``; rows where ``cross`` is set are scored by the
+        cross-language model (when there is one)."""
         if list(FEATURES) != self.features:
             raise ValueError("calibration was fitted on other features; refit it")
-        z = (x - np.array(self.mean)) / np.array(self.scale)
-        logits = z @ np.array(self.weights) + self.bias
-        return np.asarray(1.0 / (1.0 + np.exp(-logits)))
+        same = _logistic(self, x)
+        if cross is None or self.cross_language is None or not cross.any():
+            return same
+        return np.where(cross, self.cross_language.probability(x), same)
 
-    def band(self, probability: float) -> Band:
-        if probability >= self.thresholds.confirmed:
-            return "confirmed"
-        if probability >= self.thresholds.suggested:
-            return "suggested"
-        return "none"
+    def band(self, probability: float, situation: Situation = "same-language") -> Band:
+        if situation == "cross-language" and self.cross_language is not None:
+            return self.cross_language.band(probability)
+        return _band(self.thresholds, probability)
+
+    def same_language(self) -> Scorer:
+        """The same-language model on its own (for evaluation and fitting)."""
+        return Scorer(
+            weights=self.weights,
+            bias=self.bias,
+            mean=self.mean,
+            scale=self.scale,
+            thresholds=self.thresholds,
+            fitted_on=self.fitted_on,
+            measured=self.measured,
+        )
+
+    def situation(self, cross: bool) -> Situation:
+        """The calibration a pair is scored with (what a match reports)."""
+        return "cross-language" if cross and self.cross_language is not None else "same-language"
 
 
 def _file_name(model_id: str) -> str:

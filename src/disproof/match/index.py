@@ -26,7 +26,7 @@ from disproof.text import Analyzer
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: a missing title or summary takes the other field's text
+FORMAT_VERSION = 3  # 2: a missing title or summary takes the other field's text; 3: languages
 FIELDS = ("title", "summary")
 ENCODE_BATCH = 64
 Progress = Callable[[int, int], None]
@@ -52,6 +52,8 @@ class CaseIndex:
     pks: npt.NDArray[np.int64]
     bm25: dict[str, BM25Index]
     dense: dict[str, DenseIndex]
+    #: The language of each case (detected on title and summary together), as an ISO code.
+    languages: npt.NDArray[np.str_]
 
     def __len__(self) -> int:
         return int(self.pks.shape[0])
@@ -62,6 +64,9 @@ class CaseIndex:
         """Write atomically: into a temporary folder, then swap it in."""
         with staged_folder(folder) as staging:
             np.save(staging / "pks.npy", self.pks)
+            (staging / "languages.json").write_text(
+                json.dumps(self.languages.tolist()), encoding="utf-8"
+            )
             for field, bm25 in self.bm25.items():
                 bm25.save(staging / f"bm25_{field}")
             for field, dense in self.dense.items():
@@ -96,6 +101,10 @@ class CaseIndex:
                     f: DenseIndex(np.load(folder / f"vectors_{f}.npy", mmap_mode="r"), f"dense_{f}")
                     for f in meta.get("dense", [])
                 },
+                np.array(
+                    json.loads((folder / "languages.json").read_text(encoding="utf-8")),
+                    dtype=np.str_,
+                ),
             )
         except (OSError, ValueError, KeyError) as exc:
             logger.info("index at %s is unusable (%s); rebuilding", folder, exc)
@@ -180,4 +189,11 @@ def build_index(
                 if vector is not None:
                     matrix[row] = vector
             dense[field] = DenseIndex(matrix, f"dense_{field}")
-    return CaseIndex(embedder.model_id if embedder else None, fingerprint, pks, bm25, dense)
+    return CaseIndex(
+        embedder.model_id if embedder else None,
+        fingerprint,
+        pks,
+        bm25,
+        dense,
+        np.array(languages, dtype=np.str_),
+    )

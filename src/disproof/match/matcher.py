@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from disproof.embed import Embedder
 from disproof.match.article import SpanEvidence, max_cases, one_per_case, span_features
-from disproof.match.calibration import Band, Calibration
+from disproof.match.calibration import Band, Calibration, Situation
 from disproof.match.features import FieldScores, feature_matrix
 from disproof.match.index import FIELDS, CaseIndex
 from disproof.models import CaseMatch, MatchExplanation, MatchResult, MatchSpan
@@ -28,6 +28,7 @@ from disproof.retrieve.lexical import top_hits
 from disproof.store.corpus import CaseDetail, CorpusStore
 from disproof.text import Analyzer, ClaimSpan, document_language
 from disproof.text.clauses import claim_clauses
+from disproof.text.langid import UNDETERMINED
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ class Candidate:
     band: Band
     features: npt.NDArray[np.float64]
     retrievers: tuple[str, ...]
+    #: Which calibration scored the pair (span and case in one language, or not).
+    situation: Situation = "same-language"
 
 
 class Matcher:
@@ -97,15 +100,19 @@ class Matcher:
         lex = {f: self.index.bm25[f].coverage(tokens) for f in FIELDS}
         return FieldScores(dense["title"], dense["summary"], lex["title"], lex["summary"])
 
-    def _rankings(self, tokens: list[str], scores: FieldScores) -> list[list[Hit]]:
-        """Each retriever's top candidates: BM25 and cosine, on title and on summary."""
-        rankings = [self.index.bm25[field].search(tokens, self.depth) for field in FIELDS]
+    def _rankings(
+        self, tokens: list[str], scores: FieldScores, depth: int | None = None
+    ) -> list[list[Hit]]:
+        """Each retriever's top ``depth`` candidates (default: the matcher's depth): BM25 and
+        cosine, on title and on summary."""
+        depth = max(depth or 0, self.depth)
+        rankings = [self.index.bm25[field].search(tokens, depth) for field in FIELDS]
         for name, values in (
             ("dense_title", scores.dense_title),
             ("dense_summary", scores.dense_summary),
         ):
             if values.any():
-                rankings.append(top_hits(values, self.depth, name))
+                rankings.append(top_hits(values, depth, name))
         return [ranking for ranking in rankings if ranking]
 
     @staticmethod
@@ -116,20 +123,34 @@ class Matcher:
                 found.setdefault(hit.doc, []).append(hit.retriever)
         return found
 
+    def cross_language(
+        self, rows: npt.NDArray[np.intp], language: str | None
+    ) -> npt.NDArray[np.bool_]:
+        """Which candidate cases are in another language than the span (a language that could
+        not be told, on either side, counts as the same)."""
+        if not language or language == UNDETERMINED or not len(self.index.languages):
+            return np.zeros(len(rows), dtype=bool)
+        theirs = self.index.languages[rows]
+        return np.asarray((theirs != language) & (theirs != UNDETERMINED))
+
     def _probabilities(
-        self, x: npt.NDArray[np.float64], rows: npt.NDArray[np.intp], rankings: list[list[Hit]]
+        self,
+        x: npt.NDArray[np.float64],
+        rows: npt.NDArray[np.intp],
+        rankings: list[list[Hit]],
+        cross: npt.NDArray[np.bool_],
     ) -> npt.NDArray[np.float64]:
         if self.calibration is not None:
-            return self.calibration.probability(x)
+            return self.calibration.probability(x, cross)
         # No calibration for this model: rank by reciprocal rank fusion of the retrievers,
         # scaled to 0..1 (1 = first for every retriever); such scores are never "confirmed".
         fused = {f.doc: f.score for f in reciprocal_rank_fusion(rankings)}
         best_possible = len(rankings) / (RRF_K + 1)
         return np.array([fused.get(int(r), 0.0) / best_possible for r in rows])
 
-    def _band(self, probability: float, lexical: float) -> Band:
+    def _band(self, probability: float, lexical: float, situation: Situation) -> Band:
         if self.calibration is not None:
-            return self.calibration.band(probability)
+            return self.calibration.band(probability, situation)
         return "suggested" if lexical >= UNCALIBRATED_SUGGEST else "none"
 
     def candidate_scores(
@@ -141,35 +162,60 @@ class Matcher:
         vector = None
         if self.embedder is not None and self.index.dense:
             vector = self.embedder.encode_queries([text])[0]
+        return self.candidates(tokens, vector)
+
+    def candidates(
+        self, tokens: list[str], vector: npt.NDArray[np.float32] | None
+    ) -> tuple[npt.NDArray[np.intp], FieldScores]:
+        """Candidate rows of an analysed span (its terms and its vector), with their scores."""
         scores = self._field_scores(tokens, vector)
         rows = np.array(sorted(self._found(self._rankings(tokens, scores))), dtype=np.intp)
         return rows, scores.take(rows)
 
     def score_span(
-        self, tokens: list[str], vector: npt.NDArray[np.float32] | None, top_k: int
+        self,
+        tokens: list[str],
+        vector: npt.NDArray[np.float32] | None,
+        top_k: int,
+        language: str | None = None,
     ) -> list[Candidate]:
-        """The best ``top_k`` candidates for one span, highest probability first."""
+        """The best ``top_k`` candidates for one span (in ``language``), highest probability
+        first; each pair is scored by the calibration of its situation (same or cross
+        language). A list longer than the matcher's depth is retrieved that deep: the nearest
+        100 cases are the nearest 100, not the union of each retriever's first 20."""
         if len(self.index) == 0:
             return []
         scores = self._field_scores(tokens, vector)
-        rankings = self._rankings(tokens, scores)
+        rankings = self._rankings(tokens, scores, top_k)
         found = self._found(rankings)
         if not found:
             return []
         rows = np.array(sorted(found), dtype=np.intp)
         x = feature_matrix(scores, rows)
-        probabilities = self._probabilities(x, rows, rankings)
+        cross = self.cross_language(rows, language)
+        probabilities = self._probabilities(x, rows, rankings, cross)
         order = np.lexsort((rows, -probabilities))[:top_k]
-        return [
-            Candidate(
-                int(rows[i]),
-                float(probabilities[i]),
-                self._band(float(probabilities[i]), float(max(x[i, 2], x[i, 3]))),
-                x[i],
-                tuple(found[int(rows[i])]),
+        out = []
+        for i in order:
+            situation = self._situation(bool(cross[i]))
+            probability = float(probabilities[i])
+            lexical = float(max(x[i, 2], x[i, 3]))
+            out.append(
+                Candidate(
+                    int(rows[i]),
+                    probability,
+                    self._band(probability, lexical, situation),
+                    x[i],
+                    tuple(found[int(rows[i])]),
+                    situation,
+                )
             )
-            for i in order
-        ]
+        return out
+
+    def _situation(self, cross: bool) -> Situation:
+        if self.calibration is None:
+            return "cross-language" if cross else "same-language"
+        return self.calibration.situation(cross)
 
     # -- the pipeline ----------------------------------------------------------------------------
 
@@ -197,7 +243,7 @@ class Matcher:
                 tokens = self.analyzer.tokens(matching_text(span.text), span.language)
                 vector = vectors[cursor] if vectors is not None else None
                 cursor += 1
-                candidates = self.score_span(tokens, vector, max(top_k, 2))
+                candidates = self.score_span(tokens, vector, max(top_k, 2), span.language)
                 if long and min_band is None:
                     candidates = self._article_pick(candidates, span, tokens)
                 else:
@@ -290,5 +336,6 @@ class Matcher:
                 lexical_coverage=round(float(max(x[2], x[3])), 4),
                 shared_terms=sorted(set(tokens) & case_tokens)[:20],
                 retrievers=list(candidate.retrievers),
+                calibration=candidate.situation,
             ),
         )

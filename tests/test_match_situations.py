@@ -1,0 +1,70 @@
+"""Calibration per situation: a span and a case in one language, or in two (fake embedder)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from disproof.match.calibration import Scorer, Thresholds
+from disproof.models import Case
+from disproof.service import Disproof
+from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, add_cases
+
+CASES = [
+    Case(id="labs", title="The US runs secret biolabs in Ukraine", summary="Labs near Russia."),
+    Case(id="mh17", title="Ukraine shot down flight MH17 with its own Buk", summary="A missile."),
+    Case(
+        id="labs-de",
+        title="Die USA betreiben geheime Biolabore in der Ukraine",
+        summary="Amerikanische Labore entwickeln Biowaffen nahe Russland.",
+    ),
+]
+
+#: A cross-language model that can never confirm and ignores the lexical features.
+CROSS = Scorer(
+    weights=[3.0, 3.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+    bias=-4.0,
+    mean=[0.0] * 9,
+    scale=[1.0] * 9,
+    thresholds=Thresholds(confirmed=1.01, suggested=0.3),
+    fitted_on="test",
+)
+
+
+@pytest.fixture
+def calibrated(fake_matching: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    both = FAKE_CALIBRATION.model_copy(update={"cross_language": CROSS})
+    monkeypatch.setattr("disproof.service.calibration_for", lambda model_id: both)
+
+
+def test_probability_and_band_follow_each_pairs_situation() -> None:
+    both = FAKE_CALIBRATION.model_copy(update={"cross_language": CROSS})
+    x = np.ones((2, 9))
+    same, cross = both.probability(x, np.array([False, True]))
+    assert same == pytest.approx(FAKE_CALIBRATION.probability(x[:1])[0])
+    assert cross == pytest.approx(CROSS.probability(x[:1])[0]) and cross != same
+    assert both.band(0.99, "cross-language") == "suggested"
+    assert both.band(0.99, "same-language") == "confirmed"
+    # without a cross-language model every pair is scored (and reported) as same-language
+    assert FAKE_CALIBRATION.situation(True) == "same-language"
+    assert both.situation(True) == "cross-language" and both.situation(False) == "same-language"
+
+
+def test_each_match_says_which_calibration_scored_it(service: Disproof, calibrated: None) -> None:
+    add_cases(service, *CASES)
+    matcher = service.matcher()
+    assert sorted(matcher.index.languages.tolist()) == ["de", "en", "en"]
+    result = matcher.match("The US runs secret biolabs in Ukraine, they say.", top_k=3)
+    by_case = {m.case_id: m for m in result.matches}
+    assert by_case["labs"].why.calibration == "same-language"
+    assert by_case["labs-de"].why.calibration == "cross-language"
+    assert by_case["labs-de"].band != "confirmed"  # the cross-language model never confirms here
+
+
+def test_a_deep_list_is_retrieved_that_deep(service: Disproof, fake_matching: FakeEmbedder) -> None:
+    many = [Case(id=f"c{i:03d}", title=f"Claim number {i} about topic {i % 7}") for i in range(60)]
+    add_cases(service, *many)
+    matcher = service.matcher()
+    matcher.depth = 5
+    assert len(matcher.match("Claim about topic 3", top_k=40).matches) == 40
+    assert len(matcher.match("Claim about topic 3", top_k=3).matches) == 3
