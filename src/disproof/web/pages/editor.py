@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from disproof.api.budget import run_expensive
 from disproof.api.deps import get_service
 from disproof.auth import Principal, Role
 from disproof.errors import DisproofError, InvalidInput, VersionConflict
@@ -163,7 +164,7 @@ async def _handle_post(request: Request, case: Case | None) -> Response:
     form, action, version = await _posted(request)
     service = get_service(request)
     if action == "similar":
-        similar, keywords = await run_in_threadpool(_similar, service, form, case)
+        similar, keywords = await run_expensive(request, 1.0, _similar, service, form, case)
         form.case_data()  # report parse errors early, next to their fields
         return _show(request, form, case, similar=similar, keywords=keywords, version=version)
     if case is not None and version is None:
