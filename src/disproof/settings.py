@@ -57,9 +57,10 @@ class Settings(BaseSettings):
     max_text_signed_in: int = Field(default=100_000, ge=100, le=100_000)
     #: Each client's budget for expensive requests (match, report, check, trends): a bucket of
     #: ``budget_burst`` units refilled at ``budget_per_minute``; a request costs 1 unit plus 1
-    #: per 10,000 characters of text. An empty bucket answers 429 with ``Retry-After``.
-    budget_burst: float = Field(default=30.0, ge=1.0)
-    budget_per_minute: float = Field(default=60.0, gt=0.0)
+    #: per 1,000 characters of text (at most the whole bucket). An empty bucket answers 429
+    #: with ``Retry-After``.
+    budget_burst: float = Field(default=40.0, ge=1.0)
+    budget_per_minute: float = Field(default=30.0, gt=0.0)
     #: Expensive requests computed at once (in worker threads; the event loop keeps serving
     #: reads), and how many more may wait for a turn before the server answers 503.
     expensive_workers: int = Field(default=1, ge=1, le=64)
