@@ -26,7 +26,7 @@ from disproof.web import csrf
 from disproof.web.charts import Bar, bar_chart, column_chart
 from disproof.web.text import Highlight, linkify, segments
 from disproof.web.urls import local_path, quote_case_id
-from tests.fakes import FakeEmbedder, add_cases
+from tests.fakes import FakeEmbedder, add_cases, sign_in_cookie
 
 URL_ID = "https://euvsdisinfo.eu/report/nato-builds-bases-on-every-russian-border/"
 ODD_ID = "odd id/../with?query#frag"
@@ -138,7 +138,7 @@ def client(web_service: Disproof) -> Iterator[TestClient]:
 def editor(client: TestClient, web_service: Disproof) -> str:
     """Sign the client in as an editor (the cookie the sign-in page sets); the token."""
     token = web_service.tokens.create("ed", Role.editor)
-    client.cookies.set(csrf.SESSION_COOKIE, token)
+    sign_in_cookie(client, token)
     return token
 
 
@@ -445,7 +445,7 @@ def test_the_editor_needs_a_signed_in_editor(client: TestClient, web_service: Di
     assert parse_qs(urlsplit(edit.headers["location"]).query)["next"] == [case_path(URL_ID, "edit")]
     assert client.post("/cases/new", data={"title": "x"}).status_code == 303
     viewer = web_service.tokens.create("reader", Role.viewer)
-    client.cookies.set(csrf.SESSION_COOKIE, viewer)
+    sign_in_cookie(client, viewer)
     forbidden = client.get("/cases/new")
     assert forbidden.status_code == 403 and "Not allowed" in forbidden.text
 
@@ -694,7 +694,7 @@ def test_pages_need_a_viewer_when_reading_is_not_public(web_service: Disproof) -
             assert response.status_code == 303, path
             assert response.headers["location"].startswith("/signin?next=")
         assert client.get("/signin").status_code == 200
-        client.cookies.set(csrf.SESSION_COOKIE, web_service.tokens.create("v", Role.viewer))
+        sign_in_cookie(client, web_service.tokens.create("v", Role.viewer))
         assert client.get(case_path("labs")).status_code == 200
 
 
@@ -783,7 +783,7 @@ def test_case_history_is_shown_escaped_to_signed_in_users_only(
     web_service.update_case(HOSTILE_ID, CaseUpdate(title=f"New {IMG} title"), hostile)
     anonymous = client.get(case_path(HOSTILE_ID)).text
     assert 'id="history-heading"' not in anonymous
-    client.cookies.set(csrf.SESSION_COOKIE, web_service.tokens.create("v", Role.viewer))
+    sign_in_cookie(client, web_service.tokens.create("v", Role.viewer))
     page = client.get(case_path(HOSTILE_ID)).text
     assert 'id="history-heading"' in page and "version 2" in page
     assert "Edited" in page and "&lt;script&gt;" in page
