@@ -1,7 +1,7 @@
 """Abuse: how fast reads stay while other clients hammer the expensive endpoints.
 
-    python -m benchmarks.abuse [--seconds 60] [--readers 2] [--abusers 4] [--chars 20000]
-                               [--label after]
+    python -m benchmarks.abuse [--seconds 60] [--readers 2] [--abusers 4] [--connections 1]
+                               [--chars 20000] [--label after]
 
 Seeds a temporary database with the demo cases, starts ``disproof serve`` (the tree on
 ``PYTHONPATH``) on a free port of 127.0.0.1 and warms it up (model load, matching index). Then
@@ -10,7 +10,8 @@ two phases of ``--seconds`` each:
 1. *quiet*: ``--readers`` threads loop over GET case and search (API), one more over case
    pages (which rank related cases with the matcher: a read, but not a cheap one);
 2. *abused*: the same readers, plus ``--abusers`` threads, each from its own loopback address
-   (127.0.0.2, 127.0.0.3, … so each is a client of its own) and without a token, looping over
+   (127.0.0.2, 127.0.0.3, … so each is a client of its own) with ``--connections`` concurrent
+   connections each, and without a token, looping over
    POST /api/v1/match and /api/v1/report with a ``--chars``-character article and GET /trends
    by week from 1000-01-01 to 9998-12-31 — what issue 15 reported holding the server for
    minutes. Every abusive request may take up to the phase's length.
@@ -97,9 +98,10 @@ def reader(
 
 
 def abuser(
-    base: str, n: int, chars: int, seconds: float, stop: threading.Event, tally: Tally
+    base: str, n: int, args: argparse.Namespace, stop: threading.Event, tally: Tally
 ) -> None:
-    transport = httpx.HTTPTransport(local_address=f"127.0.0.{2 + n}")
+    chars, seconds, per_client = args.chars, args.seconds, args.connections
+    transport = httpx.HTTPTransport(local_address=f"127.0.0.{2 + n // per_client}")
     with httpx.Client(base_url=base, timeout=seconds + 30, transport=transport) as client:
         i = n
         while not stop.is_set():
@@ -129,8 +131,8 @@ def phase(base: str, ids: list[str], args: argparse.Namespace, abusers: int) -> 
         ]
         + [threading.Thread(target=reader, args=(base, ids, stop, tally, 0, True))]
         + [
-            threading.Thread(target=abuser, args=(base, n, args.chars, args.seconds, stop, tally))
-            for n in range(abusers)
+            threading.Thread(target=abuser, args=(base, n, args, stop, tally))
+            for n in range(abusers * args.connections)
         ]
     )
     for thread in threads:
@@ -175,6 +177,7 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=2)
     parser.add_argument("--abusers", type=int, default=4)
     parser.add_argument("--chars", type=int, default=20_000)
+    parser.add_argument("--connections", type=int, default=1, help="concurrent ones per abuser")
     parser.add_argument("--label", default=os.environ.get("PYTHONPATH", "PYTHONPATH unset"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -195,7 +198,8 @@ def main() -> None:
             server.stop()
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}, "
-        f"{args.readers} readers, {args.abusers} abusers of {args.chars:,}-character texts, "
+        f"{args.readers} readers, {args.abusers} abusers × {args.connections} connections, "
+        f"{args.chars:,}-character texts, "
         f"{args.seconds:.0f} s per phase"
     )
     print()

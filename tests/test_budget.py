@@ -111,6 +111,11 @@ def test_a_trends_range_of_too_many_periods_is_a_422_naming_the_limit(
         assert ok.status_code == 200
 
 
+def test_the_trends_command_refuses_too_many_periods_in_one_line(cli: Any) -> None:
+    result = cli("trends", "--from", "1000-01-01", "--to", "9998-12-31", "--period", "week")
+    assert result.code == 1 and "469,546 weeks" in result.err and "Traceback" not in result.err
+
+
 def test_one_ancient_case_does_not_make_trends_count_a_thousand_years(service: Disproof) -> None:
     _cases(service)
     add_cases(service, Case(id="old", title="Ancient claim", keywords=["Gas"], date="1000-01-01"))

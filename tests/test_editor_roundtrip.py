@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 
 from disproof.api.app import create_app
 from disproof.auth import Role
-from disproof.models import CaseCreate, CasePublic
+from disproof.models import Case, CaseCreate, CasePublic, CaseUpdate
 from disproof.service import Disproof
 from disproof.settings import Settings
 from disproof.store.schema import cases as cases_table
-from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, sign_in_cookie
+from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, add_cases, sign_in_cookie
 from tests.webform import as_data, browser_form, replace
 
 #: Pieces of hostile text; a generated value is a few of them joined.
@@ -279,3 +279,17 @@ def test_the_issue_example_kyiv_ukraine_keeps_its_comma(site: Site) -> None:
     )
     site.save(case.id, fields)
     assert site.service.get_public(case.id).appearances[-1].outlet == "A | B"
+
+
+def test_an_edit_respells_only_the_keywords_it_adds(site: Site) -> None:
+    """Keywords take the database's spelling when added; an edit of another field re-spelled
+    the case's own ("nato" became "NATO" when only the rating changed)."""
+    add_cases(
+        site.service,
+        Case(id="spelled-a", title="First", keywords=["NATO", "Gas"]),
+        Case(id="spelled-b", title="Second", keywords=["nato"]),
+    )
+    rated = site.service.update_case("spelled-b", CaseUpdate(rating="False"), "ed")
+    assert rated.keywords == ["nato"]
+    added = site.service.update_case("spelled-b", CaseUpdate(keywords=["nato", "gas"]), "ed")
+    assert added.keywords == ["nato", "Gas"]
