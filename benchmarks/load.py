@@ -85,7 +85,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(db=str(args.db or Path(folder) / "demo.db"))
+        # the clients are ours: no budget for expensive requests (it would answer 429)
+        settings = Settings(
+            db=str(args.db or Path(folder) / "demo.db"),
+            budget_burst=1e12,
+            budget_per_minute=1e12,
+        )
         server, thread, base = start(settings)
         httpx.post(base + "/api/v1/match", json={"text": CLAIMS[0]}, timeout=120)  # build the index
         print(

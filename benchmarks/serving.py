@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -16,6 +17,10 @@ from importlib import resources
 from pathlib import Path
 
 import httpx
+
+#: The environment of a server whose clients are the benchmark's own: no budget for expensive
+#: requests (``disproof.api.budget``), which would answer the soak's and load's matches 429.
+UNLIMITED = {"DISPROOF_BUDGET_BURST": "1e12", "DISPROOF_BUDGET_PER_MINUTE": "1e12"}
 
 #: ``disproof`` in this interpreter (and with its PYTHONPATH): the tree under test.
 CLI = [sys.executable, "-c", "import sys; from disproof.cli import main; sys.exit(main())"]
@@ -43,6 +48,7 @@ class Server:
     log: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)  # added to this process's environment
 
     @property
     def base(self) -> str:
@@ -59,6 +65,7 @@ class Server:
                 [*CLI, "--db", str(self.db), "serve", "--port", str(self.port)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                env={**os.environ, **self.env},
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -119,7 +126,8 @@ def sample_memory(pid: int, every: float, stop: threading.Event, out: list[Memor
 
 @contextmanager
 def seeded_server(folder: Path) -> Iterator[tuple[Server, tuple[str, str]]]:
-    """A server on a new database holding the demo cases, with an editor and an admin token."""
+    """A server on a new database holding the demo cases, with an editor and an admin token
+    (and no budget for expensive requests: see :data:`UNLIMITED`)."""
     db = folder / "soak.db"
     demo = resources.files("disproof.data.demo") / "cases.jsonl"
     cli(db, "import", str(demo))
@@ -127,7 +135,7 @@ def seeded_server(folder: Path) -> Iterator[tuple[Server, tuple[str, str]]]:
         cli(db, "token", "create", "--name", "soak-editor", "--role", "editor"),
         cli(db, "token", "create", "--name", "soak-admin", "--role", "admin"),
     )
-    server = Server(db, folder / "server.log")
+    server = Server(db, folder / "server.log", env=UNLIMITED)
     server.start()
     try:
         yield server, tokens

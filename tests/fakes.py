@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from disproof.match.article import SPAN_FEATURES, ArticleRule
 from disproof.match.calibration import Calibration, Thresholds
 from disproof.match.features import FEATURES
 from disproof.models import Case
 from disproof.service import Disproof
+from disproof.sessions import SessionStore
 
 
 class FakeEmbedder:
@@ -75,3 +79,16 @@ def add_cases(service: Disproof, *cases: Case) -> None:
     """Write cases straight through the store (no import file needed)."""
     with service.store.transaction() as connection:
         service.store.upsert(connection, list(cases), dt.datetime.now(dt.UTC))
+
+
+def sign_in_cookie(client: TestClient, token: str) -> str:
+    """Open a web session with ``token`` (as the sign-in form does) and set its cookie on
+    ``client``; returns the session id."""
+    from disproof.api.deps import SESSION_COOKIE
+
+    app = client.app
+    assert isinstance(app, FastAPI)
+    opened = cast(SessionStore, app.state.sessions).open(token)
+    assert opened is not None, "the token was not accepted"
+    client.cookies.set(SESSION_COOKIE, opened[0])
+    return opened[0]

@@ -19,6 +19,7 @@ from disproof.service import Disproof
 from disproof.settings import Settings
 from disproof.store.schema import api_tokens
 from tests.conftest import Api
+from tests.fakes import sign_in_cookie
 
 TARGET = "https://euvsdisinfo.eu/report/target/"
 
@@ -136,14 +137,14 @@ def test_health_needs_no_token_even_when_reading_is_private(private: Api) -> Non
 
 
 def test_session_cookie_authenticates(private: Api) -> None:
-    private.client.cookies.set(SESSION_COOKIE, private.tokens["viewer"])
+    sign_in_cookie(private.client, private.tokens["viewer"])
     assert private.client.get("/api/v1/stats").status_code == 200
     private.client.cookies.set(SESSION_COOKIE, "dsp_" + "B" * 43)
     assert private.client.get("/api/v1/stats").status_code == 401
 
 
 def test_an_authorization_header_wins_over_the_cookie(private: Api) -> None:
-    private.client.cookies.set(SESSION_COOKIE, private.tokens["viewer"])
+    sign_in_cookie(private.client, private.tokens["viewer"])
     bad = {"Authorization": "Bearer dsp_" + "C" * 43}
     assert private.client.get("/api/v1/stats", headers=bad).status_code == 401
 
@@ -161,7 +162,7 @@ def test_an_authorization_header_wins_over_the_cookie(private: Api) -> None:
 def test_cookie_writes_are_refused_across_sites(
     world: Api, extra: dict[str, str], status: int
 ) -> None:
-    world.client.cookies.set(SESSION_COOKIE, world.tokens["editor"])
+    sign_in_cookie(world.client, world.tokens["editor"])
     response = world.client.post("/api/v1/cases", json={"title": "From a form"}, headers=extra)
     assert response.status_code == status
 

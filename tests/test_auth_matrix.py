@@ -1,9 +1,11 @@
 """The authorisation matrix, complete: every state-changing operation of the OpenAPI document
 (new ones are picked up, and fail here until their role is declared) × every credential —
 none, malformed, unknown, and an expired, revoked or valid token of each role, sent as a
-bearer header or as the session cookie — gets exactly 401, 403 or success; a refused request
-changes nothing. And every web form that changes something refuses a post without its CSRF
-token (403), found by walking the web router.
+bearer header, or the web session opened with that token sent as the session cookie; a session
+id sent as a bearer token and a token sent as the cookie; sessions signed out, idle too long or
+past their lifetime — gets exactly 401, 403 or success; a refused request changes nothing.
+And every web form that changes something refuses a post without its CSRF token (403), found
+by walking the web router.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from disproof.api.deps import SESSION_COOKIE
 from disproof.auth import Role
 from disproof.models import CaseCreate, CaseQuery
 from disproof.service import Disproof
+from disproof.sessions import SessionStore, hash_session
 from disproof.settings import Settings
-from disproof.store.schema import api_tokens
+from disproof.store.schema import api_tokens, web_sessions
 from disproof.web import csrf
 from disproof.web.urls import quote_case_id
 from tests.fakes import FAKE_CALIBRATION, FakeEmbedder
@@ -65,6 +68,9 @@ MALFORMED = {
     "wrong-prefix": "tok_" + "A" * 43,
 }
 STATES = ("valid", "expired", "revoked")
+#: Web sessions of a valid admin token that must not let anyone in (see ``_make_tokens``); each
+#: is sent both as the cookie and as a bearer token.
+ENDED_SESSIONS = ("signed-out", "idle", "too-old")
 
 
 @dataclass(frozen=True)
@@ -72,18 +78,26 @@ class Credential:
     name: str
     role: Role | None  # the role of a valid token
     secret: str | None  # None: no credentials at all
+    cookie: str | None = None  # sent as the session cookie (default: ``secret``)
 
     @property
     def valid(self) -> bool:
         return self.role is not None
+
+    def sent(self, via: str) -> str | None:
+        return self.cookie if via == "cookie" and self.cookie is not None else self.secret
 
 
 def credentials(tokens: dict[str, str]) -> list[Credential]:
     out = [Credential("none", None, None), Credential("unknown", None, "dsp_" + "U" * 43)]
     out += [Credential(f"malformed:{k}", None, v) for k, v in MALFORMED.items()]
     for role, state in itertools.product(Role, STATES):
-        secret = tokens[f"{role.value}-{state}"]
-        out.append(Credential(f"{role.value}-{state}", role if state == "valid" else None, secret))
+        name = f"{role.value}-{state}"
+        valid = role if state == "valid" else None
+        out.append(Credential(name, valid, tokens[name], tokens[f"session:{name}"]))
+    # a valid session id is no bearer token, a valid token is no session id
+    out.append(Credential("crossed", None, tokens["session:admin-valid"], tokens["admin-valid"]))
+    out += [Credential(f"session-{e}", None, tokens[f"session:{e}"]) for e in ENDED_SESSIONS]
     return out
 
 
@@ -102,18 +116,39 @@ class World:
         return case_id
 
 
-def _make_tokens(service: Disproof) -> dict[str, str]:
+def _session(sessions: SessionStore, token: str) -> str:
+    opened = sessions.open(token)
+    assert opened is not None
+    return opened[0]
+
+
+def _make_tokens(service: Disproof, settings: Settings) -> dict[str, str]:
+    """A token of each role and state, and the web session opened with each while it was
+    valid (``session:NAME``), and ended sessions of a valid admin token."""
     tokens: dict[str, str] = {}
     past = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    sessions = SessionStore.from_settings(service.store.engine, service.tokens, settings)
     for role, state in itertools.product(Role, STATES):
         name = f"{role.value}-{state}"
         tokens[name] = service.tokens.create(name, role, expires_in_days=30)
+        tokens[f"session:{name}"] = _session(sessions, tokens[name])
         if state == "revoked":
             service.tokens.revoke(name)
         if state == "expired":
             with service.store.engine.begin() as connection:
                 update = sa.update(api_tokens).where(api_tokens.c.name == name)
                 connection.execute(update.values(expires_at=past))
+    for ended in ENDED_SESSIONS:
+        tokens[f"session:{ended}"] = session = _session(sessions, tokens["admin-valid"])
+        row = sa.update(web_sessions).where(web_sessions.c.session_hash == hash_session(session))
+        with service.store.engine.begin() as connection:
+            if ended == "idle":
+                idle = sessions.idle + dt.timedelta(minutes=1)
+                connection.execute(row.values(last_seen_at=dt.datetime.now(dt.UTC) - idle))
+            if ended == "too-old":
+                connection.execute(row.values(expires_at=past))
+        if ended == "signed-out":
+            assert sessions.close(session)
     return tokens
 
 
@@ -123,9 +158,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         embedder = FakeEmbedder()
         patch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
         patch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
-        settings = Settings(db=str(tmp_path_factory.mktemp("matrix") / "matrix.db"))
+        settings = Settings(
+            db=str(tmp_path_factory.mktemp("matrix") / "matrix.db"), budget_burst=1e9
+        )
         service = Disproof.open(settings)
-        tokens = _make_tokens(service)
+        tokens = _make_tokens(service, settings)
         closed = settings.model_copy(update={"public_read": False})
         with (
             TestClient(create_app(settings, service=service)) as client,
@@ -171,10 +208,11 @@ def send(
         path = path.replace("{case_id}", quote(target, safe=""))
     headers: dict[str, str] = {}
     cookies: dict[str, str] = {}
-    if credential.secret is not None and via == "header":
-        headers["Authorization"] = f"Bearer {credential.secret}"
-    elif credential.secret is not None:
-        cookies[SESSION_COOKIE] = credential.secret
+    secret = credential.sent(via)
+    if secret is not None and via == "header":
+        headers["Authorization"] = f"Bearer {secret}"
+    elif secret is not None:
+        cookies[SESSION_COOKIE] = secret
     client.cookies.clear()
     for name, value in cookies.items():
         client.cookies.set(name, value)
@@ -191,6 +229,8 @@ MATRIX_CREDENTIALS = [
     "unknown",
     *(f"malformed:{k}" for k in MALFORMED),
     *(f"{role.value}-{state}" for role, state in itertools.product(Role, STATES)),
+    "crossed",
+    *(f"session-{ended}" for ended in ENDED_SESSIONS),
 ]
 
 
@@ -244,7 +284,7 @@ READ_ONLY_FORMS = {"/check"}
 def test_every_state_changing_form_is_csrf_protected(world: World) -> None:
     forms = web_form_posts()
     assert READ_ONLY_FORMS <= set(forms)
-    editor = world.tokens["editor-valid"]
+    editor = world.tokens["session:editor-valid"]
     client = world.client
     target = world.target()
     paths = {"/cases/{case_id:path}/edit": f"/cases/{quote_case_id(target)}/edit"}
@@ -255,7 +295,11 @@ def test_every_state_changing_form_is_csrf_protected(world: World) -> None:
             client.cookies.clear()
             client.cookies.set(SESSION_COOKIE, editor)
             client.cookies.set(csrf.PRESESSION_COOKIE, "p" * 32)
-            data = {"title": "Changed by a forged form", "token": editor, "action": "save"}
+            data = {
+                "title": "Changed by a forged form",
+                "token": world.tokens["editor-valid"],
+                "action": "save",
+            }
             if token is not None:
                 data[csrf.FIELD] = token
             response = client.post(path, data=data, follow_redirects=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
@@ -25,9 +26,11 @@ from disproof.models import Case
 from disproof.service import Disproof
 from disproof.settings import Settings
 from disproof.store import engine as engine_module
+from disproof.store.schema import web_sessions
 from disproof.web import csrf
-from tests.fakes import add_cases
+from tests.fakes import add_cases, sign_in_cookie
 
+LONG_AGO = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
 TOKENS = {"reader": Role.viewer, "browser": Role.viewer, "writer": Role.editor}
 Site = tuple[TestClient, dict[str, str]]
 
@@ -44,7 +47,18 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     tokens = {name: service.tokens.create(name, role) for name, role in TOKENS.items()}
     app = create_app(settings, service=service)
     with TestClient(app, raise_server_exceptions=False) as client:
+        # the browser signed in a while ago (before the lock): its next request records its use
+        tokens["session"] = sign_in_cookie(client, tokens["browser"])
+        client.cookies.clear()
+        with service.store.engine.begin() as connection:
+            connection.execute(sa.update(web_sessions).values(last_seen_at=LONG_AGO))
         yield client, tokens
+
+
+def last_seen(client: TestClient) -> dt.datetime:
+    with service(client).store.engine.connect() as connection:
+        value = connection.execute(sa.select(web_sessions.c.last_seen_at)).scalar_one()
+    return cast(dt.datetime, value).replace(tzinfo=dt.UTC)
 
 
 def service(client: TestClient) -> Disproof:
@@ -66,21 +80,22 @@ def locked(tmp_path: Path, site: Site) -> Iterator[sqlite3.Connection]:
 def test_signed_in_reads_do_not_wait_for_the_write_lock(
     site: Site, locked: sqlite3.Connection
 ) -> None:
-    client, tokens = site  # never used yet: their first read records the use
+    client, tokens = site  # the reader's token never used yet: its first read records the use
     started = time.monotonic()
     api = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {tokens['reader']}"})
-    client.cookies.set(csrf.SESSION_COOKIE, tokens["browser"])
+    client.cookies.set(csrf.SESSION_COOKIE, tokens["session"])
     page = client.get("/search")
     elapsed = time.monotonic() - started
     assert api.status_code == 200 and api.json()["total"] > 0
     assert page.status_code == 200
     assert elapsed < 2.0  # it waited for nothing (was: 10 s, then 500)
-    # the use was not recorded while the lock was held; it is once the lock is free
-    assert [t.last_used_at for t in service(client).tokens.list()] == [None, None, None]
+    # the uses were not recorded while the lock was held; they are once the lock is free
+    used = [t.last_used_at is not None for t in service(client).tokens.list()]
+    assert used == [False, True, False]  # the browser's token: when it signed in
+    assert last_seen(client) == LONG_AGO
     locked.execute("ROLLBACK")
     assert client.get("/search").status_code == 200
-    used = [t.last_used_at is not None for t in service(client).tokens.list()]
-    assert used == [False, True, False]
+    assert last_seen(client) > LONG_AGO
     locked.execute("BEGIN IMMEDIATE")  # for the fixture to release
 
 
@@ -109,7 +124,7 @@ def test_a_raw_database_is_locked_anywhere_is_a_503_not_a_500(
     json_answer: bool,
 ) -> None:
     client, tokens = site
-    client.cookies.set(csrf.SESSION_COOKIE, tokens["browser"])
+    client.cookies.set(csrf.SESSION_COOKIE, tokens["session"])
     monkeypatch.setattr(service(client).store, "search", _locked_error)
     response = client.get(path, headers={"Accept": "text/html"})
     assert response.status_code == 503
@@ -122,7 +137,7 @@ def test_a_raw_database_is_locked_anywhere_is_a_503_not_a_500(
 
 def test_other_operational_errors_stay_500(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     client, tokens = site
-    client.cookies.set(csrf.SESSION_COOKIE, tokens["browser"])
+    client.cookies.set(csrf.SESSION_COOKIE, tokens["session"])
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise OperationalError("SELECT …", {}, sqlite3.OperationalError("no such table: cases"))

@@ -25,11 +25,10 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from disproof.api.deps import SESSION_COOKIE
 from disproof.models import Case, CaseQuery
 from disproof.web.urls import quote_case_id
 from tests.conftest import Api
-from tests.fakes import add_cases
+from tests.fakes import add_cases, sign_in_cookie
 from tests.test_auth_matrix import flat_routes
 
 # -- search syntax -------------------------------------------------------------------------------
@@ -243,7 +242,7 @@ def assert_inert(body: str, where: str) -> None:
 def hostile(api: Api) -> Iterator[tuple[Api, TestClient]]:
     """The api with every payload case, and a client signed in as an editor."""
     add_cases(api.service, *PAYLOAD_CASES, RELATOR)
-    api.client.cookies.set(SESSION_COOKIE, api.tokens["editor"])
+    sign_in_cookie(api.client, api.tokens["editor"])
     yield api, api.client
     api.client.cookies.clear()
 

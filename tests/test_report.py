@@ -30,8 +30,7 @@ from disproof.report.html import content_security_policy, stylesheet
 from disproof.report.markdown import text as md_text
 from disproof.report.narratives import narratives_from_cases, narratives_from_classifier
 from disproof.service import Disproof
-from disproof.web import csrf
-from tests.fakes import FakeEmbedder, add_cases
+from tests.fakes import FakeEmbedder, add_cases, sign_in_cookie
 
 FILLER = (
     "The weather was mild and many families went to the park on Sunday afternoon. "
@@ -416,7 +415,7 @@ def test_report_download_checks_csrf_and_input(client: TestClient, demo: Disproo
     assert client.post("/check/report", data={"text": ARTICLE, "format": "pdf"}).status_code == 400
     empty = client.post("/check/report", data={"text": "  ", "format": "html"})
     assert empty.status_code == 400 and "no text" in empty.text
-    client.cookies.set(csrf.SESSION_COOKIE, demo.tokens.create("viewer", Role.viewer))
+    sign_in_cookie(client, demo.tokens.create("viewer", Role.viewer))
     fields = report_form(client.post("/check", data={"text": BUCHA}).text)
     assert fields["csrf_token"]
     forged = client.post("/check/report", data={"text": BUCHA, "format": "html"})

@@ -12,13 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from disproof.api.deps import SESSION_COOKIE
 from disproof.errors import StoreError
 from disproof.models import Case
 from disproof.web.ratelimit import FailureLimiter
 from disproof.web.urls import quote_case_id
 from tests.conftest import Api
-from tests.fakes import add_cases
+from tests.fakes import add_cases, sign_in_cookie
 from tests.test_auth_matrix import flat_routes
 
 CASE_ID = "https://euvsdisinfo.eu/report/a-case/"
@@ -54,7 +53,7 @@ def assert_security_headers(headers: Mapping[str, str], where: str) -> None:
 @pytest.fixture
 def site(api: Api) -> Iterator[Api]:
     add_cases(api.service, Case(id=CASE_ID, title="NATO is encircling Russia"))
-    api.client.cookies.set(SESSION_COOKIE, api.tokens["admin"])  # the editor pages too
+    sign_in_cookie(api.client, api.tokens["admin"])  # the editor pages too
     yield api
     api.client.cookies.clear()
 
@@ -121,7 +120,7 @@ def test_error_pages_send_the_headers(site: Api, monkeypatch: pytest.MonkeyPatch
         raise StoreError("disk I/O error")
 
     unsafe = TestClient(client.app, raise_server_exceptions=False)
-    unsafe.cookies.set(SESSION_COOKIE, site.tokens["admin"])
+    sign_in_cookie(unsafe, site.tokens["admin"])
     monkeypatch.setattr(site.service, "stats", broken)
     responses["500 api"] = unsafe.get("/api/v1/stats")
     responses["500 page"] = unsafe.get("/stats")

@@ -26,7 +26,8 @@ from disproof.web import csrf
 from disproof.web.charts import Bar, bar_chart, column_chart
 from disproof.web.text import Highlight, linkify, segments
 from disproof.web.urls import local_path, quote_case_id
-from tests.fakes import FakeEmbedder, add_cases
+from tests.fakes import FakeEmbedder, add_cases, sign_in_cookie
+from tests.webform import as_data, browser_form, replace
 
 URL_ID = "https://euvsdisinfo.eu/report/nato-builds-bases-on-every-russian-border/"
 ODD_ID = "odd id/../with?query#frag"
@@ -138,7 +139,7 @@ def client(web_service: Disproof) -> Iterator[TestClient]:
 def editor(client: TestClient, web_service: Disproof) -> str:
     """Sign the client in as an editor (the cookie the sign-in page sets); the token."""
     token = web_service.tokens.create("ed", Role.editor)
-    client.cookies.set(csrf.SESSION_COOKIE, token)
+    sign_in_cookie(client, token)
     return token
 
 
@@ -445,7 +446,7 @@ def test_the_editor_needs_a_signed_in_editor(client: TestClient, web_service: Di
     assert parse_qs(urlsplit(edit.headers["location"]).query)["next"] == [case_path(URL_ID, "edit")]
     assert client.post("/cases/new", data={"title": "x"}).status_code == 303
     viewer = web_service.tokens.create("reader", Role.viewer)
-    client.cookies.set(csrf.SESSION_COOKIE, viewer)
+    sign_in_cookie(client, viewer)
     forbidden = client.get("/cases/new")
     assert forbidden.status_code == 403 and "Not allowed" in forbidden.text
 
@@ -458,13 +459,16 @@ def test_create_a_case_with_csrf(client: TestClient, editor: str, web_service: D
         "summary": "Europe freezes while Russia thrives, the outlet said.",
         "disproof": "Russia's economy shrank; see https://example.org/data.",
         "date": "2023-02-01",
-        "outlets": "Sputnik | https://sputnik.example/a | 2023-02-01\nRT",
-        "keywords": "Sanctions, Energy",
-        "countries": "Germany, RU",
+        "outlets_outlet": ["Sputnik", "RT"],
+        "outlets_url": ["https://sputnik.example/a", ""],
+        "outlets_date": ["2023-02-01", ""],
+        "keywords": "Sanctions\r\nEnergy",
+        "countries": "Germany\r\nRU",
         "languages": "German",
         "narratives": "decadent-west",
         "related": "labs",
-        "evidence": "https://example.org/data | Data",
+        "evidence_url": ["https://example.org/data"],
+        "evidence_title": ["Data"],
     }
     bad = client.post("/cases/new", data={**fields, "csrf_token": "0" * 64})
     assert bad.status_code == 403
@@ -488,29 +492,13 @@ def test_editing_round_trips_every_field(
     client: TestClient, editor: str, web_service: Disproof
 ) -> None:
     before = web_service.get(URL_ID)
-    form = client.get(case_path(URL_ID, "edit")).text
-    values = {
-        name: html.unescape(value)
-        for name, value in re.findall(
-            r'<input id="f-(\w+)" name="\w+" type="\w+" value="([^"]*)"', form
-        )
-    }
-    values.update(
-        {
-            name: html.unescape(value)
-            for name, value in re.findall(
-                r'<textarea id="f-(\w+)"[^>]*>(.*?)</textarea>', form, re.S
-            )
-        }
-    )
-    narratives = re.findall(r'name="narratives" value="([^"]+)" checked', form)
-    assert narratives == ["nato-aggression"]
-    data = {**values, "narratives": narratives, "csrf_token": form_token(form), "action": "save"}
-    saved = client.post(case_path(URL_ID, "edit"), data=data)
+    fields = browser_form(client.get(case_path(URL_ID, "edit")).text)
+    assert [v for k, v in fields if k == "narratives"] == ["nato-aggression"]
+    saved = client.post(case_path(URL_ID, "edit"), data=as_data(fields))
     assert saved.status_code == 303
     assert web_service.get(URL_ID).content() == before.content()
-    data["title"] = "NATO is encircling Russia — edited"
-    client.post(case_path(URL_ID, "edit"), data=data)
+    edited = replace(fields, "title", "NATO is encircling Russia — edited")
+    client.post(case_path(URL_ID, "edit"), data=as_data(edited))
     assert web_service.get(URL_ID).title == "NATO is encircling Russia — edited"
 
 
@@ -521,8 +509,9 @@ def test_validation_errors_are_shown_next_to_fields(client: TestClient, editor: 
         "title": "",
         "summary": "",
         "date": "31/02/2024",
-        "outlets": "RT | https://rt.example | yesterday",
-        "evidence": "|",
+        "outlets_outlet": "RT",
+        "outlets_url": "https://rt.example",
+        "outlets_date": "yesterday",
     }
     response = client.post("/cases/new", data=data)
     assert response.status_code == 422
@@ -530,8 +519,8 @@ def test_validation_errors_are_shown_next_to_fields(client: TestClient, editor: 
     assert "The case was not saved" in page
     date_field = page.split('for="f-date"', 1)[1].split("</div>", 1)[0]
     assert "is not a date like 2024-03-31" in date_field
-    outlets = page.split('for="f-outlets"', 1)[1].split("</div>", 1)[0]
-    assert "line 1" in outlets and 'aria-invalid="true"' in outlets
+    outlets = page.split('id="f-outlets"', 1)[1].split("</fieldset>", 1)[0]
+    assert "row 1: &#39;yesterday&#39; is not a date" in outlets and "f-outlets-error" in outlets
     assert "31/02/2024" in page  # what was typed is kept
 
 
@@ -694,7 +683,7 @@ def test_pages_need_a_viewer_when_reading_is_not_public(web_service: Disproof) -
             assert response.status_code == 303, path
             assert response.headers["location"].startswith("/signin?next=")
         assert client.get("/signin").status_code == 200
-        client.cookies.set(csrf.SESSION_COOKIE, web_service.tokens.create("v", Role.viewer))
+        sign_in_cookie(client, web_service.tokens.create("v", Role.viewer))
         assert client.get(case_path("labs")).status_code == 200
 
 
@@ -783,7 +772,7 @@ def test_case_history_is_shown_escaped_to_signed_in_users_only(
     web_service.update_case(HOSTILE_ID, CaseUpdate(title=f"New {IMG} title"), hostile)
     anonymous = client.get(case_path(HOSTILE_ID)).text
     assert 'id="history-heading"' not in anonymous
-    client.cookies.set(csrf.SESSION_COOKIE, web_service.tokens.create("v", Role.viewer))
+    sign_in_cookie(client, web_service.tokens.create("v", Role.viewer))
     page = client.get(case_path(HOSTILE_ID)).text
     assert 'id="history-heading"' in page and "version 2" in page
     assert "Edited" in page and "&lt;script&gt;" in page

@@ -123,9 +123,12 @@ class CaseEditor:
         with self.store.transaction() as connection:
             current = self.store.current(connection, case_id, lock=True)
             check_version(current, expected_version)
-            payload = current.model_dump(mode="json", exclude={"version"}) | data.changes()
+            changes = data.changes()
+            payload = current.model_dump(mode="json", exclude={"version"}) | changes
             payload["updated_at"] = None  # set by the store when the content changed
-            case = self.unify(valid_case(payload))
+            case = valid_case(payload)
+            if "keywords" in changes:  # only new keywords take the database's spelling
+                case = _keep_spellings(self.unify(case), case, current)
             outcome = self.store.upsert(connection, [case], _now(), actor.mark())[case.id]
             if outcome == "unchanged":
                 return current
@@ -222,3 +225,19 @@ class CaseEditor:
                 "recorded state to restore"
             )
         return CaseNotFound(case_id)
+
+
+def _keep_spellings(unified: Case, case: Case, current: Case) -> Case:
+    """``unified`` (``case`` with its keywords spelled the database's way), but with the
+    keywords ``current`` already had spelled as they were: an edit changes no keyword nobody
+    touched (a rating change re-spelled "nato" as "NATO")."""
+    had = set(current.keywords)
+    keywords = [
+        own if own in had else spelled
+        for own, spelled in zip(case.keywords, unified.keywords, strict=True)
+    ]
+    return (
+        unified
+        if keywords == unified.keywords
+        else unified.model_copy(update={"keywords": keywords})
+    )

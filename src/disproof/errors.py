@@ -98,3 +98,24 @@ class NotAuthenticated(AuthError):
 
 class PermissionDenied(AuthError):
     """Valid credentials whose role is too low for the operation (HTTP 403)."""
+
+
+class TooManyRequests(DisproofError):
+    """A client spent its budget for expensive requests (HTTP 429 with ``Retry-After``)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "too many expensive requests (match, report, check, trends) from this client; "
+            f"try again in {retry_after} seconds"
+        )
+        self.retry_after = retry_after
+
+
+class Overloaded(DisproofError):
+    """Too many expensive requests wait for a turn already (HTTP 503 with ``Retry-After``)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"the server is busy with other expensive requests; try again in {retry_after} seconds"
+        )
+        self.retry_after = retry_after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -39,11 +40,54 @@ class Settings(BaseSettings):
     #: The public address of this disproof site (``https://host[/prefix]``). A ClaimReview export
     #: links a case that has no web page of its own (no source URL) to ``{public_url}/cases/{id}``.
     public_url: str | None = None
+    #: Addresses (or networks, ``10.0.0.0/8``) of reverse proxies whose ``X-Forwarded-For`` and
+    #: ``X-Forwarded-Proto`` are believed, comma-separated; empty (the default): trust none, so
+    #: the client is the direct peer and the scheme is the one the server itself was reached by.
+    trusted_proxies: str = ""
+
+    # -- web sessions (``disproof.web.sessions``) ------------------------------------------------
+    #: A signed-in browser is signed out after this many minutes without a request …
+    session_idle_minutes: int = Field(default=120, ge=1, le=60 * 24 * 30)
+    #: … and this many hours after signing in, however active.
+    session_max_hours: int = Field(default=12, ge=1, le=24 * 90)
+
+    # -- bounded work per request (``disproof.api.budget``) ------------------------------------
+    #: Longest text one match, report or check takes (characters), without / with a token.
+    max_text_anonymous: int = Field(default=20_000, ge=100, le=100_000)
+    max_text_signed_in: int = Field(default=100_000, ge=100, le=100_000)
+    #: Each client's budget for expensive requests (match, report, check, trends): a bucket of
+    #: ``budget_burst`` units refilled at ``budget_per_minute``; a request costs 1 unit plus 1
+    #: per 1,000 characters of text (at most the whole bucket). An empty bucket answers 429
+    #: with ``Retry-After``.
+    budget_burst: float = Field(default=40.0, ge=1.0)
+    budget_per_minute: float = Field(default=30.0, gt=0.0)
+    #: Expensive requests computed at once (in worker threads; the event loop keeps serving
+    #: reads), and how many more may wait for a turn before the server answers 503.
+    expensive_workers: int = Field(default=1, ge=1, le=64)
+    expensive_queue: int = Field(default=8, ge=0, le=1000)
 
     @field_validator("public_url", mode="after")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
         return public_base_url(value) if value else None
+
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        for item in (p.strip() for p in value.split(",")):
+            if not item:
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {item!r} is not an IP address or network"
+                ) from None
+        return value
+
+    def proxies(self) -> list[str]:
+        """:attr:`trusted_proxies` as a list (empty: trust no proxy)."""
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     def index_dir(self) -> Path | None:
         """Where the derived matching index is saved (beside an SQLite file), or None."""

@@ -20,6 +20,7 @@ from disproof.api.middleware import BodyLimit, SecurityHeaders
 from disproof.api.openapi import install_openapi
 from disproof.api.routes import cases, facets, history, match, report, search, stats
 from disproof.service import Disproof
+from disproof.sessions import SessionStore
 from disproof.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, service: Disproof | None = N
     app.state.service = service
     app.state.matchers = service.matchers
     app.state.secret_key = settings.secret_key or secrets.token_urlsafe(32)
+    app.state.sessions = SessionStore.from_settings(service.store.engine, service.tokens, settings)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so 413s get the headers too

@@ -1,8 +1,10 @@
 """FastAPI dependencies: the service, the shared matcher, and who is asking.
 
-Credentials are an API token, sent as ``Authorization: Bearer <token>`` or — for the web pages —
-in the ``disproof_session`` cookie (HttpOnly, SameSite=Strict) whose value is the token itself.
-A request with an ``Authorization`` header is judged by that header alone. The cookie is not
+Credentials are an API token, sent as ``Authorization: Bearer <token>``, or — for the web pages —
+a web session opened by signing in with a token, whose id is in the ``disproof_session`` cookie
+(HttpOnly, SameSite=Strict; see :mod:`disproof.sessions`). Neither is accepted in the other's
+place: a session id is not a bearer token, a token in the cookie is not a session. A request
+with an ``Authorization`` header is judged by that header alone. The cookie is not
 used for a state-changing request that the browser marks as coming from another site
 (``Sec-Fetch-Site: cross-site`` or ``same-site``): defence in depth against cross-site request
 forgery, beside SameSite=Strict and the web pages' CSRF tokens. (``Origin`` is not compared with
@@ -21,6 +23,7 @@ from disproof.auth import Principal, Role, TokenStore
 from disproof.errors import NotAuthenticated, PermissionDenied
 from disproof.match.matcher import Matcher
 from disproof.service import Disproof
+from disproof.sessions import SessionStore
 from disproof.settings import Settings
 
 SESSION_COOKIE = "disproof_session"
@@ -52,6 +55,11 @@ def _tokens(request: Request) -> TokenStore:
     return get_service(request).tokens
 
 
+def get_sessions(request: Request) -> SessionStore:
+    """The app's web sessions (``app.state.sessions``, made by the app factory)."""
+    return cast(SessionStore, request.app.state.sessions)
+
+
 def _cookie_allowed(request: Request) -> bool:
     """Whether the session cookie may authenticate this request (see the module docstring)."""
     if request.method in _SAFE_METHODS:
@@ -66,7 +74,7 @@ def _principal(request: Request) -> Principal | None:
         return _tokens(request).verify(token.strip()) if scheme.lower() == "bearer" else None
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie and _cookie_allowed(request):
-        return _tokens(request).verify(cookie)
+        return get_sessions(request).verify(cookie)
     return None
 
 

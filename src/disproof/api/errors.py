@@ -24,8 +24,10 @@ from disproof.errors import (
     ImportFailed,
     InvalidInput,
     NotAuthenticated,
+    Overloaded,
     PermissionDenied,
     StoreError,
+    TooManyRequests,
     UnknownFormat,
     VersionConflict,
 )
@@ -88,6 +90,13 @@ def _busy(request: Request, exc: Exception) -> Response:
     return error_response(503, detail, {"Retry-After": str(BUSY_RETRY_AFTER)})
 
 
+async def _retry_later(request: Request, exc: Exception) -> Response:
+    """429 (this client's budget is spent) or 503 (the server is busy), with ``Retry-After``."""
+    assert isinstance(exc, TooManyRequests | Overloaded)
+    status = 429 if isinstance(exc, TooManyRequests) else 503
+    return error_response(status, str(exc), {"Retry-After": str(exc.retry_after)})
+
+
 async def _store_error(request: Request, exc: Exception) -> Response:
     if is_busy(exc):
         return _busy(request, exc)
@@ -128,6 +137,8 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error, _domain(status))
     app.add_exception_handler(VersionConflict, _version_conflict)
     app.add_exception_handler(StoreError, _store_error)
+    app.add_exception_handler(TooManyRequests, _retry_later)
+    app.add_exception_handler(Overloaded, _retry_later)
     app.add_exception_handler(OperationalError, _operational)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(ValidationError, _model_invalid)

@@ -36,13 +36,17 @@ DESCRIPTIONS: dict[int, str] = {
     412: "If-Match names a version other than the case's current one (`current_version`).",
     413: "The request body is larger than the server accepts.",
     422: "The parameters or the body are not valid.",
-    503: "The database cannot be used right now.",
+    429: "This client's budget for expensive requests is spent; retry after `Retry-After`.",
+    503: "The database cannot be used right now, or the server is busy with other expensive "
+    "requests (`Retry-After`).",
 }
 
 #: Every route may answer these (a private server refuses reading without a token).
 COMMON = (401, 422, 503)
 #: Routes with a JSON body add these.
 BODY = (400, 413)
+#: Expensive routes (match, report) also answer this.
+EXPENSIVE = (429,)
 
 
 def errors(*codes: int, common: bool = True) -> dict[int | str, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from disproof.auth import TokenStore
 from disproof.service import Disproof
@@ -38,6 +39,18 @@ def serve_refusal(settings: Settings, tokens: TokenStore) -> str | None:
     return None
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for reverse proxies: ``X-Forwarded-For`` and ``X-Forwarded-Proto``
+    are believed only from the addresses in ``DISPROOF_TRUSTED_PROXIES`` (default: none, so
+    anyone could claim to be any client over HTTPS otherwise). From a trusted proxy, the client
+    address (sign-in limit, budgets) and the scheme (``Secure`` cookies) become the ones the
+    proxy names."""
+    proxies = settings.proxies()
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": proxies}
+
+
 def run(service: Disproof) -> None:  # pragma: no cover - starts a real server
     """Serve the app on ``settings.host:settings.port`` until interrupted."""
     import uvicorn
@@ -49,7 +62,7 @@ def run(service: Disproof) -> None:  # pragma: no cover - starts a real server
         create_app(settings, service=service),
         host=settings.host,
         port=settings.port,
-        proxy_headers=False,
         server_header=False,
+        **proxy_options(settings),
         log_level="info",
     )

@@ -104,6 +104,20 @@ api_tokens = Table(
     Column("last_used_at", DateTime(timezone=True), nullable=True),
 )
 
+#: Web sessions (migration 0007): the SHA-256 of a signed-in browser's random session id, the
+#: token it was opened with, when it was last used and when it ends whatever happens.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("session_hash", String(64), nullable=False, unique=True),
+    Column("token_pk", Integer, ForeignKey("api_tokens.pk", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_web_sessions_token_pk", "token_pk"),
+)
+
 #: The history of each case: who created, changed, imported, deleted or restored it, when, and
 #: the whole case after the change (``snapshot``; for a delete, the last state), numbered by the
 #: case's ``version``. Kept after a case is deleted (that is how it can be restored). Rows written

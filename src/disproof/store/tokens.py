@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from disproof.errors import ConflictError, StoreError
 from disproof.models import TokenInfo
 from disproof.store.engine import begin_write, write_if_free
-from disproof.store.schema import api_tokens
+from disproof.store.schema import api_tokens, web_sessions
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -94,13 +94,16 @@ class TokenRecords:
         return write_if_free(self.engine, statement)
 
     def revoke(self, name: str, now: dt.datetime) -> int:
-        """Revoke every not yet revoked token of that name; returns how many."""
-        with self.engine.begin() as connection:
+        """Revoke every not yet revoked token of that name, and end every web session opened
+        with a token of that name (in the same transaction); returns how many tokens."""
+        named = sa.select(api_tokens.c.pk).where(api_tokens.c.name == name)
+        with begin_write(self.engine) as connection:
             result = connection.execute(
                 sa.update(api_tokens)
                 .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
                 .values(revoked_at=now)
             )
+            connection.execute(sa.delete(web_sessions).where(web_sessions.c.token_pk.in_(named)))
         return int(result.rowcount)
 
     def all(self) -> list[TokenInfo]:

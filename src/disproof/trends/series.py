@@ -7,14 +7,37 @@ import datetime as dt
 from disproof.errors import InvalidInput
 from disproof.store.trends import CaseScope, TrendStore
 from disproof.trends.models import PERIODS, TREND_BYS, Period, TrendBy, Trends, TrendSeries
-from disproof.trends.periods import bucket_label, check_date, labels_between
+from disproof.trends.periods import bucket_label, check_date, label_start, labels_between, shift
 
-__all__ = ["compute_trends"]
+__all__ = ["MAX_PERIODS", "compute_trends"]
+
+#: Most periods one answer counts: 1,200 months is a century, 1,200 weeks 23 years. A wider
+#: range asked for is refused; a wider span of dated cases shows its latest periods.
+MAX_PERIODS = 1_200
 
 
 def check_choice(value: str, choices: tuple[str, ...], what: str) -> None:
     if value not in choices:
         raise InvalidInput(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
+
+
+def count_periods(first: str, last: str, period: Period) -> int:
+    """How many periods from the one labelled ``first`` to ``last``, both included."""
+    start, end = label_start(first, period), label_start(last, period)
+    if period == "week":
+        return (end - start).days // 7 + 1
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _check_span(date_from: dt.date, date_to: dt.date, period: Period) -> None:
+    """Refuse a range of more than :data:`MAX_PERIODS` periods (it cost minutes and 169 MB)."""
+    count = count_periods(bucket_label(date_from, period), bucket_label(date_to, period), period)
+    if count > MAX_PERIODS:
+        raise InvalidInput(
+            f"from {date_from.isoformat()} to {date_to.isoformat()} is {count:,} {period}s; "
+            f"trends show at most {MAX_PERIODS:,} periods: choose a shorter range"
+            + (" or count by month" if period == "week" else "")
+        )
 
 
 def compute_trends(
@@ -39,12 +62,21 @@ def compute_trends(
     check_date(date_to, "the end date (to)")
     if date_from and date_to and date_from > date_to:
         raise InvalidInput("the start date is after the end date")
+    if date_from and date_to:
+        _check_span(date_from, date_to, period)
     scope = CaseScope(dataset, date_from, date_to)
     totals = store.period_totals(scope, period)
     if date_from and date_to:
         bounds = [bucket_label(date_from, period), bucket_label(date_to, period)]
     else:
         bounds = sorted(totals)
+        if bounds and count_periods(bounds[0], bounds[-1], period) > MAX_PERIODS:
+            # one case dated in the year 1000 must not make every trends page count a thousand
+            # years: the latest MAX_PERIODS periods of the dated cases are shown
+            date_from = shift(label_start(bounds[-1], period), period, 1 - MAX_PERIODS)
+            scope = CaseScope(dataset, date_from, date_to)
+            totals = store.period_totals(scope, period)
+            bounds = [bucket_label(date_from, period), bounds[-1]]
     periods = labels_between(bounds[0], bounds[-1], period) if bounds else []
     terms = store.top_terms(by, scope, top)
     counts = store.term_counts(by, [t.key for t in terms], scope, period)

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from disproof.errors import CaseNotFound, DisproofError, StoreError
+from disproof.errors import CaseNotFound, DisproofError, Overloaded, StoreError, TooManyRequests
 from disproof.store.engine import BUSY_RETRY_AFTER, is_busy
 from disproof.web.session import Forbidden, SignInRequired
 from disproof.web.templating import render
@@ -38,7 +38,7 @@ TITLES = {
     405: "Method not allowed",
     413: "Too large",
     422: "Cannot read that request",
-    429: "Too many attempts",
+    429: "Too many requests",
     500: "Something went wrong",
     503: "Temporarily unavailable",
 }
@@ -91,6 +91,10 @@ async def _handle(request: Request, exc: Exception) -> Response:
             "The database is busy with another change (an import?). Try again in a few seconds.",
         )
         page.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return page
+    if isinstance(exc, TooManyRequests | Overloaded):
+        page = error_page(request, 429 if isinstance(exc, TooManyRequests) else 503, str(exc))
+        page.headers["Retry-After"] = str(exc.retry_after)
         return page
     if isinstance(exc, StoreError):
         logger.error("database error on %s: %s", request.url.path, exc)

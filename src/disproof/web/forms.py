@@ -1,52 +1,81 @@
 """The case editor's form: raw field values ⇄ case data, with errors per form field.
 
 The form keeps what the user typed (to show it again next to the errors) and turns it into the
-fields of a case. Lists are written one item per line (outlets, related ids, evidence) or comma-
-separated (keywords, countries, languages). Validation of the values themselves is the models'
-job; their errors are mapped back to the form field they came from.
+fields of a case. Nothing a value may contain is used as a separator: list fields (keywords,
+countries, languages, related ids) take one item per line (keywords contain commas:
+"Kyiv, Ukraine"), and each appearance and evidence link is a row of inputs of its own, one
+input per part (URLs and outlet names contain ``|``). Validation of the values themselves is
+the models' job; their errors are mapped back to the form field they came from.
+
+A field posted back exactly as the editor showed it is left as stored (:meth:`untouched`): what
+a browser cannot carry unchanged (a line break inside a one-line input, say) is never
+rewritten by saving a change to another field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from pydantic import ValidationError
 
 from disproof.models import Appearance, Case, Link
 
-#: Form fields in page order; text inputs and textareas alike.
+#: Form fields holding one value (inputs and textareas), in page order.
 TEXT_FIELDS = (
     "id",
     "title",
     "summary",
     "disproof",
     "date",
-    "outlets",
     "keywords",
     "countries",
     "languages",
     "related",
-    "evidence",
     "rating",
     "reviewed_by",
 )
+#: Fields shown as one-line inputs (a browser drops line breaks from their values).
+ONE_LINE = frozenset({"id", "title", "date", "rating", "reviewed_by"})
+#: Repeated rows of inputs: the form field, and the input names of its parts.
+ROWS: dict[str, tuple[str, ...]] = {
+    "outlets": ("outlet", "url", "date", "archive_url", "language"),
+    "evidence": ("url", "title"),
+}
+#: Blank rows offered below the filled ones, to add appearances or links.
+BLANK_ROWS = 2
 #: Which form field a case field (the first part of a pydantic error location) is edited in.
 FIELD_OF = {"appearances": "outlets", "narratives": "narratives"}
+#: The case field each form field sets.
+CASE_FIELD = {"outlets": "appearances", "evidence": "evidence", "narratives": "narratives"}
+
+Row = dict[str, str]
+
+
+def row_input(name: str, part: str) -> str:
+    """The name of the inputs holding ``part`` of every row of ``name`` (``outlets_url``)."""
+    return f"{name}_{part}"
 
 
 @dataclass
 class EditorForm:
-    """What the editor shows and posts: the raw text of each field and the ticked narratives."""
+    """What the editor shows and posts: the raw text of each field, the rows of outlets and
+    evidence, and the ticked narratives."""
 
     values: dict[str, str] = field(default_factory=lambda: dict.fromkeys(TEXT_FIELDS, ""))
+    rows: dict[str, list[Row]] = field(default_factory=lambda: {name: [] for name in ROWS})
     narratives: list[str] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
+
+    def shown_rows(self, name: str) -> list[Row]:
+        """The rows of ``name`` to show: the filled ones, then :data:`BLANK_ROWS` blank."""
+        return self.rows[name] + [dict.fromkeys(ROWS[name], "")] * BLANK_ROWS
 
     @classmethod
     def from_case(cls, case: Case) -> EditorForm:
@@ -57,21 +86,31 @@ class EditorForm:
             summary=case.summary,
             disproof=case.disproof,
             date=case.date.isoformat() if case.date else "",
-            outlets="\n".join(_appearance_line(a) for a in case.appearances),
-            keywords=", ".join(case.keywords),
-            countries=", ".join(case.countries),
-            languages=", ".join(case.languages),
+            keywords="\n".join(case.keywords),
+            countries="\n".join(case.countries),
+            languages="\n".join(case.languages),
             related="\n".join(case.related),
-            evidence="\n".join(_link_line(link) for link in case.evidence),
             rating=case.rating or "",
             reviewed_by=case.reviewed_by or "",
         )
-        return cls(values=values, narratives=list(case.narratives))
+        rows = {
+            "outlets": [_appearance_row(a) for a in case.appearances],
+            "evidence": [
+                {"url": link.url or "", "title": link.title or ""} for link in case.evidence
+            ],
+        }
+        return cls(values=values, rows=rows, narratives=list(case.narratives))
 
     @classmethod
-    def from_post(cls, data: dict[str, str], narratives: list[str]) -> EditorForm:
-        values = {name: data.get(name, "") for name in TEXT_FIELDS}
-        return cls(values=values, narratives=[n for n in narratives if n])
+    def from_post(
+        cls, get: Callable[[str], str], get_list: Callable[[str], list[str]]
+    ) -> EditorForm:
+        """The form as posted: ``get(name)`` is a field's value ("" when missing),
+        ``get_list(name)`` every value of a repeated input."""
+        values = {name: _newlines(get(name)) for name in TEXT_FIELDS}
+        rows = {name: _posted_rows(name, get_list) for name in ROWS}
+        narratives = [n for n in get_list("narratives") if n]
+        return cls(values=values, rows=rows, narratives=narratives)
 
     # -- to case data ----------------------------------------------------------------------------
 
@@ -83,18 +122,45 @@ class EditorForm:
             "summary": v["summary"],
             "disproof": v["disproof"],
             "date": self._date("date", v["date"]),
-            "appearances": self._appearances(v["outlets"]),
-            "keywords": _comma_list(v["keywords"]),
-            "countries": _comma_list(v["countries"]),
-            "languages": _comma_list(v["languages"]),
+            "appearances": self._appearances(self.rows["outlets"]),
+            "keywords": _lines(v["keywords"]),
+            "countries": _lines(v["countries"]),
+            "languages": _lines(v["languages"]),
             "narratives": list(self.narratives),
             "related": _lines(v["related"]),
-            "evidence": self._evidence(v["evidence"]),
+            "evidence": self._evidence(self.rows["evidence"]),
             "rating": v["rating"].strip() or None,
             "reviewed_by": v["reviewed_by"].strip() or None,
         }
         if v["id"].strip():
             data["id"] = v["id"].strip()
+        return data
+
+    def untouched(self, shown: EditorForm) -> set[str]:
+        """The case fields whose form fields were posted back exactly as ``shown`` (the form
+        of the stored case) would be by a browser: saving must leave them as stored."""
+        same: set[str] = set()
+        for name in TEXT_FIELDS:
+            if self.values[name] == _as_posted(name, shown.values[name]):
+                same.add(CASE_FIELD.get(name, name))
+        for name in ROWS:
+            posted = [{k: _as_posted("", v) for k, v in r.items()} for r in shown.rows[name]]
+            if self.rows[name] == [r for r in posted if any(v.strip() for v in r.values())]:
+                same.add(CASE_FIELD[name])
+        if set(self.narratives) == set(shown.narratives):  # ticked in the page's order
+            same.add("narratives")
+        return same
+
+    def update_data(self, shown: EditorForm) -> dict[str, Any]:
+        """The changes this form makes to the case ``shown`` was made from: the fields
+        posted back as shown are left out, and narratives still ticked keep their order."""
+        data = self.case_data()
+        for name in self.untouched(shown):
+            data.pop(name, None)
+        if "narratives" in data:
+            kept = [n for n in shown.narratives if n in self.narratives]
+            data["narratives"] = kept + [n for n in self.narratives if n not in kept]
+        data.pop("id", None)
         return data
 
     def _date(self, name: str, value: str, where: str = "") -> dt.date | None:
@@ -107,45 +173,35 @@ class EditorForm:
             self.error(name, f"{where}{value!r} is not a date like 2024-03-31")
             return None
 
-    def _appearances(self, text: str) -> list[dict[str, Any]]:
+    def _appearances(self, rows: list[Row]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in line.split("|")]
-            if len(parts) > 5:
-                self.error("outlets", f"line {number}: more than five parts")
-                continue
-            outlet, url, date, archive, language = (parts + [""] * 5)[:5]
+        for number, row in enumerate(rows, 1):
             item = {
-                "outlet": outlet or None,
-                "url": url or None,
-                "date": self._date("outlets", date, f"line {number}: "),
-                "archive_url": archive or None,
-                "language": language or None,
+                "outlet": row["outlet"].strip() or None,
+                "url": row["url"].strip() or None,
+                "date": self._date("outlets", row["date"], f"row {number}: "),
+                "archive_url": row["archive_url"].strip() or None,
+                "language": row["language"].strip() or None,
             }
-            try:
-                Appearance.model_validate(item)
-            except ValidationError as exc:
-                self.error("outlets", f"line {number}: {_first_message(exc)}")
-                continue
-            found.append(item)
+            found += self._valid("outlets", number, Appearance, item)
         return found
 
-    def _evidence(self, text: str) -> list[dict[str, Any]]:
+    def _evidence(self, rows: list[Row]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            url, _, title = (p.strip() for p in line.partition("|"))
-            item = {"url": url or None, "title": title or None}
-            try:
-                Link.model_validate(item)
-            except ValidationError as exc:
-                self.error("evidence", f"line {number}: {_first_message(exc)}")
-                continue
-            found.append(item)
+        for number, row in enumerate(rows, 1):
+            item = {"url": row["url"].strip() or None, "title": row["title"].strip() or None}
+            found += self._valid("evidence", number, Link, item)
         return found
+
+    def _valid(
+        self, name: str, number: int, model: type[Appearance | Link], item: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            model.model_validate(item)
+        except ValidationError as exc:
+            self.error(name, f"row {number}: {_first_message(exc)}")
+            return []
+        return [item]
 
     def add_errors(self, errors: Iterable[Mapping[str, Any]]) -> None:
         """Put pydantic-style errors (``loc``, ``msg``) next to the form fields they concern;
@@ -155,7 +211,43 @@ class EditorForm:
             name = str(loc[0]) if loc else ""
             name = FIELD_OF.get(name, name)
             message = _clean_message(str(error.get("msg", "invalid value")))
-            self.error(name if name in TEXT_FIELDS or name == "narratives" else "", message)
+            known = name in TEXT_FIELDS or name in ROWS or name == "narratives"
+            self.error(name if known else "", message)
+
+
+def _posted_rows(name: str, get_list: Callable[[str], list[str]]) -> list[Row]:
+    """The rows of ``name`` as posted (inputs of one row share their position), blank rows
+    left out."""
+    parts = ROWS[name]
+    columns = [get_list(row_input(name, part)) for part in parts]
+    rows = [
+        {part: _newlines(value) for part, value in zip(parts, values, strict=True)}
+        for values in zip_longest(*columns, fillvalue="")
+    ]
+    return [row for row in rows if any(v.strip() for v in row.values())]
+
+
+def _appearance_row(a: Appearance) -> Row:
+    return {
+        "outlet": a.outlet or "",
+        "url": a.url or "",
+        "date": a.date.isoformat() if a.date else "",
+        "archive_url": a.archive_url or "",
+        "language": a.language or "",
+    }
+
+
+def _newlines(text: str) -> str:
+    """Line breaks as ``\\n`` (browsers post them as CR LF)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _as_posted(name: str, shown: str) -> str:
+    """What a browser posts for a field showing ``shown``: a one-line input (and every input
+    of a row: ``name`` "") drops line breaks; a textarea sends them (as CR LF)."""
+    if name in ONE_LINE or not name:
+        return shown.replace("\r", "").replace("\n", "")
+    return _newlines(shown)
 
 
 def _first_message(exc: ValidationError) -> str:
@@ -171,20 +263,7 @@ def _clean_message(message: str) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _comma_list(text: str) -> list[str]:
-    return [item.strip() for item in text.replace("\n", ",").split(",") if item.strip()]
-
-
 def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def _appearance_line(a: Appearance) -> str:
-    parts = [a.outlet, a.url, a.date.isoformat() if a.date else "", a.archive_url, a.language]
-    while parts and not parts[-1]:
-        parts.pop()
-    return " | ".join(p or "" for p in parts)
-
-
-def _link_line(link: Link) -> str:
-    return f"{link.url or ''} | {link.title}" if link.title else link.url or ""
+    """One item per line (only ``\\n`` ends a line: other Unicode line separators may be part
+    of an item)."""
+    return [line.strip() for line in _newlines(text).split("\n") if line.strip()]

@@ -7,8 +7,9 @@ clear the count (interleaving good and bad attempts must not reset it).
 
 The memory is in-process: it limits one ``disproof serve`` process, is forgotten on restart, and
 is not shared between several workers (each would allow ``max_failures`` on its own). The key is
-the address of the direct peer (``disproof serve`` does not trust ``X-Forwarded-For``): behind a
-reverse proxy every client shares the proxy's address, so limit sign-in at the proxy instead.
+the address of the direct peer, or the client a trusted proxy names (``X-Forwarded-For`` is
+believed only from ``DISPROOF_TRUSTED_PROXIES``; without that setting, every client behind a
+reverse proxy shares the proxy's address).
 At most ``max_keys`` keys are kept; beyond that the longest-idle ones are forgotten first.
 """
 

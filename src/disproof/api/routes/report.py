@@ -3,10 +3,13 @@ the same :class:`~disproof.report.Report` as HTML or Markdown)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from functools import partial
 
+from fastapi import APIRouter, Request
+
+from disproof.api.budget import check_text, run_expensive, text_cost
 from disproof.api.deps import ReadAccess, ServiceDep
-from disproof.api.responses import BODY, errors
+from disproof.api.responses import BODY, EXPENSIVE, errors
 from disproof.api.routes.match import MatchRequest
 from disproof.report import Report, build_report
 
@@ -16,10 +19,14 @@ router = APIRouter(tags=["match"])
 @router.post(
     "/report",
     summary="Report on a text: claims, matched cases, narratives",
-    responses=errors(*BODY),
+    responses=errors(*BODY, *EXPENSIVE),
 )
-def report(request: MatchRequest, service: ServiceDep, _: ReadAccess) -> Report:
+async def report(
+    request: MatchRequest, service: ServiceDep, _: ReadAccess, http: Request
+) -> Report:
     """The claims of the text that repeat known cases, each case with its summary, disproof,
     evidence and related cases, the narratives the text advances (with their source) and what
     the report does not say. Case ids are given; no links to case pages are made."""
-    return build_report(service, request.text, top_k=request.top_k, min_band=request.min_band)
+    check_text(http, request.text)
+    build = partial(build_report, top_k=request.top_k, min_band=request.min_band)
+    return await run_expensive(http, text_cost(request.text), build, service, request.text)

@@ -1,4 +1,9 @@
-"""Sign in by pasting an API token (kept in an HttpOnly cookie), and sign out.
+"""Sign in by pasting an API token, and sign out.
+
+Signing in opens a web session (:mod:`disproof.sessions`): the cookie holds the session's own
+random id, never the token; signing out ends the session on the server as well as deleting the
+cookie. The cookie is HttpOnly, SameSite=Strict, and Secure when the request came over HTTPS
+(as the server saw it, or as a trusted reverse proxy says: ``DISPROOF_TRUSTED_PROXIES``).
 
 Failed sign-ins are limited per client address (:mod:`disproof.web.ratelimit`): after
 :data:`MAX_FAILED_SIGNINS` within :data:`FAILED_SIGNIN_WINDOW` seconds, the form answers 429
@@ -13,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from disproof.api.deps import get_service
+from disproof.api.deps import get_sessions
 from disproof.web import csrf
 from disproof.web.errors import HtmlRoute
 from disproof.web.ratelimit import FailureLimiter
@@ -80,18 +85,20 @@ async def signin(request: Request) -> Response:
         headers = {"Retry-After": str(wait)}
         return _form(request, next_path, error=error, status_code=429, headers=headers)
     token = str(data.get("token") or "").strip()
-    principal = None
+    opened = None
     if token and len(token) <= MAX_TOKEN:
-        principal = await run_in_threadpool(get_service(request).tokens.verify, token)
-    if principal is None:
+        opened = await run_in_threadpool(get_sessions(request).open, token)
+    if opened is None:
         limiter.failed(client)
         # The same answer for unknown, revoked, expired or malformed tokens.
         error = "That token was not accepted. Check that you pasted the whole token."
         return _form(request, next_path, error=error, status_code=401)
+    session_id, _ = opened
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         csrf.SESSION_COOKIE,
-        token,
+        session_id,
+        max_age=get_sessions(request).max_age,
         httponly=True,
         samesite="strict",
         secure=_secure(request),
@@ -105,6 +112,9 @@ async def signin(request: Request) -> Response:
 async def signout(request: Request) -> Response:
     data = await request.form(max_files=0, max_fields=10, max_part_size=4096)
     csrf.require_valid(request, data.get(csrf.FIELD))
+    session_id = request.cookies.get(csrf.SESSION_COOKIE)
+    if session_id:
+        await run_in_threadpool(get_sessions(request).close, session_id)
     response = RedirectResponse(page_path(request, "web_check"), status_code=303)
     response.delete_cookie(
         csrf.SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from disproof.api.budget import run_expensive, text_cost, text_limit
 from disproof.api.deps import get_matcher, get_service
 from disproof.errors import CaseNotFound
 from disproof.models import Case, CaseMatch, MatchResult
@@ -20,7 +20,8 @@ from disproof.web.text import Highlight, Segment, segments
 
 router = APIRouter(route_class=HtmlRoute)
 
-#: Longest text checked at once (characters), and largest upload (bytes).
+#: Longest text checked at once (characters; less without a token: ``max_text_anonymous``),
+#: and largest upload (bytes).
 MAX_CHARS = 50_000
 MAX_UPLOAD = 256 * 1024
 #: Candidates per claim-like span.
@@ -51,14 +52,14 @@ class CheckPage:
 @router.get("/", name="web_check")
 def check_form(request: Request) -> Response:
     require_read(request)
-    return render(request, "check.html", _form_context("", None))
+    return render(request, "check.html", _form_context(request, "", None))
 
 
-def _form_context(text: str, error: str | None) -> dict[str, object]:
+def _form_context(request: Request, text: str, error: str | None) -> dict[str, object]:
     return {
         "text": text,
         "error": error,
-        "max_chars": MAX_CHARS,
+        "max_chars": min(MAX_CHARS, text_limit(request)),
         "max_upload_kb": MAX_UPLOAD // 1024,
     }
 
@@ -98,17 +99,18 @@ async def check(request: Request) -> Response:
         except ValueError as exc:
             error = str(exc)
     text = text.replace("\r\n", "\n")
+    limit = min(MAX_CHARS, text_limit(request))
     if not error and not text.strip():
         error = "Paste a text or choose a .txt file to check."
-    elif not error and len(text) > MAX_CHARS:
-        error = f"The text is {len(text):,} characters long; the limit is {MAX_CHARS:,}."
+    elif not error and len(text) > limit:
+        error = f"The text is {len(text):,} characters long; the limit is {limit:,}."
         status = 413
     if error:
         return render(
-            request, "check.html", _form_context(text[:MAX_CHARS], error), status_code=status
+            request, "check.html", _form_context(request, text[:limit], error), status_code=status
         )
-    page = await run_in_threadpool(_check, request, text)
-    return render(request, "check_result.html", {"page": page, **_form_context("", None)})
+    page = await run_expensive(request, text_cost(text), _check, request, text)
+    return render(request, "check_result.html", {"page": page, **_form_context(request, "", None)})
 
 
 def _check(request: Request, text: str) -> CheckPage:

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from disproof.api.budget import run_expensive
 from disproof.api.deps import get_service
 from disproof.auth import Principal, Role
 from disproof.errors import DisproofError, InvalidInput, VersionConflict
@@ -27,7 +28,7 @@ from disproof.narratives import builtin_taxonomy
 from disproof.service import Disproof
 from disproof.web import csrf
 from disproof.web.errors import HtmlRoute
-from disproof.web.forms import TEXT_FIELDS, EditorForm
+from disproof.web.forms import EditorForm
 from disproof.web.pages.history import EntryView, history_entries, version_field
 from disproof.web.session import require_role
 from disproof.web.templating import render
@@ -40,6 +41,9 @@ SIMILAR_API = "/api/v1/match"
 SIMILAR = 5
 SUGGESTED_KEYWORDS = 10
 MAX_FORM_BYTES = 200_000
+#: Most fields one editor post may have: the case's own, and a row of inputs per appearance
+#: and evidence link (5 and 2 inputs), up to the models' 500 items each.
+MAX_FIELDS = 4_000
 
 
 def _taxonomy(ticked: list[str]) -> list[dict[str, Any]]:
@@ -99,13 +103,18 @@ MISSING_VERSION = (
 async def _posted(request: Request) -> tuple[EditorForm, str, int | None]:
     """The posted form (after the CSRF check), which button was pressed, and the version of
     the case the form was loaded from."""
-    data = await request.form(max_files=0, max_fields=400, max_part_size=MAX_FORM_BYTES)
+    data = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FORM_BYTES)
     csrf.require_valid(request, data.get(csrf.FIELD))
-    values = {name: str(data.get(name) or "") for name in TEXT_FIELDS}
-    narratives = [str(v) for v in data.getlist("narratives")]
     action = str(data.get("action") or "save")
     version = version_field(data.get("version"), "version")
-    return EditorForm.from_post(values, narratives), action, version
+    form = EditorForm.from_post(
+        lambda name: _text(data.get(name)), lambda name: [_text(v) for v in data.getlist(name)]
+    )
+    return form, action, version
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _similar(service: Disproof, form: EditorForm, case: Case | None) -> tuple[list[Any], list[str]]:
@@ -129,13 +138,12 @@ def _save(
 ) -> Case | None:
     """Create or update the case (if it is still at ``version``); None (with errors on the
     form) when it cannot be saved. A changed case raises :class:`VersionConflict`."""
-    data = form.case_data()
+    data = form.case_data() if case is None else form.update_data(EditorForm.from_case(case))
     if form.errors:
         return None
     try:
         if case is None:
             return service.create_case(CaseCreate.model_validate(data), principal)
-        data.pop("id", None)
         return service.update_case(case.id, CaseUpdate.model_validate(data), principal, version)
     except VersionConflict:
         raise
@@ -163,7 +171,7 @@ async def _handle_post(request: Request, case: Case | None) -> Response:
     form, action, version = await _posted(request)
     service = get_service(request)
     if action == "similar":
-        similar, keywords = await run_in_threadpool(_similar, service, form, case)
+        similar, keywords = await run_expensive(request, 1.0, _similar, service, form, case)
         form.case_data()  # report parse errors early, next to their fields
         return _show(request, form, case, similar=similar, keywords=keywords, version=version)
     if case is not None and version is None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from disproof.api.budget import run_expensive, text_cost, text_limit
 from disproof.api.deps import get_service
 from disproof.errors import InvalidInput
 from disproof.io.claimreview import case_page_url
@@ -32,14 +32,12 @@ FORMATS = {
 }
 
 
-def _text(value: object) -> str:
+def _text(value: object, limit: int) -> str:
     text = value.replace("\r\n", "\n") if isinstance(value, str) else ""
     if not text.strip():
         raise InvalidInput("There is no text to report on. Check a text first.")
-    if len(text) > MAX_CHARS:
-        raise InvalidInput(
-            f"The text is {len(text):,} characters long; the limit is {MAX_CHARS:,}."
-        )
+    if len(text) > limit:
+        raise InvalidInput(f"The text is {len(text):,} characters long; the limit is {limit:,}.")
     return text
 
 
@@ -69,7 +67,8 @@ async def download_report(request: Request) -> Response:
     fmt = form.get("format")
     if not isinstance(fmt, str) or fmt not in FORMATS:
         raise InvalidInput("Choose the HTML or the Markdown report.")
-    report = await run_in_threadpool(_build, request, _text(form.get("text")))
+    text = _text(form.get("text"), min(MAX_CHARS, text_limit(request)))
+    report = await run_expensive(request, text_cost(text), _build, request, text)
     media_type, extension = FORMATS[fmt]
     body = to_html(report) if fmt == "html" else to_markdown(report)
     name = f"disproof-report-{report.meta.generated_at:%Y%m%d-%H%M%S}.{extension}"

@@ -7,14 +7,16 @@ import datetime as dt
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Query, Request
+from markupsafe import Markup
 from starlette.responses import Response
 
+from disproof.api.budget import run_expensive
 from disproof.api.deps import get_service
 from disproof.errors import InvalidInput
 from disproof.normalize import country_name, language_name
 from disproof.trends import PERIODS, TREND_BYS, Period, TrendBy, Trends, trend_chart
 from disproof.trends.periods import check_date
-from disproof.web.errors import HtmlRoute
+from disproof.web.errors import HtmlRoute, error_page
 from disproof.web.session import require_read
 from disproof.web.templating import render
 
@@ -46,8 +48,22 @@ def _labelled(result: Trends) -> Trends:
     return result.model_copy(update={"series": series})
 
 
+#: Budget units of one trends page (see :mod:`disproof.api.budget`).
+TRENDS_COST = 2.0
+
+
+def _compute(
+    request: Request, by: TrendBy, period: Period, start: dt.date | None, end: dt.date | None
+) -> tuple[Trends, Markup | None]:
+    """The trends and their chart (SVG), computed in a worker thread."""
+    result = _labelled(
+        get_service(request).trends(by, period, top=TOP, date_from=start, date_to=end)
+    )
+    return result, trend_chart(result) if result.series else None
+
+
 @router.get("/trends", name="web_trends")
-def trends(
+async def trends(
     request: Request,
     by: Text = "keyword",
     period: Text = "month",
@@ -66,14 +82,16 @@ def trends(
     if start and end and start > end:
         problems.append("The start date is after the end date; the dates are ignored.")
         start = end = None
-    result = _labelled(
-        get_service(request).trends(
-            cast(TrendBy, by), cast(Period, period), top=TOP, date_from=start, date_to=end
+    kind, unit = cast(TrendBy, by), cast(Period, period)
+    try:
+        result, chart = await run_expensive(
+            request, TRENDS_COST, _compute, request, kind, unit, start, end
         )
-    )
+    except InvalidInput as exc:  # a range of too many periods: refused, naming the limit
+        return error_page(request, 422, f"{exc}.")
     context = {
         "trends": result,
-        "chart": trend_chart(result) if result.series else None,
+        "chart": chart,
         "rows": list(zip(result.periods, result.totals, strict=True)),
         "choices": {"by": TREND_BYS, "period": PERIODS},
         "form": {"by": by, "period": period, "from": date_from, "to": date_to},

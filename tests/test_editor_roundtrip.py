@@ -1,0 +1,295 @@
+"""The web editor changes nothing nobody edited (issue 15, item 4).
+
+Property tests over generated cases full of what case text contains — commas, pipes, line
+breaks, quotes, markup, right-to-left and combining characters, emoji: load the editor, submit
+the form as a browser would (``tests.webform`` parses the rendered HTML), and
+
+- unchanged, the stored case is byte-identical (and no new version is made);
+- with only the rating changed, every other field is as it was;
+- with a keyword, an appearance and an evidence link added (so those fields are parsed back
+  from what the page showed, not kept as stored), the old values are all still there, exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from disproof.api.app import create_app
+from disproof.auth import Role
+from disproof.models import Case, CaseCreate, CasePublic, CaseUpdate
+from disproof.service import Disproof
+from disproof.settings import Settings
+from disproof.store.schema import cases as cases_table
+from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, add_cases, sign_in_cookie
+from tests.webform import as_data, browser_form, replace
+
+#: Pieces of hostile text; a generated value is a few of them joined.
+PIECES = [
+    "Kyiv",
+    ", ",
+    ",",
+    "|",
+    " | ",
+    "<script>alert(1)</script>",
+    "&amp;",
+    '"',
+    "'",
+    "\t",
+    "é",
+    "e\u0301",
+    "Жовтень",
+    "بيان",
+    "🙂",
+    "\u202e",
+    ";",
+    "  ",
+    "\\",
+    "{{ 1 }}",
+    "%0a",
+    "https://x.example/a?b=1|2,3",
+    "NATO",
+    "nato",
+]
+NEWLINE = ["\n", "\n\n", " \n "]
+NARRATIVES = ["nato-aggression", "decadent-west", "not|a,known id"]
+LANGUAGES = ["ru", "Russian", "de", "Klingon, maybe"]
+COUNTRIES = ["UA", "Ukraine", "The West", "Kyiv, Ukraine"]
+
+
+def text(newlines: bool, min_size: int = 0) -> st.SearchStrategy[str]:
+    pieces = st.sampled_from(PIECES + (NEWLINE if newlines else []))
+    return st.lists(pieces, min_size=min_size, max_size=6).map("".join)
+
+
+def items(newlines: bool, extra: list[str] | None = None) -> st.SearchStrategy[list[str]]:
+    one = text(newlines, 1) | st.sampled_from(extra) if extra else text(newlines, 1)
+    return st.lists(one, max_size=4)
+
+
+def dates() -> st.SearchStrategy[dt.date | None]:
+    return st.none() | st.dates(dt.date(1000, 1, 1), dt.date(9998, 12, 31))
+
+
+def case_data(newlines: bool) -> st.SearchStrategy[dict[str, Any]]:
+    """A case as an editor would find it; ``newlines``: line breaks inside one-line values too
+    (which only ever come from imports)."""
+    line = text(newlines)
+    return st.fixed_dictionaries(
+        {
+            "title": text(newlines, 1),
+            "summary": text(True),
+            "disproof": text(True),
+            "date": dates(),
+            "appearances": st.lists(
+                st.fixed_dictionaries(
+                    {"outlet": line, "url": line, "archive_url": line, "date": dates()},
+                    optional={"language": st.sampled_from(LANGUAGES)},
+                ),
+                max_size=3,
+            ),
+            "keywords": items(newlines),
+            "countries": items(newlines, COUNTRIES),
+            "languages": items(newlines, LANGUAGES),
+            "narratives": st.lists(st.sampled_from(NARRATIVES), max_size=3, unique=True),
+            "related": items(newlines),
+            "evidence": st.lists(
+                st.fixed_dictionaries({"url": text(newlines, 1), "title": line}), max_size=3
+            ),
+            "rating": line,
+            "reviewed_by": line,
+            "source": st.just({"dataset": "generated", "record": "x|y, z"}),
+            "extra": st.just({"kept": "as it is"}),
+        }
+    )
+
+
+class Site:
+    def __init__(self, client: TestClient, service: Disproof) -> None:
+        self.client = client
+        self.service = service
+        self.ids = itertools.count()
+
+    def add(self, data: dict[str, Any]) -> CasePublic | None:
+        """Store a generated case (None when the models refuse it, e.g. a title of only
+        spaces), as an import or the API would."""
+        data = {**data, "id": f"https://example.org/report/case-{next(self.ids)}/"}
+        try:
+            return self.service.create_case(CaseCreate.model_validate(data), "seed")
+        except ValueError:
+            return None
+
+    def doc(self, case_id: str) -> str:
+        with self.service.store.engine.connect() as connection:
+            query = sa.select(sa.cast(cases_table.c.doc, sa.Text)).where(
+                cases_table.c.id == case_id
+            )
+            return str(connection.execute(query).scalar_one())
+
+    def form(self, case_id: str) -> list[tuple[str, str]]:
+        page = self.client.get(self.edit(case_id))
+        assert page.status_code == 200
+        return browser_form(page.text)
+
+    def save(self, case_id: str, fields: list[tuple[str, str]]) -> None:
+        saved = self.client.post(self.edit(case_id), data=as_data(fields))
+        assert saved.status_code == 303, saved.text[:3000]
+
+    @staticmethod
+    def edit(case_id: str) -> str:
+        return f"/cases/{quote(case_id, safe='')}/edit"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with pytest.MonkeyPatch.context() as patch:
+        embedder = FakeEmbedder()
+        patch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
+        patch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
+        settings_ = Settings(db=str(tmp_path_factory.mktemp("editor") / "editor.db"))
+        service = Disproof.open(settings_)
+        app = create_app(settings_, service=service)
+        with TestClient(app, follow_redirects=False) as client:
+            sign_in_cookie(client, service.tokens.create("editor", Role.editor))
+            yield Site(client, service)
+
+
+EXAMPLES = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@EXAMPLES
+@given(data=case_data(newlines=True))
+def test_saving_the_editor_unchanged_changes_nothing(site: Site, data: dict[str, Any]) -> None:
+    case = site.add(data)
+    if case is None:
+        return
+    before = site.doc(case.id)
+    site.save(case.id, site.form(case.id))
+    assert site.doc(case.id) == before
+    assert site.service.get_public(case.id).version == case.version
+
+
+@EXAMPLES
+@given(data=case_data(newlines=True))
+def test_changing_the_rating_changes_only_the_rating(site: Site, data: dict[str, Any]) -> None:
+    case = site.add(data)
+    if case is None:
+        return
+    site.save(case.id, replace(site.form(case.id), "rating", "Changed, | only this"))
+    after = site.service.get_public(case.id)
+    assert after.rating == "Changed, | only this"
+    assert after.content() | {"rating": None} == case.content() | {"rating": None}
+
+
+def _append(fields: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
+    """Add a line to the textarea ``name``."""
+    old = dict(fields)[name]
+    return replace(fields, name, f"{old}\r\n{value}" if old else value)
+
+
+def _fill_blank_row(fields: list[tuple[str, str]], row: dict[str, str]) -> list[tuple[str, str]]:
+    """Type ``row`` into the first blank row of its inputs (``outlets_url`` …)."""
+    group = next(iter(row)).split("_", 1)[0] + "_"
+    columns: dict[str, list[str]] = {}
+    for key, value in fields:
+        if key.startswith(group):
+            columns.setdefault(key, []).append(value)
+    size = len(next(iter(columns.values())))
+    blank = next(i for i in range(size) if not any(c[i].strip() for c in columns.values()))
+    seen: Counter[str] = Counter()
+    out = []
+    for key, value in fields:
+        if key in columns:
+            if seen[key] == blank and key in row:
+                value = row[key]
+            seen[key] += 1
+        out.append((key, value))
+    return out
+
+
+@EXAMPLES
+@given(data=case_data(newlines=False))
+def test_lists_and_rows_are_parsed_back_exactly(site: Site, data: dict[str, Any]) -> None:
+    case = site.add(data)
+    if case is None:
+        return
+    fields = _append(site.form(case.id), "keywords", "Added, with a comma")
+    fields = _append(fields, "related", "another|case, id")
+    fields = _fill_blank_row(
+        fields, {"outlets_outlet": "New | outlet", "outlets_url": "https://n.example/?a=1|2"}
+    )
+    fields = _fill_blank_row(
+        fields, {"evidence_url": "https://e.example/x|y", "evidence_title": "A, b"}
+    )
+    site.save(case.id, fields)
+    after = site.service.get_public(case.id)
+    assert after.keywords[: len(case.keywords)] == case.keywords
+    assert after.keywords[len(case.keywords) :] in (["Added, with a comma"], [])  # [] if a dup
+    assert (
+        after.related == [*case.related, "another|case, id"] or "another|case, id" in case.related
+    )
+    new_appearance = {"outlet": "New | outlet", "url": "https://n.example/?a=1|2"}
+    # (an appearance with nothing in it shows as a blank row, and a blank row is no appearance)
+    kept = [a.model_dump(exclude_none=True) for a in case.appearances]
+    assert [a.model_dump(exclude_none=True) for a in after.appearances] == [
+        *(a for a in kept if a),
+        new_appearance,
+    ]
+    # (an empty title is no title)
+    links = [{"url": e.url, "title": e.title or None} for e in case.evidence]
+    assert [e.model_dump() for e in after.evidence] == [
+        *links,
+        {"url": "https://e.example/x|y", "title": "A, b"},
+    ]
+    same = {"title", "summary", "disproof", "date", "countries", "languages", "narratives"}
+    assert {k: v for k, v in after.content().items() if k in same} == {
+        k: v for k, v in case.content().items() if k in same
+    }
+
+
+def test_the_issue_example_kyiv_ukraine_keeps_its_comma(site: Site) -> None:
+    case = site.add(
+        {
+            "title": "A claim about Kyiv",
+            "keywords": ["Kyiv, Ukraine"],
+            "evidence": [{"url": "https://e.example/a|b", "title": "Evidence"}],
+            "appearances": [{"outlet": "Outlet | One", "url": "https://o.example/?x=1|2"}],
+        }
+    )
+    assert case is not None
+    site.save(case.id, replace(site.form(case.id), "rating", "Disinformation"))
+    after = site.service.get_public(case.id)
+    assert after.keywords == ["Kyiv, Ukraine"] and after.rating == "Disinformation"
+    assert after.evidence == case.evidence and after.appearances == case.appearances
+    # and an outlet or URL with "|" typed into the form saves (it was a 422 "… is not a date")
+    fields = _fill_blank_row(
+        site.form(case.id), {"outlets_outlet": "A | B", "outlets_url": "https://x.example/|"}
+    )
+    site.save(case.id, fields)
+    assert site.service.get_public(case.id).appearances[-1].outlet == "A | B"
+
+
+def test_an_edit_respells_only_the_keywords_it_adds(site: Site) -> None:
+    """Keywords take the database's spelling when added; an edit of another field re-spelled
+    the case's own ("nato" became "NATO" when only the rating changed)."""
+    add_cases(
+        site.service,
+        Case(id="spelled-a", title="First", keywords=["NATO", "Gas"]),
+        Case(id="spelled-b", title="Second", keywords=["nato"]),
+    )
+    rated = site.service.update_case("spelled-b", CaseUpdate(rating="False"), "ed")
+    assert rated.keywords == ["nato"]
+    added = site.service.update_case("spelled-b", CaseUpdate(keywords=["nato", "gas"]), "ed")
+    assert added.keywords == ["nato", "Gas"]
