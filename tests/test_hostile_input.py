@@ -319,8 +319,10 @@ def matcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matcher]:
     """The demo cases' matcher with the fake embedder (built once for the module)."""
     with pytest.MonkeyPatch.context() as patch:
         embedder = FakeEmbedder()
-        patch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-        patch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
+        patch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+        patch.setattr(
+            "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
+        )
         service = Disproof.open(Settings(db=str(tmp_path_factory.mktemp("m") / "m.db")))
         service.load_demo()
         yield service.matchers.get()

@@ -150,8 +150,10 @@ def test_match_jsonl_contract(cli: object, tmp_path: Path, monkeypatch: pytest.M
     import io
 
     embedder = FakeEmbedder()
-    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-    monkeypatch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
+    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr(
+        "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
+    )
     source = tmp_path / "cases.jsonl"
     source.write_text("\n".join(c.model_dump_json() for c in CASES) + "\n", encoding="utf-8")
     assert cli("import", str(source)).code == 0  # type: ignore[operator]
@@ -262,8 +264,8 @@ def test_without_calibration_ranking_uses_rrf_and_never_confirms(
     service: Disproof, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     embedder = FakeEmbedder()
-    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-    monkeypatch.setattr("disproof.service.calibration_for", lambda model_id: None)
+    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr("disproof.match.calibration.calibration_for", lambda model_id: None)
     add(service, *CASES)
     matcher = service.matcher()
     assert any("no calibration" in note for note in matcher.notes)

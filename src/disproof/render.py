@@ -7,6 +7,7 @@ control characters are removed before it reaches the terminal.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -14,21 +15,23 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from disproof.errors import RowProblem
-from disproof.importing import ImportReport
-from disproof.models import (
-    Case,
-    CaseMatch,
-    Facet,
-    MatchResult,
-    Narrative,
-    RelatedCase,
-    SearchPage,
-    Stats,
-    Taxonomy,
-)
-from disproof.narratives.mapping import CaseNarrative, case_narratives
 from disproof.normalize import country_name, language_name
+
+if TYPE_CHECKING:  # imported where used: `safe` must not cost the command line its start-up
+    from disproof.errors import RowProblem
+    from disproof.importing import ImportReport
+    from disproof.models import (
+        Case,
+        CaseMatch,
+        Facet,
+        MatchResult,
+        Narrative,
+        RelatedCase,
+        SearchPage,
+        Stats,
+        Taxonomy,
+    )
+    from disproof.narratives.mapping import CaseNarrative
 
 _CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
 
@@ -39,6 +42,11 @@ def safe(value: object, limit: int | None = None) -> Text:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return Text(text)
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """``number`` and the noun agreeing with it: "1 case", "2 cases", "1,200 cases"."""
+    return f"{number:,} {singular if number == 1 else plural or singular + 's'}"
 
 
 def _inferred_line(narrative: CaseNarrative, names: dict[str, str]) -> str:
@@ -69,6 +77,8 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
     facts.add_row("countries", _joined([country_name(c) for c in case.countries]))
     facts.add_row("keywords", _joined(case.keywords))
     names = narrative_names or {}
+    from disproof.narratives.mapping import case_narratives
+
     found = case_narratives(case)
     analysts = [f"{names.get(n.id, n.id)} ({n.id})" for n in found if not n.inferred]
     if analysts:
@@ -150,16 +160,19 @@ def facet_table(title: str, facets: list[Facet], label: str = "") -> Table:
 
 
 def stats_tables(stats: Stats) -> list[Table]:
+    from disproof.models import Facet
+
     countries = [Facet(value=country_name(f.value), count=f.count) for f in stats.by_country]
     languages = [Facet(value=language_name(f.value), count=f.count) for f in stats.by_language]
-    return [
-        facet_table("Cases by year", stats.by_year, "year"),
-        facet_table("Top keywords", stats.by_keyword, "keyword"),
-        facet_table("Top countries", countries, "country"),
-        facet_table("Top languages", languages, "language"),
-        facet_table("Top outlets", stats.by_outlet, "outlet"),
-        facet_table("Cases by dataset", stats.by_dataset, "dataset"),
+    tables = [
+        ("Cases by year", stats.by_year, "year"),
+        ("Top keywords", stats.by_keyword, "keyword"),
+        ("Top countries", countries, "country"),
+        ("Top languages", languages, "language"),
+        ("Top outlets", stats.by_outlet, "outlet"),
+        ("Cases by dataset", stats.by_dataset, "dataset"),
     ]
+    return [facet_table(title, facets, label) for title, facets, label in tables if facets]
 
 
 def _problems(console: Console, title: str, file: str, problems: list[RowProblem]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -17,10 +17,12 @@ from disproof.cli.common import (
     read_jsonl_lines,
 )
 from disproof.errors import DisproofError
-from disproof.match.calibration import Band
-from disproof.match.matcher import Matcher
-from disproof.models import MatchResult
-from disproof.service import Disproof
+
+if TYPE_CHECKING:
+    from disproof.match.calibration import Band
+    from disproof.match.matcher import Matcher
+    from disproof.models import MatchResult
+    from disproof.service import Disproof
 
 
 def matcher_for(service: Disproof, backend: str | None, show_progress: bool) -> Matcher:
@@ -45,7 +47,7 @@ def parse_band(value: str | None) -> Band | None:
     """The ``--min-band`` value (a usage error, exit 2, for anything but the three bands)."""
     if value not in (None, "none", "suggested", "confirmed"):
         raise typer.BadParameter("choose none, suggested or confirmed", param_hint="--min-band")
-    return cast(Band | None, value)
+    return cast("Band | None", value)
 
 
 def _match_line(item_id: object, result: MatchResult) -> str:
