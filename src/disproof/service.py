@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeAlias
@@ -86,7 +86,14 @@ class Disproof:
         return self.store.get(case_id)
 
     def search(self, query: CaseQuery) -> SearchPage:
-        return self.store.search(query)
+        return self.store.search(self.check_filters(query))
+
+    def check_filters(self, query: CaseQuery) -> CaseQuery:
+        """``query`` with its narrative names as ids; an unknown narrative, country or language
+        is refused (:class:`InvalidInput` naming the closest known values; ``disproof.filters``)."""
+        from disproof.filters import check_filters
+
+        return check_filters(query, cache(self.store.term_values))
 
     def stats(self, top: int = 15) -> Stats:
         return self.store.stats(top)
@@ -97,7 +104,7 @@ class Disproof:
     def facets(self, kind: str, limit: int = 50, query: CaseQuery | None = None) -> list[Facet]:
         """Case counts by keyword, country, language, outlet, narrative or year, over the cases
         ``query`` selects (every case when None)."""
-        return self.store.facets(kind, limit, query)
+        return self.store.facets(kind, limit, query and self.check_filters(query))
 
     def trends(
         self,
@@ -363,6 +370,7 @@ class Disproof:
         """
         if not query.text.strip():
             raise InvalidInput("semantic search needs a text (q)")
+        query = self.check_filters(query)
         ranked = [m.case_id for m in self._nearest(query.text, SEMANTIC_POOL)]
         allowed = self.store.filter_ids(query.model_copy(update={"text": ""}), ranked)
         kept = [case_id for case_id in ranked if case_id in allowed]
