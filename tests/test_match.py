@@ -322,3 +322,28 @@ def test_a_generic_headline_is_not_confirmed(demo_matcher: object) -> None:
     result = demo_matcher.match(article)
     assert result.article
     assert not [m for m in result.matches if m.span.start == 0 and m.band == "confirmed"]
+
+
+def test_a_long_text_is_checked_whole_not_its_first_200_passages(
+    service: Disproof, fake: FakeEmbedder
+) -> None:
+    # issue 16: a 5 MB file had only the passages of its first 185,000 characters checked
+    add(service, *CASES)
+    towns = "Alder Birch Cedar Dover Elm Fenwick Glen Harlow Ivy Juniper Kent Linden Maple".split()
+    topics = "roads schools parks bridges libraries buses clinics markets ports museums".split()
+    days = "Monday Tuesday Wednesday Thursday".split()
+    filler = [
+        f"The city council of {town} met on {day} and approved the budget for new {topic}."
+        for town in towns
+        for topic in topics
+        for day in days
+    ]
+    text = " ".join([*filler, "The US runs secret biolabs in Ukraine, a blogger claimed."])
+    steps: list[tuple[int, int]] = []
+    result = service.matcher().match(
+        text, min_band="suggested", progress=lambda *s: steps.append(s)
+    )
+    assert result.spans_checked > 400 and result.characters == len(text)
+    assert steps[-1] == (result.spans_checked, result.spans_checked) and len(steps) > 1
+    last = [m for m in result.matches if m.case_id == "labs"]
+    assert last and last[0].span.start > len(text) - 100

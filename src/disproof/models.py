@@ -501,7 +501,10 @@ class MatchResult(_Model):
     is true for a long text, whose matches passed the article rule (docs/matching.md)."""
 
     language: str | None = None
+    #: Claim-like passages checked: every one in the text (none is left out, however long).
     spans_checked: int = 0
+    #: The length of the text checked, all of it (characters).
+    characters: int = 0
     article: bool = False
     matches: list[CaseMatch] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

@@ -278,13 +278,10 @@ def match_report(console: Console, result: MatchResult) -> None:
 
 def _article_report(console: Console, result: MatchResult) -> None:
     """A long text: each case it repeats once, best first, with the passages that repeat it."""
-    count = len(result.matches)
-    console.print(
-        safe(
-            f"{count} known case{'s' if count != 1 else ''} repeated "
-            f"({result.spans_checked} claim-like passages checked):"
-        )
-    )
+    checked = count(result.spans_checked, "claim-like passage")
+    whole = f"all {count(result.characters, 'character')} of the text"
+    found = count(len(result.matches), "known case")
+    console.print(safe(f"{found} repeated ({checked} checked, in {whole}):"))
     for match in result.matches:
         console.print()
         _match_line(console, match)

@@ -100,9 +100,14 @@ def match(
         except (OSError, UnicodeDecodeError) as exc:
             raise DisproofError(f"{file}: cannot read it as UTF-8 text: {exc}") from None
     assert text is not None
-    result = matcher_for(service, backend, show_progress=not as_json).match(
-        text, top_k=top_k, min_band=band
-    )
+    matcher = matcher_for(service, backend, show_progress=not as_json)
+    with progress_bar("", not as_json) as bar:  # a long file: every passage is checked
+        task = bar.add_task("checking passages", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = matcher.match(text, top_k=top_k, min_band=band, progress=advance)
     if as_json:
         print(result.model_dump_json(indent=2))
     else:
