@@ -46,7 +46,7 @@ def test_unknown_values_are_refused_with_the_closest_known(
     seeded: Disproof, field: str, value: str, suggested: str | None
 ) -> None:
     with pytest.raises(InvalidInput) as raised:
-        seeded.search(CaseQuery(**{field: [value]}))  # type: ignore[arg-type]
+        seeded.check_filters(CaseQuery(**{field: [value]}))  # type: ignore[arg-type]
     [error] = raised.value.errors
     name = {"narratives": "narrative", "countries": "country", "languages": "language"}[field]
     assert error["loc"] == ["query", name] and repr(value) in str(error["msg"])
@@ -58,7 +58,8 @@ def test_unknown_values_are_refused_with_the_closest_known(
 
 def test_known_values_in_any_spelling_and_stored_ones_are_accepted(seeded: Disproof) -> None:
     def ids(**filters: list[str]) -> list[str]:
-        return [c.id for c in seeded.search(CaseQuery(**filters)).results]  # type: ignore[arg-type]
+        query = seeded.check_filters(CaseQuery(**filters))  # type: ignore[arg-type]
+        return [c.id for c in seeded.search(query).results]
 
     assert ids(countries=["ukraine"]) == ["labs"] and ids(countries=["UA"]) == ["labs"]
     assert ids(languages=["русский"]) == ["labs"] and ids(languages=["ru"]) == ["labs"]
@@ -68,11 +69,6 @@ def test_known_values_in_any_spelling_and_stored_ones_are_accepted(seeded: Dispr
         "labs"
     ]
     assert ids(countries=["atlantis"]) == ["atlantis"]  # not in the vocabulary, but stored
-
-
-def test_facets_check_their_filters_too(seeded: Disproof) -> None:
-    with pytest.raises(InvalidInput, match="unknown country 'Narnia'"):
-        seeded.facets("keyword", query=CaseQuery(countries=["Narnia"]))
 
 
 def test_closest_ignores_case_and_keeps_the_known_spelling() -> None:
@@ -89,8 +85,8 @@ def test_the_api_answers_422_naming_field_value_and_closest(api: Api) -> None:
     assert problem["closest"][0] == "Ukraine"
     ok = api.client.get("/api/v1/search", params={"narrative": "us-biolabs", "country": "ua"})
     assert ok.status_code == 200 and [c["id"] for c in ok.json()["results"]] == ["labs"]
-    facets = api.client.get("/api/v1/facets/keyword", params={"language": "Klingon"})
-    assert facets.status_code == 422
+    for path in ("/api/v1/facets/keyword", "/api/v1/cases"):
+        assert api.client.get(path, params={"language": "Klingon"}).status_code == 422
 
 
 def test_the_cli_exits_1_naming_the_value(cli: object, tmp_path: object) -> None:

@@ -86,11 +86,12 @@ class Disproof:
         return self.store.get(case_id)
 
     def search(self, query: CaseQuery) -> SearchPage:
-        return self.store.search(self.check_filters(query))
+        return self.store.search(query)
 
     def check_filters(self, query: CaseQuery) -> CaseQuery:
         """``query`` with its narrative names as ids; an unknown narrative, country or language
-        is refused (:class:`InvalidInput` naming the closest known values; ``disproof.filters``)."""
+        is refused (:class:`InvalidInput` naming the closest known values; ``disproof.filters``).
+        The API and the command line call it on the filters they are given, before searching."""
         from disproof.filters import check_filters
 
         return check_filters(query, cache(self.store.term_values))
@@ -104,7 +105,7 @@ class Disproof:
     def facets(self, kind: str, limit: int = 50, query: CaseQuery | None = None) -> list[Facet]:
         """Case counts by keyword, country, language, outlet, narrative or year, over the cases
         ``query`` selects (every case when None)."""
-        return self.store.facets(kind, limit, query and self.check_filters(query))
+        return self.store.facets(kind, limit, query)
 
     def trends(
         self,
@@ -370,7 +371,6 @@ class Disproof:
         """
         if not query.text.strip():
             raise InvalidInput("semantic search needs a text (q)")
-        query = self.check_filters(query)
         ranked = [m.case_id for m in self._nearest(query.text, SEMANTIC_POOL)]
         allowed = self.store.filter_ids(query.model_copy(update={"text": ""}), ranked)
         kept = [case_id for case_id in ranked if case_id in allowed]

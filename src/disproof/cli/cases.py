@@ -221,7 +221,8 @@ def search(
         limit=limit,
         offset=offset,
     )
-    page = open_service(ctx).search(query)
+    service = open_service(ctx)
+    page = service.search(service.check_filters(query))
     if as_json:
         print(page.model_dump_json(indent=2))
     else:
