@@ -347,3 +347,11 @@ def test_a_long_text_is_checked_whole_not_its_first_200_passages(
     assert steps[-1] == (result.spans_checked, result.spans_checked) and len(steps) > 1
     last = [m for m in result.matches if m.case_id == "labs"]
     assert last and last[0].span.start > len(text) - 100
+
+
+def test_a_case_without_disproof_says_so(service: Disproof, fake: FakeEmbedder) -> None:
+    add(service, CASES[0], CASES[1].model_copy(update={"disproof": "They are public-health labs."}))
+    found = {m.case_id: m for m in service.matcher().match(CASES[0].title).matches}
+    assert found["nato"].has_disproof is False
+    labs = service.matcher().match(CASES[1].title).matches[0]
+    assert labs.case_id == "labs" and labs.has_disproof is True

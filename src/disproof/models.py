@@ -490,6 +490,8 @@ class CaseMatch(_Model):
     title: str
     date: dt.date | None = None
     outlets: list[str] = Field(default_factory=list)
+    #: False for a case with no disproof on file (a title-only fact-check entry, say).
+    has_disproof: bool = True
     #: The span that matched the case best; ``spans`` lists every span that matched it.
     span: MatchSpan
     spans: list[MatchSpan] = Field(default_factory=list)

@@ -95,6 +95,8 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
         parts += [Text("\nClaim", style="bold"), safe(case.summary)]
     if case.disproof:
         parts += [Text("\nDisproof", style="bold green"), safe(case.disproof)]
+    else:
+        parts += [Text("\nDisproof", style="bold"), Text(NO_DISPROOF, style="dim")]
     if case.appearances:
         parts.append(Text(f"\nAppearances ({len(case.appearances)})", style="bold"))
         for a in case.appearances:
@@ -109,9 +111,12 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
     return Panel(Group(*parts), title=safe(case.title or case.summary, 120), title_align="left")
 
 
-def related_table(case_id: str, related: list[RelatedCase]) -> Table:
-    """Related cases of one case, each with why it is listed."""
-    table = Table(title=safe(f"{len(related)} cases related to {case_id}"), show_lines=True)
+def related_table(case_id: str, related: list[RelatedCase]) -> RenderableType:
+    """Related cases of one case, each with why it is listed (a line when there are none)."""
+    if not related:
+        return safe(f"No case found related to {case_id}.")
+    title = safe(f"{count(len(related), 'case')} related to {case_id}")
+    table = Table(title=title, show_lines=True)
     table.add_column("#", justify="right", style="dim")
     table.add_column("score", justify="right")
     table.add_column("date", no_wrap=True)
@@ -131,9 +136,14 @@ def related_table(case_id: str, related: list[RelatedCase]) -> Table:
     return table
 
 
-def search_table(page: SearchPage, query_text: str = "") -> Table:
-    shown = f"{page.offset + 1}–{page.offset + len(page.results)}" if page.results else "0"
-    title = f"{page.total:,} cases" + (f" for {query_text!r}" if query_text else "")
+def search_table(page: SearchPage, query_text: str = "") -> RenderableType:
+    """A page of search results as a table (a line when the page is empty)."""
+    title = count(page.total, "case") + (f" for {query_text!r}" if query_text else "")
+    if not page.total:
+        return safe(f"No case found{f' for {query_text!r}' if query_text else ''}.")
+    if not page.results:
+        return safe(f"{title}; none from result {page.offset + 1:,} on (--offset).")
+    shown = f"{page.offset + 1}–{page.offset + len(page.results)}"
     table = Table(title=safe(f"{title} (showing {shown})"), title_justify="left", expand=True)
     table.add_column("date", no_wrap=True)
     table.add_column("claim / id", ratio=3, overflow="fold")
@@ -186,7 +196,7 @@ def _problems(console: Console, title: str, file: str, problems: list[RowProblem
 def import_summary(console: Console, report: ImportReport) -> None:
     console.print(
         safe(
-            f"{report.file} ({report.format}): {report.rows:,} rows → "
+            f"{report.file} ({report.format}): {count(report.rows, 'row')} → "
             f"{len(report.created):,} created, {len(report.updated):,} updated, "
             f"{len(report.unchanged):,} unchanged, {len(report.merged):,} merged, "
             f"{len(report.joined):,} merged across sources, {report.rejected_rows:,} rejected"
@@ -216,7 +226,7 @@ def import_summary(console: Console, report: ImportReport) -> None:
     if report.retired:
         console.print(
             safe(
-                f"  {len(report.retired):,} stored cases folded into another "
+                f"  {count(len(report.retired), 'stored case')} folded into another "
                 "(their ids kept as aliases)"
             ),
             soft_wrap=True,
@@ -230,9 +240,11 @@ def import_summary(console: Console, report: ImportReport) -> None:
             soft_wrap=True,
         )
     if report.warnings:
-        _problems(console, f"  {len(report.warnings)} warnings:", report.file, report.warnings)
+        title = f"  {count(len(report.warnings), 'warning')}:"
+        _problems(console, title, report.file, report.warnings)
     if report.rejected:
-        _problems(console, f"  {len(report.rejected)} problems:", report.file, report.rejected)
+        title = f"  {count(len(report.rejected), 'problem')}:"
+        _problems(console, title, report.file, report.rejected)
         if report.reject_report:
             console.print(safe(f"  rejected rows written to {report.reject_report}"))
 
@@ -243,6 +255,9 @@ JOIN_RULES = {
     "near": "near-identical title and date",
 }
 
+#: What a case with an empty disproof says (a title-only entry of a fact-check collection).
+NO_DISPROOF = "no disproof on file for this case (see its source)"
+
 BAND_STYLE = {"confirmed": "bold red", "suggested": "yellow", "none": "dim"}
 
 
@@ -250,10 +265,9 @@ def match_report(console: Console, result: MatchResult) -> None:
     """Matches grouped by the span of the text they are about."""
     for note in result.notes:
         console.print(safe(f"note: {note}"), style="dim", soft_wrap=True)
+    checked = count(result.spans_checked, "claim-like passage")
     if not result.matches:
-        console.print(
-            safe(f"No known case matched ({result.spans_checked} claim-like sentence(s) checked).")
-        )
+        console.print(safe(f"No known case matched ({checked} checked)."))
         return
     if result.article:
         _article_report(console, result)
@@ -301,6 +315,8 @@ def _match_line(console: Console, match: CaseMatch) -> None:
         line.append(f"  ({safe(facts, 80).plain})", style="dim")
     console.print(line)
     console.print(Text("            " + safe(match.case_id).plain, style="dim"), soft_wrap=True)
+    if not match.has_disproof:
+        console.print(Text(f"            {NO_DISPROOF}", style="dim"), soft_wrap=True)
 
 
 def taxonomy_tree(taxonomy: Taxonomy) -> Tree:

@@ -322,7 +322,9 @@ class Disproof:
         return embedder, list(notes)
 
     def match(self, text: str, *, top_k: int = 5, min_band: Band | None = None) -> MatchResult:
-        """The known cases ``text`` repeats (with the shared matcher)."""
+        """The known cases ``text`` repeats (with the shared matcher); a blank text is refused."""
+        if not text.strip():
+            raise InvalidInput("the text is empty: give a sentence, a post or an article to check")
         return self.matchers.get().match(text, top_k=top_k, min_band=min_band)
 
     def _nearest(self, text: str, top_k: int) -> list[CaseMatch]:

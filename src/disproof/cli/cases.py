@@ -137,7 +137,7 @@ def export(
         count = service.export(sys.stdout, fmt, base_url=base_url)
     else:
         count = service.export_to_path(Path(path), fmt, base_url=base_url, force=force)
-        err_console.print(render.safe(f"exported {count:,} cases to {path} ({fmt})"))
+        err_console.print(render.safe(f"exported {render.count(count, 'case')} to {path} ({fmt})"))
 
 
 def show(
@@ -243,7 +243,8 @@ def stats(
     size = service.database_size()
     console.print(
         render.safe(
-            f"{result.cases:,} cases, {result.appearances:,} appearances"
+            f"{render.count(result.cases, 'case')}, "
+            f"{render.count(result.appearances, 'appearance')}"
             + (f", {size / 1e6:.1f} MB on disk" if size else "")
         )
     )

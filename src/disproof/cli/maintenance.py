@@ -48,7 +48,8 @@ def backup(
         return
     console.print(
         render.safe(
-            f"backed up {summary.cases:,} cases to {summary.path} ({_size(summary.bytes)}, "
+            f"backed up {render.count(summary.cases, 'case')} to {summary.path} "
+            f"({_size(summary.bytes)}, "
             f"{summary.seconds:.2f} s); integrity ok, schema revision {summary.revision}"
         )
     )
@@ -79,7 +80,8 @@ def restore(
         if summary.revision_from != summary.revision
         else ""
     )
-    lines = [f"restored {summary.cases:,} cases from {summary.source} into {summary.database}"]
+    cases = render.count(summary.cases, "case")
+    lines = [f"restored {cases} from {summary.source} into {summary.database}"]
     lines[0] += migrated + f" in {summary.seconds:.2f} s"
     if summary.previous is not None:
         lines.append(f"the previous database is kept as {summary.previous}")

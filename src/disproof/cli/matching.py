@@ -100,6 +100,8 @@ def match(
         except (OSError, UnicodeDecodeError) as exc:
             raise DisproofError(f"{file}: cannot read it as UTF-8 text: {exc}") from None
     assert text is not None
+    if not text.strip():
+        raise DisproofError(f"{file} is empty: nothing to check" if file else "the text is empty")
     matcher = matcher_for(service, backend, show_progress=not as_json)
     with progress_bar("", not as_json) as bar:  # a long file: every passage is checked
         task = bar.add_task("checking passages", total=None)
@@ -125,7 +127,9 @@ def index(
     for note in matcher.notes:
         err_console.print(render.safe(f"note: {note}"))
     console.print(
-        render.safe(f"index ready: {len(matcher.index):,} cases, embedding model {model}")
+        render.safe(
+            f"index ready: {render.count(len(matcher.index), 'case')}, embedding model {model}"
+        )
     )
 
 

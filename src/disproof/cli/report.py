@@ -142,5 +142,6 @@ def report(
         sys.stdout.write(rendered)
         return
     write_out(out, rendered, force)
-    summary = f"{len(built.cases)} known case(s) matched" if built.cases else "no known case"
+    found = len(built.cases)
+    summary = f"{render.count(found, 'known case')} matched" if found else "no known case"
     err_console.print(render.safe(f"report written to {out} ({fmt.value}, {summary})"))

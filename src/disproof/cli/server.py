@@ -100,7 +100,7 @@ def token_revoke(
     count = open_service(ctx).tokens.revoke(name)
     if count == 0:
         raise DisproofError(f"no token named {name!r} to revoke (see disproof token list)")
-    console.print(render.safe(f"revoked {count} token(s) named {name!r}"))
+    console.print(render.safe(f"revoked {render.count(count, 'token')} named {name!r}"))
 
 
 def serve(

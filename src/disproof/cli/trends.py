@@ -81,10 +81,10 @@ def emerging_tables(report: EmergingReport) -> list[Table]:
             f"{s.p_value:.1e}",
             f"{s.q_value:.1e}",
         )
-    tables = [terms]
+    tables = [terms] if report.series else []
     for number, cluster in enumerate(report.clusters[:10], start=1):
         table = Table(
-            title=f"Cluster {number}: {cluster.size} cases without a narrative — "
+            title=f"Cluster {number}: {render.count(cluster.size, 'case')} without a narrative — "
             + ", ".join(cluster.keywords),
             title_justify="left",
         )

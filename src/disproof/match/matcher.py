@@ -312,6 +312,7 @@ class Matcher:
             title=case.title or case.summary[:200],
             date=case.date,
             outlets=case.outlets,
+            has_disproof=case.has_disproof,
             span=MatchSpan(start=span.start, end=span.end, text=span.text, language=span.language),
             why=MatchExplanation(
                 dense_title=round(float(x[0]), 4) if "title" in self.index.dense else None,

@@ -20,7 +20,7 @@ from disproof.narratives.mapping import case_narratives
 from disproof.normalize import keyword_key
 from disproof.sameclaim import aliases_of
 from disproof.store import claims, history
-from disproof.store.engine import begin_write
+from disproof.store.engine import begin_write, error_text
 from disproof.store.history import EditMark
 from disproof.store.querying import CaseQueries
 from disproof.store.schema import case_edits, case_terms, cases, imports
@@ -102,7 +102,8 @@ class CaseStore(CaseQueries):
             with begin_write(self.engine) as connection:
                 yield connection
         except SQLAlchemyError as exc:
-            raise StoreError(f"database write failed, nothing was changed: {exc}") from exc
+            message = f"database write failed, nothing was changed: {error_text(exc)}"
+            raise StoreError(message) from exc
 
     # -- reading ---------------------------------------------------------------------------------
 
