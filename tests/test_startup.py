@@ -19,15 +19,16 @@ HEAVY = ("numpy", "fastapi", "sqlalchemy", "uvicorn", "jinja2", "alembic", "star
 HEAVY_FOR_READING = ("numpy", "fastapi", "uvicorn", "jinja2", "alembic", "starlette")
 
 
-def _modules_after(code: str) -> set[str]:
-    """The top-level packages imported by running ``code`` in a fresh interpreter."""
+def _modules_after(code: str, *, full: bool = False) -> set[str]:
+    """The top-level packages (every module: ``full``) imported by running ``code`` in a fresh
+    interpreter."""
     script = f"{code}\nimport json, sys; print(json.dumps(sorted(sys.modules)))"
     env = {"PYTHONPATH": str(SRC), "COLUMNS": "100"}
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
     )
     last = done.stdout.strip().splitlines()[-1]
-    return {name.split(".")[0] for name in json.loads(last)}
+    return {name if full else name.split(".")[0] for name in json.loads(last)}
 
 
 def _cli(*args: str) -> str:
@@ -66,6 +67,9 @@ def test_reading_commands_import_no_matcher_or_web_code(tmp_path: Path) -> None:
         loaded = _modules_after(_cli("--db", str(db), *args))
         assert "sqlalchemy" in loaded
         assert not loaded & set(HEAVY_FOR_READING), (args, sorted(loaded & set(HEAVY_FOR_READING)))
+    for args in (("stats",), ("search", "biolabs")):  # no text analysis: only writes need it
+        loaded = _modules_after(_cli("--db", str(db), *args), full=True)
+        assert not loaded & {"disproof.text", "snowballstemmer"}, args
 
 
 def test_names_spelled_out_for_start_up_agree_with_their_source() -> None:

@@ -16,7 +16,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from disproof.errors import CaseNotFound, StoreError
 from disproof.models import Case, CasePublic
-from disproof.narratives.mapping import case_narratives
 from disproof.normalize import keyword_key
 from disproof.sameclaim import aliases_of
 from disproof.store import claims, history
@@ -44,6 +43,8 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 
 
 def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
+    from disproof.narratives.mapping import case_narratives  # text analysis: only for writes
+
     rows: list[dict[str, Any]] = []
     groups: dict[str, list[str]] = {
         "keyword": case.keywords,
