@@ -4,6 +4,7 @@ fake embedder, and an in-process REST API client."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,13 +43,26 @@ class CliResult:
     err: str
 
 
+@pytest.fixture(scope="session")
+def empty_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database at the newest schema, made once, for tests to copy."""
+    path = tmp_path_factory.mktemp("template") / "empty.db"
+    Disproof.open(Settings(db=str(path))).store.engine.dispose()
+    return path
+
+
 @pytest.fixture
 def cli(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    empty_db: Path,
 ) -> Iterator[object]:
-    """Run ``disproof ARGS`` in-process on a per-test database; returns exit code and output."""
+    """Run ``disproof ARGS`` in-process on a per-test database (made empty: only a few commands
+    create a missing one, ``tests/test_missing_db.py``); returns exit code and output."""
     from disproof.cli import main
 
+    shutil.copyfile(empty_db, tmp_path / "cli.db")
     monkeypatch.setenv("DISPROOF_DB", str(tmp_path / "cli.db"))
     monkeypatch.setenv("COLUMNS", "160")
     monkeypatch.chdir(tmp_path)
@@ -74,9 +88,9 @@ def cli(
 def fake_matching(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
     """Matching with the fake embedder and its calibration (fast, offline)."""
     embedder = FakeEmbedder()
-    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
     monkeypatch.setattr(
-        "disproof.service.calibration_for",
+        "disproof.match.calibration.calibration_for",
         lambda model_id: FAKE_CALIBRATION if model_id == FakeEmbedder.model_id else None,
     )
     return embedder

@@ -183,8 +183,9 @@ def test_many_filter_values_are_refused_not_a_500(api: Api) -> None:
         response = api.client.get(path, params=too_many)
         assert response.status_code == 422, path
         assert response.json()["detail"][0]["loc"] == ["query", "keyword"]
+    known = {"country": "UA", "language": "ru", "narrative": "us-biolabs"}  # unknown ones: 422
     every_filter_at_its_limit = [
-        (name, f"v{i}")
+        (name, known.get(name, f"v{i}"))
         for name in ("keyword", "country", "language", "outlet", "narrative")
         for i in range(MAX_FILTER_VALUES)
     ]

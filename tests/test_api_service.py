@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from disproof.errors import CaseNotFound, ConflictError, InvalidInput
+from disproof.matchers import MatcherCache
 from disproof.models import Case, CaseCreate, CaseQuery, CaseUpdate
-from disproof.service import Disproof, MatcherCache
+from disproof.service import Disproof
 
 
 def create(service: Disproof, **fields: object) -> Case:

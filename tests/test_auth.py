@@ -173,7 +173,7 @@ def test_serve_refuses_a_public_host_without_an_admin_token(
     cli: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[Disproof] = []
-    monkeypatch.setattr("disproof.cli.server.run_server", started.append)
+    monkeypatch.setattr("disproof.api.serve.run", started.append)
     refused = cli("serve", "--host", "0.0.0.0")  # type: ignore[operator]
     assert refused.code == 1 and "no admin token" in refused.err and started == []
     assert cli("token", "create", "--name", "boss", "--role", "admin").code == 0  # type: ignore[operator]
@@ -185,7 +185,7 @@ def test_serve_refuses_private_reading_without_tokens(
     cli: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[Disproof] = []
-    monkeypatch.setattr("disproof.cli.server.run_server", started.append)
+    monkeypatch.setattr("disproof.api.serve.run", started.append)
     monkeypatch.setenv("DISPROOF_PUBLIC_READ", "false")
     refused = cli("serve")  # type: ignore[operator]
     assert refused.code == 1 and "public_read" in refused.err and started == []

@@ -156,8 +156,10 @@ def _make_tokens(service: Disproof, settings: Settings) -> dict[str, str]:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with pytest.MonkeyPatch.context() as patch:
         embedder = FakeEmbedder()
-        patch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-        patch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
+        patch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+        patch.setattr(
+            "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
+        )
         settings = Settings(
             db=str(tmp_path_factory.mktemp("matrix") / "matrix.db"), budget_burst=1e9
         )

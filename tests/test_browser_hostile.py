@@ -39,8 +39,10 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with pytest.MonkeyPatch.context() as patch:
         embedder = FakeEmbedder()
-        patch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-        patch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
+        patch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+        patch.setattr(
+            "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
+        )
         settings = Settings(db=str(tmp_path_factory.mktemp("xss") / "xss.db"))
         service = Disproof.open(settings)
         add_cases(service, *PAYLOAD_CASES, RELATOR)

@@ -154,8 +154,10 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with pytest.MonkeyPatch.context() as patch:
         embedder = FakeEmbedder()
-        patch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-        patch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
+        patch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+        patch.setattr(
+            "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
+        )
         settings_ = Settings(db=str(tmp_path_factory.mktemp("editor") / "editor.db"))
         service = Disproof.open(settings_)
         app = create_app(settings_, service=service)

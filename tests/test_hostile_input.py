@@ -247,8 +247,10 @@ def test_empty_files(importing: Disproof, tmp_path: Path, fmt: str, content: str
     error = try_import(importing, tmp_path / "empty.txt", content.encode(), fmt)
     if fmt == "auto":
         assert isinstance(error, UnknownFormat) and "(empty file)" in str(error)
-    elif error is not None:  # a CSV importer needs its header
-        assert fmt.startswith("euvsdisinfo") and "missing column" in str(error)
+    elif fmt.startswith("euvsdisinfo"):  # a CSV importer needs its header
+        assert isinstance(error, ImportFailed) and "missing column" in str(error)
+    else:  # an empty file is a mistake, not an import of nothing (issue 16)
+        assert isinstance(error, ImportFailed) and "nothing was imported" in str(error)
 
 
 # -- regressions --------------------------------------------------------------------------------
@@ -319,8 +321,10 @@ def matcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matcher]:
     """The demo cases' matcher with the fake embedder (built once for the module)."""
     with pytest.MonkeyPatch.context() as patch:
         embedder = FakeEmbedder()
-        patch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-        patch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
+        patch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+        patch.setattr(
+            "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
+        )
         service = Disproof.open(Settings(db=str(tmp_path_factory.mktemp("m") / "m.db")))
         service.load_demo()
         yield service.matchers.get()

@@ -280,7 +280,7 @@ def test_cli_train_and_suggest_jsonl(
 ) -> None:
     embedder = FakeEmbedder()
     monkeypatch.setattr(
-        "disproof.cli.keywords.load_embedder", lambda name=None, fallback=True: (embedder, [])
+        "disproof.embed.load_embedder", lambda name=None, fallback=True: (embedder, [])
     )
     source = tmp_path / "cases.jsonl"
     source.write_text(

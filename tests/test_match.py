@@ -150,8 +150,10 @@ def test_match_jsonl_contract(cli: object, tmp_path: Path, monkeypatch: pytest.M
     import io
 
     embedder = FakeEmbedder()
-    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-    monkeypatch.setattr("disproof.service.calibration_for", lambda model_id: FAKE_CALIBRATION)
+    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr(
+        "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
+    )
     source = tmp_path / "cases.jsonl"
     source.write_text("\n".join(c.model_dump_json() for c in CASES) + "\n", encoding="utf-8")
     assert cli("import", str(source)).code == 0  # type: ignore[operator]
@@ -262,8 +264,8 @@ def test_without_calibration_ranking_uses_rrf_and_never_confirms(
     service: Disproof, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     embedder = FakeEmbedder()
-    monkeypatch.setattr("disproof.service.load_embedder", lambda name=None: (embedder, []))
-    monkeypatch.setattr("disproof.service.calibration_for", lambda model_id: None)
+    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr("disproof.match.calibration.calibration_for", lambda model_id: None)
     add(service, *CASES)
     matcher = service.matcher()
     assert any("no calibration" in note for note in matcher.notes)
@@ -320,3 +322,36 @@ def test_a_generic_headline_is_not_confirmed(demo_matcher: object) -> None:
     result = demo_matcher.match(article)
     assert result.article
     assert not [m for m in result.matches if m.span.start == 0 and m.band == "confirmed"]
+
+
+def test_a_long_text_is_checked_whole_not_its_first_200_passages(
+    service: Disproof, fake: FakeEmbedder
+) -> None:
+    # issue 16: a 5 MB file had only the passages of its first 185,000 characters checked
+    add(service, *CASES)
+    towns = "Alder Birch Cedar Dover Elm Fenwick Glen Harlow Ivy Juniper Kent Linden Maple".split()
+    topics = "roads schools parks bridges libraries buses clinics markets ports museums".split()
+    days = "Monday Tuesday Wednesday Thursday".split()
+    filler = [
+        f"The city council of {town} met on {day} and approved the budget for new {topic}."
+        for town in towns
+        for topic in topics
+        for day in days
+    ]
+    text = " ".join([*filler, "The US runs secret biolabs in Ukraine, a blogger claimed."])
+    steps: list[tuple[int, int]] = []
+    result = service.matcher().match(
+        text, min_band="suggested", progress=lambda *s: steps.append(s)
+    )
+    assert result.spans_checked > 400 and result.characters == len(text)
+    assert steps[-1] == (result.spans_checked, result.spans_checked) and len(steps) > 1
+    last = [m for m in result.matches if m.case_id == "labs"]
+    assert last and last[0].span.start > len(text) - 100
+
+
+def test_a_case_without_disproof_says_so(service: Disproof, fake: FakeEmbedder) -> None:
+    add(service, CASES[0], CASES[1].model_copy(update={"disproof": "They are public-health labs."}))
+    found = {m.case_id: m for m in service.matcher().match(CASES[0].title).matches}
+    assert found["nato"].has_disproof is False
+    labs = service.matcher().match(CASES[1].title).matches[0]
+    assert labs.case_id == "labs" and labs.has_disproof is True

@@ -34,7 +34,7 @@ CROSS = Scorer(
 @pytest.fixture
 def calibrated(fake_matching: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
     both = FAKE_CALIBRATION.model_copy(update={"cross_language": CROSS})
-    monkeypatch.setattr("disproof.service.calibration_for", lambda model_id: both)
+    monkeypatch.setattr("disproof.match.calibration.calibration_for", lambda model_id: both)
 
 
 def test_probability_and_band_follow_each_pairs_situation() -> None:

@@ -180,3 +180,28 @@ def test_derived_narratives_are_recomputed_when_the_mapping_changes(tmp_path: Pa
             sa.select(store_meta.c.value).where(store_meta.c.key == MAPPING_KEY)
         )
         assert stored.scalar() != "old"
+
+
+def test_the_mapping_fingerprint_is_recomputed_only_when_its_files_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from disproof.store import derived, open_store
+    from disproof.store.schema import store_meta
+
+    store = open_store(Settings(db=str(tmp_path / "s.db")))
+
+    def meta() -> dict[str, str]:
+        with store.engine.connect() as connection:
+            return dict(connection.execute(sa.select(store_meta.c.key, store_meta.c.value)).all())
+
+    source, fingerprint = meta()[derived.SOURCE_KEY].split()
+    assert source == derived.mapping_source() and fingerprint == meta()[derived.MAPPING_KEY]
+    computed: list[object] = []
+    real = derived.mapping_fingerprint
+    monkeypatch.setattr(derived, "mapping_fingerprint", lambda m: computed.append(m) or real(m))
+    assert derived.refresh_derived_terms(store.engine) is False and computed == []  # unchanged
+    monkeypatch.setattr(derived, "mapping_source", lambda: "other files")
+    assert derived.refresh_derived_terms(store.engine) is False and len(computed) == 1
+    assert meta()[derived.SOURCE_KEY] == f"other files {fingerprint}"  # same mapping: no redo

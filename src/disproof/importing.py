@@ -182,6 +182,8 @@ def import_text(
     reader = detect_importer(path, text) if fmt == "auto" else importer(fmt)
     report = ImportReport(file=str(path), format=reader.name)
     collected = _collect(path, reader, text, report)
+    if report.rows == 0 and not report.rejected:  # a mistake to report, not an import to log
+        raise ImportFailed(str(path), f"holds no {reader.name} records: nothing was imported")
     if report.rejected and not skip_invalid:
         raise ImportFailed(
             str(path),

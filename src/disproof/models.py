@@ -494,6 +494,8 @@ class CaseMatch(_Model):
     title: str
     date: dt.date | None = None
     outlets: list[str] = Field(default_factory=list)
+    #: False for a case with no disproof on file (a title-only fact-check entry, say).
+    has_disproof: bool = True
     #: The span that matched the case best; ``spans`` lists every span that matched it.
     span: MatchSpan
     spans: list[MatchSpan] = Field(default_factory=list)
@@ -505,7 +507,10 @@ class MatchResult(_Model):
     is true for a long text, whose matches passed the article rule (docs/matching.md)."""
 
     language: str | None = None
+    #: Claim-like passages checked: every one in the text (none is left out, however long).
     spans_checked: int = 0
+    #: The length of the text checked, all of it (characters).
+    characters: int = 0
     article: bool = False
     matches: list[CaseMatch] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

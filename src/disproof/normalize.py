@@ -189,6 +189,11 @@ def is_known_country(value: str) -> bool:
     return _find_country(value) is not None
 
 
+def country_names() -> list[str]:
+    """The display names of every known country and region ("Ukraine", "The West" …)."""
+    return sorted(set(_countries().names.values()))
+
+
 def country_name(code: str) -> str:
     """Display name for a country code or region ("UA" -> "Ukraine"); unknown unchanged."""
     vocabulary = _countries()
@@ -231,6 +236,11 @@ def normalize_language(value: str) -> str:
 def is_known_language(value: str) -> bool:
     """Whether *value* names a known language (or a country with a known main language)."""
     return _find_language(value) is not None
+
+
+def language_names() -> list[str]:
+    """The display names of every known language ("Russian", "Ukrainian" …)."""
+    return sorted(set(_languages().names.values()))
 
 
 def language_name(code: str) -> str:

@@ -7,6 +7,7 @@ control characters are removed before it reaches the terminal.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -14,21 +15,23 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from disproof.errors import RowProblem
-from disproof.importing import ImportReport
-from disproof.models import (
-    Case,
-    CaseMatch,
-    Facet,
-    MatchResult,
-    Narrative,
-    RelatedCase,
-    SearchPage,
-    Stats,
-    Taxonomy,
-)
-from disproof.narratives.mapping import CaseNarrative, case_narratives
 from disproof.normalize import country_name, language_name
+
+if TYPE_CHECKING:  # imported where used: `safe` must not cost the command line its start-up
+    from disproof.errors import RowProblem
+    from disproof.importing import ImportReport
+    from disproof.models import (
+        Case,
+        CaseMatch,
+        Facet,
+        MatchResult,
+        Narrative,
+        RelatedCase,
+        SearchPage,
+        Stats,
+        Taxonomy,
+    )
+    from disproof.narratives.mapping import CaseNarrative
 
 _CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
 
@@ -39,6 +42,11 @@ def safe(value: object, limit: int | None = None) -> Text:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return Text(text)
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """``number`` and the noun agreeing with it: "1 case", "2 cases", "1,200 cases"."""
+    return f"{number:,} {singular if number == 1 else plural or singular + 's'}"
 
 
 def _inferred_line(narrative: CaseNarrative, names: dict[str, str]) -> str:
@@ -69,6 +77,8 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
     facts.add_row("countries", _joined([country_name(c) for c in case.countries]))
     facts.add_row("keywords", _joined(case.keywords))
     names = narrative_names or {}
+    from disproof.narratives.mapping import case_narratives
+
     found = case_narratives(case)
     analysts = [f"{names.get(n.id, n.id)} ({n.id})" for n in found if not n.inferred]
     if analysts:
@@ -85,6 +95,8 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
         parts += [Text("\nClaim", style="bold"), safe(case.summary)]
     if case.disproof:
         parts += [Text("\nDisproof", style="bold green"), safe(case.disproof)]
+    else:
+        parts += [Text("\nDisproof", style="bold"), Text(NO_DISPROOF, style="dim")]
     if case.appearances:
         parts.append(Text(f"\nAppearances ({len(case.appearances)})", style="bold"))
         for a in case.appearances:
@@ -99,9 +111,12 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
     return Panel(Group(*parts), title=safe(case.title or case.summary, 120), title_align="left")
 
 
-def related_table(case_id: str, related: list[RelatedCase]) -> Table:
-    """Related cases of one case, each with why it is listed."""
-    table = Table(title=safe(f"{len(related)} cases related to {case_id}"), show_lines=True)
+def related_table(case_id: str, related: list[RelatedCase]) -> RenderableType:
+    """Related cases of one case, each with why it is listed (a line when there are none)."""
+    if not related:
+        return safe(f"No case found related to {case_id}.")
+    title = safe(f"{count(len(related), 'case')} related to {case_id}")
+    table = Table(title=title, show_lines=True)
     table.add_column("#", justify="right", style="dim")
     table.add_column("score", justify="right")
     table.add_column("date", no_wrap=True)
@@ -121,9 +136,14 @@ def related_table(case_id: str, related: list[RelatedCase]) -> Table:
     return table
 
 
-def search_table(page: SearchPage, query_text: str = "") -> Table:
-    shown = f"{page.offset + 1}–{page.offset + len(page.results)}" if page.results else "0"
-    title = f"{page.total:,} cases" + (f" for {query_text!r}" if query_text else "")
+def search_table(page: SearchPage, query_text: str = "") -> RenderableType:
+    """A page of search results as a table (a line when the page is empty)."""
+    title = count(page.total, "case") + (f" for {query_text!r}" if query_text else "")
+    if not page.total:
+        return safe(f"No case found{f' for {query_text!r}' if query_text else ''}.")
+    if not page.results:
+        return safe(f"{title}; none from result {page.offset + 1:,} on (--offset).")
+    shown = f"{page.offset + 1}–{page.offset + len(page.results)}"
     table = Table(title=safe(f"{title} (showing {shown})"), title_justify="left", expand=True)
     table.add_column("date", no_wrap=True)
     table.add_column("claim / id", ratio=3, overflow="fold")
@@ -150,16 +170,19 @@ def facet_table(title: str, facets: list[Facet], label: str = "") -> Table:
 
 
 def stats_tables(stats: Stats) -> list[Table]:
+    from disproof.models import Facet
+
     countries = [Facet(value=country_name(f.value), count=f.count) for f in stats.by_country]
     languages = [Facet(value=language_name(f.value), count=f.count) for f in stats.by_language]
-    return [
-        facet_table("Cases by year", stats.by_year, "year"),
-        facet_table("Top keywords", stats.by_keyword, "keyword"),
-        facet_table("Top countries", countries, "country"),
-        facet_table("Top languages", languages, "language"),
-        facet_table("Top outlets", stats.by_outlet, "outlet"),
-        facet_table("Cases by dataset", stats.by_dataset, "dataset"),
+    tables = [
+        ("Cases by year", stats.by_year, "year"),
+        ("Top keywords", stats.by_keyword, "keyword"),
+        ("Top countries", countries, "country"),
+        ("Top languages", languages, "language"),
+        ("Top outlets", stats.by_outlet, "outlet"),
+        ("Cases by dataset", stats.by_dataset, "dataset"),
     ]
+    return [facet_table(title, facets, label) for title, facets, label in tables if facets]
 
 
 def _problems(console: Console, title: str, file: str, problems: list[RowProblem]) -> None:
@@ -173,7 +196,7 @@ def _problems(console: Console, title: str, file: str, problems: list[RowProblem
 def import_summary(console: Console, report: ImportReport) -> None:
     console.print(
         safe(
-            f"{report.file} ({report.format}): {report.rows:,} rows → "
+            f"{report.file} ({report.format}): {count(report.rows, 'row')} → "
             f"{len(report.created):,} created, {len(report.updated):,} updated, "
             f"{len(report.unchanged):,} unchanged, {len(report.merged):,} merged, "
             f"{len(report.joined):,} merged across sources, {report.rejected_rows:,} rejected"
@@ -203,7 +226,7 @@ def import_summary(console: Console, report: ImportReport) -> None:
     if report.retired:
         console.print(
             safe(
-                f"  {len(report.retired):,} stored cases folded into another "
+                f"  {count(len(report.retired), 'stored case')} folded into another "
                 "(their ids kept as aliases)"
             ),
             soft_wrap=True,
@@ -217,9 +240,11 @@ def import_summary(console: Console, report: ImportReport) -> None:
             soft_wrap=True,
         )
     if report.warnings:
-        _problems(console, f"  {len(report.warnings)} warnings:", report.file, report.warnings)
+        title = f"  {count(len(report.warnings), 'warning')}:"
+        _problems(console, title, report.file, report.warnings)
     if report.rejected:
-        _problems(console, f"  {len(report.rejected)} problems:", report.file, report.rejected)
+        title = f"  {count(len(report.rejected), 'problem')}:"
+        _problems(console, title, report.file, report.rejected)
         if report.reject_report:
             console.print(safe(f"  rejected rows written to {report.reject_report}"))
 
@@ -230,6 +255,9 @@ JOIN_RULES = {
     "near": "near-identical title and date",
 }
 
+#: What a case with an empty disproof says (a title-only entry of a fact-check collection).
+NO_DISPROOF = "no disproof on file for this case (see its source)"
+
 BAND_STYLE = {"confirmed": "bold red", "suggested": "yellow", "none": "dim"}
 
 
@@ -237,10 +265,9 @@ def match_report(console: Console, result: MatchResult) -> None:
     """Matches grouped by the span of the text they are about."""
     for note in result.notes:
         console.print(safe(f"note: {note}"), style="dim", soft_wrap=True)
+    checked = count(result.spans_checked, "claim-like passage")
     if not result.matches:
-        console.print(
-            safe(f"No known case matched ({result.spans_checked} claim-like sentence(s) checked).")
-        )
+        console.print(safe(f"No known case matched ({checked} checked)."))
         return
     if result.article:
         _article_report(console, result)
@@ -265,13 +292,10 @@ def match_report(console: Console, result: MatchResult) -> None:
 
 def _article_report(console: Console, result: MatchResult) -> None:
     """A long text: each case it repeats once, best first, with the passages that repeat it."""
-    count = len(result.matches)
-    console.print(
-        safe(
-            f"{count} known case{'s' if count != 1 else ''} repeated "
-            f"({result.spans_checked} claim-like passages checked):"
-        )
-    )
+    checked = count(result.spans_checked, "claim-like passage")
+    whole = f"all {count(result.characters, 'character')} of the text"
+    found = count(len(result.matches), "known case")
+    console.print(safe(f"{found} repeated ({checked} checked, in {whole}):"))
     for match in result.matches:
         console.print()
         _match_line(console, match)
@@ -294,6 +318,8 @@ def _match_line(console: Console, match: CaseMatch) -> None:
     console.print(
         Text("            " + safe(match.case_id).plain + across, style="dim"), soft_wrap=True
     )
+    if not match.has_disproof:
+        console.print(Text(f"            {NO_DISPROOF}", style="dim"), soft_wrap=True)
 
 
 def taxonomy_tree(taxonomy: Taxonomy) -> Tree:

@@ -1,141 +1,48 @@
-"""The use cases: what the CLI, the REST API and the web pages call. No presentation here."""
+"""The use cases: what the CLI, the REST API and the web pages call. No presentation here.
+
+What a use case needs (the matcher and numpy, importers, the editor, trends) is imported by
+the method that runs it: a command line that only searches never loads them
+(``tests/test_startup.py``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import time
-from collections.abc import Callable
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO, TypeAlias
 
-from disproof import exporting, importing
-from disproof.auth import Principal, TokenStore
-from disproof.editing import CaseEditor
-from disproof.embed import Embedder, EmbedderUnavailable, load_embedder
 from disproof.errors import InvalidInput
-from disproof.history import Actor, CaseHistory
-from disproof.importing import ImportReport, Progress
-from disproof.keywords.suggest import SavedModel
-from disproof.match.calibration import Band, calibration_for
-from disproof.match.index import CaseIndex, build_index
-from disproof.match.matcher import Matcher
-from disproof.models import (
-    Case,
-    CaseCreate,
-    CaseMatch,
-    CasePublic,
-    CaseQuery,
-    CaseUpdate,
-    Facet,
-    MatchResult,
-    RelatedCase,
-    SearchPage,
-    Stats,
-)
-from disproof.narratives import builtin_taxonomy
+from disproof.matchers import MatcherCache
+from disproof.models import Case, CaseMatch, CaseQuery, Facet, SearchPage, Stats
 from disproof.normalize import keyword_key
-from disproof.related.finder import RelatedFinder
-from disproof.settings import Settings
 from disproof.store import CaseStore, database_size, open_store
-from disproof.store.corpus import CorpusStore
-from disproof.store.trends import TrendStore
-from disproof.text import Analyzer
-from disproof.trends import EmergingReport, Period, TrendBy, Trends, compute_trends, detect_emerging
+
+if TYPE_CHECKING:
+    from disproof.auth import Principal, TokenStore
+    from disproof.editing import CaseEditor
+    from disproof.embed import Embedder
+    from disproof.history import Actor, CaseHistory
+    from disproof.importing import ImportReport, Progress
+    from disproof.keywords.suggest import SavedModel
+    from disproof.match.calibration import Band
+    from disproof.match.matcher import Matcher
+    from disproof.models import CaseCreate, CasePublic, CaseUpdate, MatchResult, RelatedCase
+    from disproof.settings import Settings
+    from disproof.trends import EmergingReport, Period, TrendBy, Trends
 
 logger = logging.getLogger(__name__)
 
 #: Who makes a change: a principal (token name and role), an actor, or a bare name.
-Author = Actor | Principal | str
+Author: TypeAlias = "Actor | Principal | str"
 
 DEMO_DATASET = "disproof-demo"
 #: How many nearest cases semantic search ranks (and filters within).
 SEMANTIC_POOL = 200
 #: How many similar cases ``suggest_keywords`` takes its keywords from.
 SUGGEST_NEIGHBOURS = 10
-
-
-class MatcherCache:
-    """One built matcher, reused until the cases change (building one takes seconds).
-
-    ``invalidate`` marks it stale at once (the service calls it on every write); changes made
-    by another process (an import from the command line) are noticed by comparing the store's
-    fingerprint, at most once every ``check_every`` seconds.
-
-    ``get()`` always answers with a current matcher, building one if needed (one build at a
-    time). ``get(stale_ok=True)`` is for advisory uses (related cases on a case page, duplicate
-    warnings in the editor): while the cases changed it answers at once with the matcher it has
-    and rebuilds in a background thread, so a busy editing desk does not make every page view
-    wait for a rebuild. A stale matcher leaves out cases deleted since it was built.
-    """
-
-    def __init__(
-        self, build: Callable[[], Matcher], fingerprint: Callable[[], str], check_every: float = 1.0
-    ) -> None:
-        self._build = build
-        self._fingerprint = fingerprint
-        self.check_every = check_every
-        self._lock = threading.Lock()  # guards the fields below, never held during a build
-        self._build_lock = threading.Lock()  # one build at a time
-        self._matcher: Matcher | None = None
-        self._built_for = ""  # the fingerprint the matcher was built from
-        self._checked = 0.0
-        self._generation = 0  # counts invalidations
-        self._built_generation = -1
-        self._background: threading.Thread | None = None
-
-    def _current(self) -> Matcher | None:
-        """The matcher if it is up to date (call with ``_lock`` held)."""
-        if self._matcher is None or self._built_generation != self._generation:
-            return None
-        now = time.monotonic()
-        if now - self._checked < self.check_every:
-            return self._matcher
-        self._checked = now
-        return self._matcher if self._fingerprint() == self._built_for else None
-
-    def get(self, *, stale_ok: bool = False) -> Matcher:
-        with self._lock:
-            current = self._current()
-            if current is not None:
-                return current
-            if stale_ok and self._matcher is not None:
-                if self._background is None or not self._background.is_alive():
-                    self._background = threading.Thread(
-                        target=self._rebuild, name="disproof-matcher-rebuild", daemon=True
-                    )
-                    self._background.start()
-                return self._matcher
-        return self._rebuild()
-
-    def _rebuild(self) -> Matcher:
-        with self._build_lock:
-            with self._lock:  # another thread may have built it meanwhile
-                current = self._current()
-                if current is not None:
-                    return current
-                generation = self._generation  # a write during the build leaves it stale
-            fingerprint = self._fingerprint()
-            matcher = self._build()
-            with self._lock:
-                self._matcher = matcher
-                self._built_for, self._built_generation = fingerprint, generation
-                self._checked = time.monotonic()
-            return matcher
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait for a background rebuild to finish (tests, and orderly shutdown)."""
-        background = self._background
-        if background is not None:
-            background.join(timeout)
-
-    def invalidate(self) -> None:
-        """The cases changed: rebuild on the next ``get``."""
-        with self._lock:
-            self._generation += 1
 
 
 class Disproof:
@@ -146,16 +53,26 @@ class Disproof:
         self.store = store
         self._embedders: dict[str | None, tuple[Embedder | None, list[str]]] = {}
         #: The shared, lazily built matcher (``matchers.get()``), rebuilt after changes.
-        self.matchers = MatcherCache(self.matcher, CorpusStore(store.engine).fingerprint)
+        self.matchers = MatcherCache(self.matcher, self._fingerprint)
+
+    def _fingerprint(self) -> str:
+        """What the cases' matching index was built from (see ``CorpusStore.fingerprint``)."""
+        from disproof.store.corpus import CorpusStore
+
+        return CorpusStore(self.store.engine).fingerprint()
 
     @cached_property
     def tokens(self) -> TokenStore:
         """The API tokens of this database."""
+        from disproof.auth import TokenStore
+
         return TokenStore(self.store.engine)
 
     @cached_property
     def keyword_model(self) -> SavedModel:
         """The keyword model trained for this database (``disproof keywords train``), if any."""
+        from disproof.keywords.suggest import SavedModel
+
         embedder_for = lambda name: self._embedder(name or self.settings.embedder)[0]  # noqa: E731
         return SavedModel(self.settings.keywords_dir(), embedder_for)
 
@@ -170,6 +87,14 @@ class Disproof:
 
     def search(self, query: CaseQuery) -> SearchPage:
         return self.store.search(query)
+
+    def check_filters(self, query: CaseQuery) -> CaseQuery:
+        """``query`` with its narrative names as ids; an unknown narrative, country or language
+        is refused (:class:`InvalidInput` naming the closest known values; ``disproof.filters``).
+        The API and the command line call it on the filters they are given, before searching."""
+        from disproof.filters import check_filters
+
+        return check_filters(query, cache(self.store.term_values))
 
     def stats(self, top: int = 15) -> Stats:
         return self.store.stats(top)
@@ -193,6 +118,9 @@ class Disproof:
         dataset: str | None = None,
     ) -> Trends:
         """Cases per week or month for the ``top`` terms of one kind (see ``disproof.trends``)."""
+        from disproof.store.trends import TrendStore
+        from disproof.trends import compute_trends
+
         return compute_trends(
             TrendStore(self.store.engine),
             by,
@@ -217,6 +145,9 @@ class Disproof:
     ) -> EmergingReport:
         """Terms rising significantly since ``since`` and clusters of recent cases without a
         narrative (see ``disproof.trends.emerging``)."""
+        from disproof.store.trends import TrendStore
+        from disproof.trends import detect_emerging
+
         return detect_emerging(
             TrendStore(self.store.engine),
             since,
@@ -233,11 +164,15 @@ class Disproof:
 
     def _unify_keywords(self, case: Case) -> Case:
         """Spell the case's keywords the way the database already spells them."""
+        from disproof import importing
+
         return importing._unify_keywords([case], self.store.keyword_spellings())[0]
 
     @cached_property
     def editor(self) -> CaseEditor:
         """Single-case writes with versions and history (see :mod:`disproof.editing`)."""
+        from disproof.editing import CaseEditor
+
         return CaseEditor(self.store, self._unify_keywords, self.matchers.invalidate)
 
     def get_public(self, case_id: str) -> CasePublic:
@@ -247,6 +182,8 @@ class Disproof:
     def create_case(self, data: CaseCreate, author: Author) -> CasePublic:
         """Add a case; its id is the given one or derived like the JSONL importer derives it.
         An id that exists is refused (:class:`ConflictError`)."""
+        from disproof.history import Actor
+
         return self.editor.create(data, Actor.of(author))
 
     def update_case(
@@ -254,12 +191,16 @@ class Disproof:
     ) -> CasePublic:
         """Change the fields ``data`` sets, keep the others; the result is validated whole.
         With ``expected_version``, a case changed since is refused (:class:`VersionConflict`)."""
+        from disproof.history import Actor
+
         return self.editor.update(case_id, data, Actor.of(author), expected_version)
 
     def delete_case(
         self, case_id: str, author: Author, expected_version: int | None = None
     ) -> None:
         """Remove a case (its vectors and terms go with it); its history keeps its last state."""
+        from disproof.history import Actor
+
         self.editor.delete(case_id, Actor.of(author), expected_version)
 
     def restore_case(
@@ -270,6 +211,8 @@ class Disproof:
         expected_version: int | None = None,
     ) -> CasePublic:
         """Bring back a deleted case, or put a case back to an earlier ``version``."""
+        from disproof.history import Actor
+
         return self.editor.restore(case_id, Actor.of(author), version, expected_version)
 
     def history(self, case_id: str, *, full: bool = False, limit: int | None = None) -> CaseHistory:
@@ -280,11 +223,15 @@ class Disproof:
         """Cases related to one case, with why (see ``disproof.related.finder``): those analysts
         linked, named or cited first, then the best by similarity, shared keywords and
         narratives, the disproofs' framing and time."""
+        from disproof.related.finder import RelatedFinder
+
         finder = RelatedFinder(self.store, self._nearest, self.narrative_names())
         return finder.find(self.get(case_id), limit)
 
     def narrative_names(self) -> dict[str, str]:
         """Narrative id → name, from the shipped taxonomy."""
+        from disproof.narratives.taxonomy import builtin_taxonomy
+
         return {n.id: n.name for n in builtin_taxonomy().narratives}
 
     def database_size(self) -> int | None:
@@ -301,6 +248,8 @@ class Disproof:
         reject_report: Path | None = None,
         progress: Progress | None = None,
     ) -> ImportReport:
+        from disproof import importing
+
         return importing.import_file(
             self.store,
             path,
@@ -316,6 +265,8 @@ class Disproof:
 
         ``base_url`` (ClaimReview only; default: the ``public_url`` setting) is the public
         address of this site, which cases without a source URL of their own link to."""
+        from disproof import exporting
+
         return exporting.export(self.store, out, fmt, base_url or self.settings.public_url)
 
     def export_to_path(
@@ -324,6 +275,8 @@ class Disproof:
         """Write every case to ``path`` atomically: a failed export leaves no half-written file.
         Never onto the database's own files; onto an existing file only with ``force``."""
         base = base_url or self.settings.public_url
+        from disproof import exporting
+
         return exporting.export_to_path(self.store, self.settings, path, fmt, base, force)
 
     # -- matching --------------------------------------------------------------------------------
@@ -334,6 +287,12 @@ class Disproof:
         Building encodes only cases whose text has no stored vector yet (``progress`` is called
         per batch); an interrupted build resumes where it stopped.
         """
+        from disproof.match.calibration import calibration_for
+        from disproof.match.index import CaseIndex, build_index
+        from disproof.match.matcher import Matcher
+        from disproof.store.corpus import CorpusStore
+        from disproof.text import Analyzer
+
         embedder, notes = self._embedder(backend or self.settings.embedder)
         corpus = CorpusStore(self.store.engine)
         model_id = embedder.model_id if embedder else None
@@ -352,6 +311,8 @@ class Disproof:
 
     def _embedder(self, name: str | None) -> tuple[Embedder | None, list[str]]:
         """The loaded embedding backend (loaded once per service) and notes about it."""
+        from disproof.embed import EmbedderUnavailable, load_embedder
+
         if name not in self._embedders:
             try:
                 self._embedders[name] = load_embedder(name)
@@ -361,7 +322,9 @@ class Disproof:
         return embedder, list(notes)
 
     def match(self, text: str, *, top_k: int = 5, min_band: Band | None = None) -> MatchResult:
-        """The known cases ``text`` repeats (with the shared matcher)."""
+        """The known cases ``text`` repeats (with the shared matcher); a blank text is refused."""
+        if not text.strip():
+            raise InvalidInput("the text is empty: give a sentence, a post or an article to check")
         return self.matchers.get().match(text, top_k=top_k, min_band=min_band)
 
     def _nearest(self, text: str, top_k: int) -> list[CaseMatch]:
@@ -425,6 +388,8 @@ class Disproof:
         """Import the project's own demo cases (idempotent)."""
         source = resources.files("disproof.data.demo") / "cases.jsonl"
         text = source.read_text(encoding="utf-8")
+        from disproof import importing
+
         return importing.import_text(self.store, text, Path("disproof-demo/cases.jsonl"), "jsonl")
 
     def non_demo_count(self) -> int:

@@ -60,6 +60,7 @@ def _problems(errors: list[dict[str, object]]) -> list[dict[str, object]]:
     """Validation problems without the offending input echoed back (it can be megabytes)."""
     return [
         {"loc": e.get("loc", []), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        | ({"closest": e["closest"]} if "closest" in e else {})  # known values like the input
         for e in errors
     ]
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
+from disproof.api.deps import ReadAccess, ServiceDep
 from disproof.models import MAX_FILTER_VALUES, MAX_OFFSET, MAX_SHORT, CaseQuery
 
 MAX_PAGE = 100
@@ -28,14 +29,18 @@ def case_filters(
         list[str] | None, repeatable("Outlet name contains this (repeatable).")
     ] = None,
     narrative: Annotated[
-        list[str] | None, repeatable("Advances this narrative id (repeatable).")
+        list[str] | None, repeatable("Advances this narrative (id or name; repeatable).")
     ] = None,
     dataset: Annotated[str | None, Query(max_length=MAX_SHORT)] = None,
     date_from: Annotated[dt.date | None, Query(description="On or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[dt.date | None, Query(description="On or before (YYYY-MM-DD).")] = None,
+    *,
+    service: ServiceDep,
+    _: ReadAccess,
 ) -> CaseQuery:
-    """The filters of a case search (no paging)."""
-    return CaseQuery(
+    """The filters of a case search (no paging), checked once the caller may read: an unknown
+    narrative, country or language is a 422 naming the closest known values."""
+    query = CaseQuery(
         text=q,
         keywords=keyword or [],
         countries=country or [],
@@ -46,6 +51,7 @@ def case_filters(
         date_from=date_from,
         date_to=date_to,
     )
+    return service.check_filters(query)
 
 
 def case_query(

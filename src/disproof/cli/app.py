@@ -1,18 +1,20 @@
 """The `disproof` command line: the service's use cases for terminals and scripts.
 
 Exit codes: 0 ok, 1 user error (a clear message, no traceback), 2 usage error.
-Each group of commands lives in its own module; this one assembles them.
+Each group of commands lives in its own module; this one assembles them. The command modules
+import only Typer and Rich at the top: what a command needs (the service, numpy, SQLAlchemy,
+FastAPI) is imported when it runs, so `--version`, `--help` and usage errors start fast
+(`tests/test_startup.py` guards it; `benchmarks/startup.py` measures it).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeGuard
 
 import typer
-from pydantic import ValidationError
 
-from disproof import __version__, render
+from disproof import __version__
 from disproof.cli import (
     cases,
     demo,
@@ -25,9 +27,12 @@ from disproof.cli import (
     server,
     trends,
 )
-from disproof.cli.common import console, err_console
+from disproof.cli.common import RunOptions, console, err_console
 from disproof.errors import DisproofError
-from disproof.settings import Settings
+from disproof.render import safe
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 app = typer.Typer(
     name="disproof",
@@ -65,7 +70,7 @@ def main_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    ctx.obj = Settings(db=db) if db else Settings()
+    ctx.obj = RunOptions(db=db)
 
 
 app.command()(cases.init)
@@ -94,18 +99,27 @@ app.add_typer(narratives.app, name="narratives")
 app.add_typer(keywords.app, name="keywords")
 
 
+def _is_validation_error(exc: Exception) -> TypeGuard[ValidationError]:
+    """Whether ``exc`` is pydantic's (checked without importing pydantic when it is not)."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(exc, pydantic.ValidationError)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app, turning domain errors into one clear line and exit code 1."""
     try:
         app(args=argv, prog_name="disproof")
     except DisproofError as exc:
-        err_console.print(render.safe(f"error: {exc}"), style="red")
+        err_console.print(safe(f"error: {exc}"), style="red")
         sys.exit(1)
-    except ValidationError as exc:  # an option out of range for the model it builds
+    except Exception as exc:
+        if not _is_validation_error(exc):
+            raise
+        # an option out of range for the model it builds
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()
         )
-        err_console.print(render.safe(f"error: {problems}"), style="red")
+        err_console.print(safe(f"error: {problems}"), style="red")
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted; nothing half-written was kept")

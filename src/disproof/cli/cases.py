@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from disproof import render
 from disproof.cli.common import (
@@ -16,20 +15,24 @@ from disproof.cli.common import (
     err_console,
     open_service,
     parse_date,
+    progress_bar,
     settings_of,
 )
-from disproof.io import EXPORTERS, IMPORTERS
+from disproof.formats import EXPORT_FORMATS, IMPORT_FORMATS
 from disproof.links import public_base_url
-from disproof.models import CaseQuery
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 def init(ctx: typer.Context) -> None:
     """Create (or migrate) the database and say where it is."""
-    service = open_service(ctx)
-    console.print(render.safe(f"database ready: {settings_of(ctx).db} ({service.count():,} cases)"))
+    service = open_service(ctx, create=True)
+    cases = render.count(service.count(), "case")
+    console.print(render.safe(f"database ready: {settings_of(ctx).db} ({cases})"))
 
 
-FORMAT_HELP = "Input format: auto (detect), " + ", ".join(IMPORTERS) + "."
+FORMAT_HELP = "Input format: auto (detect), " + ", ".join(IMPORT_FORMATS) + "."
 
 
 def import_(
@@ -60,21 +63,13 @@ def import_(
     index and full cases) and rejected, with line numbers and reasons. Importing the same file
     twice changes nothing.
     """
-    service = open_service(ctx)
+    service = open_service(ctx, create=True)
     reports = []
     for path in files:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=as_json or not err_console.is_terminal,
-        ) as bar:
+        with progress_bar("", not as_json) as bar:
             task = bar.add_task(f"importing {path.name}", total=None)
 
-            def advance(done: int, total: int, task: Any = task, bar: Progress = bar) -> None:
+            def advance(done: int, total: int, task: TaskID = task, bar: Progress = bar) -> None:
                 bar.update(task, completed=done, total=total)
 
             report = service.import_file(
@@ -109,7 +104,8 @@ def export(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="Output file, or - for standard output.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: " + ", ".join(EXPORTERS) + ".")
+        str,
+        typer.Option("--format", "-f", help="Output format: " + ", ".join(EXPORT_FORMATS) + "."),
     ] = "jsonl",
     base_url: Annotated[
         str | None,
@@ -141,7 +137,7 @@ def export(
         count = service.export(sys.stdout, fmt, base_url=base_url)
     else:
         count = service.export_to_path(Path(path), fmt, base_url=base_url, force=force)
-        err_console.print(render.safe(f"exported {count:,} cases to {path} ({fmt})"))
+        err_console.print(render.safe(f"exported {render.count(count, 'case')} to {path} ({fmt})"))
 
 
 def show(
@@ -210,6 +206,8 @@ def search(
     ] = False,
 ) -> None:
     """Search cases by words and filters; filters of one kind repeated must all hold."""
+    from disproof.models import CaseQuery
+
     query = CaseQuery(
         text=text,
         keywords=keyword or [],
@@ -223,7 +221,8 @@ def search(
         limit=limit,
         offset=offset,
     )
-    page = open_service(ctx).search(query)
+    service = open_service(ctx)
+    page = service.search(service.check_filters(query))
     if as_json:
         print(page.model_dump_json(indent=2))
     else:
@@ -244,7 +243,8 @@ def stats(
     size = service.database_size()
     console.print(
         render.safe(
-            f"{result.cases:,} cases, {result.appearances:,} appearances"
+            f"{render.count(result.cases, 'case')}, "
+            f"{render.count(result.appearances, 'appearance')}"
             + (f", {size / 1e6:.1f} MB on disk" if size else "")
         )
     )

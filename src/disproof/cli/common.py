@@ -5,29 +5,63 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from disproof.errors import DisproofError
-from disproof.io.base import json_value
-from disproof.service import Disproof
-from disproof.settings import Settings
+
+if TYPE_CHECKING:  # the service, settings and progress bars are imported by the commands that
+    # use them, so that `disproof --version` and `--help` start fast (docs/benchmarks.md)
+    from rich.progress import Progress
+
+    from disproof.service import Disproof
+    from disproof.settings import Settings
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+@dataclass
+class RunOptions:
+    """The main options of this run; the settings are built from them on first use."""
+
+    db: str | None = None
+    settings: Settings | None = None
+
+
 def settings_of(ctx: typer.Context) -> Settings:
     """The settings the main options built for this run (``--db`` etc.)."""
-    settings = ctx.find_root().obj
-    assert isinstance(settings, Settings)
-    return settings
+    from disproof.settings import Settings
+
+    options = ctx.find_root().obj
+    assert isinstance(options, RunOptions)
+    if options.settings is None:
+        options.settings = Settings(db=options.db) if options.db else Settings()
+    return options.settings
 
 
-def open_service(ctx: typer.Context) -> Disproof:
-    return Disproof.open(settings_of(ctx))
+def require_database(settings: Settings) -> None:
+    """Refuse a database file that does not exist: only ``init``, ``import``, ``demo`` and
+    ``restore`` create one, so a mistyped ``--db`` is not taken for a new, empty database."""
+    path = settings.sqlite_path()
+    if path is not None and not path.exists():
+        raise DisproofError(
+            f"no database at {path}: check --db (or DISPROOF_DB), "
+            "or create one with `disproof init` (or `disproof demo`)"
+        )
+
+
+def open_service(ctx: typer.Context, *, create: bool = False) -> Disproof:
+    """The service on this run's database; one that does not exist is created only when
+    ``create`` (the commands that fill a database), else refused (:func:`require_database`)."""
+    from disproof.service import Disproof
+
+    settings = settings_of(ctx)
+    if not create:
+        require_database(settings)
+    return Disproof.open(settings)
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:
@@ -44,6 +78,14 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
 
 def progress_bar(label: str, enabled: bool) -> Progress:
     """A transient progress bar on stderr, shown only on a terminal."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -69,6 +111,8 @@ class InputLine:
 def read_jsonl_lines() -> list[InputLine]:
     """Every non-blank ``{"id": …, "text": "…"}`` line of stdin; a bad line is kept with its
     error (and its id where one can be read), so a batch can go on past it."""
+    from disproof.io.base import json_value
+
     lines: list[InputLine] = []
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():

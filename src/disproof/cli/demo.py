@@ -11,8 +11,6 @@ from disproof import render
 from disproof.cli.common import console, open_service, settings_of
 from disproof.cli.matching import matcher_for
 from disproof.errors import DisproofError
-from disproof.models import CaseQuery
-from disproof.service import DEMO_DATASET
 
 
 def demo(
@@ -23,7 +21,10 @@ def demo(
     ] = False,
 ) -> None:
     """Load the project's demo cases into the database and show a first look around."""
-    service = open_service(ctx)
+    from disproof.models import CaseQuery
+    from disproof.service import DEMO_DATASET
+
+    service = open_service(ctx, create=True)
     others = service.non_demo_count()
     if others and not force:
         raise DisproofError(

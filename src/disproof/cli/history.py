@@ -6,7 +6,7 @@ Changes made here are recorded as the operating-system user, in the role ``cli``
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,7 +14,9 @@ from rich.text import Text
 
 from disproof import render
 from disproof.cli.common import console, err_console, open_service
-from disproof.history import Actor, CaseHistory, HistoryEntry
+
+if TYPE_CHECKING:
+    from disproof.history import CaseHistory, HistoryEntry
 
 CASE_ID = typer.Argument(metavar="ID", help="The case id (or case URL); a deleted one too.")
 
@@ -91,6 +93,8 @@ def restore_case(
     ] = None,
 ) -> None:
     """Bring back a deleted case as it was when deleted, or a case as it was in --version."""
+    from disproof.history import Actor
+
     case = open_service(ctx).restore_case(case_id, Actor.command_line(), version)
     err_console.print(
         render.safe(f"case {case.id} restored: it is now at version {case.version}"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,9 +17,10 @@ from disproof.cli.common import (
     read_jsonl_stdin,
     settings_of,
 )
-from disproof.embed import DEFAULT_BACKEND, Embedder, load_embedder
 from disproof.errors import DisproofError
-from disproof.keywords import KeywordOptions, KeywordSuggester, save_model, train_from_store
+
+if TYPE_CHECKING:
+    from disproof.embed import Embedder
 
 app = typer.Typer(
     help="Keyword suggestion: train a model on the cases' keywords, suggest keywords for texts.",
@@ -28,10 +29,14 @@ app = typer.Typer(
 
 BACKEND_HELP = "Embedding backend: e5 (default) or use."
 OUT_HELP = "Folder of the model (default: beside the database, DB.keywords)."
+#: ``KeywordOptions().min_count``, spelled out so that the help needs no model code.
+MIN_COUNT = 5
 
 
 def _embedder(backend: str | None) -> tuple[Embedder, str | None]:
     """The embedder and the backend name to record (None: the default, whichever loads)."""
+    from disproof.embed import DEFAULT_BACKEND, load_embedder
+
     embedder, notes = load_embedder(backend, fallback=backend is None)
     for note in notes:
         err_console.print(note)
@@ -53,7 +58,7 @@ def train_command(
     out: Annotated[Path | None, typer.Option("--out", help=OUT_HELP)] = None,
     min_count: Annotated[
         int, typer.Option("--min-count", min=1, help="Leave out keywords of fewer cases.")
-    ] = KeywordOptions().min_count,
+    ] = MIN_COUNT,
     until: Annotated[
         str | None, typer.Option("--until", help="Train on cases dated on or before YYYY-MM-DD.")
     ] = None,
@@ -64,6 +69,8 @@ def train_command(
     Thresholds are calibrated on the newest 10 % of the cases, held out while the scorers are
     first fitted; the saved model is then refitted on every case.
     """
+    from disproof.keywords import KeywordOptions, save_model, train_from_store
+
     until_date = parse_date(until, "--until")
     folder = _model_dir(ctx, out)
     service = open_service(ctx)
@@ -99,6 +106,8 @@ def suggest_command(
     """Predicted keywords of texts, best first, with their scores (none when none is likely)."""
     if not jsonl:
         raise typer.BadParameter("only --jsonl input is supported", param_hint="--jsonl")
+    from disproof.keywords import KeywordSuggester
+
     folder = _model_dir(ctx, model)
 
     def embedder_for(recorded: str | None) -> Embedder:

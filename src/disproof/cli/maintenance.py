@@ -13,9 +13,7 @@ from typing import Annotated
 import typer
 
 from disproof import render
-from disproof.cli.common import console, settings_of
-from disproof.store.backup import backup_database, sqlite_file
-from disproof.store.restore import restore_database
+from disproof.cli.common import console, require_database, settings_of
 
 
 def _size(count: int) -> str:
@@ -33,7 +31,11 @@ def backup(
     Safe while `disproof serve` or an import is writing. PATH appears only once the copy is
     complete and has passed an integrity check. PostgreSQL: use pg_dump instead.
     """
-    summary = backup_database(sqlite_file(settings_of(ctx)), path, force=force)
+    from disproof.store.backup import backup_database, sqlite_file
+
+    settings = settings_of(ctx)
+    require_database(settings)
+    summary = backup_database(sqlite_file(settings), path, force=force)
     if as_json:
         payload = {
             "path": str(summary.path),
@@ -46,7 +48,8 @@ def backup(
         return
     console.print(
         render.safe(
-            f"backed up {summary.cases:,} cases to {summary.path} ({_size(summary.bytes)}, "
+            f"backed up {render.count(summary.cases, 'case')} to {summary.path} "
+            f"({_size(summary.bytes)}, "
             f"{summary.seconds:.2f} s); integrity ok, schema revision {summary.revision}"
         )
     )
@@ -65,6 +68,9 @@ def restore(
     The current database is kept beside it as DB.before-restore-TIME; an older backup is
     migrated; the match index is rebuilt on next use.
     """
+    from disproof.store.backup import sqlite_file
+    from disproof.store.restore import restore_database
+
     settings = settings_of(ctx)
     summary = restore_database(
         sqlite_file(settings), path, force=force, index_dir=settings.index_dir()
@@ -74,7 +80,8 @@ def restore(
         if summary.revision_from != summary.revision
         else ""
     )
-    lines = [f"restored {summary.cases:,} cases from {summary.source} into {summary.database}"]
+    cases = render.count(summary.cases, "case")
+    lines = [f"restored {cases} from {summary.source} into {summary.database}"]
     lines[0] += migrated + f" in {summary.seconds:.2f} s"
     if summary.previous is not None:
         lines.append(f"the previous database is kept as {summary.previous}")

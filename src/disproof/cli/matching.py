@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -17,10 +17,12 @@ from disproof.cli.common import (
     read_jsonl_lines,
 )
 from disproof.errors import DisproofError
-from disproof.match.calibration import Band
-from disproof.match.matcher import Matcher
-from disproof.models import MatchResult
-from disproof.service import Disproof
+
+if TYPE_CHECKING:
+    from disproof.match.calibration import Band
+    from disproof.match.matcher import Matcher
+    from disproof.models import MatchResult
+    from disproof.service import Disproof
 
 
 def matcher_for(service: Disproof, backend: str | None, show_progress: bool) -> Matcher:
@@ -45,7 +47,7 @@ def parse_band(value: str | None) -> Band | None:
     """The ``--min-band`` value (a usage error, exit 2, for anything but the three bands)."""
     if value not in (None, "none", "suggested", "confirmed"):
         raise typer.BadParameter("choose none, suggested or confirmed", param_hint="--min-band")
-    return cast(Band | None, value)
+    return cast("Band | None", value)
 
 
 def _match_line(item_id: object, result: MatchResult) -> str:
@@ -98,9 +100,16 @@ def match(
         except (OSError, UnicodeDecodeError) as exc:
             raise DisproofError(f"{file}: cannot read it as UTF-8 text: {exc}") from None
     assert text is not None
-    result = matcher_for(service, backend, show_progress=not as_json).match(
-        text, top_k=top_k, min_band=band
-    )
+    if not text.strip():
+        raise DisproofError(f"{file} is empty: nothing to check" if file else "the text is empty")
+    matcher = matcher_for(service, backend, show_progress=not as_json)
+    with progress_bar("", not as_json) as bar:  # a long file: every passage is checked
+        task = bar.add_task("checking passages", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = matcher.match(text, top_k=top_k, min_band=band, progress=advance)
     if as_json:
         print(result.model_dump_json(indent=2))
     else:
@@ -118,7 +127,9 @@ def index(
     for note in matcher.notes:
         err_console.print(render.safe(f"note: {note}"))
     console.print(
-        render.safe(f"index ready: {len(matcher.index):,} cases, embedding model {model}")
+        render.safe(
+            f"index ready: {render.count(len(matcher.index), 'case')}, embedding model {model}"
+        )
     )
 
 

@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -26,19 +26,11 @@ from rich.progress import (
 from rich.text import Text
 
 from disproof.cli.common import console, err_console, open_service, read_jsonl_stdin
-from disproof.embed import load_embedder
-from disproof.narratives.classify import LabelScore
-from disproof.narratives.features import FeatureSet
-from disproof.narratives.pipeline import (
-    NarrativeClassifier,
-    check_output,
-    default_options,
-    train_cases,
-    train_semeval,
-)
-from disproof.narratives.semeval import load_semeval_taxonomy, taxonomy_beside
-from disproof.narratives.taxonomy import builtin_taxonomy, load_taxonomy
 from disproof.render import taxonomy_tree
+
+if TYPE_CHECKING:  # the models are imported by the commands that use them (fast start-up)
+    from disproof.narratives.classify import LabelScore
+    from disproof.narratives.features import FeatureSet
 
 app = typer.Typer(
     help="Narratives: show a taxonomy; train a classifier on labelled documents, classify texts.",
@@ -177,6 +169,15 @@ def train_command(
     An e5+tfidf model also holds an embedding-only model, which classifies texts whose words
     the training vocabulary barely knows (coverage below 0.7: e.g. a language absent from
     training). A progress bar per stage shows rate and ETA on a terminal."""
+    from disproof.embed import load_embedder
+    from disproof.narratives.pipeline import (
+        check_output,
+        default_options,
+        train_cases,
+        train_semeval,
+    )
+    from disproof.narratives.semeval import load_semeval_taxonomy, taxonomy_beside
+
     check_output(out)
     if taxonomy is not None and format_ is TrainFormat.cases:
         raise typer.BadParameter(
@@ -263,6 +264,9 @@ def taxonomy_command(
     ] = False,
 ) -> None:
     """Show a narrative taxonomy as a tree, checked as it is read, or convert it to JSON."""
+    from disproof.narratives.semeval import load_semeval_taxonomy
+    from disproof.narratives.taxonomy import builtin_taxonomy, load_taxonomy
+
     if path is None:
         if format_ is TaxonomyFormat.semeval:
             raise typer.BadParameter("give the SemEval taxonomy.json", param_hint="FILE")
@@ -292,6 +296,9 @@ def classify_command(
     """Predicted narratives and subnarratives of texts ("Other" when none fits)."""
     if not jsonl:
         raise typer.BadParameter("only --jsonl input is supported", param_hint="--jsonl")
+    from disproof.embed import load_embedder
+    from disproof.narratives.pipeline import NarrativeClassifier
+
     embedder, notes = load_embedder(backend)
     for note in notes:
         err_console.print(note)

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from disproof import render
 from disproof.cli.common import err_console, open_service, settings_of
@@ -28,6 +26,9 @@ def database_label(db: str) -> str:
     """How a report names the database: the path, or the URL without its password."""
     if "://" not in db:
         return db
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(db).render_as_string(hide_password=True)
     except ArgumentError:
@@ -141,5 +142,6 @@ def report(
         sys.stdout.write(rendered)
         return
     write_out(out, rendered, force)
-    summary = f"{len(built.cases)} known case(s) matched" if built.cases else "no known case"
+    found = len(built.cases)
+    summary = f"{render.count(found, 'known case')} matched" if found else "no known case"
     err_console.print(render.safe(f"report written to {out} ({fmt.value}, {summary})"))

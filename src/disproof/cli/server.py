@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from disproof import render
-from disproof.api.serve import run as run_server
-from disproof.api.serve import serve_refusal
-from disproof.auth import Role
 from disproof.cli.common import (
     console,
     err_console,
     open_service,
+    require_database,
     settings_of,
 )
 from disproof.errors import DisproofError
-from disproof.models import TokenInfo
-from disproof.service import Disproof
+
+if TYPE_CHECKING:
+    from disproof.models import TokenInfo
 
 token_app = typer.Typer(
     help="API tokens: who may read, edit (editor) or also delete (admin) cases over the API.",
@@ -29,16 +29,26 @@ token_app = typer.Typer(
 )
 
 
+class RoleChoice(enum.StrEnum):
+    """The roles of ``disproof.auth.Role``, named here so that `--help` needs no web code."""
+
+    viewer = "viewer"
+    editor = "editor"
+    admin = "admin"
+
+
 def token_create(
     ctx: typer.Context,
     name: Annotated[str, typer.Option("--name", help="Who or what uses the token.")],
-    role: Annotated[Role, typer.Option("--role", help="viewer, editor or admin.")],
+    role: Annotated[RoleChoice, typer.Option("--role", help="viewer, editor or admin.")],
     expires_days: Annotated[
         int | None, typer.Option("--expires-days", min=1, help="Expire after N days.")
     ] = None,
 ) -> None:
     """Make a token and print it — the only time it is shown (only its hash is stored)."""
-    token = open_service(ctx).tokens.create(name, role, expires_in_days=expires_days)
+    from disproof.auth import Role
+
+    token = open_service(ctx).tokens.create(name, Role(role), expires_in_days=expires_days)
     print(token)
     err_console.print(
         render.safe(
@@ -90,7 +100,7 @@ def token_revoke(
     count = open_service(ctx).tokens.revoke(name)
     if count == 0:
         raise DisproofError(f"no token named {name!r} to revoke (see disproof token list)")
-    console.print(render.safe(f"revoked {count} token(s) named {name!r}"))
+    console.print(render.safe(f"revoked {render.count(count, 'token')} named {name!r}"))
 
 
 def serve(
@@ -105,8 +115,13 @@ def serve(
     Refuses to listen beyond this machine (a non-loopback --host) until an admin token exists,
     and to start with public reading off (DISPROOF_PUBLIC_READ=false) until any token exists.
     """
+    from disproof.api.serve import run as run_server
+    from disproof.api.serve import serve_refusal
+    from disproof.service import Disproof
+
     changes = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = settings_of(ctx).model_copy(update=changes)
+    require_database(settings)
     service = Disproof.open(settings)
     refusal = serve_refusal(settings, service.tokens)
     if refusal:

@@ -6,6 +6,7 @@ from pathlib import Path
 from types import ModuleType
 
 from disproof.errors import UnknownFormat
+from disproof.formats import EXPORT_FORMATS
 from disproof.io import checkthat, euvsdisinfo_csv, euvsdisinfo_index, jsonl
 from disproof.io.base import Importer, Parsed, Record, file_sha256, read_text
 
@@ -32,7 +33,7 @@ _EXPORTER_MODULES = {
     "csv": "disproof.io.csv_export",
     "claimreview": "disproof.io.claimreview",
 }
-EXPORTERS = tuple(_EXPORTER_MODULES)
+EXPORTERS = EXPORT_FORMATS
 
 
 def importer(name: str) -> Importer:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +49,9 @@ BAND_ORDER: dict[str, int] = {"none": 0, "suggested": 1, "confirmed": 2}
 RULE_LANGUAGE = "en"
 #: Without a calibration for the active model, only a lexical coverage this high suggests.
 UNCALIBRATED_SUGGEST = 0.6
+#: Spans encoded and scored at a time: a long text (a book, a dump) is checked whole, in
+#: batches of this many spans, so memory stays flat and progress can be shown.
+SPAN_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,10 @@ class Candidate:
     retrievers: tuple[str, ...]
     #: Which calibration scored the pair (span and case in one language, or not).
     situation: Situation = "same-language"
+
+
+#: One span's kept candidates, with the span and its terms.
+Picked = list[tuple[Candidate, ClaimSpan, list[str]]]
 
 
 class Matcher:
@@ -219,38 +226,39 @@ class Matcher:
 
     # -- the pipeline ----------------------------------------------------------------------------
 
-    def match(self, text: str, *, top_k: int = 5, min_band: Band | None = None) -> MatchResult:
+    def match(
+        self,
+        text: str,
+        *,
+        top_k: int = 5,
+        min_band: Band | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> MatchResult:
         """Matches for one text, one per case, best first. A single claim or a post lists its
         top candidates (``min_band`` "none" by default: each with its band); a long text lists
         only the cases that pass the article rule (``match/article.py``), unless ``min_band``
-        is given."""
-        return self.match_many([text], top_k=top_k, min_band=min_band)[0]
+        is given. Every claim-like span of the text is checked, however many."""
+        return self.match_many([text], top_k=top_k, min_band=min_band, progress=progress)[0]
 
     def match_many(
-        self, texts: Sequence[str], *, top_k: int = 5, min_band: Band | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        top_k: int = 5,
+        min_band: Band | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[MatchResult]:
-        """Matches for several texts, encoding all their spans in one batch."""
-        units = [claim_clauses(text) for text in texts]
-        flat = [span.text for group, _ in units for span in group]
-        vectors: npt.NDArray[np.float32] | None = None
-        if self.embedder is not None and flat and self.index.dense:
-            vectors = self.embedder.encode_queries(flat)
-        found: list[list[tuple[Candidate, ClaimSpan, list[str]]]] = []
-        cursor = 0
-        for group, long in units:
-            kept: list[tuple[Candidate, ClaimSpan, list[str]]] = []
-            for span in group:
-                tokens = self.analyzer.tokens(matching_text(span.text), span.language)
-                vector = vectors[cursor] if vectors is not None else None
-                cursor += 1
-                candidates = self.score_span(tokens, vector, max(top_k, 2), span.language)
-                if long and min_band is None:
-                    candidates = self._article_pick(candidates, span, tokens)
-                else:
-                    floor = BAND_ORDER[min_band or "none"]
-                    candidates = [c for c in candidates[:top_k] if BAND_ORDER[c.band] >= floor]
-                kept += [(c, span, tokens) for c in candidates]
-            found.append(kept)
+        """Matches for several texts, their spans encoded ``SPAN_BATCH`` at a time;
+        ``progress(done, total)`` is called with the spans checked after each batch."""
+        units = [claim_clauses(text, max_spans=None) for text in texts]
+        work = [(i, span, long) for i, (group, long) in enumerate(units) for span in group]
+        found: list[Picked] = [[] for _ in texts]
+        for start in range(0, len(work), SPAN_BATCH):
+            batch = work[start : start + SPAN_BATCH]
+            for (i, _, _), picked in zip(batch, self._pick(batch, top_k, min_band), strict=True):
+                found[i] += picked
+            if progress is not None:
+                progress(start + len(batch), len(work))
         rows = {int(self.index.pks[c.row]) for group in found for c, _, _ in group}
         details = self.corpus.details(rows)  # a case deleted since the index was built is gone
         results = []
@@ -265,12 +273,33 @@ class Matcher:
                 MatchResult(
                     language=document_language(text).code if text.strip() else None,
                     spans_checked=len(group),
+                    characters=len(text),
                     article=long,
                     matches=one_per_case(matches, limit),
                     notes=list(self.notes),
                 )
             )
         return results
+
+    def _pick(
+        self, batch: Sequence[tuple[int, ClaimSpan, bool]], top_k: int, min_band: Band | None
+    ) -> list[Picked]:
+        """The kept candidates of each span of a batch (encoded together)."""
+        vectors: npt.NDArray[np.float32] | None = None
+        if self.embedder is not None and batch and self.index.dense:
+            vectors = self.embedder.encode_queries([span.text for _, span, _ in batch])
+        out: list[Picked] = []
+        for row, (_, span, long) in enumerate(batch):
+            tokens = self.analyzer.tokens(matching_text(span.text), span.language)
+            vector = vectors[row] if vectors is not None else None
+            candidates = self.score_span(tokens, vector, max(top_k, 2), span.language)
+            if long and min_band is None:
+                candidates = self._article_pick(candidates, span, tokens)
+            else:
+                floor = BAND_ORDER[min_band or "none"]
+                candidates = [c for c in candidates[:top_k] if BAND_ORDER[c.band] >= floor]
+            out.append([(c, span, tokens) for c in candidates])
+        return out
 
     def idf_mass(self, tokens: list[str]) -> float:
         """The idf mass of a span's distinct terms in the cases' vocabulary (best field)."""
@@ -329,6 +358,7 @@ class Matcher:
             title=case.title or case.summary[:200],
             date=case.date,
             outlets=case.outlets,
+            has_disproof=case.has_disproof,
             span=MatchSpan(start=span.start, end=span.end, text=span.text, language=span.language),
             why=MatchExplanation(
                 dense_title=round(float(x[0]), 4) if "title" in self.index.dense else None,

@@ -10,7 +10,7 @@ from disproof.errors import StoreError
 from disproof.settings import Settings
 from disproof.store.cases import CaseStore, ImportLogEntry, UpsertOutcome, content_hash
 from disproof.store.derived import refresh_derived_terms
-from disproof.store.engine import create_db_engine, migrate
+from disproof.store.engine import create_db_engine, error_text, migrate
 
 __all__ = ["CaseStore", "ImportLogEntry", "UpsertOutcome", "content_hash", "open_store"]
 
@@ -30,7 +30,8 @@ def open_store(settings: Settings) -> CaseStore:
     try:
         refresh_derived_terms(engine)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot update the derived narratives of {engine.url}: {exc}") from exc
+        message = f"cannot update the derived narratives of {engine.url}: {error_text(exc)}"
+        raise StoreError(message) from exc
     return CaseStore(engine)
 
 

@@ -16,11 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from disproof.errors import CaseNotFound, StoreError
 from disproof.models import Case, CasePublic
-from disproof.narratives.mapping import case_narratives
 from disproof.normalize import keyword_key
 from disproof.sameclaim import aliases_of
 from disproof.store import claims, history
-from disproof.store.engine import begin_write
+from disproof.store.engine import begin_write, error_text
 from disproof.store.history import EditMark
 from disproof.store.querying import CaseQueries
 from disproof.store.schema import case_edits, case_terms, cases, imports
@@ -44,6 +43,8 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 
 
 def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
+    from disproof.narratives.mapping import case_narratives  # text analysis: only for writes
+
     rows: list[dict[str, Any]] = []
     groups: dict[str, list[str]] = {
         "keyword": case.keywords,
@@ -102,7 +103,8 @@ class CaseStore(CaseQueries):
             with begin_write(self.engine) as connection:
                 yield connection
         except SQLAlchemyError as exc:
-            raise StoreError(f"database write failed, nothing was changed: {exc}") from exc
+            message = f"database write failed, nothing was changed: {error_text(exc)}"
+            raise StoreError(message) from exc
 
     # -- reading ---------------------------------------------------------------------------------
 

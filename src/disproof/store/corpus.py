@@ -42,6 +42,7 @@ class CaseDetail:
     summary: str
     date: dt.date | None
     outlets: list[str]
+    has_disproof: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +85,14 @@ class CorpusStore:
         """Title, summary, date and outlets of the given cases (by primary key)."""
         wanted = list(pks)
         outlets = self.outlets(wanted)
+        has_disproof = sa.func.length(sa.func.trim(cases.c.disproof)) > 0
         query = sa.select(
-            cases.c.pk, cases.c.id, cases.c.title, cases.c.summary, cases.c.date
+            cases.c.pk, cases.c.id, cases.c.title, cases.c.summary, cases.c.date, has_disproof
         ).where(cases.c.pk.in_(wanted))
         with self.engine.connect() as connection:
             return {
-                pk: CaseDetail(case_id, title, summary, date, outlets.get(pk, []))
-                for pk, case_id, title, summary, date in connection.execute(query)
+                pk: CaseDetail(case_id, title, summary, date, outlets.get(pk, []), bool(disproof))
+                for pk, case_id, title, summary, date, disproof in connection.execute(query)
             }
 
     def outlets(self, pks: Iterable[int]) -> dict[int, list[str]]:

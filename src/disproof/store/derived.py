@@ -5,25 +5,41 @@ A case's narrative terms include the narratives its keyword rules imply under th
 database written before narratives were derived — the stored terms are recomputed once, in one
 transaction, the next time the database is opened; ``store_meta`` remembers the fingerprint of
 the mapping they were computed with.
+
+Computing that fingerprint means analysing the taxonomy's definitions (stemming ~800 words in
+pure Python: a tenth of a second every command would pay on opening the database). So
+``store_meta`` also remembers a digest of the files the mapping is computed from (``SOURCE_KEY``:
+the taxonomy, ``disproof.text``, the mapping code, the vocabularies and the disproof version)
+with the fingerprint it gave; while those files are unchanged the fingerprint is not recomputed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from disproof.models import Case
-from disproof.narratives.mapping import KeywordMapping, builtin_mapping, case_narratives
-from disproof.store.engine import begin_write
+from disproof.store.engine import begin_write, write_if_free
 from disproof.store.schema import case_terms, cases, store_meta
+
+if TYPE_CHECKING:  # the mapping (text analysis) is loaded only when narratives are derived
+    from disproof.narratives.mapping import KeywordMapping
 
 logger = logging.getLogger(__name__)
 
 MAPPING_KEY = "narrative_mapping"
+SOURCE_KEY = "narrative_mapping_source"
+#: The packages whose files (code and tables) the shipped mapping is computed from.
+SOURCE_PACKAGES = ("disproof.text", "disproof.narratives", "disproof.data.taxonomies")
+SOURCE_FILES = (("disproof", "normalize.py"), ("disproof", "__init__.py"))
 BATCH = 500
 
 
@@ -33,7 +49,50 @@ def mapping_fingerprint(mapping: KeywordMapping) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
 
 
+def _folder(package: str) -> Path:
+    """Where a package's files are, found without importing it (its imports are the cost)."""
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.submodule_search_locations is not None, package
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def mapping_source() -> str:
+    """A digest of the files the shipped mapping is computed from (cheap: no analysis)."""
+    digest = hashlib.sha256()
+    files = [(p, f) for p in SOURCE_PACKAGES for f in _folder(p).iterdir()]
+    files += [(p, _folder(p) / name) for p, name in SOURCE_FILES]
+    for package, file in sorted(files):
+        if file.suffix in (".py", ".json") and file.is_file():
+            digest.update(f"{package}/{file.name}\0".encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _stored(engine: Engine) -> dict[str, str]:
+    keys = (MAPPING_KEY, SOURCE_KEY)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(store_meta.c.key, store_meta.c.value).where(store_meta.c.key.in_(keys))
+        )
+        return {key: value for key, value in rows}
+
+
+def _source_row(source: str, fingerprint: str) -> dict[str, str]:
+    return {"key": SOURCE_KEY, "value": f"{source} {fingerprint}"}
+
+
+def _remember_source(engine: Engine, source: str, fingerprint: str) -> None:
+    """Record which files gave the stored fingerprint, if no writer is busy (else next time)."""
+    write_if_free(engine, sa.delete(store_meta).where(store_meta.c.key == SOURCE_KEY))
+    try:
+        write_if_free(engine, sa.insert(store_meta).values(_source_row(source, fingerprint)))
+    except IntegrityError:  # another process recorded it meanwhile
+        pass
+
+
 def _narrative_rows(pk: int, case: Case) -> list[dict[str, object]]:
+    from disproof.narratives.mapping import case_narratives
+
     return [
         {
             "case_pk": pk,
@@ -68,12 +127,15 @@ def _recompute(connection: Connection) -> int:
 
 def refresh_derived_terms(engine: Engine) -> bool:
     """Recompute the derived narrative terms if the mapping changed; True when it did."""
+    source = mapping_source()
+    stored = _stored(engine)
+    if stored.get(SOURCE_KEY) == f"{source} {stored.get(MAPPING_KEY)}":
+        return False  # computed from these very files: the fingerprint is the stored one
+    from disproof.narratives.mapping import builtin_mapping
+
     wanted = mapping_fingerprint(builtin_mapping())
-    with engine.connect() as connection:
-        stored = connection.execute(
-            sa.select(store_meta.c.value).where(store_meta.c.key == MAPPING_KEY)
-        ).scalar()
-    if stored == wanted:
+    if stored.get(MAPPING_KEY) == wanted:
+        _remember_source(engine, source, wanted)
         return False
     with begin_write(engine) as connection:
         # another process may have done it meanwhile: check again inside the write
@@ -83,8 +145,10 @@ def refresh_derived_terms(engine: Engine) -> bool:
         if again == wanted:
             return False
         count = _recompute(connection)
-        connection.execute(sa.delete(store_meta).where(store_meta.c.key == MAPPING_KEY))
+        keys = (MAPPING_KEY, SOURCE_KEY)
+        connection.execute(sa.delete(store_meta).where(store_meta.c.key.in_(keys)))
         connection.execute(sa.insert(store_meta).values(key=MAPPING_KEY, value=wanted))
+        connection.execute(sa.insert(store_meta).values(_source_row(source, wanted)))
     if count:
         logger.info("recomputed the narratives of %d cases for the current taxonomy", count)
     return True

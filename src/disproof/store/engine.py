@@ -7,17 +7,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
 from disproof.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +25,9 @@ logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 #: Seconds a client told "busy" (HTTP 503) is asked to wait before trying again.
 BUSY_RETRY_AFTER = 10
+#: The newest migration's revision, spelled out so that opening a database already there needs
+#: no Alembic (a fifth of a second at start-up); ``tests/test_startup.py`` checks it is the head.
+HEAD_REVISION = "0006"
 _BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
 
 
@@ -42,6 +44,17 @@ def is_busy(exc: BaseException | None) -> bool:
     return False
 
 
+def error_text(exc: BaseException) -> str:
+    """A database error as one line for a user: the driver's own message, without
+    SQLAlchemy's statement dump and "Background on this error at: …" link."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if isinstance(orig, BaseException) else str(exc)
+    text = text.split("\n(Background on this error at:")[0].split("\n[SQL:")[0].strip()
+    if "file is not a database" in text:
+        text += " (is --db an SQLite file made by disproof?)"
+    return text
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -51,12 +64,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _shown(url: str) -> str:
+    """A database URL fit for a message: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return "the database URL given"
+
+
 def create_db_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout per connection."""
     try:
         engine = create_engine(url)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise StoreError(f"cannot use database {url!r}: {exc}") from exc
+        raise StoreError(f"cannot use database {_shown(url)!r}: {error_text(exc)}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -108,6 +129,8 @@ def write_if_free(engine: Engine, statement: Executable) -> bool:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     location = resources.files("disproof.store") / "migrations"
     config.set_main_option("script_location", str(location))
@@ -116,12 +139,16 @@ def _alembic_config() -> Config:
 
 def known_revisions() -> list[str]:
     """The schema revisions this version of disproof knows, oldest first."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_alembic_config())
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
 def head_revision() -> str:
     """The newest schema revision (what :func:`migrate` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -129,16 +156,38 @@ def head_revision() -> str:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (cheap no-op when it is already there)."""
-    config = _alembic_config()
-    head = ScriptDirectory.from_config(config).get_current_head()
     try:
         with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-            if current == head:
+            if _stored_revision(connection) == HEAD_REVISION:
                 return
-            logger.info("migrating database from %s to %s", current, head)
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-            connection.commit()
+            _upgrade(connection)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open or migrate the database at {engine.url}: {exc}") from exc
+        message = f"cannot open or migrate the database at {engine.url}: {error_text(exc)}"
+        raise StoreError(message) from exc
+
+
+def _stored_revision(connection: Connection) -> str | None:
+    """The revision recorded in the database (Alembic's table), read without Alembic."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    revisions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+    found = list(revisions)
+    connection.commit()  # end the read transaction before Alembic takes over
+    return found[0] if len(found) == 1 else None
+
+
+def _upgrade(connection: Connection) -> None:
+    """Run Alembic's migrations up to the head on ``connection``."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current == head:
+        return
+    logger.info("migrating database from %s to %s", current, head)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+    connection.commit()

@@ -135,6 +135,16 @@ class CaseQueries:
                 return counting.year_facet(connection, limit, scope)
             return counting.term_facet(connection, kind, limit, scope)
 
+    def term_values(self, kind: str) -> dict[str, str]:
+        """Every stored value of one term kind: its lookup key → a spelling of it."""
+        query = (
+            sa.select(case_terms.c.value_key, sa.func.min(case_terms.c.value))
+            .where(case_terms.c.kind == kind)
+            .group_by(case_terms.c.value_key)
+        )
+        with self.engine.connect() as connection:
+            return {key: value for key, value in connection.execute(query)}
+
     def stats(self, top: int = 15) -> Stats:
         with self.engine.connect() as connection:
             return counting.stats(connection, top)

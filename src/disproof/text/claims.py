@@ -253,7 +253,7 @@ def _candidates(
 def claim_spans(
     text: str,
     *,
-    max_spans: int = 200,
+    max_spans: int | None = 200,
     min_score: float = DEFAULT_MIN_SCORE,
     language: str | None = None,
     languages: tuple[str, ...] | None = DEFAULT_LANGUAGES,
@@ -262,9 +262,10 @@ def claim_spans(
     """The sentences of ``text`` worth checking, in document order (module docstring).
 
     ``language`` forces the document language (e.g. when the source is known); spans
-    still get their own language when they are confidently in another one.
+    still get their own language when they are confidently in another one. ``max_spans``
+    None keeps every span (the matcher checks a whole text).
     """
-    if max_spans <= 0:
+    if max_spans is not None and max_spans <= 0:
         return []
     stripped = text.strip()
     if len(stripped) <= SHORT_INPUT_CHARS:
@@ -274,7 +275,7 @@ def claim_spans(
         return _whole(text, languages, language)
     document = language or document_language(text, languages=languages).code
     found = _candidates(sentences, document, languages, min_score, weights)
-    if len(found) > max_spans:
+    if max_spans is not None and len(found) > max_spans:
         best = sorted(found, key=lambda s: (-s.score, s.start))[:max_spans]
         found = sorted(best, key=lambda s: s.start)
     return found

@@ -137,11 +137,14 @@ def split_clauses(text: str, language: str, *, offset: int = 0) -> list[Span]:
     return [Span(a + offset, b + offset, text[a:b]) for a, b in pieces if b > a]
 
 
-def claim_clauses(text: str, *, language: str | None = None) -> tuple[list[ClaimSpan], bool]:
-    """The claim spans of ``text`` (:func:`disproof.text.claim_spans`), each cut into its
-    clauses, and whether ``text`` is a long text (more than one short input). A clause keeps its
-    sentence's score, language and reasons, plus "clause" when the sentence was cut."""
-    spans = claim_spans(text, language=language)
+def claim_clauses(
+    text: str, *, language: str | None = None, max_spans: int | None = 200
+) -> tuple[list[ClaimSpan], bool]:
+    """The claim spans of ``text`` (:func:`disproof.text.claim_spans`, at most ``max_spans``
+    of them, None: all), each cut into its clauses, and whether ``text`` is a long text (more
+    than one short input). A clause keeps its sentence's score, language and reasons, plus
+    "clause" when the sentence was cut."""
+    spans = claim_spans(text, language=language, max_spans=max_spans)
     long = not (len(spans) == 1 and "whole-input" in spans[0].reasons)
     out: list[ClaimSpan] = []
     for span in spans:

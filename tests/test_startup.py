@@ -1,0 +1,88 @@
+"""The command line starts without loading what only some commands need (issue #16).
+
+Structural, never timed: `benchmarks/startup.py` measures the time (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+#: What `--version`, `--help` and usage errors must not import.
+HEAVY = ("numpy", "fastapi", "sqlalchemy", "uvicorn", "jinja2", "alembic", "starlette")
+#: What a search, a case or the counts must not import.
+HEAVY_FOR_READING = ("numpy", "fastapi", "uvicorn", "jinja2", "alembic", "starlette")
+
+
+def _modules_after(code: str, *, full: bool = False) -> set[str]:
+    """The top-level packages (every module: ``full``) imported by running ``code`` in a fresh
+    interpreter."""
+    script = f"{code}\nimport json, sys; print(json.dumps(sorted(sys.modules)))"
+    env = {"PYTHONPATH": str(SRC), "COLUMNS": "100"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    return {name if full else name.split(".")[0] for name in json.loads(last)}
+
+
+def _cli(*args: str) -> str:
+    return (
+        "import sys\nfrom disproof.cli import main\n"
+        f"try:\n    main({list(args)!r})\nexcept SystemExit:\n    pass"
+    )
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",)])
+def test_version_and_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
+    loaded = _modules_after(_cli(*args))
+    assert "typer" in loaded
+    assert not loaded & {*HEAVY, "pydantic"}, sorted(loaded & {*HEAVY, "pydantic"})
+
+
+@pytest.mark.parametrize("args", [("search", "--help"), ("search", "--limit", "x")])
+def test_usage_errors_and_command_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
+    loaded = _modules_after(_cli(*args))  # Typer may convert values with pydantic
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_importing_the_cli_imports_nothing_heavy() -> None:
+    loaded = _modules_after("import disproof.cli.app")
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_reading_commands_import_no_matcher_or_web_code(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    code = (
+        "from disproof.service import Disproof\nfrom disproof.settings import Settings\n"
+        f"Disproof.open(Settings(db={str(db)!r})).load_demo()"
+    )
+    _modules_after(code)
+    for args in (("stats",), ("search", "biolabs"), ("show", "demo-ukraine-biolabs-2022")):
+        loaded = _modules_after(_cli("--db", str(db), *args))
+        assert "sqlalchemy" in loaded
+        assert not loaded & set(HEAVY_FOR_READING), (args, sorted(loaded & set(HEAVY_FOR_READING)))
+    for args in (("stats",), ("search", "biolabs")):  # no text analysis: only writes need it
+        loaded = _modules_after(_cli("--db", str(db), *args), full=True)
+        assert not loaded & {"disproof.text", "snowballstemmer"}, args
+
+
+def test_names_spelled_out_for_start_up_agree_with_their_source() -> None:
+    from disproof.auth import Role
+    from disproof.cli import keywords, server, trends
+    from disproof.formats import EXPORT_FORMATS, IMPORT_FORMATS
+    from disproof.io import EXPORTERS, IMPORTERS
+    from disproof.keywords import KeywordOptions
+    from disproof.store.engine import HEAD_REVISION, head_revision
+    from disproof.trends import PERIODS, TREND_BYS
+
+    assert tuple(IMPORTERS) == IMPORT_FORMATS and tuple(EXPORTERS) == EXPORT_FORMATS
+    assert keywords.MIN_COUNT == KeywordOptions().min_count
+    assert [r.value for r in server.RoleChoice] == [r.value for r in Role]
+    assert (trends.TREND_BYS, trends.PERIODS) == (TREND_BYS, PERIODS)
+    assert HEAD_REVISION == head_revision(), "a new migration: update HEAD_REVISION"
