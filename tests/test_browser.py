@@ -162,3 +162,31 @@ def test_stats_page_draws_charts(server: tuple[str, str], page: object) -> None:
     page.goto(base + "/stats")
     assert page.locator("svg").count() >= 2
     shot(page, "stats")
+
+
+def test_trends_chart_is_the_thing_to_look_at(server: tuple[str, str], page: object) -> None:
+    base, _ = server
+    page.goto(base + "/trends?by=narrative&period=year")
+    chart = page.locator("svg.trend-chart")
+    chart.wait_for()
+    assert chart.is_visible()
+    box = chart.bounding_box()
+    assert box["width"] >= 900 and box["height"] >= 300  # large, at the top of the page
+    assert box["y"] < 500
+    assert chart.locator("polyline").count() == 5
+    legend = " ".join(chart.locator("text.legend").all_text_contents())
+    assert "The Baltic states and Poland are Russophobic and persecute Russian speakers" in legend
+    assert sorted(chart.locator("text.axis-label").all_text_contents()) == ["Cases", "Year"]
+    assert page.locator("details.trend-table table").is_visible()  # few rows: the table is open
+    shot(page, "trends-year")
+
+    page.select_option("#trends-period", "month")
+    page.click(".trends-form [type=submit]")
+    page.wait_for_url("**period=month**")
+    assert page.locator("svg.trend-chart").is_visible()
+    table = page.locator("details.trend-table table")
+    assert not table.is_visible()  # many months: folded under its summary
+    page.click("details.trend-table summary")
+    assert table.is_visible()
+    assert table.locator("tbody tr").count() < 60  # months without cases are left out
+    shot(page, "trends-month")

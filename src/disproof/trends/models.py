@@ -13,6 +13,9 @@ from disproof.store.trends import Period
 TrendBy = Literal["keyword", "narrative", "country", "outlet", "language"]
 TREND_BYS: tuple[TrendBy, ...] = ("keyword", "narrative", "country", "outlet", "language")
 PERIODS: tuple[Period, ...] = ("month", "week")
+#: Months summed into longer periods, for sparse data (see :func:`disproof.trends.regroup`).
+Grouping = Literal["quarter", "year"]
+GROUPINGS: tuple[Grouping, ...] = ("quarter", "year")
 
 __all__ = [
     "PERIODS",
@@ -21,6 +24,8 @@ __all__ = [
     "EmergingCluster",
     "EmergingReport",
     "EmergingSeries",
+    "GROUPINGS",
+    "Grouping",
     "Period",
     "TrendBy",
     "TrendSeries",
@@ -46,7 +51,7 @@ class Trends(_Model):
     per period (whatever its terms), so shares can be read off."""
 
     by: TrendBy
-    period: Period
+    period: Period | Grouping
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     dataset: str | None = None

@@ -1,9 +1,11 @@
 """Trends: cases per month or week for the top keywords, narratives, countries, outlets or
-languages, as an SVG line chart and a table (a GET form chooses what to count)."""
+languages, as an SVG line chart (also downloadable as a file) and a compact table (a GET form
+chooses what to count and how many series)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Query, Request
@@ -14,7 +16,7 @@ from disproof.api.budget import run_expensive
 from disproof.api.deps import get_service
 from disproof.errors import InvalidInput
 from disproof.normalize import country_name, language_name
-from disproof.trends import PERIODS, TREND_BYS, Period, TrendBy, Trends, trend_chart
+from disproof.trends import TREND_BYS, Grouping, Period, TrendBy, Trends, regroup, trend_chart
 from disproof.trends.periods import check_date
 from disproof.web.errors import HtmlRoute, error_page
 from disproof.web.session import require_read
@@ -22,7 +24,16 @@ from disproof.web.templating import render
 
 router = APIRouter(route_class=HtmlRoute)
 
-TOP = 8
+#: How many series the form offers to draw (more lines on one chart are hard to tell apart).
+TOPS = ("3", "5", "8")
+TOP = "5"
+#: What the "per" choice offers: the counted periods and months summed into quarters or years.
+SPANS = ("week", "month", "quarter", "year")
+PLURALS = {"country": "countries"}
+#: Below this share of periods with cases, the page suggests a longer period.
+SPARSE = 0.3
+#: Periods with cases above which the table starts folded (the chart is what to look at).
+OPEN_ROWS = 24
 
 Text = Annotated[str, Query(max_length=20)]
 
@@ -52,14 +63,61 @@ def _labelled(result: Trends) -> Trends:
 TRENDS_COST = 2.0
 
 
-def _compute(
-    request: Request, by: TrendBy, period: Period, start: dt.date | None, end: dt.date | None
-) -> tuple[Trends, Markup | None]:
+@dataclass(frozen=True)
+class Ask:
+    """What the form asks for, read leniently: unknown values fall back, with a note why."""
+
+    by: TrendBy
+    period: Period | Grouping
+    top: int
+    start: dt.date | None
+    end: dt.date | None
+    form: dict[str, str]
+    problems: list[str]
+
+
+def _ask(by: str, period: str, top: str, date_from: str, date_to: str) -> Ask:
+    problems: list[str] = []
+    if by not in TREND_BYS:
+        problems.append(f"Unknown kind “{by}”; showing keywords.")
+        by = "keyword"
+    if period not in SPANS:
+        problems.append(f"Unknown period “{period}”; showing months.")
+        period = "month"
+    if top not in TOPS:
+        problems.append(f"“{top}” series is not offered; showing {TOP}.")
+        top = TOP
+    start, end = _date(date_from, "from", problems), _date(date_to, "to", problems)
+    if start and end and start > end:
+        problems.append("The start date is after the end date; the dates are ignored.")
+        start = end = None
+    form = {"by": by, "period": period, "top": top, "from": date_from, "to": date_to}
+    kind, unit = cast(TrendBy, by), cast("Period | Grouping", period)
+    return Ask(kind, unit, int(top), start, end, form, problems)
+
+
+def _compute(request: Request, ask: Ask, standalone: bool) -> tuple[Trends, Markup | None]:
     """The trends and their chart (SVG), computed in a worker thread."""
+    counted: Period = "week" if ask.period == "week" else "month"
     result = _labelled(
-        get_service(request).trends(by, period, top=TOP, date_from=start, date_to=end)
+        get_service(request).trends(
+            ask.by, counted, top=ask.top, date_from=ask.start, date_to=ask.end
+        )
     )
-    return result, trend_chart(result) if result.series else None
+    if ask.period in ("quarter", "year"):
+        result = regroup(result, ask.period)
+    if not result.series and not standalone:  # the page says so; a file shows an empty chart
+        return result, None
+    return result, trend_chart(result, max_series=ask.top, standalone=standalone)
+
+
+def _rows(result: Trends) -> list[tuple[str, int, list[int]]]:
+    """Table rows of the periods with cases only (a month table is otherwise mostly zeros)."""
+    return [
+        (period, total, [s.counts[i] for s in result.series])
+        for i, (period, total) in enumerate(zip(result.periods, result.totals, strict=True))
+        if total
+    ]
 
 
 @router.get("/trends", name="web_trends")
@@ -67,34 +125,53 @@ async def trends(
     request: Request,
     by: Text = "keyword",
     period: Text = "month",
+    top: Text = TOP,
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
 ) -> Response:
     require_read(request)
-    problems: list[str] = []
-    if by not in TREND_BYS:
-        problems.append(f"Unknown kind “{by}”; showing keywords.")
-        by = "keyword"
-    if period not in PERIODS:
-        problems.append(f"Unknown period “{period}”; showing months.")
-        period = "month"
-    start, end = _date(date_from, "from", problems), _date(date_to, "to", problems)
-    if start and end and start > end:
-        problems.append("The start date is after the end date; the dates are ignored.")
-        start = end = None
-    kind, unit = cast(TrendBy, by), cast(Period, period)
+    ask = _ask(by, period, top, date_from, date_to)
     try:
-        result, chart = await run_expensive(
-            request, TRENDS_COST, _compute, request, kind, unit, start, end
-        )
+        result, chart = await run_expensive(request, TRENDS_COST, _compute, request, ask, False)
     except InvalidInput as exc:  # a range of too many periods: refused, naming the limit
         return error_page(request, 422, f"{exc}.")
+    rows = _rows(result)
+    longer = SPANS[SPANS.index(result.period) + 1 :]
+    sparse = bool(longer) and len(rows) < SPARSE * len(result.periods)
     context = {
         "trends": result,
         "chart": chart,
-        "rows": list(zip(result.periods, result.totals, strict=True)),
-        "choices": {"by": TREND_BYS, "period": PERIODS},
-        "form": {"by": by, "period": period, "from": date_from, "to": date_to},
-        "problems": problems,
+        "rows": rows,
+        "empty": len(result.periods) - len(rows),
+        "open_table": len(rows) <= OPEN_ROWS,
+        "kinds": PLURALS.get(result.by, f"{result.by}s"),
+        "longer": [(span, {**ask.form, "period": span}) for span in longer] if sparse else [],
+        "choices": {"by": TREND_BYS, "period": SPANS, "top": TOPS},
+        "form": ask.form,
+        "problems": ask.problems,
     }
     return render(request, "trends.html", context)
+
+
+@router.get("/trends.svg", name="web_trends_svg")
+async def trends_svg(
+    request: Request,
+    by: Text = "keyword",
+    period: Text = "month",
+    top: Text = TOP,
+    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
+) -> Response:
+    """The chart as a standalone SVG file (title, axis labels, legend), to download."""
+    require_read(request)
+    ask = _ask(by, period, top, date_from, date_to)
+    try:
+        result, chart = await run_expensive(request, TRENDS_COST, _compute, request, ask, True)
+    except InvalidInput as exc:
+        return error_page(request, 422, f"{exc}.")
+    name = f"trends-{result.by}-{result.period}.svg"
+    return Response(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{chart or ""}\n',
+        media_type="image/svg+xml",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
