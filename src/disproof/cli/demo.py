@@ -20,7 +20,8 @@ def demo(
         typer.Option("--force", help="Add the demo cases even to a database holding other cases."),
     ] = False,
 ) -> None:
-    """Load the project's demo cases into the database and show a first look around."""
+    """Load the project's demo cases into the database, build their match index (so that the
+    first check, here or on `disproof serve`'s pages, is fast) and show a first look around."""
     from disproof.models import CaseQuery
     from disproof.service import DEMO_DATASET
 
