@@ -232,3 +232,25 @@ def test_serve_starts_building_the_index_in_the_background(  # type: ignore[no-u
     assert f"{BUILDING} (in the background; until it is ready" in said
     assert "match index ready: 86 case texts encoded" in said
     assert started[0].matchers.get(wait=0).embedder is not None  # the built one, not BM25
+
+
+def test_a_failed_build_is_said_and_tried_again(tmp_path: Path, gated: GatedEmbedder) -> None:
+    service = demo_service(tmp_path)
+    broken = {"yes": True}
+    encode = GatedEmbedder.encode_documents
+
+    def flaky(self: GatedEmbedder, texts: Sequence[str], batch_size: int = 32) -> object:
+        if broken["yes"]:
+            raise RuntimeError("out of memory")
+        return encode(self, texts, batch_size)
+
+    gated.gate.set()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(GatedEmbedder, "encode_documents", flaky)
+        service.matchers.start().join(30)
+        failed = service.match(CHECK, wait=0)
+        assert failed.notes[0].startswith("the match index could not be built (RuntimeError")
+        broken["yes"] = False
+        service.matchers.wait(30)  # the check above started another build (it may fail too)
+        service.matchers.start().join(30)  # the next one, as the next check would
+        assert not service.match(CHECK, wait=0).notes

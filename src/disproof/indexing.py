@@ -35,6 +35,11 @@ LEXICAL_NOTE = (
     "index still being built — lexical matching only (BM25): other languages and paraphrases "
     "are not matched until it is ready{progress}"
 )
+#: The note on an answer given when the last build failed (the server log says why).
+FAILED_NOTE = (
+    "the match index could not be built ({error}; see the server log) — lexical matching only "
+    "(BM25): other languages and paraphrases are not matched"
+)
 #: The note on an answer from the index as it was before the latest changes.
 STALE_NOTE = (
     "index being updated for the latest changes — cases added or changed since are not "

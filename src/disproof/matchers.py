@@ -9,7 +9,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from disproof.indexing import LEXICAL_NOTE, STALE_NOTE, BuildProgress, progress_text
+from disproof.indexing import (
+    FAILED_NOTE,
+    LEXICAL_NOTE,
+    STALE_NOTE,
+    BuildProgress,
+    progress_text,
+)
 
 if TYPE_CHECKING:
     from disproof.match.matcher import Matcher
@@ -75,6 +81,7 @@ class MatcherCache:
         self._background: threading.Thread | None = None
         self._watch = _Watch(None)
         self._lexical: tuple[str, Matcher] | None = None  # (fingerprint, BM25-only matcher)
+        self._failure: str | None = None  # why the last background build failed
 
     def _current(self) -> Matcher | None:
         """The matcher if it is up to date (call with ``_lock`` held)."""
@@ -128,8 +135,11 @@ class MatcherCache:
     def _build_in_background(self) -> None:
         try:
             self._rebuild(self._watch)
-        except Exception:  # the answers meanwhile say so; the next request tries again
+        except Exception as exc:  # the answers meanwhile say so; the next request tries again
             logger.exception("building the match index failed")
+            self._failure = f"{type(exc).__name__}: {exc}"
+        else:
+            self._failure = None
 
     def _meanwhile(self, stale: Matcher | None) -> Matcher:
         """What answers while the index is built: the previous matcher, or BM25 alone."""
@@ -138,7 +148,9 @@ class MatcherCache:
             return _noted(stale, STALE_NOTE.format(progress=done))
         if self._lexical_build is None:  # nothing to answer with: wait for the build
             return self._rebuild(None)
-        return _noted(self._lexical_matcher(), LEXICAL_NOTE.format(progress=done))
+        failure = self._failure
+        note = FAILED_NOTE.format(error=failure) if failure else LEXICAL_NOTE.format(progress=done)
+        return _noted(self._lexical_matcher(), note)
 
     def _lexical_matcher(self) -> Matcher:
         assert self._lexical_build is not None
