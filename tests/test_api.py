@@ -425,9 +425,11 @@ def test_match_and_related_with_the_real_model(tmp_path: Path) -> None:
     settings = Settings(db=str(tmp_path / "demo.db"))
     service = Disproof.open(settings)
     service.load_demo()
+    service.matchers.get()  # built ahead, as `disproof demo` does (else: BM25 meanwhile)
     with TestClient(create_app(settings, service=service)) as client:
         text = "Das Pentagon finanziert in der Ukraine geheime Biolabore."
         result = client.post("/api/v1/match", json={"text": text, "top_k": 1}).json()
+        assert result["notes"] == []  # the full index answered
         assert result["matches"][0]["case_id"] == "demo-ukraine-biolabs-2022"
         # a German text against an English case: the cross-language calibration, which never
         # confirms (no cross-language operating point reached its precision on real quotes)

@@ -255,7 +255,7 @@ def test_the_matcher_cache_notices_changes_made_elsewhere() -> None:
     built: list[int] = []
     state = {"fingerprint": "a"}
 
-    def build() -> object:
+    def build(progress: object = None) -> object:
         built.append(1)
         return object()
 
@@ -278,7 +278,7 @@ def test_advisory_readers_get_the_old_matcher_while_a_new_one_is_built() -> None
     release = threading.Event()
     built: list[object] = []
 
-    def build() -> object:
+    def build(progress: object = None) -> object:
         if built:  # every rebuild waits until the test lets it finish
             assert release.wait(5)
         built.append(object())

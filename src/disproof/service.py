@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
 from disproof.errors import InvalidInput
+from disproof.indexing import BuildProgress, MatcherBuilder
 from disproof.matchers import MatcherCache
 from disproof.models import Case, CaseMatch, CaseQuery, Facet, SearchPage, Stats
 from disproof.normalize import keyword_key
@@ -51,9 +52,13 @@ class Disproof:
     def __init__(self, settings: Settings, store: CaseStore) -> None:
         self.settings = settings
         self.store = store
-        self._embedders: dict[str | None, tuple[Embedder | None, list[str]]] = {}
+        self.builder = MatcherBuilder(settings, store)
         #: The shared, lazily built matcher (``matchers.get()``), rebuilt after changes.
-        self.matchers = MatcherCache(self.matcher, self._fingerprint)
+        self.matchers = MatcherCache(
+            lambda progress: self.matcher(progress=progress),
+            self._fingerprint,
+            lexical=self.builder.lexical,
+        )
 
     def _fingerprint(self) -> str:
         """What the cases' matching index was built from (see ``CorpusStore.fingerprint``)."""
@@ -281,51 +286,29 @@ class Disproof:
 
     # -- matching --------------------------------------------------------------------------------
 
-    def matcher(self, backend: str | None = None, progress: Progress | None = None) -> Matcher:
-        """A matcher over the current cases; the index is loaded if current, else (re)built.
-
-        Building encodes only cases whose text has no stored vector yet (``progress`` is called
-        per batch); an interrupted build resumes where it stopped.
-        """
-        from disproof.match.calibration import calibration_for
-        from disproof.match.index import CaseIndex, build_index
-        from disproof.match.matcher import Matcher
-        from disproof.store.corpus import CorpusStore
-        from disproof.text import Analyzer
-
-        embedder, notes = self._embedder(backend or self.settings.embedder)
-        corpus = CorpusStore(self.store.engine)
-        model_id = embedder.model_id if embedder else None
-        folder = self.settings.index_dir()
-        fingerprint = corpus.fingerprint()
-        analyzer = Analyzer()
-        index = CaseIndex.load(folder, model_id, fingerprint) if folder else None
-        if index is None:
-            index = build_index(corpus, embedder, analyzer, progress=progress)
-            if folder is not None:
-                index.save(folder)
-        calibration = calibration_for(model_id) if model_id else None
-        if embedder is not None and calibration is None:
-            notes.append(f"no calibration for {model_id}: matches are never 'confirmed'")
-        return Matcher(index, corpus, embedder, calibration, analyzer, notes=notes)
+    def matcher(self, backend: str | None = None, progress: BuildProgress | None = None) -> Matcher:
+        """A matcher over the current cases; the index is loaded if current, else (re)built,
+        encoding only the case texts without a stored vector (see ``disproof.indexing``)."""
+        return self.builder.build(backend, progress)
 
     def _embedder(self, name: str | None) -> tuple[Embedder | None, list[str]]:
         """The loaded embedding backend (loaded once per service) and notes about it."""
-        from disproof.embed import EmbedderUnavailable, load_embedder
+        return self.builder.embedder(name)
 
-        if name not in self._embedders:
-            try:
-                self._embedders[name] = load_embedder(name)
-            except EmbedderUnavailable as exc:
-                self._embedders[name] = (None, [f"{exc}; matching with BM25 only"])
-        embedder, notes = self._embedders[name]
-        return embedder, list(notes)
-
-    def match(self, text: str, *, top_k: int = 5, min_band: Band | None = None) -> MatchResult:
-        """The known cases ``text`` repeats (with the shared matcher); a blank text is refused."""
+    def match(
+        self,
+        text: str,
+        *,
+        top_k: int = 5,
+        min_band: Band | None = None,
+        wait: float | None = None,
+    ) -> MatchResult:
+        """The known cases ``text`` repeats (with the shared matcher); a blank text is refused.
+        With ``wait``, an index still being built after that many seconds is not waited for:
+        the answer says what it used in its ``notes`` (see :class:`MatcherCache`)."""
         if not text.strip():
             raise InvalidInput("the text is empty: give a sentence, a post or an article to check")
-        return self.matchers.get().match(text, top_k=top_k, min_band=min_band)
+        return self.matchers.get(wait=wait).match(text, top_k=top_k, min_band=min_band)
 
     def _nearest(self, text: str, top_k: int) -> list[CaseMatch]:
         """The cases nearest to ``text`` by the matcher, one entry per case, best first. For
@@ -334,7 +317,7 @@ class Disproof:
         if not text.strip():
             return []
         best: dict[str, CaseMatch] = {}
-        matcher = self.matchers.get(stale_ok=True)
+        matcher = self.matchers.get(stale_ok=True, wait=self.settings.match_wait)
         for match in matcher.match(text, top_k=top_k, min_band="none").matches:
             if match.case_id not in best or match.score > best[match.case_id].score:
                 best[match.case_id] = match

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     #: reads), and how many more may wait for a turn before the server answers 503.
     expensive_workers: int = Field(default=1, ge=1, le=64)
     expensive_queue: int = Field(default=8, ge=0, le=1000)
+    #: Seconds a check, match or report waits for a match index being built (a fresh or
+    #: changed database) before answering with what there is, noted in its ``notes``: the
+    #: index as it was, or BM25 alone (docs/matching.md). The build goes on in the background.
+    match_wait: float = Field(default=10.0, ge=0.0, le=600.0)
 
     @field_validator("public_url", mode="after")
     @classmethod

@@ -47,8 +47,10 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_matcher(request: Request) -> Matcher:
-    """The shared matcher (built on first use, rebuilt after the cases change)."""
-    return get_service(request).matchers.get()
+    """The shared matcher (built on first use, rebuilt after the cases change). A request
+    waits at most ``match_wait`` seconds for an index being built; after that it gets the
+    matcher there is, noted as such (see :class:`disproof.matchers.MatcherCache`)."""
+    return get_service(request).matchers.get(wait=get_settings(request).match_wait)
 
 
 def _tokens(request: Request) -> TokenStore:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -15,14 +15,11 @@ from disproof.cli.common import (
     err_console,
     open_service,
     parse_date,
-    progress_bar,
     settings_of,
 )
+from disproof.cli.progress import StepProgress, progress_bar
 from disproof.formats import EXPORT_FORMATS, IMPORT_FORMATS
 from disproof.links import public_base_url
-
-if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
 
 
 def init(ctx: typer.Context) -> None:
@@ -66,12 +63,8 @@ def import_(
     service = open_service(ctx, create=True)
     reports = []
     for path in files:
-        with progress_bar("", not as_json) as bar:
-            task = bar.add_task(f"importing {path.name}", total=None)
-
-            def advance(done: int, total: int, task: TaskID = task, bar: Progress = bar) -> None:
-                bar.update(task, completed=done, total=total)
-
+        with progress_bar(not as_json) as bar:
+            advance = StepProgress(bar, f"importing {path.name}")
             report = service.import_file(
                 path, fmt, skip_invalid=skip_invalid, reject_report=reject_report, progress=advance
             )
@@ -162,7 +155,11 @@ def related(
 ) -> None:
     """Cases related to one case and why: those its disproof links, names or is cited by, then
     similar claims sharing keywords and narratives."""
+    from disproof.cli.matching import matcher_for
+
     service = open_service(ctx)
+    service.get(case_id)  # an unknown id is said before any index is built
+    matcher_for(service, None, show_progress=not as_json)  # similarity needs the match index
     found = service.related_cases(case_id, limit)
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in found], ensure_ascii=False, indent=2))

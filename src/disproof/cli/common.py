@@ -12,10 +12,8 @@ from rich.console import Console
 
 from disproof.errors import DisproofError
 
-if TYPE_CHECKING:  # the service, settings and progress bars are imported by the commands that
-    # use them, so that `disproof --version` and `--help` start fast (docs/benchmarks.md)
-    from rich.progress import Progress
-
+if TYPE_CHECKING:  # the service and settings are imported by the commands that use them,
+    # so that `disproof --version` and `--help` start fast (docs/benchmarks.md)
     from disproof.service import Disproof
     from disproof.settings import Settings
 
@@ -74,27 +72,6 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
         raise typer.BadParameter(
             f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
         ) from None
-
-
-def progress_bar(label: str, enabled: bool) -> Progress:
-    """A transient progress bar on stderr, shown only on a terminal."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not enabled or not err_console.is_terminal,
-    )
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ def demo(
         typer.Option("--force", help="Add the demo cases even to a database holding other cases."),
     ] = False,
 ) -> None:
-    """Load the project's demo cases into the database and show a first look around."""
+    """Load the project's demo cases into the database, build their match index (so that the
+    first check, here or on `disproof serve`'s pages, is fast) and show a first look around."""
     from disproof.models import CaseQuery
     from disproof.service import DEMO_DATASET
 
@@ -35,6 +36,8 @@ def demo(
     report = service.load_demo()
     console.print(render.safe(f"Demo database: {settings_of(ctx).db}"))
     render.import_summary(console, report)
+    # up front, so that the first check (here, or on `disproof serve`'s pages) is fast
+    matcher = matcher_for(service, None, True, "once, so that every check after it is fast")
     for table in render.stats_tables(service.stats(5))[1:3]:
         console.print(table)
     example = "colour revolution"
@@ -44,7 +47,7 @@ def demo(
         console.print(render.case_panel(page.results[0], service.narrative_names()))
     console.print(Text("\nA first check — a post in German:", style="bold"))
     console.print(render.safe(f"  {DEMO_CHECK}"))
-    check = matcher_for(service, None, show_progress=True).match(DEMO_CHECK)
+    check = matcher.match(DEMO_CHECK)
     render.match_report(console, check)
     console.print(
         '\nNext: `disproof match "…"` or `disproof report --file article.txt`, '

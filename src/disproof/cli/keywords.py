@@ -13,10 +13,10 @@ from disproof.cli.common import (
     err_console,
     open_service,
     parse_date,
-    progress_bar,
     read_jsonl_stdin,
     settings_of,
 )
+from disproof.cli.progress import StepProgress, progress_bar
 from disproof.errors import DisproofError
 
 if TYPE_CHECKING:
@@ -76,12 +76,8 @@ def train_command(
     service = open_service(ctx)
     options = KeywordOptions(min_count=min_count)
     embedder, name = _embedder(backend)
-    with progress_bar("", True) as bar:
-        task = bar.add_task("encoding cases", total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with progress_bar() as bar:
+        advance = StepProgress(bar, "encoding cases")
         model = train_from_store(
             service.store, embedder, options, until=until_date, backend=name, progress=advance
         )

@@ -13,9 +13,9 @@ from disproof.cli.common import (
     console,
     err_console,
     open_service,
-    progress_bar,
     read_jsonl_lines,
 )
+from disproof.cli.progress import AHEAD_HINT, IndexProgress, StepProgress, progress_bar
 from disproof.errors import DisproofError
 
 if TYPE_CHECKING:
@@ -25,15 +25,17 @@ if TYPE_CHECKING:
     from disproof.service import Disproof
 
 
-def matcher_for(service: Disproof, backend: str | None, show_progress: bool) -> Matcher:
-    """The matcher for the cases, with a progress bar while new cases are encoded."""
-    with progress_bar("", show_progress) as bar:
-        task = bar.add_task("encoding cases", total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return service.matcher(backend, progress=advance)
+def matcher_for(
+    service: Disproof, backend: str | None, show_progress: bool, hint: str = AHEAD_HINT
+) -> Matcher:
+    """The matcher for the cases. An index that must be built first is said on stderr (one
+    line, whatever ``show_progress``), then shown with rate and ETA while texts are encoded.
+    The default backend's matcher becomes the service's shared one (related cases use it)."""
+    with progress_bar(show_progress) as bar:
+        progress = IndexProgress(bar, hint)
+        if backend in (None, service.settings.embedder):
+            return service.matchers.get(progress=progress)
+        return service.matcher(backend, progress=progress)
 
 
 BACKEND_HELP = "Embedding backend: e5 (default) or use; falls back to the other if it cannot load."
@@ -103,12 +105,8 @@ def match(
     if not text.strip():
         raise DisproofError(f"{file} is empty: nothing to check" if file else "the text is empty")
     matcher = matcher_for(service, backend, show_progress=not as_json)
-    with progress_bar("", not as_json) as bar:  # a long file: every passage is checked
-        task = bar.add_task("checking passages", total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with progress_bar(not as_json) as bar:  # a long file: every passage is checked
+        advance = StepProgress(bar, "checking passages")
         result = matcher.match(text, top_k=top_k, min_band=band, progress=advance)
     if as_json:
         print(result.model_dump_json(indent=2))
@@ -120,9 +118,12 @@ def index(
     ctx: typer.Context,
     backend: Annotated[str | None, typer.Option("--backend", help=BACKEND_HELP)] = None,
 ) -> None:
-    """Build or refresh the matching index (encodes new and changed cases; resumable)."""
+    """Build or refresh the matching index (encodes new and changed cases; resumable).
+
+    Shows the cases encoded, their rate and the time left (on a terminal a bar, otherwise a
+    line every 30 s); other commands that need the index build it themselves when missing."""
     service = open_service(ctx)
-    matcher = matcher_for(service, backend, show_progress=True)
+    matcher = matcher_for(service, backend, True, "resumable: an interrupted run goes on later")
     model = matcher.embedder.model_id if matcher.embedder else "none (BM25 only)"
     for note in matcher.notes:
         err_console.print(render.safe(f"note: {note}"))
@@ -142,20 +143,23 @@ def _match_jsonl(matcher: Matcher, top_k: int, band: Band | None) -> None:
     (and a line on stderr) and the batch goes on; exit 1 at the end when any line was bad."""
     lines = read_jsonl_lines()
     shown = 0
-    for start in range(0, len(lines), 64):
-        chunk = lines[start : start + 64]
-        good = [line for line in chunk if line.text is not None]
-        texts = [line.text or "" for line in good]
-        results = matcher.match_many(texts, top_k=top_k, min_band=band)
-        by_number = {line.number: r for line, r in zip(good, results, strict=True)}
-        for line in chunk:
-            if line.error is not None:
-                print(json.dumps({"id": line.id, "line": line.number, "error": line.error}))
-                shown += 1
-                if shown <= SHOWN_ERRORS:
-                    err_console.print(render.safe(f"stdin, {line.error}"))
-            else:
-                print(_match_line(line.id, by_number[line.number]), flush=True)
+    with progress_bar() as bar:  # a long batch: lines matched, their rate and the time left
+        step = StepProgress(bar, "matching lines")
+        for start in range(0, len(lines), 64):
+            chunk = lines[start : start + 64]
+            good = [line for line in chunk if line.text is not None]
+            texts = [line.text or "" for line in good]
+            results = matcher.match_many(texts, top_k=top_k, min_band=band)
+            by_number = {line.number: r for line, r in zip(good, results, strict=True)}
+            for line in chunk:
+                if line.error is not None:
+                    print(json.dumps({"id": line.id, "line": line.number, "error": line.error}))
+                    shown += 1
+                    if shown <= SHOWN_ERRORS:
+                        err_console.print(render.safe(f"stdin, {line.error}"))
+                else:
+                    print(_match_line(line.id, by_number[line.number]), flush=True)
+            step(start + len(chunk), len(lines))
     bad = sum(line.error is not None for line in lines)
     if bad:
         raise DisproofError(

@@ -16,16 +16,14 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    ProgressColumn,
-    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.text import Text
 
 from disproof.cli.common import console, err_console, open_service, read_jsonl_stdin
+from disproof.cli.progress import RateColumn
 from disproof.render import taxonomy_tree
 
 if TYPE_CHECKING:  # the models are imported by the commands that use them (fast start-up)
@@ -36,16 +34,6 @@ app = typer.Typer(
     help="Narratives: show a taxonomy; train a classifier on labelled documents, classify texts.",
     no_args_is_help=True,
 )
-
-
-class RateColumn(ProgressColumn):
-    """Steps per second of a task (or per minute when slower than one a second)."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.speed
-        if not speed:
-            return Text("")
-        return Text(f"{speed:.1f}/s" if speed >= 1 else f"{speed * 60:.1f}/min")
 
 
 @dataclass

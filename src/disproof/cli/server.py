@@ -18,6 +18,7 @@ from disproof.cli.common import (
     require_database,
     settings_of,
 )
+from disproof.cli.progress import IndexProgress, progress_bar
 from disproof.errors import DisproofError
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ def serve(
 
     Refuses to listen beyond this machine (a non-loopback --host) until an admin token exists,
     and to start with public reading off (DISPROOF_PUBLIC_READ=false) until any token exists.
+
+    A missing or outdated match index is built in the background from start-up, with its
+    progress on stderr; checks made meanwhile answer with lexical matching, and say so.
     """
     from disproof.api.serve import run as run_server
     from disproof.api.serve import serve_refusal
@@ -126,4 +130,19 @@ def serve(
     refusal = serve_refusal(settings, service.tokens)
     if refusal:
         raise DisproofError(refusal)
+    service.matchers.start(BackgroundIndexProgress(progress_bar(False), BACKGROUND_HINT))
     run_server(service)
+
+
+BACKGROUND_HINT = (
+    "in the background; until it is ready, checks answer with lexical matching only and say so"
+)
+
+
+class BackgroundIndexProgress(IndexProgress):
+    """The start-up build of ``disproof serve``: plain lines on stderr, and one when done."""
+
+    def __call__(self, done: int, total: int) -> None:
+        super().__call__(done, total)
+        if done >= total:
+            err_console.print(render.safe(f"match index ready: {total:,} case texts encoded"))

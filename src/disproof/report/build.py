@@ -174,6 +174,7 @@ def build_report(
     top_k: int = 5,
     min_band: Band | None = None,
     matcher: Matcher | None = None,
+    wait: float | None = None,
     classifier: NarrativeClassifier | None = None,
     case_url: Callable[[str], str | None] | None = None,
     database: str | None = None,
@@ -184,11 +185,12 @@ def build_report(
     """What an analyst would draft from ``text``: its claims, the known cases they repeat (with
     their disproofs), the narratives it advances and related cases.
 
-    ``matcher`` defaults to the service's shared one; ``case_url`` links a case id to its page
+    ``matcher`` defaults to the service's shared one (waiting at most ``wait`` seconds for an
+    index being built, see ``Disproof.match``); ``case_url`` links a case id to its page
     (default: the id itself when it is an http(s) URL, such as an EUvsDisinfo report); only
     http(s) links are kept. ``database`` is how the header names the database (None: not named).
     """
-    matcher = matcher or service.matchers.get()
+    matcher = matcher or service.matchers.get(wait=wait)
     result = matcher.match(text, top_k=top_k, min_band=min_band)
     claims = _claims(result.matches)
     best = _best_matches(claims)

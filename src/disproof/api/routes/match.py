@@ -52,6 +52,11 @@ async def match(
     return await run_expensive(
         http,
         text_cost(request.text),
-        partial(service.match, top_k=request.top_k, min_band=request.min_band),
+        partial(
+            service.match,
+            top_k=request.top_k,
+            min_band=request.min_band,
+            wait=service.settings.match_wait,
+        ),
         request.text,
     )

@@ -28,5 +28,10 @@ async def report(
     evidence and related cases, the narratives the text advances (with their source) and what
     the report does not say. Case ids are given; no links to case pages are made."""
     check_text(http, request.text)
-    build = partial(build_report, top_k=request.top_k, min_band=request.min_band)
+    build = partial(
+        build_report,
+        top_k=request.top_k,
+        min_band=request.min_band,
+        wait=service.settings.match_wait,
+    )
     return await run_expensive(http, text_cost(request.text), build, service, request.text)

@@ -55,7 +55,14 @@ def _case_links(request: Request) -> Callable[[str], str | None] | None:
 
 def _build(request: Request, text: str) -> Report:
     """The report, with links to the cases (see :func:`_case_links`; off the event loop)."""
-    return build_report(get_service(request), text, top_k=TOP_K, case_url=_case_links(request))
+    service = get_service(request)
+    return build_report(
+        service,
+        text,
+        top_k=TOP_K,
+        wait=service.settings.match_wait,
+        case_url=_case_links(request),
+    )
 
 
 @router.post("/check/report", name="web_check_report")

@@ -1,0 +1,123 @@
+"""Building a matcher: load the saved match index if it is current, else build it, saying so.
+
+Building the index encodes every case text that has no stored vector yet: seconds for the demo,
+minutes to half an hour for tens of thousands of cases on a small machine. Whoever waits is
+told (:class:`BuildProgress`): the command line shows a line and a bar with rate and ETA, the
+server logs it and answers with lexical matching meanwhile (``disproof.matchers``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from disproof.embed import Embedder
+    from disproof.match.matcher import Matcher
+    from disproof.settings import Settings
+    from disproof.store import CaseStore
+
+
+class BuildProgress(Protocol):
+    """What a build reports: that the index must be built, then texts encoded so far."""
+
+    def building(self, cases: int, fresh: bool) -> None:
+        """The index must be built for ``cases`` cases: from scratch (``fresh``: there is none
+        saved, or it is for another model or format) or updated for changed cases."""
+
+    def __call__(self, done: int, total: int) -> None:
+        """``done`` of ``total`` case texts encoded."""
+
+
+#: The note on an answer given while the index is being built (docs/matching.md).
+LEXICAL_NOTE = (
+    "index still being built — lexical matching only (BM25): other languages and paraphrases "
+    "are not matched until it is ready{progress}"
+)
+#: The note on an answer given when the last build failed (the server log says why).
+FAILED_NOTE = (
+    "the match index could not be built ({error}; see the server log) — lexical matching only "
+    "(BM25): other languages and paraphrases are not matched"
+)
+#: The note on an answer from the index as it was before the latest changes.
+STALE_NOTE = (
+    "index being updated for the latest changes — cases added or changed since are not "
+    "matched yet{progress}"
+)
+
+
+def progress_text(done: int, total: int) -> str:
+    """``" (120 of 4,000 case texts encoded)"`` for a note, or nothing before encoding starts."""
+    return f" ({done:,} of {total:,} case texts encoded)" if total else ""
+
+
+class MatcherBuilder:
+    """Builds the matchers of one database; loads each embedding backend once."""
+
+    def __init__(self, settings: Settings, store: CaseStore) -> None:
+        self.settings = settings
+        self.store = store
+        self._embedders: dict[str | None, tuple[Embedder | None, list[str]]] = {}
+
+    def embedder(self, name: str | None) -> tuple[Embedder | None, list[str]]:
+        """The loaded embedding backend (loaded once) and notes about it."""
+        from disproof.embed import EmbedderUnavailable, load_embedder
+
+        if name not in self._embedders:
+            try:
+                self._embedders[name] = load_embedder(name)
+            except EmbedderUnavailable as exc:
+                self._embedders[name] = (None, [f"{exc}; matching with BM25 only"])
+        embedder, notes = self._embedders[name]
+        return embedder, list(notes)
+
+    def build(self, backend: str | None = None, progress: BuildProgress | None = None) -> Matcher:
+        """A matcher over the current cases; the index is loaded if current, else (re)built
+        (``progress.building`` first, then per batch of texts encoded) and saved."""
+        from disproof.match.calibration import calibration_for
+        from disproof.match.index import CaseIndex, build_index
+        from disproof.match.matcher import Matcher
+        from disproof.store.corpus import CorpusStore
+        from disproof.text import Analyzer
+
+        embedder, notes = self.embedder(backend or self.settings.embedder)
+        corpus = CorpusStore(self.store.engine)
+        model_id = embedder.model_id if embedder else None
+        folder = self.settings.index_dir()
+        analyzer = Analyzer()
+        index = CaseIndex.load(folder, model_id, corpus.fingerprint()) if folder else None
+        if index is None:
+            if progress is not None:
+                saved = folder is not None and _saved_for(folder, model_id)
+                progress.building(self.store.count(), fresh=not saved)
+            index = build_index(corpus, embedder, analyzer, progress=progress)
+            if folder is not None:
+                index.save(folder)
+        calibration = calibration_for(model_id) if model_id else None
+        if embedder is not None and calibration is None:
+            notes.append(f"no calibration for {model_id}: matches are never 'confirmed'")
+        return Matcher(index, corpus, embedder, calibration, analyzer, notes=notes)
+
+    def lexical(self) -> Matcher:
+        """A BM25-only matcher over the current cases (seconds: nothing is encoded), for
+        answering while the full index is built; never saved."""
+        from disproof.match.index import build_index
+        from disproof.match.matcher import Matcher
+        from disproof.store.corpus import CorpusStore
+        from disproof.text import Analyzer
+
+        corpus = CorpusStore(self.store.engine)
+        analyzer = Analyzer()
+        return Matcher(build_index(corpus, None, analyzer), corpus, None, None, analyzer)
+
+
+def _saved_for(folder: Path, model_id: str | None) -> bool:
+    """Whether an index for this model is saved in ``folder`` (current or not)."""
+    import json
+
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("model_id") == model_id
