@@ -140,6 +140,8 @@ def ensure_vectors(
             item = stored.get((case.pk, field))
             if item is None or item.text_hash != digest or item.vector.shape[0] != embedder.dim:
                 todo.append((case.pk, field, digest, text))
+    if progress and todo:
+        progress(0, len(todo))  # the total is known before the first (slow) batch
     for start in range(0, len(todo), ENCODE_BATCH):
         batch = todo[start : start + ENCODE_BATCH]
         new = {digest: text for _, _, digest, text in batch if digest not in known}
