@@ -86,3 +86,12 @@ def test_names_spelled_out_for_start_up_agree_with_their_source() -> None:
     assert [r.value for r in server.RoleChoice] == [r.value for r in Role]
     assert (trends.TREND_BYS, trends.PERIODS) == (TREND_BYS, PERIODS)
     assert HEAD_REVISION == head_revision(), "a new migration: update HEAD_REVISION"
+
+
+def test_every_lazily_exported_name_resolves() -> None:
+    import disproof
+    import disproof.narratives
+
+    for package in (disproof, disproof.narratives):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, (package.__name__, name)

@@ -54,29 +54,14 @@ if TYPE_CHECKING:
     )
 
 _CLASSIFY = ["LabelScore", "NarrativeModel", "NarrativePrediction", "TrainingOptions"]
-__getattr__ = lazy_exports(
-    __name__,
-    {
-        **dict.fromkeys([*_CLASSIFY, "load_model", "save_model", "train"], f"{__name__}.classify"),
-        "samples_f1": f"{__name__}.metrics",
-        **dict.fromkeys(["NarrativeClassifier", "train_semeval"], f"{__name__}.pipeline"),
-        **dict.fromkeys(["load_semeval_documents", "load_semeval_taxonomy"], f"{__name__}.semeval"),
-        **dict.fromkeys(
-            ["BUILTIN_TAXONOMY", "builtin_taxonomy", "load_taxonomy"], f"{__name__}.taxonomy"
-        ),
-    },
-)
-
-__all__ = [
-    "Appearance",
-    "Case",
-    "CaseNotFound",
-    "CaseQuery",
-    "DisproofError",
-    "ImportFailed",
-    "Link",
-    "Narrative",
-    "SearchPage",
-    "Taxonomy",
-    "__version__",
-]
+_EXPORTS = {
+    **dict.fromkeys([*_CLASSIFY, "load_model", "save_model", "train"], f"{__name__}.classify"),
+    "samples_f1": f"{__name__}.metrics",
+    **dict.fromkeys(["NarrativeClassifier", "train_semeval"], f"{__name__}.pipeline"),
+    **dict.fromkeys(["load_semeval_documents", "load_semeval_taxonomy"], f"{__name__}.semeval"),
+    **dict.fromkeys(
+        ["BUILTIN_TAXONOMY", "builtin_taxonomy", "load_taxonomy"], f"{__name__}.taxonomy"
+    ),
+}
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)
