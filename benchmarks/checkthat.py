@@ -15,7 +15,6 @@ import argparse
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +26,7 @@ from benchmarks.checkthat_data import (
     mean_average_precision,
     recall_at,
 )
-from benchmarks.logistic import fit_logistic
+from benchmarks.logistic import Fitted, fit_logistic, fitted_scorer
 from disproof.match.calibration import Calibration, Thresholds, calibration_file_name
 from disproof.match.features import FEATURES, FieldScores, feature_matrix
 from disproof.match.matcher import Matcher
@@ -174,16 +173,9 @@ def band_table(probabilities: list[float], correct: list[bool], t: Thresholds) -
     return "\n".join(rows)
 
 
-def _calibration(model_id: str, fitted: tuple[Any, float, Any, Any], t: Thresholds) -> Calibration:
-    weights, bias, mean, scale = fitted
+def _calibration(model_id: str, fitted: Fitted, t: Thresholds) -> Calibration:
     return Calibration(
-        model_id=model_id,
-        features=list(FEATURES),
-        weights=weights.tolist(),
-        bias=bias,
-        mean=mean.tolist(),
-        scale=scale.tolist(),
-        thresholds=t,
+        model_id=model_id, features=list(FEATURES), **fitted_scorer(fitted, t).model_dump()
     )
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from disproof.match.calibration import Scorer, Thresholds
+
+Fitted = tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
 
 def fit_logistic(
     x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], l2: float = 1.0, iterations: int = 50
@@ -26,3 +30,15 @@ def fit_logistic(
         if np.abs(step).max() < 1e-8:
             break
     return w[:-1], float(w[-1]), mean, scale
+
+
+def fitted_scorer(fitted: Fitted, thresholds: Thresholds) -> Scorer:
+    """A :class:`Scorer` from ``fit_logistic``'s weights, bias, means and scales."""
+    weights, bias, mean, scale = fitted
+    return Scorer(
+        weights=weights.tolist(),
+        bias=bias,
+        mean=mean.tolist(),
+        scale=scale.tolist(),
+        thresholds=thresholds,
+    )

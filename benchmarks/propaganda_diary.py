@@ -156,8 +156,7 @@ def fit(matcher: Matcher, queries: list[Query], strict: dict[str, set[str]], db:
     quotes = quote_candidates(matcher, queries, cache)
     foreign = [q for q in quotes if q.query.lang != "en"]
     scorer, oof = fit_cross_language(foreign, ids, strict)
-    same = matcher.calibration.same_language()
-    shipped = {q.query.qid: ranked_targets(q, ids, same) for q in foreign}
+    shipped = {q.query.qid: ranked_targets(q, ids, matcher.calibration) for q in foreign}
     print("Cross-language calibration, out of fold over quote groups (quotes as one span):\n")
     print("| language | R@5 same-language model | R@5 cross-language model (OOF) |")
     print("|---|---:|---:|")

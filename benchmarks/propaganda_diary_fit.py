@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.checkthat import threshold_for
-from benchmarks.logistic import fit_logistic
+from benchmarks.logistic import fit_logistic, fitted_scorer
 from benchmarks.propaganda_diary_data import TARGET_PREFIX, Query, group_folds
 from disproof.match.calibration import Scorer, Thresholds
 from disproof.match.features import FieldScores, feature_matrix
@@ -110,20 +110,6 @@ def training_pairs(
     return np.vstack(xs), np.concatenate(ys)
 
 
-def scorer_from(
-    fitted: tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64], npt.NDArray[np.float64]],
-    thresholds: Thresholds,
-) -> Scorer:
-    weights, bias, mean, scale = fitted
-    return Scorer(
-        weights=weights.tolist(),
-        bias=bias,
-        mean=mean.tolist(),
-        scale=scale.tolist(),
-        thresholds=thresholds,
-    )
-
-
 @dataclass
 class OutOfFold:
     """Out-of-fold rankings (diary claims only) and open-world top-1 outcomes per language."""
@@ -145,7 +131,7 @@ def out_of_fold(
     for fold in range(FOLDS):
         kept = [q for q in quotes if folds[q.query.group] != fold]
         held = [q for q in quotes if folds[q.query.group] == fold]
-        model = scorer_from(fit_logistic(*training_pairs(kept, ids, strict), l2=L2), placeholder)
+        model = fitted_scorer(fit_logistic(*training_pairs(kept, ids, strict), l2=L2), placeholder)
         for quote in held:
             runs[quote.query.qid] = ranked_targets(quote, ids, model)
             for c in _variants(quote, ids, strict):
@@ -185,7 +171,7 @@ def fit_cross_language(
     )
     thresholds = Thresholds(confirmed=confirmed, suggested=min(SUGGESTED_PROBABILITY, confirmed))
     x, y = training_pairs(quotes, ids, strict)
-    scorer = scorer_from(fit_logistic(x, y, l2=L2), thresholds)
+    scorer = fitted_scorer(fit_logistic(x, y, l2=L2), thresholds)
     languages = sorted({q.query.lang for q in quotes})
     return scorer.model_copy(
         update={

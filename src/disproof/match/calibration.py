@@ -40,7 +40,7 @@ Situation = Literal["same-language", "cross-language"]
 
 
 class Scorer(BaseModel):
-    """A logistic model and its band thresholds for one situation."""
+    """A logistic model over ``FEATURES`` and its band thresholds, for one situation."""
 
     weights: list[float]
     bias: float
@@ -51,39 +51,24 @@ class Scorer(BaseModel):
     measured: dict[str, float] = {}
 
     def probability(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return _logistic(self, x)
+        z = (x - np.array(self.mean)) / np.array(self.scale)
+        logits = z @ np.array(self.weights) + self.bias
+        return np.asarray(1.0 / (1.0 + np.exp(-logits)))
 
     def band(self, probability: float) -> Band:
-        return _band(self.thresholds, probability)
+        if probability >= self.thresholds.confirmed:
+            return "confirmed"
+        if probability >= self.thresholds.suggested:
+            return "suggested"
+        return "none"
 
 
-def _logistic(model: Scorer | Calibration, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    z = (x - np.array(model.mean)) / np.array(model.scale)
-    logits = z @ np.array(model.weights) + model.bias
-    return np.asarray(1.0 / (1.0 + np.exp(-logits)))
-
-
-def _band(thresholds: Thresholds, probability: float) -> Band:
-    if probability >= thresholds.confirmed:
-        return "confirmed"
-    if probability >= thresholds.suggested:
-        return "suggested"
-    return "none"
-
-
-class Calibration(BaseModel):
-    """A fitted scorer for one embedding model (``model_id``): its own fields are the
-    same-language model; ``cross_language`` the model for pairs in different languages."""
+class Calibration(Scorer):
+    """The fitted scorers of one embedding model (``model_id``): as a :class:`Scorer` itself,
+    the same-language model; ``cross_language`` the model for pairs in different languages."""
 
     model_id: str
     features: list[str]
-    weights: list[float]
-    bias: float
-    mean: list[float]
-    scale: list[float]
-    thresholds: Thresholds
-    fitted_on: str = ""
-    measured: dict[str, float] = {}
     #: The rule for long texts (``article.py``); None: list a span's best case if confirmed.
     article: ArticleRule | None = None
     #: The model for a span and a case in different languages (None: the same-language one).
@@ -96,7 +81,7 @@ class Calibration(BaseModel):
         cross-language model (when there is one)."""
         if list(FEATURES) != self.features:
             raise ValueError("calibration was fitted on other features; refit it")
-        same = _logistic(self, x)
+        same = super().probability(x)
         if cross is None or self.cross_language is None or not cross.any():
             return same
         return np.where(cross, self.cross_language.probability(x), same)
@@ -104,19 +89,7 @@ class Calibration(BaseModel):
     def band(self, probability: float, situation: Situation = "same-language") -> Band:
         if situation == "cross-language" and self.cross_language is not None:
             return self.cross_language.band(probability)
-        return _band(self.thresholds, probability)
-
-    def same_language(self) -> Scorer:
-        """The same-language model on its own (for evaluation and fitting)."""
-        return Scorer(
-            weights=self.weights,
-            bias=self.bias,
-            mean=self.mean,
-            scale=self.scale,
-            thresholds=self.thresholds,
-            fitted_on=self.fitted_on,
-            measured=self.measured,
-        )
+        return super().band(probability)
 
     def situation(self, cross: bool) -> Situation:
         """The calibration a pair is scored with (what a match reports)."""
