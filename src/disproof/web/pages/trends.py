@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
@@ -76,7 +76,14 @@ class Ask:
     problems: list[str]
 
 
-def _ask(by: str, period: str, top: str, date_from: str, date_to: str) -> Ask:
+def _ask(
+    by: Text = "keyword",
+    period: Text = "month",
+    top: Text = TOP,
+    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
+) -> Ask:
+    """The form's choices, read from the query string (a dependency of both trends routes)."""
     problems: list[str] = []
     if by not in TREND_BYS:
         problems.append(f"Unknown kind “{by}”; showing keywords.")
@@ -121,16 +128,8 @@ def _rows(result: Trends) -> list[tuple[str, int, list[int]]]:
 
 
 @router.get("/trends", name="web_trends")
-async def trends(
-    request: Request,
-    by: Text = "keyword",
-    period: Text = "month",
-    top: Text = TOP,
-    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
-    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
-) -> Response:
+async def trends(request: Request, ask: Annotated[Ask, Depends(_ask)]) -> Response:
     require_read(request)
-    ask = _ask(by, period, top, date_from, date_to)
     try:
         result, chart = await run_expensive(request, TRENDS_COST, _compute, request, ask, False)
     except InvalidInput as exc:  # a range of too many periods: refused, naming the limit
@@ -154,17 +153,9 @@ async def trends(
 
 
 @router.get("/trends.svg", name="web_trends_svg")
-async def trends_svg(
-    request: Request,
-    by: Text = "keyword",
-    period: Text = "month",
-    top: Text = TOP,
-    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
-    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
-) -> Response:
+async def trends_svg(request: Request, ask: Annotated[Ask, Depends(_ask)]) -> Response:
     """The chart as a standalone SVG file (title, axis labels, legend), to download."""
     require_read(request)
-    ask = _ask(by, period, top, date_from, date_to)
     try:
         result, chart = await run_expensive(request, TRENDS_COST, _compute, request, ask, True)
     except InvalidInput as exc:
