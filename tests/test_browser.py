@@ -5,6 +5,7 @@ Screenshots of the main pages are saved under ``artifacts/screenshots/`` (CI kee
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import threading
@@ -34,7 +35,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     """A live `disproof serve` equivalent on a free port: (base URL, editor token)."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    import uvicorn
 
     from disproof.api.app import create_app
     from disproof.auth import Role, TokenStore
@@ -58,19 +58,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     service.matchers.get()  # `disproof demo` builds the match index up front …
     service = Disproof.open(settings)  # … and `disproof serve` is another process, which
     service.matchers.start()  # loads it at start-up, in the background
-    app = create_app(settings, service=service)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:  # readiness, not a timed wait
-        thread.join(0.05)
-        if not thread.is_alive():
-            raise RuntimeError("server did not start")
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", token
-    uv.should_exit = True
-    thread.join(10)
+    with serve_in_thread(create_app(settings, service=service)) as base:
+        yield base, token
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +183,24 @@ def test_trends_chart_is_the_thing_to_look_at(server: tuple[str, str], page: obj
     assert table.is_visible()
     assert table.locator("tbody tr").count() < 60  # months without cases are left out
     shot(page, "trends-month")
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: object) -> Iterator[str]:
+    """A real uvicorn server for ``app`` on a free port of 127.0.0.1, in a thread: its base URL
+    once it accepts connections; stopped on exit."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:  # readiness, not a timed wait
+        thread.join(0.05)
+        if not thread.is_alive():
+            raise RuntimeError("server did not start")
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

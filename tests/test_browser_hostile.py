@@ -4,7 +4,6 @@ search results, runs nothing — no dialog, no global set, no injected element i
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -12,7 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, add_cases
-from tests.test_browser import ARGS, CHROMIUM
+from tests.test_browser import ARGS, CHROMIUM, serve_in_thread
 from tests.test_injection import HTML_PAYLOADS, PAYLOAD_CASES, RELATOR, marker
 
 pytestmark = pytest.mark.browser
@@ -31,7 +30,6 @@ PROBE = """() => ({
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed")
-    import uvicorn
 
     from disproof.api.app import create_app
     from disproof.service import Disproof
@@ -46,24 +44,8 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         settings = Settings(db=str(tmp_path_factory.mktemp("xss") / "xss.db"))
         service = Disproof.open(settings)
         add_cases(service, *PAYLOAD_CASES, RELATOR)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings, service=service),
-                host="127.0.0.1",
-                port=0,
-                log_level="warning",
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:  # readiness, not a timed wait
-            thread.join(0.05)
-            if not thread.is_alive():
-                raise RuntimeError("server did not start")
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(10)
+        with serve_in_thread(create_app(settings, service=service)) as base:
+            yield base
 
 
 def test_payloads_in_every_field_run_nothing_in_a_browser(hostile_server: str) -> None:

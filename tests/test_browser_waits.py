@@ -4,14 +4,13 @@ once with lexical matching and says so on the page; once the index is built, it 
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes import FAKE_CALIBRATION
-from tests.test_browser import ARGS, CHROMIUM
+from tests.test_browser import ARGS, CHROMIUM, serve_in_thread
 from tests.test_waits import CHECK, LEXICAL, GatedEmbedder
 
 pytestmark = pytest.mark.browser
@@ -23,7 +22,6 @@ def building(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ob
     (base URL, service)."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed")
-    import uvicorn
 
     from disproof.api.app import create_app
     from disproof.service import Disproof
@@ -37,25 +35,9 @@ def building(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ob
         service = Disproof.open(Settings(db=str(db), match_wait=0))
         service.load_demo()
         service.matchers.start()  # as `disproof serve` does; held at the gate
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(service.settings, service=service),
-                host="127.0.0.1",
-                port=0,
-                log_level="warning",
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:  # readiness, not a timed wait
-            thread.join(0.05)
-            if not thread.is_alive():
-                raise RuntimeError("server did not start")
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}", (service, embedder)
-        embedder.gate.set()
-        server.should_exit = True
-        thread.join(10)
+        with serve_in_thread(create_app(service.settings, service=service)) as base:
+            yield base, (service, embedder)
+            embedder.gate.set()  # before the server stops: a build held at the gate ends
 
 
 def _check(page: object, base: str) -> str:
