@@ -58,12 +58,13 @@ def quote_candidates(
         order = json.loads(str(data["qids"]))
         if set(by_qid) <= set(order):
             offsets = data["offsets"]
-            out = {}
-            for i, qid in enumerate(order):
-                a, b = offsets[i], offsets[i + 1]
+            where = {qid: i for i, qid in enumerate(order)}
+            out = []
+            for query in queries:
+                a, b = offsets[where[query.qid]], offsets[where[query.qid] + 1]
                 scores = FieldScores(*(data[f][a:b] for f in SCORE_FIELDS))
-                out[qid] = QuoteCandidates(by_qid.get(qid, queries[0]), data["rows"][a:b], scores)
-            return [out[q.qid] for q in queries]
+                out.append(QuoteCandidates(query, data["rows"][a:b], scores))
+            return out
     assert matcher.embedder is not None, "fitting needs the embedding model"
     vectors = matcher.embedder.encode_queries([q.text for q in queries])
     found = []
