@@ -14,7 +14,10 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 #: What `--version`, `--help` and usage errors must not import.
-HEAVY = ("numpy", "fastapi", "sqlalchemy", "uvicorn", "jinja2", "alembic", "starlette")
+HEAVY = (
+    "numpy", "fastapi", "sqlalchemy", "uvicorn", "jinja2", "alembic", "starlette",
+    "dask", "distributed", "pyarrow", "fsspec",
+)  # fmt: skip
 #: What a search, a case or the counts must not import.
 HEAVY_FOR_READING = ("numpy", "fastapi", "uvicorn", "jinja2", "alembic", "starlette")
 
