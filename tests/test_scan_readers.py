@@ -7,6 +7,7 @@ import gzip
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -253,3 +254,27 @@ def test_rows_parts_manifest_and_summary_escape_hostile_text(tmp_path: Path) -> 
 def test_day_of() -> None:
     assert day_of("2024-02-03T10:00:00+02:00") == "2024-02-03"
     assert day_of("3 March 2024") is None and day_of(None) is None
+
+
+def test_fsspec_urls_are_read(tmp_path: Path) -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/scan-test/a.jsonl", b'{"id": 1, "text": "from memory"}\n')
+    fs.pipe("/scan-test/b.jsonl", b'{"id": 2, "text": "also"}\n')
+    found = sources(["memory://scan-test/*.jsonl"])
+    assert [s.format for s in found] == ["jsonl", "jsonl"]
+    texts = [r.text for s in found for r in read_source(s, Columns()) if isinstance(r, Item)]
+    assert texts == ["from memory", "also"]
+    fs.rm("/scan-test", recursive=True)
+
+
+def test_command_refuses_bad_inputs_before_starting_anything(cli: Any, tmp_path: Path) -> None:
+    missing = cli("scan", str(tmp_path / "nothing-*.jsonl"), "--out", str(tmp_path / "o"))
+    assert missing.code == 1 and "no such file or folder" in missing.err
+    (tmp_path / "posts.txt").write_text("x", encoding="utf-8")
+    unknown = cli("scan", str(tmp_path / "posts.txt"), "--out", str(tmp_path / "o"))
+    assert unknown.code == 1 and "give --format" in unknown.err
+    band = cli("scan", str(tmp_path / "posts.txt"), "--out", "o", "--min-band", "high")
+    assert band.code == 2
+    assert not (tmp_path / "o").exists()

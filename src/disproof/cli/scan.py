@@ -115,14 +115,14 @@ def scan(
     counted; the scan goes on. docs/scanning.md has the details and the scaling plan.
     """
     from disproof.cli.matching import matcher_for, parse_band
+    from disproof.scan.sources import sources as find_sources
 
     band = parse_band(min_band)
+    found = find_sources(inputs, fmt)
     _require_engine()
     from disproof.scan.items import Columns
     from disproof.scan.run import ScanOptions
-    from disproof.scan.sources import sources as find_sources
 
-    found = find_sources(inputs, fmt)
     columns = Columns(text_col, id_col, date_col, url_col, outlet_col, lang_col)
     options = ScanOptions(
         columns, partition_size, top_k, band, keep_none, workers, threads, scheduler

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from disproof.errors import DisproofError
 from disproof.scan.items import BadRow, Columns, Item
-from disproof.scan.output import Output
+from disproof.scan.output import Finished, Output, PartRows
 from disproof.scan.readers import count_records, read_source
 from disproof.scan.sources import Source
 
@@ -148,6 +148,53 @@ def connect(options: ScanOptions) -> Client:
     return Client(cluster)
 
 
+def register(client: Client, options: ScanOptions, bundle: Bundle) -> None:
+    """Load the bundle's matcher on every worker, present and future (a remote cluster gets
+    the bundle's files with the plugin; local workers read its folder)."""
+    from disproof.scan.worker import MatcherPlugin
+
+    remote = options.scheduler is not None
+    threads = options.threads or (None if remote else local_shape()[1])
+    files = bundle.files() if remote else None
+    client.register_plugin(
+        MatcherPlugin(bundle.digest, str(bundle.folder.resolve()), files, threads)
+    )
+
+
+class _Tally:
+    """The totals of a scan so far, told to ``progress`` as records done of ``total``."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None) -> None:
+        self.totals = Totals()
+        self.total = total
+        self.done = 0
+        self.progress = progress
+
+    def add(self, part: Partition, finished: Finished, *, skipped: bool = False) -> None:
+        totals = self.totals
+        totals.items += finished.items
+        totals.matches += finished.matches
+        totals.bad += finished.bad
+        totals.partitions += 1
+        totals.skipped += skipped
+        totals.bad_rows += finished.bad_rows
+        self.done += part.records
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
+def _rows(future: Any, part: Partition) -> PartRows:
+    """A finished task's rows; its failure (after Dask's retries) as a DisproofError."""
+    try:
+        rows: PartRows = future.result()
+    except DisproofError:
+        raise
+    except Exception as exc:
+        why = f"{type(exc).__name__}: {exc}"
+        raise DisproofError(f"partition {part.key} failed: {why}") from exc
+    return rows
+
+
 def scan(
     client: Client,
     sources: list[Source],
@@ -159,44 +206,22 @@ def scan(
     """Scan every partition not finished yet; the totals of the whole scan (rerun included)."""
     from distributed import as_completed
 
-    from disproof.scan.worker import MatcherPlugin, scan_partition
+    from disproof.scan.worker import scan_partition
 
-    remote = options.scheduler is not None
-    threads = options.threads or (None if remote else local_shape()[1])
-    plugin = MatcherPlugin(
-        bundle.digest, str(bundle.folder.resolve()), bundle.files() if remote else None, threads
-    )
-    client.register_plugin(plugin)
-    workers = max(len(client.scheduler_info().get("workers", {})), 1)
-    total = sum(count_records(source, options.columns) for source in sources)
-    totals, done = Totals(), 0
+    register(client, options, bundle)
+    tally = _Tally(sum(count_records(s, options.columns) for s in sources), progress)
     run = uuid.uuid4().hex[:8]
     pending = as_completed()
     in_flight: dict[Any, Partition] = {}
 
     def finish(future: Any) -> None:
-        nonlocal done
         part = in_flight.pop(future)
-        try:
-            rows = future.result()
-        except DisproofError:
-            raise
-        except Exception as exc:
-            why = f"{type(exc).__name__}: {exc}"
-            raise DisproofError(f"partition {part.key} failed: {why}") from exc
-        _add(totals, output.write(part.key, rows, part.bad))
-        done += part.records
-        if progress is not None:
-            progress(done, total)
+        tally.add(part, output.write(part.key, _rows(future, part), part.bad))
 
     for part in partitions(sources, options.columns, options.partition_size):
         finished = output.finished.get(part.key)
         if finished is not None:
-            _add(totals, finished)
-            totals.skipped += 1
-            done += part.records
-            if progress is not None:
-                progress(done, total)
+            tally.add(part, finished, skipped=True)
             continue
         future = client.submit(
             scan_partition, bundle.digest, part.items, options.top_k, options.min_band,
@@ -204,16 +229,9 @@ def scan(
         )  # fmt: skip
         in_flight[future] = part
         pending.add(future)
+        workers = max(len(client.scheduler_info().get("workers", {})), 1)
         while len(in_flight) >= IN_FLIGHT_PER_WORKER * workers:
             finish(next(pending))
     for future in pending:
         finish(future)
-    return totals
-
-
-def _add(totals: Totals, finished: Any) -> None:
-    totals.items += finished.items
-    totals.matches += finished.matches
-    totals.bad += finished.bad
-    totals.partitions += 1
-    totals.bad_rows += finished.bad_rows
+    return tally.totals
