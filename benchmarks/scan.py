@@ -15,8 +15,12 @@ Measured, all after start-up (cluster start, model load and index load are timed
   with one OpenMP thread per core — no retrieval, scoring or I/O: the ceiling;
 * ``match --jsonl``: the matcher in one process, 64 texts at a time, as the command runs it;
 * ``scan``: the whole scan (reading, partitions, tasks, Parquet writing) on a local cluster of
-  1 worker × 1 thread, 1 worker × 2 threads and 2 workers × 1 thread; memory per worker is
+  1 worker × 2 threads, 2 workers × 1 thread and 1 worker × 1 thread; memory per worker is
   its resident set after the scan.
+
+Each run also reports CPU seconds per post (the client's and the workers' together), which a
+shared machine distorts far less than wall time: "encoder CPU ÷ this CPU" is the share of the
+work that is encoding, the efficiency the machine would show if it were idle.
 
 Prints a Markdown table with the load average; results go in docs/benchmarks.md.
 """
@@ -70,34 +74,37 @@ def demo_database(folder: Path) -> Path:
     return path
 
 
-def encoder_limit(texts: list[str]) -> tuple[float, int]:
-    """Seconds to encode the posts' claim spans with one thread per core, and their number."""
+def encoder_limit(texts: list[str]) -> tuple[float, float, int]:
+    """Seconds and CPU seconds to encode the posts' claim spans with one thread per core, and
+    the number of spans."""
     from disproof.embed.e5 import E5Embedder
     from disproof.text.clauses import claim_clauses
 
     spans = [span.text for text in texts for span in claim_clauses(text, max_spans=None)[0]]
     embedder = E5Embedder(threads=os.cpu_count()).load()
     embedder.encode_queries(spans[:8])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     embedder.encode_queries(spans)
-    return time.perf_counter() - start, len(spans)
+    return time.perf_counter() - start, time.process_time() - cpu, len(spans)
 
 
-def match_jsonl(db: Path, texts: list[str]) -> float:
-    """Seconds for the matcher to match every post, 64 at a time (``match --jsonl``)."""
+def match_jsonl(db: Path, texts: list[str]) -> tuple[float, float]:
+    """Seconds and CPU seconds for the matcher to match every post, 64 at a time (as
+    ``match --jsonl`` does)."""
     from disproof.service import Disproof
     from disproof.settings import Settings
 
     matcher = Disproof.open(Settings(db=str(db))).matcher()
     matcher.match_many(texts[:4])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), 64):
         matcher.match_many(texts[i : i + 64])
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def scan_run(db: Path, posts: Path, out: Path, workers: int, threads: int) -> dict[str, float]:
-    """One scan on a fresh local cluster: start-up and scan seconds, MB per worker."""
+    """One scan on a fresh local cluster: start-up and scan seconds, CPU seconds of the client
+    and the workers together, MB per worker."""
     import psutil
 
     from disproof.scan.bundle import write_bundle
@@ -119,15 +126,21 @@ def scan_run(db: Path, posts: Path, out: Path, workers: int, threads: int) -> di
     ready = time.perf_counter() - start
     output = Output(out, {"benchmark": True})
     output.open()
-    start = time.perf_counter()
+
+    def cpu_seconds() -> float:
+        return float(sum(psutil.Process().cpu_times()[:2]))
+
+    workers_cpu = sum(client.run(cpu_seconds).values())
+    start, cpu = time.perf_counter(), time.process_time()
     scan(client, sources([str(posts)]), options, bundle, output)
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu + sum(client.run(cpu_seconds).values()) - workers_cpu
     memory = client.run(lambda: psutil.Process().memory_info().rss)
     cluster = client.cluster
     client.close()
     if cluster is not None:
         cluster.close()
-    return {"start": ready, "seconds": seconds, "mb": max(memory.values()) / 2**20}
+    return {"start": ready, "seconds": seconds, "cpu": cpu, "mb": max(memory.values()) / 2**20}
 
 
 def main() -> None:
@@ -142,25 +155,27 @@ def main() -> None:
     posts_file.write_text("".join(json.dumps(p) + "\n" for p in posts), encoding="utf-8")
     db = args.db or demo_database(work)
     load_before = os.getloadavg()
-    rows = []
-    encode_seconds, spans = encoder_limit(texts)
-    limit = args.posts / encode_seconds
-    rows.append(("encoder limit (spans only, 1 process × 2 threads)", limit, "", ""))
-    seconds = match_jsonl(db, texts)
-    rows.append(("match --jsonl (1 process)", args.posts / seconds, "", ""))
-    for workers, threads in ((1, 1), (1, 2), (2, 1)):
+    n = args.posts
+    encode_seconds, encode_cpu, spans = encoder_limit(texts)
+    limit, limit_cpu = n / encode_seconds, encode_cpu / n
+    rows = [("encoder limit (spans only, 1 process × 2 threads)", limit, limit_cpu, "", "")]
+    seconds, cpu = match_jsonl(db, texts)
+    rows.append(("match --jsonl (1 process × 2 threads)", n / seconds, cpu / n, "", ""))
+    for workers, threads in ((1, 2), (2, 1), (1, 1)):
         run = scan_run(db, posts_file, work / f"out-{workers}x{threads}", workers, threads)
         label = f"scan, local cluster {workers} worker(s) × {threads} thread(s)"
-        rows.append((label, args.posts / run["seconds"], f"{run['start']:.1f} s",
+        rows.append((label, n / run["seconds"], run["cpu"] / n, f"{run['start']:.1f} s",
                      f"{run['mb']:.0f} MB"))  # fmt: skip
     load_after = os.getloadavg()
-    print(f"{args.posts:,} posts ({spans:,} claim spans), {os.cpu_count()} cores, load average "
+    print(f"{n:,} posts ({spans:,} claim spans), {os.cpu_count()} cores, load average "
           f"{load_before[0]:.1f} before / {load_after[0]:.1f} after")  # fmt: skip
     print()
-    print("| run | posts/s | % of encoder limit | start-up | memory per worker |")
-    print("|---|---:|---:|---:|---:|")
-    for label, rate, start, memory in rows:
-        print(f"| {label} | {rate:.1f} | {100 * rate / limit:.0f} % | {start} | {memory} |")
+    print("| run | posts/s | % of encoder limit | CPU s per post | encoder CPU ÷ this CPU "
+          "| start-up | memory per worker |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, rate, cpu_per_post, start, memory in rows:
+        print(f"| {label} | {rate:.1f} | {100 * rate / limit:.0f} % | {cpu_per_post:.3f} "
+              f"| {100 * limit_cpu / cpu_per_post:.0f} % | {start} | {memory} |")  # fmt: skip
 
 
 if __name__ == "__main__":  # Dask's worker processes are spawned: they import this module

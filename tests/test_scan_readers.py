@@ -229,6 +229,15 @@ def test_rows_parts_manifest_and_summary_escape_hostile_text(tmp_path: Path) -> 
     again = Output(tmp_path, {"inputs": ["x"]})
     again.open()
     assert list(again.finished) == ["0000-000000"]
+    again.write("0000-000001", rows, [])  # after the cut line, on a line of its own
+    assert list(Output(tmp_path, {"inputs": ["x"]}).open_finished()) == [
+        "0000-000000",
+        "0000-000001",
+    ]
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(DisproofError, match="holds no scan"):
+        Output(tmp_path / "other", {}).open()
     with pytest.raises(DisproofError, match="other inputs"):
         Output(tmp_path, {"inputs": ["y"]}).open()
 

@@ -149,6 +149,7 @@ def _run(
     from disproof.scan.summary import summarize, write_summary
     from disproof.store.corpus import CorpusStore
 
+    Output.check(out)
     bundle = write_bundle(matcher, CorpusStore(service.store.engine), out / "bundle", backend)
     output = Output(out, signature(sources, options, bundle))
     output.open()

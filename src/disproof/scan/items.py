@@ -88,7 +88,8 @@ def item_from_record(
         size = f"{len(text):,} characters (at most {MAX_TEXT:,})"
         return BadRow(file, line, f"field {columns.text!r} has {size}", unit)
     item_id = _scalar(record.get(columns.id)) or f"{file}:{line}"
-    extra = {k: v for k, v in record.items() if k not in columns.named()}
+    named = columns.named()
+    extra = {k: v for k, v in record.items() if k not in named}
     return Item(
         id=item_id,
         text=text,

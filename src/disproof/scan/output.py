@@ -150,8 +150,19 @@ class Output:
         self.signature = signature
         self.finished: dict[str, Finished] = {}
 
+    @staticmethod
+    def check(folder: Path) -> None:
+        """Refuse a folder that holds anything but a scan (before anything is written)."""
+        if folder.exists() and not folder.is_dir():
+            raise DisproofError(f"{folder} is a file, not a folder for the scan's output")
+        if folder.is_dir() and any(folder.iterdir()) and not (folder / "scan.json").exists():
+            raise DisproofError(
+                f"{folder} is not empty and holds no scan (scan.json): give a new --out folder"
+            )
+
     def open(self) -> None:
         """Create the folder, or resume the scan in it: the same inputs and options only."""
+        self.check(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         saved = self.folder / "scan.json"
         if saved.exists():
@@ -164,6 +175,15 @@ class Output:
         else:
             saved.write_text(json.dumps(self.signature, indent=2), encoding="utf-8")
         self.finished = self._read_manifest()
+        manifest = self.folder / MANIFEST
+        if manifest.exists() and not manifest.read_bytes().endswith(b"\n"):
+            with manifest.open("a", encoding="utf-8") as handle:  # end a line cut by a crash
+                handle.write("\n")
+
+    def open_finished(self) -> dict[str, Finished]:
+        """Open the folder; the partitions finished in it."""
+        self.open()
+        return self.finished
 
     def _read_manifest(self) -> dict[str, Finished]:
         path = self.folder / MANIFEST

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 #: Partitions in flight per worker (one running, the next ones queued).
 IN_FLIGHT_PER_WORKER = 3
+#: Bad rows kept for the summary (all are counted; the manifest keeps some per partition).
+KEPT_BAD_ROWS = 1000
 #: Seconds to wait for a scheduler to answer, and for its first worker.
 CONNECT_TIMEOUT = 30
 
@@ -177,7 +179,7 @@ class _Tally:
         totals.bad += finished.bad
         totals.partitions += 1
         totals.skipped += skipped
-        totals.bad_rows += finished.bad_rows
+        totals.bad_rows += finished.bad_rows[: KEPT_BAD_ROWS - len(totals.bad_rows)]
         self.done += part.records
         if self.progress is not None:
             self.progress(self.done, self.total)

@@ -65,7 +65,6 @@ def summarize(
                 {"case_id": case_id, "title": row["case_title"], "items": 0, "confirmed": 0,
                  "first_day": None, "last_day": None},
             )  # fmt: skip
-            case["items"] += 1
             day = row["day"]
             if day:
                 case["first_day"] = min(filter(None, [case["first_day"], day]))
@@ -81,6 +80,8 @@ def summarize(
                 confirmed.append(_confirmed_row(row))
                 if len(confirmed) > 4 * CONFIRMED_LISTED:
                     confirmed = sorted(confirmed, key=lambda r: -r["score"])[:CONFIRMED_LISTED]
+    for case_id, case in cases.items():
+        case["items"] = len(items_by_case[case_id])  # distinct items (an id seen twice once)
     named = narratives(sorted(cases))
     by_narrative: dict[str, set[str]] = defaultdict(set)
     for case_id, names in named.items():
