@@ -118,7 +118,8 @@ def scan_run(db: Path, posts: Path, out: Path, workers: int, threads: int) -> di
 
     service = Disproof.open(Settings(db=str(db)))
     matcher = service.matcher()
-    bundle = write_bundle(matcher, CorpusStore(service.store.engine), out / "bundle", None)
+    bundle_folder = out.with_name(f"{out.name}-bundle")
+    bundle = write_bundle(matcher, CorpusStore(service.store.engine), bundle_folder, None)
     options = ScanOptions(partition_size=50, workers=workers, threads=threads)
     start = time.perf_counter()
     client = connect(options)
