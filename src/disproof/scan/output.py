@@ -155,7 +155,13 @@ class Output:
         """Refuse a folder that holds anything but a scan (before anything is written)."""
         if folder.exists() and not folder.is_dir():
             raise DisproofError(f"{folder} is a file, not a folder for the scan's output")
-        if folder.is_dir() and any(folder.iterdir()) and not (folder / "scan.json").exists():
+        # the bundle is written first (staged in .bundle.*), then scan.json
+        ours = {"bundle", "scan.json"}
+        if (
+            folder.is_dir()
+            and {p.name for p in folder.iterdir() if not p.name.startswith(".bundle.")} - ours
+            and not (folder / "scan.json").exists()
+        ):
             raise DisproofError(
                 f"{folder} is not empty and holds no scan (scan.json): give a new --out folder"
             )
