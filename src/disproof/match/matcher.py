@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +26,7 @@ from disproof.models import CaseMatch, MatchExplanation, MatchResult, MatchSpan
 from disproof.retrieve import Hit, reciprocal_rank_fusion
 from disproof.retrieve.fusion import RRF_K
 from disproof.retrieve.lexical import top_hits
-from disproof.store.corpus import CaseDetail, CorpusStore
+from disproof.store.corpus import CaseDetail
 from disproof.text import Analyzer, ClaimSpan, document_language
 from disproof.text.clauses import claim_clauses
 from disproof.text.langid import UNDETERMINED
@@ -70,6 +71,14 @@ class Candidate:
     capped: bool = False
 
 
+class CaseDetails(Protocol):
+    """Where a matcher reads what a match shows of its cases: the store
+    (:class:`~disproof.store.corpus.CorpusStore`), or a scan's saved copy of it on a worker
+    (:class:`disproof.scan.bundle.SavedDetails`)."""
+
+    def details(self, pks: Iterable[int]) -> dict[int, CaseDetail]: ...
+
+
 #: One span's kept candidates, with the span and its terms.
 Picked = list[tuple[Candidate, ClaimSpan, list[str]]]
 
@@ -80,7 +89,7 @@ class Matcher:
     def __init__(
         self,
         index: CaseIndex,
-        corpus: CorpusStore,
+        corpus: CaseDetails,
         embedder: Embedder | None,
         calibration: Calibration | None,
         analyzer: Analyzer,
