@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,7 @@ def test_history_and_restore_case(cli: Cli, tmp_path: Path) -> None:
     from disproof.service import Disproof
     from disproof.settings import Settings
 
-    Disproof.open(Settings(db=str(tmp_path / "cli.db"))).delete_case("a", "boss")
+    Disproof.open(Settings(db=os.environ["DISPROOF_DB"])).delete_case("a", "boss")
     assert cli("show", "a").code == 1
     assert "deleted" in cli("history", "a").out
     restored = cli("restore-case", "a")

@@ -18,7 +18,7 @@ from disproof.errors import CaseNotFound, StoreError
 from disproof.models import Case, CasePublic
 from disproof.normalize import keyword_key
 from disproof.sameclaim import aliases_of
-from disproof.store import claims, history
+from disproof.store import claims, fulltext, history
 from disproof.store.engine import begin_write, error_text
 from disproof.store.history import EditMark
 from disproof.store.querying import CaseQueries
@@ -92,6 +92,7 @@ class CaseStore(CaseQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.fulltext = fulltext.for_engine(engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

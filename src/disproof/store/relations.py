@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from disproof.related.mining import normalize_url
+from disproof.store import fulltext
 from disproof.store.schema import case_terms, cases
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits (full-text search ignores the rest)
 #: A title shorter than this (words) is too common a phrase to look for in other disproofs.
 CITED_TITLE_MIN_WORDS = 4
 #: The term kinds two cases can share.
@@ -41,7 +42,7 @@ class SharedTerms:
 class RelationStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.is_sqlite = engine.dialect.name == "sqlite"
+        self.fulltext = fulltext.for_engine(engine)
 
     def ids_by_title(self, titles: Iterable[str]) -> dict[str, str]:
         """Title (as given) → id of a case with exactly that title, ignoring case."""
@@ -87,12 +88,8 @@ class RelationStore:
         """Ids of other cases whose disproof names this case's title or links its page."""
         conditions: list[sa.ColumnElement[bool]] = []
         words = _WORD.findall(title)
-        if self.is_sqlite and len(words) >= CITED_TITLE_MIN_WORDS:
-            phrase = "disproof : " + '"' + " ".join(words) + '"'
-            fts = sa.text("SELECT rowid FROM cases_fts WHERE cases_fts MATCH :m").bindparams(
-                m=phrase
-            )
-            conditions.append(cases.c.pk.in_(fts.columns(sa.column("rowid", sa.Integer))))
+        if len(words) >= CITED_TITLE_MIN_WORDS:
+            conditions.append(self.fulltext.disproof_phrase(words))
         page = normalize_url(case_id)
         if "/" in page and len(page.rsplit("/", 1)[-1]) >= 8:
             escaped = page.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
