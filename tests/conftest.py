@@ -16,7 +16,7 @@ from disproof.service import Disproof
 from disproof.settings import Settings
 from tests import pg
 from tests.fakes import FAKE_CALIBRATION, FakeEmbedder
-from tests.pg import pg_cluster, pg_database, pg_template  # noqa: F401 (fixtures)
+from tests.pg import pg_cluster, pg_template  # noqa: F401 (fixtures)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -29,11 +29,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Tests using the database fixtures run on the stores ``--backend`` chooses (tests/pg.py)."""
     if "backend" in metafunc.fixturenames:
         backends = pg.backends_for(metafunc)
-        if backends:
-            metafunc.parametrize("backend", backends, indirect=True)
+        if backends:  # module scope: fixtures of a module's own may depend on it
+            metafunc.parametrize("backend", backends, indirect=True, scope="module")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def backend(request: pytest.FixtureRequest) -> str:
     """The store this test runs on: "sqlite" unless parametrised (tests/pg.py)."""
     return str(getattr(request, "param", "sqlite"))
@@ -43,9 +43,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def fresh_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """The ``--db`` of a database of this test's own: a file path not yet made (SQLite), or
     the URL of an empty database at the newest schema (PostgreSQL)."""
-    if backend == "postgresql":
-        return str(request.getfixturevalue("pg_database"))
-    return str(tmp_path / "test.db")
+    return pg.database(request, backend, tmp_path / "test.db")
 
 
 @pytest.fixture
@@ -92,11 +90,10 @@ def cli(
     create a missing one, ``tests/test_missing_db.py``); returns exit code and output."""
     from disproof.cli import main
 
-    if backend == "postgresql":
-        monkeypatch.setenv("DISPROOF_DB", request.getfixturevalue("pg_database"))
-    else:
-        shutil.copyfile(request.getfixturevalue("empty_db"), tmp_path / "cli.db")
-        monkeypatch.setenv("DISPROOF_DB", str(tmp_path / "cli.db"))
+    db = pg.database(request, backend, tmp_path / "cli.db")
+    if backend == "sqlite":
+        shutil.copyfile(request.getfixturevalue("empty_db"), db)
+    monkeypatch.setenv("DISPROOF_DB", db)
     monkeypatch.setenv("COLUMNS", "160")
     monkeypatch.chdir(tmp_path)
 

@@ -12,7 +12,8 @@ Which tests run where (``--backend``):
 
 - ``both`` (the default): modules marked ``both_backends`` run every test that uses the
   database fixtures (``settings``, ``service``, ``cli``, ``api``…) on SQLite and on
-  PostgreSQL; the other modules on SQLite.
+  PostgreSQL (but for tests marked ``sqlite_only``: slow ones not about the store); the other
+  modules on SQLite.
 - ``sqlite``: everything on SQLite only (no cluster is started).
 - ``postgresql``: every test that uses the database fixtures, in any module, on PostgreSQL
   only — for finding what is left to port.
@@ -59,6 +60,8 @@ def backends_for(metafunc: pytest.Metafunc) -> list[Any]:
     if choice == "postgresql":
         return [pg]
     marked = metafunc.definition.get_closest_marker("both_backends") is not None
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        marked = False
     if choice == "both" and marked:
         return [pytest.param("sqlite", id="sqlite"), pg]
     return []
@@ -189,9 +192,13 @@ def pg_template(pg_cluster: Cluster) -> str:
     return TEMPLATE
 
 
-@pytest.fixture
-def pg_database(pg_cluster: Cluster, pg_template: str) -> Iterator[str]:
-    """The URL of a fresh database of this test (dropped after it)."""
-    name = pg_cluster.create_database(pg_template)
-    yield pg_cluster.url(name)
-    pg_cluster.drop_database(name)
+def database(request: pytest.FixtureRequest, backend: str, path: Path) -> str:
+    """The ``--db`` of a new database for a fixture of any scope: the SQLite file ``path`` (not
+    made yet), or a fresh PostgreSQL database at the newest schema, dropped when the fixture's
+    scope ends."""
+    if backend != "postgresql":
+        return str(path)
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    name = cluster.create_database(request.getfixturevalue("pg_template"))
+    request.addfinalizer(lambda: cluster.drop_database(name))
+    return cluster.url(name)

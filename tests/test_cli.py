@@ -7,7 +7,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.test_importers import FULL_HEADER, full_row
+
+pytestmark = pytest.mark.both_backends
 
 Cli = Any
 
@@ -91,6 +95,7 @@ def test_stats_json(cli: Cli, tmp_path: Path) -> None:
     assert "Cases by year" in cli("stats").out
 
 
+@pytest.mark.sqlite_only  # 20 s each, the same on both stores
 def test_demo_builds_a_database_worth_looking_at(cli: Cli) -> None:
     result = cli("demo")
     assert result.code == 0, result.err
@@ -101,6 +106,7 @@ def test_demo_builds_a_database_worth_looking_at(cli: Cli) -> None:
     assert again.code == 0 and "0 created" in again.out
 
 
+@pytest.mark.sqlite_only  # 20 s each, the same on both stores
 def test_demo_refuses_to_mix_into_a_real_database(cli: Cli, tmp_path: Path) -> None:
     source = tmp_path / "cases.csv"
     source.write_text(FULL_HEADER + full_row(), encoding="utf-8")

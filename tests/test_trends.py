@@ -33,6 +33,8 @@ from disproof.trends.clusters import jaccard, keyword_clusters
 from disproof.trends.periods import labels_between, shift
 from tests.conftest import Api
 
+pytestmark = pytest.mark.both_backends
+
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 D = dt.date
 

@@ -15,17 +15,11 @@ from disproof.related.mining import normalize_url
 from disproof.store import fulltext
 from disproof.store.schema import case_terms, cases
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _WORD = re.compile(r"[^\W_]+")  # letters and digits (full-text search ignores the rest)
 #: A title shorter than this (words) is too common a phrase to look for in other disproofs.
 CITED_TITLE_MIN_WORDS = 4
 #: The term kinds two cases can share.
 SHARED_KINDS = ("keyword", "narrative")
-
-
-def _sql_lower(text: str) -> str:
-    """What SQLite's ``lower()`` makes of ``text`` (it folds ASCII letters only)."""
-    return text.strip().translate(_ASCII_LOWER)
 
 
 @dataclass
@@ -45,22 +39,27 @@ class RelationStore:
         self.fulltext = fulltext.for_engine(engine)
 
     def ids_by_title(self, titles: Iterable[str]) -> dict[str, str]:
-        """Title (as given) → id of a case with exactly that title, ignoring case."""
-        wanted: dict[str, list[str]] = {}
-        for title in titles:
-            wanted.setdefault(_sql_lower(title), []).append(title)
-        if not wanted:
-            return {}
-        query = (
-            sa.select(sa.func.lower(cases.c.title), cases.c.id)
-            .where(sa.func.lower(cases.c.title).in_(list(wanted)))
-            .order_by(cases.c.date, cases.c.pk)
-        )
+        """Title (as given) → id of a case with exactly that title, ignoring case (as the
+        database's ``lower()`` folds it: ASCII letters on SQLite, all letters on PostgreSQL)."""
+        given = list(dict.fromkeys(titles))
         out: dict[str, str] = {}
         with self.engine.connect() as connection:
-            for key, case_id in connection.execute(query):
-                for title in wanted.get(key, []):
-                    out.setdefault(title, case_id)
+            for start in range(0, len(given), 200):
+                chunk = given[start : start + 200]
+                keys = connection.execute(
+                    sa.select(*[sa.func.lower(sa.literal(t.strip(), sa.Text)) for t in chunk])
+                ).one()
+                wanted: dict[str, list[str]] = {}
+                for key, title in zip(keys, chunk, strict=True):
+                    wanted.setdefault(key, []).append(title)
+                query = (
+                    sa.select(sa.func.lower(cases.c.title), cases.c.id)
+                    .where(sa.func.lower(cases.c.title).in_(list(wanted)))
+                    .order_by(cases.c.date, cases.c.pk)
+                )
+                for key, case_id in connection.execute(query):
+                    for title in wanted.get(key, []):
+                        out.setdefault(title, case_id)
         return out
 
     def ids_by_url(self, urls: Iterable[str]) -> dict[str, str]:
