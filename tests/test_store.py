@@ -263,3 +263,13 @@ def test_the_mapping_fingerprint_is_recomputed_only_when_its_files_change(
     monkeypatch.setattr(derived, "mapping_source", lambda: "other files")
     assert derived.refresh_derived_terms(store.engine) is False and len(computed) == 1
     assert meta()[derived.SOURCE_KEY] == f"other files {fingerprint}"  # same mapping: no redo
+
+
+def test_nul_characters_in_lookups_and_list_items_are_harmless(service: Disproof) -> None:
+    # PostgreSQL text cannot hold NUL (SQLite's can): a lookup or item with one must not fail
+    put(service, case("a", "T", keywords=["K\x00ey"], languages=["e\x00n"]))
+    assert service.get("a").keywords == ["K\x00ey"]  # the case document keeps it
+    for query in (CaseQuery(keywords=["k\x00ey"]), CaseQuery(outlets=["\x00"])):
+        service.search(query)
+    with pytest.raises(CaseNotFound):
+        service.get("a\x00b")

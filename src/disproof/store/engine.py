@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
 from disproof.errors import StoreError
+from disproof.store import postgres
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -80,6 +81,8 @@ def create_db_engine(url: str) -> Engine:
         raise StoreError(f"cannot use database {_shown(url)!r}: {error_text(exc)}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        postgres.configure(engine)
     return engine
 
 
