@@ -104,6 +104,7 @@ class CaseEditor:
         payload["id"] = payload.get("id") or derived_case_id(payload)
         case = self.unify(valid_case(payload))
         with self.store.transaction() as connection:
+            self.store.reserve_id(connection, case.id)
             if self.store.existing(connection, [case.id]):
                 raise ConflictError(f"a case with id {case.id!r} exists already")
             self.store.upsert(connection, [case], _now(), actor.mark())

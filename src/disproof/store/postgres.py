@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, event
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine, event
 
 
 def _without_nul(dbapi_connection: Any, _record: Any) -> None:
@@ -34,3 +35,10 @@ def configure(engine: Engine) -> None:
     """Set up each new connection of a psycopg engine (other drivers are left as they are)."""
     if engine.dialect.driver == "psycopg":
         event.listen(engine, "connect", _without_nul)
+
+
+def lock_name(connection: Connection, name: str) -> None:
+    """Hold a lock on ``name`` (a case id) until the transaction ends: another transaction
+    locking the same name waits until then (a transaction-scoped advisory lock on its hash)."""
+    key = sa.func.hashtextextended(name, 0)
+    connection.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
