@@ -166,6 +166,7 @@ class CaseEditor:
         a new version with a ``restore`` entry. ``expected_version`` applies to an existing
         case."""
         with self.store.transaction() as connection:
+            self.store.reserve_id(connection, case_id)  # a deleted case: two restores at once
             try:
                 current: CasePublic | None = self.store.current(connection, case_id, lock=True)
             except CaseNotFound:
