@@ -59,7 +59,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _measure(name: str, db: str, data: Path, queries: int) -> tuple[Disproof, list[str]]:
+def _measure(name: str, db: str, data: Path, queries: int) -> tuple[Disproof, list[str], list[int]]:
     service = Disproof.open(Settings(db=db))
     rows = []
     for dataset in DATASETS:
@@ -73,16 +73,17 @@ def _measure(name: str, db: str, data: Path, queries: int) -> tuple[Disproof, li
     texts = _queries(service, queries)
     for query in texts[:20]:  # warm the caches
         service.search(query)
-    times, hits = [], 0
+    times, totals = [], []
     for query in texts:
         start = time.perf_counter()
-        hits += service.search(query).total
+        totals.append(service.search(query).total)
         times.append((time.perf_counter() - start) * 1000)
+    hits = sum(totals)
     rows.append(
         f"| {name} | search ({len(texts)} texts, {hits / len(texts):,.0f} hits on average) | "
         f"p50 {statistics.median(times):.1f} ms | p99 {_percentile(times, 0.99):.1f} ms |"
     )
-    return service, rows
+    return service, rows, totals
 
 
 def main() -> None:
@@ -119,10 +120,12 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             sqlite_db = str(Path(folder) / "bench.db")
-            lite, rows = _measure("SQLite", sqlite_db, args.data, args.queries)
+            lite, rows, lite_totals = _measure("SQLite", sqlite_db, args.data, args.queries)
             print("\n".join(rows), flush=True)
-            server, rows = _measure("PostgreSQL", urls["bench"], args.data, args.queries)
+            server, rows, totals = _measure("PostgreSQL", urls["bench"], args.data, args.queries)
             print("\n".join(rows), flush=True)
+            same = sum(a == b for a, b in zip(lite_totals, totals, strict=True))
+            print(f"| both | the same number of hits | {same} of {len(totals)} texts | |")
             if args.pg_url is None:
                 summary = copy_database(lite.settings, Settings(db=urls["copy"]))
                 print(
