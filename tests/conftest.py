@@ -27,7 +27,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Tests using the database fixtures run on the stores ``--backend`` chooses (tests/pg.py)."""
-    if "backend" in metafunc.fixturenames:
+    explicit = any(m.args[0] == "backend" for m in metafunc.definition.iter_markers("parametrize"))
+    if "backend" in metafunc.fixturenames and not explicit:
         backends = pg.backends_for(metafunc)
         if backends:  # module scope: fixtures of a module's own may depend on it
             metafunc.parametrize("backend", backends, indirect=True, scope="module")
