@@ -21,6 +21,8 @@ from disproof.settings import Settings
 from disproof.store import transfer
 from tests import pg
 
+pytestmark = pytest.mark.postgresql
+
 ANN = Actor("ann", "editor")
 
 

@@ -61,6 +61,7 @@ def _matched_within(base: str, text: str, case_id: str, seconds: float) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.postgresql
 def test_two_workers_share_one_postgresql_database(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
