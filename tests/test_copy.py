@@ -140,3 +140,31 @@ def test_cli_copy(cli: Any, tmp_path: Path, request: pytest.FixtureRequest) -> N
     assert again.code == 1 and "not empty (1 rows in cases" in again.err
     shown = cli("copy", "--help")
     assert shown.code == 0 and "SOURCE" in shown.out and "PostgreSQL" in shown.out
+
+
+def test_a_postgresql_backup_is_a_verified_sqlite_copy(
+    cli: Any, tmp_path: Path, request: pytest.FixtureRequest, fake_matching: object
+) -> None:
+    server = _pg(request, tmp_path)
+    _fill(Disproof.open(server), tmp_path)
+    before = _rows(server)
+    made = cli("--db", server.db, "backup", "backup.db", "--json")
+    assert made.code == 0, made.err
+    assert json.loads(made.out)["cases"] == before["cases"]
+    assert _rows(Settings(db=str(tmp_path / "backup.db"))) == before
+    again = cli("--db", server.db, "backup", "backup.db")
+    assert again.code == 1 and "exists; pass --force" in again.err
+    assert not list(tmp_path.glob(".backup.db.*"))  # no staging file left
+    restored = _pg(request, tmp_path)  # restoring: a copy back into an empty database
+    assert copy_database(Settings(db=str(tmp_path / "backup.db")), restored).rows == before
+
+
+def test_the_source_is_never_migrated(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    old = tmp_path / "old.db"
+    engine = sa.create_engine(f"sqlite:///{old}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+        connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('0007')")
+    engine.dispose()
+    with pytest.raises(DisproofError, match="revision 0007, this disproof copies revision"):
+        copy_database(Settings(db=str(old)), _pg(request, tmp_path))

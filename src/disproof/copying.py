@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,7 +27,21 @@ from disproof.errors import DisproofError, StoreError
 from disproof.exporting import export
 from disproof.settings import Settings
 from disproof.store import CaseStore, open_store
-from disproof.store.engine import begin_write, error_text
+from disproof.store.backup import (
+    BackupSummary,
+    check_database,
+    fsync_path,
+    publish,
+    remove_quietly,
+    temp_file_beside,
+)
+from disproof.store.engine import (
+    HEAD_REVISION,
+    begin_write,
+    create_db_engine,
+    error_text,
+    stored_revision,
+)
 from disproof.store.transfer import Progress, copy_all, occupied, snapshot
 
 
@@ -47,7 +62,7 @@ def copy_database(
     path = source.sqlite_path()
     if path is not None and not path.exists():
         raise DisproofError(f"no database at {path}: nothing to copy")
-    source_store, target_store = open_store(source), open_store(target)
+    source_store, target_store = _open_source(source), open_store(target)
     try:
         rows = _copy_rows(source_store, target_store, progress)
         export_bytes = _same_export(source_store, target_store)
@@ -57,6 +72,19 @@ def copy_database(
         source_store.engine.dispose()
         target_store.engine.dispose()
     return CopySummary(rows, export_bytes, time.monotonic() - started)
+
+
+def _open_source(settings: Settings) -> CaseStore:
+    """The source, opened as it is: a copy or a backup never migrates what it copies."""
+    engine = create_db_engine(settings.database_url())
+    revision = stored_revision(engine)
+    if revision != HEAD_REVISION:
+        engine.dispose()
+        raise StoreError(
+            f"the source database is at schema revision {revision or 'none'}, this disproof "
+            f"copies revision {HEAD_REVISION}: run `disproof --db SOURCE init` to migrate it first"
+        )
+    return CaseStore(engine)
 
 
 def _copy_rows(source: CaseStore, target: CaseStore, progress: Progress | None) -> dict[str, int]:
@@ -89,3 +117,29 @@ def _same_export(source: CaseStore, target: CaseStore) -> int:
             "changed while copying? Empty the target database and copy again"
         )
     return len(exports[0])
+
+
+def backup_to_file(source: Settings, target: Path, *, force: bool = False) -> BackupSummary:
+    """A portable backup of a server database (PostgreSQL): the whole database copied into a
+    new SQLite file (verified as :func:`copy_database` verifies), then checked like any
+    ``disproof backup`` (``integrity_check``, full-text index, schema revision), synced, and
+    renamed to ``target``: ``target`` is a complete, verified database or not there at all.
+    Restoring it into PostgreSQL is a copy back into an empty database."""
+    started = time.monotonic()
+    target = target.expanduser().absolute()
+    if target.is_dir():
+        raise StoreError(f"{target} is a folder; give a file name for the backup")
+    if not target.parent.is_dir():
+        raise StoreError(f"folder {target.parent} does not exist")
+    if target.exists() and not force:
+        raise StoreError(f"{target} exists; pass --force to overwrite it")
+    staged = temp_file_beside(target, "partial")
+    try:
+        copy_database(source, Settings(db=str(staged)))
+        check = check_database(staged, "the backup")
+        fsync_path(staged)
+        publish(staged, target, force=force)
+    finally:
+        remove_quietly(staged)
+    seconds = time.monotonic() - started
+    return BackupSummary(target, check.cases, target.stat().st_size, seconds, check.revision)

@@ -169,6 +169,15 @@ def migrate(engine: Engine) -> None:
         raise StoreError(message) from exc
 
 
+def stored_revision(engine: Engine) -> str | None:
+    """The schema revision of the database (None: not a disproof database yet)."""
+    try:
+        with engine.connect() as connection:
+            return _stored_revision(connection)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the database at {engine.url}: {error_text(exc)}") from exc
+
+
 def _stored_revision(connection: Connection) -> str | None:
     """The revision recorded in the database (Alembic's table), read without Alembic."""
     if not inspect(connection).has_table("alembic_version"):
