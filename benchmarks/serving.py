@@ -26,7 +26,7 @@ UNLIMITED = {"DISPROOF_BUDGET_BURST": "1e12", "DISPROOF_BUDGET_PER_MINUTE": "1e1
 CLI = [sys.executable, "-c", "import sys; from disproof.cli import main; sys.exit(main())"]
 
 
-def cli(db: Path, *args: str) -> str:
+def cli(db: Path | str, *args: str) -> str:
     """Run ``disproof --db DB ARGS``; its standard output."""
     out = subprocess.run(
         [*CLI, "--db", str(db), *args], capture_output=True, text=True, check=True, timeout=300
@@ -42,13 +42,15 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """``disproof serve`` on a database, as a subprocess logging to a file."""
+    """``disproof serve`` on a database (a file or a URL), as a subprocess logging to a file;
+    ``workers`` above 1 needs a PostgreSQL database."""
 
-    db: Path
+    db: Path | str
     log: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)  # added to this process's environment
+    workers: int = 1
 
     @property
     def base(self) -> str:
@@ -62,10 +64,20 @@ class Server:
     def start(self, timeout: float = 120) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [*CLI, "--db", str(self.db), "serve", "--port", str(self.port)],
+                [
+                    *CLI,
+                    "--db",
+                    str(self.db),
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],  # fmt: skip
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **self.env},
+                start_new_session=True,  # its own process group: the workers go with it
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -81,11 +93,11 @@ class Server:
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(sig)
+            os.killpg(self.process.pid, sig)
             try:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(30)
         self.process = None
 
@@ -125,17 +137,20 @@ def sample_memory(pid: int, every: float, stop: threading.Event, out: list[Memor
 
 
 @contextmanager
-def seeded_server(folder: Path) -> Iterator[tuple[Server, tuple[str, str]]]:
-    """A server on a new database holding the demo cases, with an editor and an admin token
-    (and no budget for expensive requests: see :data:`UNLIMITED`)."""
-    db = folder / "soak.db"
+def seeded_server(
+    folder: Path, db: str | None = None, workers: int = 1
+) -> Iterator[tuple[Server, tuple[str, str]]]:
+    """A server on a new database (``db``: an empty one's URL; default: an SQLite file in
+    ``folder``) holding the demo cases, with an editor and an admin token (and no budget for
+    expensive requests: see :data:`UNLIMITED`)."""
+    db = db or str(folder / "soak.db")
     demo = resources.files("disproof.data.demo") / "cases.jsonl"
     cli(db, "import", str(demo))
     tokens = (
         cli(db, "token", "create", "--name", "soak-editor", "--role", "editor"),
         cli(db, "token", "create", "--name", "soak-admin", "--role", "admin"),
     )
-    server = Server(db, folder / "server.log", env=UNLIMITED)
+    server = Server(db, folder / "server.log", env=UNLIMITED, workers=workers)
     server.start()
     try:
         yield server, tokens

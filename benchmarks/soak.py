@@ -144,9 +144,12 @@ def warm_up(base: str) -> list[str]:
     return ids
 
 
-def run_soak(config: SoakConfig, folder: Path) -> SoakReport:
-    """Seed, serve, load for ``config.seconds``, check, crash, restart, check again."""
-    with seeded_server(folder) as (server, tokens):
+def run_soak(
+    config: SoakConfig, folder: Path, db: str | None = None, workers: int = 1
+) -> SoakReport:
+    """Seed, serve, load for ``config.seconds``, check, crash, restart, check again (on an
+    SQLite file in ``folder``, or on the empty database ``db`` with ``workers`` processes)."""
+    with seeded_server(folder, db, workers) as (server, tokens):
         ids = warm_up(server.base)
         shared = SharedCases()
         shared.create(server.base, tokens[0])

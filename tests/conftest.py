@@ -14,14 +14,42 @@ import pytest
 
 from disproof.service import Disproof
 from disproof.settings import Settings
+from tests import pg
 from tests.fakes import FAKE_CALIBRATION, FakeEmbedder
+from tests.pg import pg_cluster, pg_template  # noqa: F401 (fixtures)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    pg.add_options(parser)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests using the database fixtures run on the stores ``--backend`` chooses (tests/pg.py)."""
+    explicit = any(m.args[0] == "backend" for m in metafunc.definition.iter_markers("parametrize"))
+    if "backend" in metafunc.fixturenames and not explicit:
+        backends = pg.backends_for(metafunc)
+        if backends:  # module scope: fixtures of a module's own may depend on it
+            metafunc.parametrize("backend", backends, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store this test runs on: "sqlite" unless parametrised (tests/pg.py)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(db=str(tmp_path / "test.db"))
+def fresh_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """The ``--db`` of a database of this test's own: a file path not yet made (SQLite), or
+    the URL of an empty database at the newest schema (PostgreSQL)."""
+    return pg.database(request, backend, tmp_path / "test.db")
+
+
+@pytest.fixture
+def settings(fresh_db: str) -> Settings:
+    return Settings(db=fresh_db)
 
 
 @pytest.fixture
@@ -56,14 +84,17 @@ def cli(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    empty_db: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> Iterator[object]:
     """Run ``disproof ARGS`` in-process on a per-test database (made empty: only a few commands
     create a missing one, ``tests/test_missing_db.py``); returns exit code and output."""
     from disproof.cli import main
 
-    shutil.copyfile(empty_db, tmp_path / "cli.db")
-    monkeypatch.setenv("DISPROOF_DB", str(tmp_path / "cli.db"))
+    db = pg.database(request, backend, tmp_path / "cli.db")
+    if backend == "sqlite":
+        shutil.copyfile(request.getfixturevalue("empty_db"), db)
+    monkeypatch.setenv("DISPROOF_DB", db)
     monkeypatch.setenv("COLUMNS", "160")
     monkeypatch.chdir(tmp_path)
 

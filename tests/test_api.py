@@ -20,6 +20,8 @@ from disproof.service import Disproof
 from disproof.settings import Settings
 from tests.conftest import Api
 
+pytestmark = pytest.mark.both_backends
+
 URL_ID = "https://euvsdisinfo.eu/report/nato-is-encircling-russia/"
 
 CASES: list[dict[str, Any]] = [

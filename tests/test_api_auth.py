@@ -21,6 +21,8 @@ from disproof.store.schema import api_tokens
 from tests.conftest import Api
 from tests.fakes import sign_in_cookie
 
+pytestmark = pytest.mark.both_backends
+
 TARGET = "https://euvsdisinfo.eu/report/target/"
 
 

@@ -10,6 +10,8 @@ import pytest
 from disproof.models import CaseCreate
 from tests.conftest import Api
 
+pytestmark = pytest.mark.both_backends
+
 CASE_ID = "https://euvsdisinfo.eu/report/labs/"
 PATH = "/api/v1/cases/" + quote(CASE_ID, safe="")
 

@@ -15,6 +15,8 @@ from disproof.matchers import MatcherCache
 from disproof.models import Case, CaseCreate, CaseQuery, CaseUpdate
 from disproof.service import Disproof
 
+pytestmark = pytest.mark.both_backends
+
 
 def create(service: Disproof, **fields: object) -> Case:
     return service.create_case(CaseCreate.model_validate(fields), "tester")

@@ -17,6 +17,8 @@ from disproof.service import Disproof
 from disproof.settings import Settings
 from disproof.store.schema import api_tokens
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def tokens(service: Disproof) -> TokenStore:

@@ -32,7 +32,10 @@ from disproof.settings import Settings
 from disproof.store.schema import api_tokens, web_sessions
 from disproof.web import csrf
 from disproof.web.urls import quote_case_id
+from tests import pg
 from tests.fakes import FAKE_CALIBRATION, FakeEmbedder
+
+pytestmark = pytest.mark.both_backends
 
 OPENAPI = "/api/v1/openapi.json"
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -153,16 +156,17 @@ def _make_tokens(service: Disproof, settings: Settings) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(
+    tmp_path_factory: pytest.TempPathFactory, backend: str, request: pytest.FixtureRequest
+) -> Iterator[World]:
     with pytest.MonkeyPatch.context() as patch:
         embedder = FakeEmbedder()
         patch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
         patch.setattr(
             "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
         )
-        settings = Settings(
-            db=str(tmp_path_factory.mktemp("matrix") / "matrix.db"), budget_burst=1e9
-        )
+        db = pg.database(request, backend, tmp_path_factory.mktemp("matrix") / "matrix.db")
+        settings = Settings(db=db, budget_burst=1e9)
         service = Disproof.open(settings)
         tokens = _make_tokens(service, settings)
         closed = settings.model_copy(update={"public_read": False})

@@ -86,9 +86,13 @@ def test_backup_removes_what_a_killed_backup_left(demo: Path, tmp_path: Path) ->
 
 
 def test_backup_of_a_server_database_points_to_its_own_tools(cli: Cli, tmp_path: Path) -> None:
-    result = cli("--db", "postgresql://user:secret@localhost/cases", "backup", "x.db")
+    result = cli("--db", "mysql://user:secret@localhost/cases", "backup", "x.db")
     assert result.code == 1 and "pg_dump" in result.err and "secret" not in result.err
     assert not (tmp_path / "x.db").exists()
+    # PostgreSQL is backed up as an SQLite copy (tests/test_copy.py); a server not there:
+    result = cli("--db", "postgresql://user:secret@127.0.0.1:9/cases", "backup", "x.db")
+    assert result.code == 1 and "cannot open" in result.err and "secret" not in result.err
+    assert not [p for p in tmp_path.iterdir() if "x.db" in p.name]  # no staging file either
 
 
 def test_backup_is_consistent_while_another_thread_writes(

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.test_importers import FULL_HEADER, full_row
+
+pytestmark = pytest.mark.both_backends
 
 Cli = Any
 
@@ -90,6 +95,7 @@ def test_stats_json(cli: Cli, tmp_path: Path) -> None:
     assert "Cases by year" in cli("stats").out
 
 
+@pytest.mark.sqlite_only  # 20 s each, the same on both stores
 def test_demo_builds_a_database_worth_looking_at(cli: Cli) -> None:
     result = cli("demo")
     assert result.code == 0, result.err
@@ -100,6 +106,7 @@ def test_demo_builds_a_database_worth_looking_at(cli: Cli) -> None:
     assert again.code == 0 and "0 created" in again.out
 
 
+@pytest.mark.sqlite_only  # 20 s each, the same on both stores
 def test_demo_refuses_to_mix_into_a_real_database(cli: Cli, tmp_path: Path) -> None:
     source = tmp_path / "cases.csv"
     source.write_text(FULL_HEADER + full_row(), encoding="utf-8")
@@ -145,7 +152,7 @@ def test_history_and_restore_case(cli: Cli, tmp_path: Path) -> None:
     from disproof.service import Disproof
     from disproof.settings import Settings
 
-    Disproof.open(Settings(db=str(tmp_path / "cli.db"))).delete_case("a", "boss")
+    Disproof.open(Settings(db=os.environ["DISPROOF_DB"])).delete_case("a", "boss")
     assert cli("show", "a").code == 1
     assert "deleted" in cli("history", "a").out
     restored = cli("restore-case", "a")

@@ -25,6 +25,8 @@ from disproof.store.engine import _alembic_config, create_db_engine, head_revisi
 from disproof.store.schema import metadata
 from tests.fakes import add_cases
 
+pytestmark = pytest.mark.both_backends
+
 ANN = Actor("ann", "editor")
 BOB = Principal("bob", Role.admin)
 

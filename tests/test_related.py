@@ -13,6 +13,8 @@ from disproof.related.mining import framing_sentences, mine_references, normaliz
 from disproof.service import Disproof
 from disproof.store.relations import RelationStore
 
+pytestmark = pytest.mark.both_backends
+
 SEED_LIKE = (
     "The pro-Kremlin media frequently portray popular protests as instigated from abroad. "
     "This claim advances a recurring pro-Kremlin disinformation narrative about colour "

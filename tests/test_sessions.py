@@ -25,6 +25,8 @@ from disproof.sessions import SESSION_PREFIX, SessionStore
 from disproof.settings import Settings
 from disproof.store.schema import web_sessions
 
+pytestmark = pytest.mark.both_backends
+
 PRIVATE_READ = "/api/v1/stats"
 
 

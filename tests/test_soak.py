@@ -11,14 +11,26 @@ from pathlib import Path
 import pytest
 from benchmarks.soak import SoakConfig, run_soak
 
+from tests import pg
+
 pytestmark = pytest.mark.slow
 
 
-def test_a_short_soak_fails_no_request_and_loses_no_write(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def test_a_short_soak_fails_no_request_and_loses_no_write(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """On PostgreSQL with two workers: every write to either is seen by both, none lost."""
     config = SoakConfig(
         seconds=15, readers=2, writers=2, match_every=10, write_pause=0.1, sample_every=1
     )
-    report = run_soak(config, tmp_path)
+    if backend == "postgresql":
+        db = pg.database(request, backend, tmp_path / "unused")
+        report = run_soak(config, tmp_path, db, workers=2)
+    else:
+        report = run_soak(config, tmp_path)
     assert report.errors == 0, report.recorder.samples
     assert report.tracebacks == 0
     assert {"GET case", "GET search", "GET web case page", "POST case", "PATCH case"} <= set(

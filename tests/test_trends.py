@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,6 +32,8 @@ from disproof.trends import (
 from disproof.trends.clusters import jaccard, keyword_clusters
 from disproof.trends.periods import labels_between, shift
 from tests.conftest import Api
+
+pytestmark = pytest.mark.both_backends
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 D = dt.date
@@ -260,7 +263,7 @@ def test_keyword_clusters() -> None:
 
 
 def test_cli_json_shapes(cli: Callable[..., Any], tmp_path: Path) -> None:
-    _history(Disproof.open(Settings(db=str(tmp_path / "cli.db"))))
+    _history(Disproof.open(Settings(db=os.environ["DISPROOF_DB"])))
     result = cli("trends", "--by", "keyword", "--period", "month", "--top", "2", "--json")
     assert result.code == 0, result.err
     data = json.loads(result.out)
@@ -280,7 +283,7 @@ def test_cli_json_shapes(cli: Callable[..., Any], tmp_path: Path) -> None:
 
 
 def test_cli_tables_chart_and_errors(cli: Callable[..., Any], tmp_path: Path) -> None:
-    _history(Disproof.open(Settings(db=str(tmp_path / "cli.db"))))
+    _history(Disproof.open(Settings(db=os.environ["DISPROOF_DB"])))
     result = cli("trends", "--period", "week", "--chart", "out.svg")
     assert result.code == 0 and "Steady" in result.out and "all cases" in result.out
     ET.fromstring((tmp_path / "out.svg").read_text(encoding="utf-8"))

@@ -104,6 +104,7 @@ class CaseEditor:
         payload["id"] = payload.get("id") or derived_case_id(payload)
         case = self.unify(valid_case(payload))
         with self.store.transaction() as connection:
+            self.store.reserve_id(connection, case.id)
             if self.store.existing(connection, [case.id]):
                 raise ConflictError(f"a case with id {case.id!r} exists already")
             self.store.upsert(connection, [case], _now(), actor.mark())
@@ -165,6 +166,7 @@ class CaseEditor:
         a new version with a ``restore`` entry. ``expected_version`` applies to an existing
         case."""
         with self.store.transaction() as connection:
+            self.store.reserve_id(connection, case_id)  # a deleted case: two restores at once
             try:
                 current: CasePublic | None = self.store.current(connection, case_id, lock=True)
             except CaseNotFound:

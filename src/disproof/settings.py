@@ -104,7 +104,11 @@ class Settings(BaseSettings):
         return None if path is None else path.with_name(path.name + ".keywords")
 
     def database_url(self) -> str:
-        """An SQLAlchemy URL: a plain path becomes ``sqlite:///PATH``."""
+        """An SQLAlchemy URL: a plain path becomes ``sqlite:///PATH``; a PostgreSQL URL without a
+        driver (``postgresql://`` or ``postgres://``, as libpq spells it) uses psycopg 3."""
+        for scheme in ("postgresql://", "postgres://"):
+            if self.db.startswith(scheme):
+                return "postgresql+psycopg://" + self.db.removeprefix(scheme)
         if "://" in self.db:
             return self.db
         return f"sqlite:///{Path(self.db).expanduser().resolve()}"

@@ -66,3 +66,24 @@ def run(service: Disproof) -> None:  # pragma: no cover - starts a real server
         **proxy_options(settings),
         log_level="info",
     )
+
+
+def run_workers(settings: Settings, workers: int) -> None:  # pragma: no cover - real servers
+    """Serve with ``workers`` processes (:mod:`disproof.api.workers`) until interrupted."""
+    import os
+    import secrets
+
+    import uvicorn
+
+    os.environ["DISPROOF_DB"] = settings.db
+    os.environ["DISPROOF_SECRET_KEY"] = settings.secret_key or secrets.token_urlsafe(32)
+    uvicorn.run(
+        "disproof.api.workers:create",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        server_header=False,
+        **proxy_options(settings),
+        log_level="info",
+    )

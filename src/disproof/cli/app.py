@@ -17,6 +17,7 @@ import typer
 from disproof import __version__
 from disproof.cli import (
     cases,
+    copying,
     demo,
     history,
     keywords,
@@ -87,6 +88,7 @@ app.command()(report.report)
 app.command()(cases.stats)
 app.command()(maintenance.backup)
 app.command()(maintenance.restore)
+app.command()(copying.copy)
 app.command("history")(history.history)
 app.command("restore-case")(history.restore_case)
 app.command()(demo.demo)

@@ -1,4 +1,5 @@
-"""Maintenance commands on the database file: backup and restore (SQLite only).
+"""Maintenance commands on the database file: backup and restore (restore: SQLite only; a
+PostgreSQL database is backed up as a portable SQLite copy, ``disproof.copying``).
 
 They work on the file, not through the service: a backup must not migrate the database it
 copies, and a restore must work when the current database cannot even be opened.
@@ -29,13 +30,20 @@ def backup(
     """Copy the database to PATH while it stays in use: a consistent, verified snapshot.
 
     Safe while `disproof serve` or an import is writing. PATH appears only once the copy is
-    complete and has passed an integrity check. PostgreSQL: use pg_dump instead.
+    complete and has passed an integrity check. On PostgreSQL, PATH is a portable SQLite copy
+    of the whole database (`disproof copy PATH postgresql://…` brings it back into an empty
+    database); pg_dump is the operator's tool (docs/deployment.md).
     """
     from disproof.store.backup import backup_database, sqlite_file
 
     settings = settings_of(ctx)
     require_database(settings)
-    summary = backup_database(sqlite_file(settings), path, force=force)
+    if settings.database_url().startswith("postgresql"):
+        from disproof.copying import backup_to_file
+
+        summary = backup_to_file(settings, path, force=force)
+    else:
+        summary = backup_database(sqlite_file(settings), path, force=force)
     if as_json:
         payload = {
             "path": str(summary.path),

@@ -18,7 +18,7 @@ from disproof.cli.common import (
     require_database,
     settings_of,
 )
-from disproof.cli.progress import IndexProgress, progress_bar
+from disproof.cli.progress import AHEAD_HINT, IndexProgress, progress_bar
 from disproof.errors import DisproofError
 
 if TYPE_CHECKING:
@@ -110,6 +110,15 @@ def serve(
         str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")
     ] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes. More than one needs a PostgreSQL database: SQLite lets one "
+            "process write at a time.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web pages and the REST API (/api/v1, docs at /docs).
 
@@ -117,19 +126,31 @@ def serve(
     and to start with public reading off (DISPROOF_PUBLIC_READ=false) until any token exists.
 
     A missing or outdated match index is built in the background from start-up, with its
-    progress on stderr; checks made meanwhile answer with lexical matching, and say so.
+    progress on stderr; checks made meanwhile answer with lexical matching, and say so. With
+    --workers N (PostgreSQL), it is built before the workers start, and each worker notices
+    changes made through the others within a second (docs/deployment.md).
     """
     from disproof.api.serve import run as run_server
-    from disproof.api.serve import serve_refusal
+    from disproof.api.serve import run_workers, serve_refusal
     from disproof.service import Disproof
 
     changes = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = settings_of(ctx).model_copy(update=changes)
     require_database(settings)
+    if workers > 1 and settings.database_url().startswith("sqlite"):
+        raise DisproofError(
+            "--workers needs a PostgreSQL database: SQLite lets one process write at a time, "
+            "so `disproof serve` runs one worker on it (see docs/deployment.md)"
+        )
     service = Disproof.open(settings)
     refusal = serve_refusal(settings, service.tokens)
     if refusal:
         raise DisproofError(refusal)
+    if workers > 1:
+        service.matchers.start(BackgroundIndexProgress(progress_bar(False), AHEAD_HINT)).join()
+        service.store.engine.dispose()
+        run_workers(settings, workers)
+        return
     service.matchers.start(BackgroundIndexProgress(progress_bar(False), BACKGROUND_HINT))
     run_server(service)
 

@@ -18,7 +18,7 @@ from disproof.errors import CaseNotFound, StoreError
 from disproof.models import Case, CasePublic
 from disproof.normalize import keyword_key
 from disproof.sameclaim import aliases_of
-from disproof.store import claims, history
+from disproof.store import claims, fulltext, history, postgres
 from disproof.store.engine import begin_write, error_text
 from disproof.store.history import EditMark
 from disproof.store.querying import CaseQueries
@@ -92,6 +92,7 @@ class CaseStore(CaseQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.fulltext = fulltext.for_engine(engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -174,6 +175,13 @@ class CaseStore(CaseQueries):
             for row in rows:
                 yield self._to_case(row)
             last = rows[-1].id
+
+    def reserve_id(self, connection: Connection, case_id: str) -> None:
+        """Keep others from creating ``case_id`` until this transaction ends, so that of two
+        creating it at once, the second sees the first's case (and refuses). On SQLite the
+        write lock every transaction takes at its start does that already."""
+        if not self.is_sqlite:
+            postgres.lock_name(connection, case_id)
 
     def existing(self, connection: Connection, ids: Iterable[str]) -> dict[str, Any]:
         """pk, hash, version and created_at of the stored cases among ``ids``."""

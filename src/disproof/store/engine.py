@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
 from disproof.errors import StoreError
+from disproof.store import postgres
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -27,7 +28,7 @@ BUSY_TIMEOUT_MS = 10_000
 BUSY_RETRY_AFTER = 10
 #: The newest migration's revision, spelled out so that opening a database already there needs
 #: no Alembic (a fifth of a second at start-up); ``tests/test_startup.py`` checks it is the head.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 _BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
 
 
@@ -80,6 +81,8 @@ def create_db_engine(url: str) -> Engine:
         raise StoreError(f"cannot use database {_shown(url)!r}: {error_text(exc)}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        postgres.configure(engine)
     return engine
 
 
@@ -164,6 +167,15 @@ def migrate(engine: Engine) -> None:
     except SQLAlchemyError as exc:
         message = f"cannot open or migrate the database at {engine.url}: {error_text(exc)}"
         raise StoreError(message) from exc
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The schema revision of the database (None: not a disproof database yet)."""
+    try:
+        with engine.connect() as connection:
+            return _stored_revision(connection)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the database at {engine.url}: {error_text(exc)}") from exc
 
 
 def _stored_revision(connection: Connection) -> str | None:

@@ -1,12 +1,11 @@
 """Searching and counting cases: full-text search with filters, facets and statistics.
 
 :class:`CaseQueries` is the reading half of :class:`disproof.store.cases.CaseStore` (which
-inherits it); it needs the store's ``engine``, ``is_sqlite`` and ``_to_case``.
+inherits it); it needs the store's ``engine``, ``fulltext`` and ``_to_case``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,34 +15,20 @@ from sqlalchemy import Engine
 from disproof.errors import InvalidInput
 from disproof.models import FACET_KINDS, Case, CaseQuery, Facet, SearchPage, Stats
 from disproof.normalize import keyword_key, normalize_country, normalize_language
-from disproof.store import counting
+from disproof.store import counting, fulltext
 from disproof.store.schema import case_terms, case_window, cases
-
-_fts = sa.table("cases_fts", sa.column("rowid"))
-_WORD = re.compile(r"[^\W_]+")  # letters and digits: never FTS syntax
 
 
 class CaseQueries:
     engine: Engine
     is_sqlite: bool
+    fulltext: fulltext.FullText
 
     @staticmethod
     def _to_case(row: sa.Row[Any]) -> Case:
         raise NotImplementedError
 
     # -- searching -------------------------------------------------------------------------------
-
-    def _text_condition(self, text: str) -> tuple[Any, Any] | None:
-        words = _WORD.findall(text)
-        if not words:
-            return None
-        if self.is_sqlite:
-            match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-            condition = sa.text("cases_fts MATCH :match").bindparams(match=match)
-            rank = sa.func.bm25(sa.literal_column("cases_fts"), 10.0, 3.0, 1.0)
-            return condition, rank
-        fields = (cases.c.title, cases.c.summary, cases.c.disproof)
-        return sa.and_(*[sa.or_(*[f.ilike(f"%{w}%") for f in fields]) for w in words]), None
 
     @staticmethod
     def _has_term(kind: str, key: str, *, substring: bool = False) -> Any:
@@ -75,15 +60,11 @@ class CaseQueries:
     def _scope(self, query: CaseQuery) -> tuple[Any, list[Any], Any]:
         """The FROM clause, WHERE conditions and full-text rank (or None) of a query's cases."""
         conditions = self._filters(query)
-        source: Any = cases
-        rank: Any = None
-        text = self._text_condition(query.text)
-        if text is not None:
-            condition, rank = text
-            if self.is_sqlite:
-                source = cases.join(_fts, _fts.c.rowid == cases.c.pk)
-            conditions.append(condition)
-        return source, conditions, rank
+        terms = fulltext.parse(query.text)
+        if not terms:
+            return cases, conditions, None
+        match = self.fulltext.match(terms)
+        return match.source, [*conditions, match.condition], match.rank
 
     def search(self, query: CaseQuery) -> SearchPage:
         source, conditions, rank = self._scope(query)

@@ -12,19 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from disproof.related.mining import normalize_url
+from disproof.store import fulltext
 from disproof.store.schema import case_terms, cases
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits (full-text search ignores the rest)
 #: A title shorter than this (words) is too common a phrase to look for in other disproofs.
 CITED_TITLE_MIN_WORDS = 4
 #: The term kinds two cases can share.
 SHARED_KINDS = ("keyword", "narrative")
-
-
-def _sql_lower(text: str) -> str:
-    """What SQLite's ``lower()`` makes of ``text`` (it folds ASCII letters only)."""
-    return text.strip().translate(_ASCII_LOWER)
 
 
 @dataclass
@@ -41,25 +36,30 @@ class SharedTerms:
 class RelationStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.is_sqlite = engine.dialect.name == "sqlite"
+        self.fulltext = fulltext.for_engine(engine)
 
     def ids_by_title(self, titles: Iterable[str]) -> dict[str, str]:
-        """Title (as given) → id of a case with exactly that title, ignoring case."""
-        wanted: dict[str, list[str]] = {}
-        for title in titles:
-            wanted.setdefault(_sql_lower(title), []).append(title)
-        if not wanted:
-            return {}
-        query = (
-            sa.select(sa.func.lower(cases.c.title), cases.c.id)
-            .where(sa.func.lower(cases.c.title).in_(list(wanted)))
-            .order_by(cases.c.date, cases.c.pk)
-        )
+        """Title (as given) → id of a case with exactly that title, ignoring case (as the
+        database's ``lower()`` folds it: ASCII letters on SQLite, all letters on PostgreSQL)."""
+        given = list(dict.fromkeys(titles))
         out: dict[str, str] = {}
         with self.engine.connect() as connection:
-            for key, case_id in connection.execute(query):
-                for title in wanted.get(key, []):
-                    out.setdefault(title, case_id)
+            for start in range(0, len(given), 200):
+                chunk = given[start : start + 200]
+                keys = connection.execute(
+                    sa.select(*[sa.func.lower(sa.literal(t.strip(), sa.Text)) for t in chunk])
+                ).one()
+                wanted: dict[str, list[str]] = {}
+                for key, title in zip(keys, chunk, strict=True):
+                    wanted.setdefault(key, []).append(title)
+                query = (
+                    sa.select(sa.func.lower(cases.c.title), cases.c.id)
+                    .where(sa.func.lower(cases.c.title).in_(list(wanted)))
+                    .order_by(cases.c.date, cases.c.pk)
+                )
+                for key, case_id in connection.execute(query):
+                    for title in wanted.get(key, []):
+                        out.setdefault(title, case_id)
         return out
 
     def ids_by_url(self, urls: Iterable[str]) -> dict[str, str]:
@@ -87,12 +87,8 @@ class RelationStore:
         """Ids of other cases whose disproof names this case's title or links its page."""
         conditions: list[sa.ColumnElement[bool]] = []
         words = _WORD.findall(title)
-        if self.is_sqlite and len(words) >= CITED_TITLE_MIN_WORDS:
-            phrase = "disproof : " + '"' + " ".join(words) + '"'
-            fts = sa.text("SELECT rowid FROM cases_fts WHERE cases_fts MATCH :m").bindparams(
-                m=phrase
-            )
-            conditions.append(cases.c.pk.in_(fts.columns(sa.column("rowid", sa.Integer))))
+        if len(words) >= CITED_TITLE_MIN_WORDS:
+            conditions.append(self.fulltext.disproof_phrase(words))
         page = normalize_url(case_id)
         if "/" in page and len(page.rsplit("/", 1)[-1]) >= 8:
             escaped = page.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
