@@ -26,6 +26,7 @@ from disproof.cli import (
     report,
     server,
     trends,
+    watching,
 )
 from disproof.cli.common import RunOptions, console, err_console
 from disproof.errors import DisproofError
@@ -97,6 +98,11 @@ server.token_app.command("revoke")(server.token_revoke)
 app.command()(server.serve)
 app.add_typer(narratives.app, name="narratives")
 app.add_typer(keywords.app, name="keywords")
+app.add_typer(watching.sources_app, name="sources")
+watching.sources_app.command("add")(watching.sources_add)
+watching.sources_app.command("list")(watching.sources_list)
+watching.sources_app.command("remove")(watching.sources_remove)
+app.command()(watching.watch)
 
 
 def _is_validation_error(exc: Exception) -> TypeGuard[ValidationError]:

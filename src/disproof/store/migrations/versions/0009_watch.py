@@ -1,0 +1,101 @@
+"""Monitoring: watched sources with their polling state, the items read from them (unique per
+source by URL and by content hash), the sightings (an item repeating a case) and dismissals.
+
+Revision ID: 0009
+Revises: 0007 (0008 is another branch's; the chain is joined when both land)
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+_STAMP = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "watch_sources",
+        sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(100), nullable=False, unique=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("location", sa.Text, nullable=False),
+        sa.Column("outlet", sa.String(500), nullable=True),
+        sa.Column("language", sa.String(16), nullable=True),
+        sa.Column("interval_seconds", sa.Integer, nullable=False),
+        sa.Column("created_at", _STAMP, nullable=False),
+        sa.Column("etag", sa.String(500), nullable=True),
+        sa.Column("last_modified", sa.String(100), nullable=True),
+        sa.Column("last_success_at", _STAMP, nullable=True),
+        sa.Column("last_polled_at", _STAMP, nullable=True),
+        sa.Column("failures", sa.Integer, nullable=False, server_default=sa.text("0")),
+        sa.Column("last_error", sa.Text, nullable=True),
+        sa.Column("next_due_at", _STAMP, nullable=False),
+        sa.Column("items_seen", sa.Integer, nullable=False, server_default=sa.text("0")),
+    )
+    op.create_index("ix_watch_sources_next_due_at", "watch_sources", ["next_due_at"])
+    op.create_table(
+        "watch_items",
+        sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "source_pk",
+            sa.Integer,
+            sa.ForeignKey("watch_sources.pk", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("url", sa.String(2000), nullable=True),
+        sa.Column("content_hash", sa.String(64), nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("date", sa.Date, nullable=True),
+        sa.Column("language", sa.String(16), nullable=True),
+        sa.Column("fetched_at", _STAMP, nullable=False),
+        sa.UniqueConstraint("source_pk", "content_hash", name="uq_watch_items_hash"),
+        sa.UniqueConstraint("source_pk", "url", name="uq_watch_items_url"),
+    )
+    op.create_table(
+        "sightings",
+        sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "item_pk",
+            sa.Integer,
+            sa.ForeignKey("watch_items.pk", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("case_id", sa.String(500), nullable=False),
+        sa.Column("span_start", sa.Integer, nullable=False),
+        sa.Column("span_end", sa.Integer, nullable=False),
+        sa.Column("span_text", sa.Text, nullable=False),
+        sa.Column("score", sa.Float, nullable=False),
+        sa.Column("band", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", _STAMP, nullable=False),
+        sa.Column("decided_by", sa.String(200), nullable=True),
+        sa.Column("decided_at", _STAMP, nullable=True),
+        sa.UniqueConstraint("item_pk", "case_id", name="uq_sightings_item_case"),
+    )
+    op.create_index("ix_sightings_case_id", "sightings", ["case_id"])
+    op.create_index("ix_sightings_status_band", "sightings", ["status", "band"])
+    op.create_table(
+        "dismissals",
+        sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("case_id", sa.String(500), nullable=False),
+        sa.Column("content_hash", sa.String(64), nullable=False),
+        sa.Column("url", sa.String(2000), nullable=True),
+        sa.Column("author", sa.String(200), nullable=False),
+        sa.Column("at", _STAMP, nullable=False),
+    )
+    op.create_index("ix_dismissals_hash", "dismissals", ["content_hash", "case_id"])
+    op.create_index("ix_dismissals_url", "dismissals", ["url", "case_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("dismissals")
+    op.drop_table("sightings")
+    op.drop_table("watch_items")
+    op.drop_table("watch_sources")
