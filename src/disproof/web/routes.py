@@ -20,10 +20,23 @@ from disproof.web.pages import (
     search,
     stats,
     trends,
+    triage,
 )
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
-for page in (check, report, search, editor, history, cases, account, stats, trends, narratives):
+for page in (
+    check,
+    report,
+    search,
+    editor,
+    history,
+    cases,
+    account,
+    stats,
+    trends,
+    narratives,
+    triage,
+):
     router.include_router(page.router)
 
 
