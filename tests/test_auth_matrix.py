@@ -299,7 +299,10 @@ def test_every_state_changing_form_is_csrf_protected(world: World) -> None:
     editor = world.tokens["session:editor-valid"]
     client = world.client
     target = world.target()
-    paths = {"/cases/{case_id:path}/edit": f"/cases/{quote_case_id(target)}/edit"}
+    paths = {
+        "/cases/{case_id:path}/edit": f"/cases/{quote_case_id(target)}/edit",
+        "/triage/{sighting_id}/{action}": "/triage/1/dismiss",
+    }
     checked = []
     for form in sorted(set(forms) - READ_ONLY_FORMS):
         path = paths.get(form, form)
