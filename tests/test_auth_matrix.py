@@ -65,6 +65,10 @@ OPERATIONS: dict[str, Operation] = {
     "DELETE /api/v1/sources/{name}": Operation(Role.admin, None, 404),
     "POST /api/v1/sightings/{sighting_id}/dismiss": Operation(Role.editor, None, 404),
     "POST /api/v1/sightings/{sighting_id}/appearance": Operation(Role.editor, None, 404),
+    "POST /api/v1/alerts/rules": Operation(
+        Role.editor, {"name": "rule", "kind": "case", "value": "x"}, 201
+    ),
+    "DELETE /api/v1/alerts/rules/{name}": Operation(Role.editor, None, 404),
 }
 MALFORMED = {
     "not-a-token": "not-a-token",

@@ -168,14 +168,22 @@ def watch(
 ) -> None:
     """Poll the watched sources when due, match every new item against the cases, and record a
     sighting for each case it repeats (confirmed or suggested). Each item is processed exactly
-    once, across restarts. Stop with Ctrl-C."""
+    once, across restarts. Then raise the alerts of the new sightings and deliver the due
+    webhooks (`disproof alerts`). Stop with Ctrl-C."""
     from disproof.sources import HttpFetcher, HttpLimits
     from disproof.watch.runner import run
     from disproof.watch.service import Monitoring
 
     monitoring = Monitoring(open_service(ctx))
     fetcher = HttpFetcher(HttpLimits(timeout=timeout, host_delay=host_delay))
+    engine = monitoring.alert_engine()
+
+    def alerts() -> None:
+        raised, delivered, failed = engine.run_once()
+        if raised or delivered or failed:
+            console.print(f"alerts: {raised} new, {delivered} delivered, {failed} failed attempts")
+
     try:
-        run(monitoring.poller(fetcher), _print, once=once)
+        run(monitoring.poller(fetcher), _print, once=once, after=alerts)
     finally:
         fetcher.close()

@@ -231,6 +231,52 @@ dismissals = Table(
 )
 
 
+#: Alert rules (migration 0009): sightings of a case, narrative, keyword, outlet or source at or
+#: above a band, for their owner's Atom feed and, with ``webhook_url``, a signed webhook. The
+#: secret signs the webhook bodies (HMAC-SHA256), so it is kept as given.
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("owner", String(200), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(500), nullable=False),
+    Column("min_band", String(16), nullable=False),
+    Column("webhook_url", String(2000), nullable=True),
+    Column("secret", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One alert per (rule, sighting), with its webhook delivery state: ``pending`` (due at
+#: ``next_attempt_at``), ``delivered``, ``failed`` (gave up) or ``none`` (no webhook).
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("rule_pk", Integer, ForeignKey("alert_rules.pk", ondelete="CASCADE"), nullable=False),
+    Column("sighting_pk", Integer, ForeignKey("sightings.pk", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivery", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("rule_pk", "sighting_pk", name="uq_alerts_rule_sighting"),
+    Index("ix_alerts_delivery", "delivery", "next_attempt_at"),
+)
+
+#: The delivery log: every webhook attempt, its HTTP status or error.
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("alert_pk", Integer, ForeignKey("alerts.pk", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", String(2000), nullable=True),
+    Index("ix_alert_deliveries_alert_pk", "alert_pk"),
+)
+
+
 def case_window(
     dataset: str | None, date_from: dt.date | None, date_to: dt.date | None
 ) -> list[ColumnElement[bool]]:

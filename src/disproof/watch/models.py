@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from disproof.normalize import normalize_language
 
@@ -122,3 +122,64 @@ class SightingPage(_Model):
     total: int
     offset: int
     results: list[Sighting]
+
+
+# -- alerts ----------------------------------------------------------------------------------
+
+AlertKind = Literal["case", "narrative", "keyword", "outlet", "source"]
+ALERT_KINDS: tuple[str, ...] = ("case", "narrative", "keyword", "outlet", "source")
+
+
+class AlertRuleCreate(_Model):
+    """An alert rule: sightings whose case (``case``: its id; ``narrative``: one of its
+    narratives; ``keyword``: one of its keywords, or the word in the item's text), ``outlet``
+    (the source's outlet or the item's host) or ``source`` (its name) is ``value``, at
+    ``min_band`` or above. With ``webhook_url`` each alert is also POSTed there, signed with
+    ``secret`` (HMAC-SHA256)."""
+
+    name: str = Field(description="Letters, digits, '.', '_' or '-'; unique.")
+    kind: AlertKind
+    value: str = Field(min_length=1, max_length=500)
+    min_band: Band = "suggested"
+    webhook_url: str | None = Field(default=None, max_length=2000)
+    secret: str | None = Field(default=None, min_length=16, max_length=200)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return SourceCreate._name(value)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("a webhook is an http(s) URL")
+        return value or None
+
+    @model_validator(mode="after")
+    def _signed(self) -> AlertRuleCreate:
+        if self.webhook_url and not self.secret:
+            raise ValueError("a webhook needs a secret (16+ characters) to sign its bodies")
+        return self
+
+
+class AlertRule(_Model):
+    name: str
+    owner: str
+    kind: str
+    value: str
+    min_band: str
+    webhook_url: str | None = None
+    has_secret: bool = False
+    created_at: dt.datetime
+
+
+class Alert(_Model):
+    """A sighting one rule picked, and how its webhook delivery went."""
+
+    id: int
+    rule: str
+    created_at: dt.datetime
+    delivery: str
+    attempts: int
+    sighting: Sighting

@@ -27,12 +27,16 @@ def run(
     *,
     once: bool = False,
     stop: threading.Event | None = None,
+    after: Callable[[], None] | None = None,
 ) -> None:
-    """Poll until ``stop`` is set (or once). Each source's report goes to ``report``."""
+    """Poll until ``stop`` is set (or once). Each source's report goes to ``report``;
+    ``after`` runs after each round (alerts: evaluate the rules, deliver the webhooks)."""
     stop = stop or threading.Event()
     while not stop.is_set():
         for done in poller.poll_due(stop):
             report(done)
+        if after is not None:
+            after()
         if once:
             return
         stop.wait(seconds_to_next(poller.sources, poller.clock()))

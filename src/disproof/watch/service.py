@@ -9,17 +9,27 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from disproof.errors import ConflictError
+from disproof.errors import CaseNotFound, ConflictError
 from disproof.history import Actor
 from disproof.models import Appearance, CaseUpdate
 from disproof.store.sightings import SightingRecords
 from disproof.store.sources import SourceRecords
-from disproof.watch.models import Sighting, SightingPage, SightingQuery, SourceCreate, WatchedSource
+from disproof.watch.models import (
+    AlertRule,
+    AlertRuleCreate,
+    Sighting,
+    SightingPage,
+    SightingQuery,
+    SourceCreate,
+    WatchedSource,
+)
 
 if TYPE_CHECKING:
     from disproof.models import MatchResult
     from disproof.service import Author, Disproof
     from disproof.sources import HttpFetcher
+    from disproof.store.alerts import AlertRecords
+    from disproof.watch.alerts import AlertEngine
     from disproof.watch.poll import Poller
 
 
@@ -57,9 +67,32 @@ class Monitoring:
 
         return Poller(self.sources, self.sightings, match, fetcher)
 
+    # -- alerts ----------------------------------------------------------------------------------
+
     @cached_property
-    def _names(self) -> dict[str, str]:
-        return self.service.narrative_names()
+    def alerts(self) -> AlertRecords:
+        from disproof.store.alerts import AlertRecords
+
+        return AlertRecords(self.service.store.engine)
+
+    def add_rule(self, rule: AlertRuleCreate, owner: Author) -> AlertRule:
+        return self.alerts.add_rule(rule, Actor.of(owner).name, _now())
+
+    def alert_engine(self) -> AlertEngine:
+        """Evaluates the rules on new sightings and delivers the webhooks."""
+        from disproof.watch.alerts import AlertEngine, CaseTerms
+
+        def terms(case_id: str) -> CaseTerms:
+            try:
+                case = self.service.get(case_id)
+            except CaseNotFound:
+                return CaseTerms(frozenset(), frozenset())
+            return CaseTerms(
+                frozenset(n.casefold() for n in case.narratives),
+                frozenset(k.casefold() for k in case.keywords),
+            )
+
+        return AlertEngine(self.alerts, terms)
 
     # -- triage ----------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Monitoring: watched sources with their polling state, the items read from them (unique per
-source by URL and by content hash), the sightings (an item repeating a case) and dismissals.
+source by URL and by content hash), the sightings (an item repeating a case), dismissals, and
+alert rules with their alerts and webhook delivery log.
 
 Revision ID: 0009
 Revises: 0007 (0008 is another branch's; the chain is joined when both land)
@@ -92,9 +93,65 @@ def upgrade() -> None:
     )
     op.create_index("ix_dismissals_hash", "dismissals", ["content_hash", "case_id"])
     op.create_index("ix_dismissals_url", "dismissals", ["url", "case_id"])
+    _alerts()
+
+
+def _alerts() -> None:
+    op.create_table(
+        "alert_rules",
+        sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(100), nullable=False, unique=True),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("value", sa.String(500), nullable=False),
+        sa.Column("min_band", sa.String(16), nullable=False),
+        sa.Column("webhook_url", sa.String(2000), nullable=True),
+        sa.Column("secret", sa.String(200), nullable=True),
+        sa.Column("created_at", _STAMP, nullable=False),
+    )
+    op.create_index("ix_alert_rules_owner", "alert_rules", ["owner"])
+    op.create_table(
+        "alerts",
+        sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "rule_pk",
+            sa.Integer,
+            sa.ForeignKey("alert_rules.pk", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "sighting_pk",
+            sa.Integer,
+            sa.ForeignKey("sightings.pk", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("created_at", _STAMP, nullable=False),
+        sa.Column("delivery", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+        sa.Column("next_attempt_at", _STAMP, nullable=True),
+        sa.UniqueConstraint("rule_pk", "sighting_pk", name="uq_alerts_rule_sighting"),
+    )
+    op.create_index("ix_alerts_delivery", "alerts", ["delivery", "next_attempt_at"])
+    op.create_table(
+        "alert_deliveries",
+        sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "alert_pk",
+            sa.Integer,
+            sa.ForeignKey("alerts.pk", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("at", _STAMP, nullable=False),
+        sa.Column("status_code", sa.Integer, nullable=True),
+        sa.Column("error", sa.String(2000), nullable=True),
+    )
+    op.create_index("ix_alert_deliveries_alert_pk", "alert_deliveries", ["alert_pk"])
 
 
 def downgrade() -> None:
+    op.drop_table("alert_deliveries")
+    op.drop_table("alerts")
+    op.drop_table("alert_rules")
     op.drop_table("dismissals")
     op.drop_table("sightings")
     op.drop_table("watch_items")
