@@ -231,3 +231,24 @@ def test_sources_commands(cli: object, tmp_path: Path) -> None:
     missing = run("sources", "remove", "news")  # type: ignore[operator]
     assert missing.code == 1 and "no source named" in missing.err
     assert "not polled" not in run("sources", "list").out  # type: ignore[operator]
+
+
+def test_the_background_watcher_of_serve_polls_and_stops(
+    monitoring: Monitoring, service: Disproof, tmp_path: Path
+) -> None:
+    from disproof.watch.background import start
+
+    drop = tmp_path / "drop.jsonl"
+    drop.write_text(json.dumps({"id": "1", "text": CLAIM, "url": "https://d.example/1"}))
+    add(monitoring, "drop", str(drop), kind="jsonl")
+    thread, stop = start(service)
+    try:
+        for _ in range(200):  # until the first round has recorded the item (at most 20 s)
+            if monitoring.sightings.counts()["items"]:
+                break
+            thread.join(0.1)
+        assert monitoring.sightings.counts()["items"] == 1
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()

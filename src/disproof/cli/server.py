@@ -110,6 +110,13 @@ def serve(
         str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")
     ] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8000).")] = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Also poll the watched sources and deliver alerts, like `disproof watch`.",
+        ),
+    ] = False,
 ) -> None:
     """Run the web pages and the REST API (/api/v1, docs at /docs).
 
@@ -131,7 +138,17 @@ def serve(
     if refusal:
         raise DisproofError(refusal)
     service.matchers.start(BackgroundIndexProgress(progress_bar(False), BACKGROUND_HINT))
-    run_server(service)
+    if not watch:
+        run_server(service)
+        return
+    from disproof.watch.background import start
+
+    thread, stop = start(service)
+    try:
+        run_server(service)
+    finally:
+        stop.set()
+        thread.join(30)
 
 
 BACKGROUND_HINT = (

@@ -27,7 +27,7 @@ def run(
     *,
     once: bool = False,
     stop: threading.Event | None = None,
-    after: Callable[[], None] | None = None,
+    after: Callable[[], object] | None = None,
 ) -> None:
     """Poll until ``stop`` is set (or once). Each source's report goes to ``report``;
     ``after`` runs after each round (alerts: evaluate the rules, deliver the webhooks)."""
