@@ -127,3 +127,29 @@ def test_new_case_opens_the_editor_prefilled_from_the_sighting(
     assert 'value="https://d.example/1"' in page.text
     assert_inert(page.text)
     assert client.get("/cases/new?sighting=999999").status_code == 404
+
+
+def test_the_sources_page_is_for_admins_and_shows_failing_sources(
+    client: TestClient, watched: Disproof, tmp_path: Path
+) -> None:
+    sign_in(client, watched, Role.editor)
+    assert client.get("/sources").status_code == 403
+    sign_in(client, watched, Role.admin)
+    page = client.get("/sources")
+    assert page.status_code == 200 and "drop" in page.text and "Sources</a>" in page.text
+    form = {"csrf_token": token(page.text), "kind": "jsonl", "interval_seconds": "60"}
+    missing = str(tmp_path / "missing.jsonl")
+    bad = client.post("/sources", data=form | {"name": "bad name", "location": missing})
+    assert bad.status_code == 422 and "name" in bad.text
+    added = client.post("/sources", data=form | {"name": "gone", "location": missing})
+    assert added.headers["location"] == "/sources?done=added"
+    Monitoring(watched).poller().poll_due()
+    page = client.get("/sources")
+    assert "Failing ×1" in page.text and "does not exist" in page.text
+    assert page.text.index(">gone<") < page.text.index(">drop<")  # failing first
+    assert_inert(page.text)
+    forged = client.post("/sources/gone/remove", data={"csrf_token": "0" * 64})
+    assert forged.status_code == 403
+    removed = client.post("/sources/gone/remove", data={"csrf_token": token(page.text)})
+    assert removed.status_code == 303
+    assert [s.name for s in Monitoring(watched).list_sources()] == ["drop"]

@@ -18,6 +18,7 @@ from disproof.web.pages import (
     narratives,
     report,
     search,
+    sources,
     stats,
     trends,
     triage,
@@ -36,6 +37,7 @@ for page in (
     trends,
     narratives,
     triage,
+    sources,
 ):
     router.include_router(page.router)
 
