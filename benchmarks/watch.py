@@ -110,10 +110,10 @@ class TimedMatch:
         self.matcher = service.matchers.get()
         self.seconds = 0.0
 
-    def __call__(self, text: str) -> MatchResult:
+    def __call__(self, texts: list[str]) -> list[MatchResult]:
         started = time.perf_counter()
         try:
-            return self.matcher.match(text, top_k=TOP_K, min_band="suggested")
+            return self.matcher.match_many(texts, top_k=TOP_K, min_band="suggested")
         finally:
             self.seconds += time.perf_counter() - started
 

@@ -29,8 +29,12 @@ logger = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(hours=6)
 #: Matches kept per item (one sighting each).
 TOP_K = 5
+#: New items matched at a time (their spans are encoded together: several times faster than
+#: one by one); each is still recorded in its own transaction.
+MATCH_BATCH = 32
 
-Match = Callable[[str], MatchResult]
+#: Matches texts: one result per text, in order.
+Match = Callable[[list[str]], list[MatchResult]]
 
 
 def _now() -> dt.datetime:
@@ -117,17 +121,18 @@ class Poller:
         items = _unique(fetched.items)
         urls = [i.url for i in items if i.url]
         seen_urls, seen_hashes = self.records.seen(pk, urls, [i.content_hash for i in items])
-        for item in items:
-            if item.url in seen_urls or item.content_hash in seen_hashes:
-                report.skipped += 1
-                continue
-            result = self.match(item.body)
-            new = to_new_item(item, result)
-            if self.records.record(pk, new, self.clock()) is None:
-                report.skipped += 1  # recorded meanwhile (another watcher)
-                continue
-            report.new_items += 1
-            report.sightings += len(new.matches)
+        fresh = [i for i in items if i.url not in seen_urls and i.content_hash not in seen_hashes]
+        report.skipped += len(items) - len(fresh)
+        for start in range(0, len(fresh), MATCH_BATCH):
+            batch = fresh[start : start + MATCH_BATCH]
+            results = self.match([item.body for item in batch])
+            for item, result in zip(batch, results, strict=True):
+                new = to_new_item(item, result)
+                if self.records.record(pk, new, self.clock()) is None:
+                    report.skipped += 1  # recorded meanwhile (another watcher)
+                    continue
+                report.new_items += 1
+                report.sightings += len(new.matches)
 
     def _failed(self, pk: int, source: WatchedSource, report: PollReport, error: str) -> PollReport:
         now = self.clock()

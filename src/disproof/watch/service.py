@@ -62,8 +62,9 @@ class Monitoring:
         """A poller matching with the service's shared matcher (built on first use)."""
         from disproof.watch.poll import TOP_K, Poller
 
-        def match(text: str) -> MatchResult:
-            return self.service.matchers.get().match(text, top_k=TOP_K, min_band="suggested")
+        def match(texts: list[str]) -> list[MatchResult]:
+            matcher = self.service.matchers.get()
+            return matcher.match_many(texts, top_k=TOP_K, min_band="suggested")
 
         return Poller(self.sources, self.sightings, match, fetcher)
 
