@@ -252,3 +252,23 @@ def test_the_background_watcher_of_serve_polls_and_stops(
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_watch_once_from_the_command_line(
+    cli: object, fake_matching: object, tmp_path: Path
+) -> None:
+    from disproof.settings import Settings
+
+    run = cli
+    service = Disproof.open(Settings(db=str(tmp_path / "cli.db")))
+    add_cases(service, LABS)
+    (tmp_path / "drop.jsonl").write_text(json.dumps({"id": "1", "text": CLAIM}))
+    assert run("sources", "add", "drop", "drop.jsonl", "--kind", "jsonl").code == 0  # type: ignore[operator]
+    assert json.loads(run("sources", "list", "--json").out)[0]["location"] == str(  # type: ignore[operator]
+        tmp_path / "drop.jsonl"
+    )
+    assert run("alerts", "add", "labs", "case", "labs").code == 0  # type: ignore[operator]
+    first = run("watch", "--once")  # type: ignore[operator]
+    assert first.code == 0, first.err
+    assert "drop: 1 new items, 1 sightings" in first.out and "alerts: 1 new" in first.out
+    assert "no source is due; next: drop at" in run("watch", "--once").out  # type: ignore[operator]

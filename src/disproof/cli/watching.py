@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -51,7 +52,8 @@ def sources_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A short unique name (letters, digits, . _ -).")],
     location: Annotated[
-        str, typer.Argument(help="Feed URL (http/https), or a file or folder path.")
+        str,
+        typer.Argument(help="Feed URL (http/https), or a file or folder path (kept absolute)."),
     ],
     kind: Annotated[
         KindChoice, typer.Option("--kind", help="What the location holds.")
@@ -74,6 +76,8 @@ def sources_add(
     from disproof.watch.models import SourceCreate
     from disproof.watch.service import Monitoring
 
+    if not location.startswith(("http://", "https://")):  # a path: kept absolute
+        location = str(Path(location).expanduser().resolve())
     create = SourceCreate(
         name=name,
         kind=kind.value,
@@ -183,7 +187,21 @@ def watch(
         if raised or delivered or failed:
             console.print(f"alerts: {raised} new, {delivered} delivered, {failed} failed attempts")
 
+    polled: list[PollReport] = []
+
+    def report(done: PollReport) -> None:
+        polled.append(done)
+        _print(done)
+
     try:
-        run(monitoring.poller(fetcher), _print, once=once, after=alerts)
+        run(monitoring.poller(fetcher), report, once=once, after=alerts)
     finally:
         fetcher.close()
+    if once and not polled:
+        upcoming = min(monitoring.list_sources(), key=lambda s: s.next_due_at, default=None)
+        when = (
+            f"; next: {upcoming.name} at {upcoming.next_due_at:%Y-%m-%d %H:%M:%S} UTC"
+            if upcoming
+            else ""
+        )
+        console.print(safe(f"no source is due{when}"))
