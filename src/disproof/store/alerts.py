@@ -25,8 +25,8 @@ from disproof.store.schema import (
     watch_items,
     watch_sources,
 )
-from disproof.store.sightings import _select, _sighting
-from disproof.store.sources import _utc
+from disproof.store.sightings import sighting_of, sighting_select
+from disproof.store.sources import utc
 from disproof.watch.models import Alert, AlertRule, AlertRuleCreate
 
 WATERMARK = "alerts_evaluated_through"
@@ -72,14 +72,14 @@ def _rule(row: sa.Row[Any]) -> RuleRow:
         min_band=row.min_band,
         webhook_url=row.webhook_url,
         has_secret=bool(row.secret),
-        created_at=_utc(row.created_at),
+        created_at=utc(row.created_at),
     )
     return RuleRow(int(row.pk), rule, row.secret)
 
 
 def _alert_select() -> sa.Select[Any]:
     return (
-        _select()
+        sighting_select()
         .add_columns(
             alerts.c.pk.label("alert_pk"),
             alerts.c.created_at.label("alerted_at"),
@@ -98,10 +98,10 @@ def _alert(row: sa.Row[Any]) -> Alert:
     return Alert(
         id=row.alert_pk,
         rule=row.rule,
-        created_at=_utc(row.alerted_at),
+        created_at=utc(row.alerted_at),
         delivery=row.delivery,
         attempts=row.attempts,
-        sighting=_sighting(row),
+        sighting=sighting_of(row),
     )
 
 
@@ -281,4 +281,4 @@ class AlertRecords:
             .limit(limit)
         )
         with self.engine.connect() as connection:
-            return [dict(r._mapping) | {"at": _utc(r.at)} for r in connection.execute(query)]
+            return [dict(r._mapping) | {"at": utc(r.at)} for r in connection.execute(query)]

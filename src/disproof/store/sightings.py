@@ -22,7 +22,7 @@ from disproof.store.schema import (
     watch_items,
     watch_sources,
 )
-from disproof.store.sources import _utc
+from disproof.store.sources import utc
 from disproof.watch.models import Sighting, SightingPage, SightingQuery, SightingSpan
 
 #: Bands in queue order (confirmed first).
@@ -50,7 +50,7 @@ class ItemRow:
     content_hash: str
 
 
-def _sighting(row: sa.Row[Any]) -> Sighting:
+def sighting_of(row: sa.Row[Any]) -> Sighting:
     return Sighting(
         id=row.pk,
         case_id=row.case_id,
@@ -65,13 +65,13 @@ def _sighting(row: sa.Row[Any]) -> Sighting:
         title=row.title,
         date=row.date,
         language=row.language,
-        created_at=_utc(row.created_at),
+        created_at=utc(row.created_at),
         decided_by=row.decided_by,
-        decided_at=_utc(row.decided_at),
+        decided_at=utc(row.decided_at),
     )
 
 
-def _select() -> sa.Select[Any]:
+def sighting_select() -> sa.Select[Any]:
     return (
         sa.select(
             sightings,
@@ -194,7 +194,7 @@ class SightingRecords:
     def page(self, query: SightingQuery) -> SightingPage:
         """Sightings ``query`` selects: confirmed first, then suggested; newest first within."""
         conditions = self._conditions(query)
-        select = _select().where(*conditions)
+        select = sighting_select().where(*conditions)
         total_query = (
             sa.select(sa.func.count())
             .select_from(sightings.join(watch_items).join(watch_sources))
@@ -205,7 +205,7 @@ class SightingRecords:
             total = connection.execute(total_query).scalar_one()
             rows = connection.execute(ordered.limit(query.limit).offset(query.offset)).all()
         return SightingPage(
-            total=int(total), offset=query.offset, results=[_sighting(r) for r in rows]
+            total=int(total), offset=query.offset, results=[sighting_of(r) for r in rows]
         )
 
     @staticmethod
@@ -235,10 +235,10 @@ class SightingRecords:
 
     def get(self, pk: int) -> ItemRow:
         with self.engine.connect() as connection:
-            row = connection.execute(_select().where(sightings.c.pk == pk)).first()
+            row = connection.execute(sighting_select().where(sightings.c.pk == pk)).first()
         if row is None:
             raise NotFound(f"no sighting {pk}")
-        return ItemRow(_sighting(row), row.content_hash)
+        return ItemRow(sighting_of(row), row.content_hash)
 
     def decide(self, pk: int, status: str, author: str, now: dt.datetime) -> Sighting:
         """Set a sighting's status; a dismissal is also remembered by the item's content hash

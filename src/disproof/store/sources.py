@@ -14,7 +14,7 @@ from disproof.store.schema import watch_sources
 from disproof.watch.models import SourceCreate, WatchedSource
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
+def utc(value: dt.datetime | None) -> dt.datetime | None:
     """A timestamp read back (stored as UTC; SQLite forgets the zone) as an aware datetime."""
     if value is None:
         return None
@@ -25,7 +25,7 @@ def _source(row: sa.Row[Any]) -> WatchedSource:
     data = dict(row._mapping)
     data.pop("pk")
     for name in ("created_at", "last_success_at", "last_polled_at", "next_due_at"):
-        data[name] = _utc(data[name])
+        data[name] = utc(data[name])
     return WatchedSource.model_validate(data)
 
 
