@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import shutil
 import tempfile
 import threading
 import time
@@ -181,6 +182,8 @@ def main() -> None:
             next_mark += 60
     print(f"\n{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {total} items in all")
     server.shutdown()
+    service.store.engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
