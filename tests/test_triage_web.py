@@ -125,6 +125,7 @@ def test_new_case_opens_the_editor_prefilled_from_the_sighting(
     assert page.status_code == 200
     assert "Pentagon finances secret" in page.text
     assert 'value="https://d.example/1"' in page.text
+    assert re.search(r'<textarea[^>]*name="related"[^>]*>\s*labs', page.text)
     assert_inert(page.text)
     assert client.get("/cases/new?sighting=999999").status_code == 404
 

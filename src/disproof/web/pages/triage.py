@@ -135,9 +135,17 @@ async def act(request: Request, sighting_id: int, action: str) -> Response:
 
 def draft_from_sighting(service: Disproof, sighting_id: int) -> EditorForm:
     """The editor's form for a new case from a sighting: the claim is the matched span, the
-    item is its first appearance, and keywords are suggested from the text."""
+    item is its first appearance, keywords are suggested from the text, and the case it was
+    matched to is a related case whose narratives are ticked (all of it editable)."""
     sighting = Monitoring(service).sighting(sighting_id)
     form = EditorForm()
+    try:
+        matched = service.get(sighting.case_id)
+    except CaseNotFound:
+        pass
+    else:
+        form.values["related"] = matched.id
+        form.narratives = list(matched.narratives)
     form.values["summary"] = sighting.span.text
     form.values["title"] = sighting.span.text[:200]
     form.values["languages"] = sighting.language or ""
