@@ -108,3 +108,36 @@ def test_one_band_vocabulary_everywhere() -> None:
     for path in checked:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"possible match|likely match|probable match", text, re.I), path
+
+
+def test_a_sentence_too_unspecific_to_stand_alone_cannot_confirm_a_case(
+    service: Disproof, fake_matching: FakeEmbedder
+) -> None:
+    """A short input is one sentence of some text: the span check (the article rule) must pass
+    for ``confirmed``, else the band is capped at ``suggested`` with the score kept and why."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from disproof import render
+
+    add_cases(service, *CASES)
+    matcher = service.matcher()
+    assert matcher.calibration is not None and matcher.calibration.article is not None
+    claim = "NATO is encircling Russia with military bases on every border."
+    plain = matcher.match(claim).matches[0]
+    assert plain.band == "confirmed" and not plain.why.capped
+    assert plain.why.span_check is not None
+
+    # a rule asking for far more specificity than any one sentence has
+    demanding = matcher.calibration.article.model_copy(
+        update={"weights": [0.0, 0.0, 1.0, 0.0, 0.0, 0.0], "bias": -50.0}
+    )
+    matcher.calibration = matcher.calibration.model_copy(update={"article": demanding})
+    capped = matcher.match(claim).matches[0]
+    assert capped.case_id == plain.case_id and capped.score == plain.score
+    assert capped.band == "suggested" and capped.why.capped
+    assert capped.why.span_check is not None and capped.why.span_check < 0.01
+    out = StringIO()
+    render.match_report(Console(file=out, width=250), matcher.match(claim))
+    assert "not confirmed: the passage says too little on its own" in out.getvalue()

@@ -42,5 +42,7 @@ def test_wheel_contains_package_data_and_migrations(tmp_path: Path) -> None:
         "disproof/store/migrations/env.py",
         "disproof/store/migrations/script.py.mako",
         "disproof/store/migrations/versions/0001_initial.py",
+        "disproof/scan/templates/summary.html",
+        "disproof/scan/templates/summary.css",
     ):
         assert needed in names

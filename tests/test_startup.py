@@ -14,7 +14,10 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 #: What `--version`, `--help` and usage errors must not import.
-HEAVY = ("numpy", "fastapi", "sqlalchemy", "uvicorn", "jinja2", "alembic", "starlette")
+HEAVY = (
+    "numpy", "fastapi", "sqlalchemy", "uvicorn", "jinja2", "alembic", "starlette",
+    "dask", "distributed", "pyarrow", "fsspec",
+)  # fmt: skip
 #: What a search, a case or the counts must not import.
 HEAVY_FOR_READING = ("numpy", "fastapi", "uvicorn", "jinja2", "alembic", "starlette")
 
@@ -45,7 +48,9 @@ def test_version_and_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
     assert not loaded & {*HEAVY, "pydantic"}, sorted(loaded & {*HEAVY, "pydantic"})
 
 
-@pytest.mark.parametrize("args", [("search", "--help"), ("search", "--limit", "x")])
+@pytest.mark.parametrize(
+    "args", [("search", "--help"), ("search", "--limit", "x"), ("scan", "--help")]
+)
 def test_usage_errors_and_command_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
     loaded = _modules_after(_cli(*args))  # Typer may convert values with pydantic
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))

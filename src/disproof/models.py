@@ -483,6 +483,13 @@ class MatchExplanation(_Model):
     #: against fact-checked claims) or ``cross-language`` (fitted on quotes in other languages
     #: than the case); see docs/matching.md.
     calibration: str = "same-language"
+    #: For an English span: the span check's probability that this sentence, as part of a
+    #: text, repeats a known case at all (specificity, length, margin over the next case;
+    #: docs/matching.md). ``confirmed`` needs it to pass. None where it does not apply.
+    span_check: float | None = None
+    #: The pair scored ``confirmed`` but its span is too unspecific to confirm a case on its
+    #: own, so it is shown ``suggested``.
+    capped: bool = False
 
 
 class CaseMatch(_Model):

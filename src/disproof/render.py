@@ -315,8 +315,15 @@ def _match_line(console: Console, match: CaseMatch) -> None:
         line.append(f"  ({safe(facts, 80).plain})", style="dim")
     console.print(line)
     across = "  · scored across languages" if match.why.calibration == "cross-language" else ""
+    capped = ""
+    if match.why.capped and match.why.span_check is not None:
+        capped = (
+            "  · not confirmed: the passage says too little on its own"
+            f" (span check {match.why.span_check:.2f})"
+        )
     console.print(
-        Text("            " + safe(match.case_id).plain + across, style="dim"), soft_wrap=True
+        Text("            " + safe(match.case_id).plain + across + capped, style="dim"),
+        soft_wrap=True,
     )
     if not match.has_disproof:
         console.print(Text(f"            {NO_DISPROOF}", style="dim"), soft_wrap=True)

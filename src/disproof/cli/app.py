@@ -25,6 +25,7 @@ from disproof.cli import (
     matching,
     narratives,
     report,
+    scan,
     server,
     trends,
     watching,
@@ -83,6 +84,7 @@ app.command()(cases.related)
 app.command()(cases.search)
 app.command()(matching.match)
 app.command()(matching.index)
+app.command()(scan.scan)
 app.command()(report.report)
 app.command()(cases.stats)
 app.command()(maintenance.backup)

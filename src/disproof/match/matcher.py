@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +26,7 @@ from disproof.models import CaseMatch, MatchExplanation, MatchResult, MatchSpan
 from disproof.retrieve import Hit, reciprocal_rank_fusion
 from disproof.retrieve.fusion import RRF_K
 from disproof.retrieve.lexical import top_hits
-from disproof.store.corpus import CaseDetail, CorpusStore
+from disproof.store.corpus import CaseDetail
 from disproof.text import Analyzer, ClaimSpan, document_language
 from disproof.text.clauses import claim_clauses
 from disproof.text.langid import UNDETERMINED
@@ -63,6 +64,19 @@ class Candidate:
     retrievers: tuple[str, ...]
     #: Which calibration scored the pair (span and case in one language, or not).
     situation: Situation = "same-language"
+    #: The span check's probability (``match/article.py``) for the pair's span, where it
+    #: applies (an English span and an article rule on file); None elsewhere.
+    span_check: float | None = None
+    #: The claim-level band said ``confirmed`` and the span check did not: shown ``suggested``.
+    capped: bool = False
+
+
+class CaseDetails(Protocol):
+    """Where a matcher reads what a match shows of its cases: the store
+    (:class:`~disproof.store.corpus.CorpusStore`), or a scan's saved copy of it on a worker
+    (:class:`disproof.scan.bundle.SavedDetails`)."""
+
+    def details(self, pks: Iterable[int]) -> dict[int, CaseDetail]: ...
 
 
 #: One span's kept candidates, with the span and its terms.
@@ -75,7 +89,7 @@ class Matcher:
     def __init__(
         self,
         index: CaseIndex,
-        corpus: CorpusStore,
+        corpus: CaseDetails,
         embedder: Embedder | None,
         calibration: Calibration | None,
         analyzer: Analyzer,
@@ -293,8 +307,9 @@ class Matcher:
             tokens = self.analyzer.tokens(matching_text(span.text), span.language)
             vector = vectors[row] if vectors is not None else None
             candidates = self.score_span(tokens, vector, max(top_k, 2), span.language)
+            candidates = self._span_checked(candidates, span, tokens)
             if long and min_band is None:
-                candidates = self._article_pick(candidates, span, tokens)
+                candidates = self._article_pick(candidates)
             else:
                 floor = BAND_ORDER[min_band or "none"]
                 candidates = [c for c in candidates[:top_k] if BAND_ORDER[c.band] >= floor]
@@ -321,9 +336,31 @@ class Matcher:
             worthiness=span.score,
         )
 
-    def _article_pick(
+    def _span_checked(
         self, candidates: list[Candidate], span: ClaimSpan, tokens: list[str]
     ) -> list[Candidate]:
+        """The candidates with the span check applied: a span that, taken as a sentence of a
+        text, does not pass the article rule's ``confirmed`` cannot confirm a case however well
+        it scores against it (a short generic clause — "then it is staged." — covers a case's
+        few common words). The claim-level probability is kept as the score; only the band is
+        capped at ``suggested``. English spans only (the rule has seen no other language)."""
+        rule = self.calibration.article if self.calibration is not None else None
+        if rule is None or not candidates or span.language != RULE_LANGUAGE:
+            return candidates
+        x = span_features(self.span_evidence(candidates, span, tokens))
+        check = float(rule.probability(x[None, :])[0])
+        passes = rule.band(check) == "confirmed"
+        return [
+            dataclasses.replace(
+                c,
+                span_check=check,
+                band="suggested" if c.band == "confirmed" and not passes else c.band,
+                capped=c.band == "confirmed" and not passes,
+            )
+            for c in candidates
+        ]
+
+    def _article_pick(self, candidates: list[Candidate]) -> list[Candidate]:
         """The span's best candidate when the article rule lets it through (with the rule's
         probability as its score and band), else nothing."""
         if not candidates:
@@ -332,14 +369,12 @@ class Matcher:
         rule = self.calibration.article if self.calibration is not None else None
         if rule is None:
             return [best] if best.band == "confirmed" else []
-        if span.language != RULE_LANGUAGE:  # the rule knows English spans only: claim bands
+        if best.span_check is None:  # a span the rule does not know: its claim-level band
             return [best] if best.band != "none" else []
-        x = span_features(self.span_evidence(candidates, span, tokens))
-        probability = float(rule.probability(x[None, :])[0])
-        band = rule.band(probability)
+        band = rule.band(best.span_check)
         if band == "none":
             return []
-        return [dataclasses.replace(best, probability=probability, band=band)]
+        return [dataclasses.replace(best, probability=best.span_check, band=band, capped=False)]
 
     def _to_match(
         self,
@@ -367,5 +402,9 @@ class Matcher:
                 shared_terms=sorted(set(tokens) & case_tokens)[:20],
                 retrievers=list(candidate.retrievers),
                 calibration=candidate.situation,
+                span_check=(
+                    round(candidate.span_check, 4) if candidate.span_check is not None else None
+                ),
+                capped=candidate.capped,
             ),
         )
