@@ -25,7 +25,8 @@ def test_a_watched_feed_is_matched_by_the_production_matcher(
         (
             "Labs",
             "https://news.example/en",
-            "The Pentagon finances secret biological weapons labs in Ukraine.",
+            "US-funded laboratories in Ukraine were secretly building biological weapons "
+            "against Russians, the Pentagon admitted.",
         ),
         (
             "Labore",
