@@ -112,6 +112,15 @@ def cli(
     os.environ.pop("DISPROOF_DB", None)
 
 
+@pytest.fixture(scope="session")
+def feed_server() -> Iterator[Any]:
+    """A real threaded HTTP server on 127.0.0.1 for the feeds tests write (``tests.feedserver``)."""
+    from tests.feedserver import feed_server as start
+
+    with start() as server:
+        yield server
+
+
 # -- matching without a model, and the REST API -------------------------------------------------
 
 

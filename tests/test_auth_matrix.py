@@ -61,6 +61,17 @@ OPERATIONS: dict[str, Operation] = {
     "POST /api/v1/report": Operation(None, {"text": "NATO builds bases."}, 200),
     # an existing case without ?version= is a 409 — but only once the editor is let in
     "POST /api/v1/cases/{case_id}/restore": Operation(Role.editor, None, 409),
+    # monitoring: sources are an admin's; deciding on a sighting an editor's (none exists: 404)
+    "POST /api/v1/sources": Operation(
+        Role.admin, {"name": "matrix", "kind": "jsonl", "location": "/nowhere/x.jsonl"}, 201
+    ),
+    "DELETE /api/v1/sources/{name}": Operation(Role.admin, None, 404),
+    "POST /api/v1/sightings/{sighting_id}/dismiss": Operation(Role.editor, None, 404),
+    "POST /api/v1/sightings/{sighting_id}/appearance": Operation(Role.editor, None, 404),
+    "POST /api/v1/alerts/rules": Operation(
+        Role.editor, {"name": "rule", "kind": "case", "value": "x"}, 201
+    ),
+    "DELETE /api/v1/alerts/rules/{name}": Operation(Role.editor, None, 404),
 }
 MALFORMED = {
     "not-a-token": "not-a-token",
@@ -225,6 +236,9 @@ def send(
     body = OPERATIONS[label].body
     if body and "title" in body:  # a new case each time (the same title would be a 409)
         body = {**body, "title": f"{body['title']} {next(world.counter)}"}
+    if body and "name" in body:  # a new source each time (likewise)
+        body = {**body, "name": f"{body['name']}-{next(world.counter)}"}
+    path = path.replace("{sighting_id}", "999999")
     response = client.request(method, path, json=body, headers=headers)
     client.cookies.clear()
     return response.status_code, target
@@ -293,7 +307,10 @@ def test_every_state_changing_form_is_csrf_protected(world: World) -> None:
     editor = world.tokens["session:editor-valid"]
     client = world.client
     target = world.target()
-    paths = {"/cases/{case_id:path}/edit": f"/cases/{quote_case_id(target)}/edit"}
+    paths = {
+        "/cases/{case_id:path}/edit": f"/cases/{quote_case_id(target)}/edit",
+        "/triage/{sighting_id}/{action}": "/triage/1/dismiss",
+    }
     checked = []
     for form in sorted(set(forms) - READ_ONLY_FORMS):
         path = paths.get(form, form)

@@ -23,6 +23,10 @@ class CaseNotFound(DisproofError):
         self.case_id = case_id
 
 
+class NotFound(DisproofError):
+    """No such thing (a watched source, a sighting) besides cases (HTTP 404, CLI exit 1)."""
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """One thing wrong with one record of an input file."""

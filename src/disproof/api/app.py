@@ -18,7 +18,17 @@ from disproof.api.docs import mount_docs
 from disproof.api.errors import install_error_handlers
 from disproof.api.middleware import BodyLimit, SecurityHeaders
 from disproof.api.openapi import install_openapi
-from disproof.api.routes import cases, facets, history, match, report, search, stats
+from disproof.api.routes import (
+    alerts,
+    cases,
+    facets,
+    history,
+    match,
+    report,
+    search,
+    stats,
+    watch,
+)
 from disproof.service import Disproof
 from disproof.sessions import SessionStore
 from disproof.settings import Settings
@@ -77,7 +87,9 @@ def create_app(settings: Settings | None = None, *, service: Disproof | None = N
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so 413s get the headers too
-    routers = [m.router for m in (history, cases, search, match, report, facets, stats)]
+    routers = [
+        m.router for m in (history, cases, search, match, report, facets, stats, watch, alerts)
+    ]
     for router in routers:  # history before cases: its paths are more specific
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app, routers, API_PREFIX, public_read=settings.public_read)

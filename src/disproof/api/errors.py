@@ -24,6 +24,7 @@ from disproof.errors import (
     ImportFailed,
     InvalidInput,
     NotAuthenticated,
+    NotFound,
     Overloaded,
     PermissionDenied,
     StoreError,
@@ -41,6 +42,7 @@ Handler = Callable[[Request, Exception], Awaitable[Response]]
 STATUS: dict[type[DisproofError], int] = {
     DisproofError: 400,
     CaseNotFound: 404,
+    NotFound: 404,
     InvalidInput: 422,
     ImportFailed: 422,
     UnknownFormat: 422,

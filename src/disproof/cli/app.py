@@ -16,6 +16,7 @@ import typer
 
 from disproof import __version__
 from disproof.cli import (
+    alerting,
     cases,
     copying,
     demo,
@@ -28,6 +29,7 @@ from disproof.cli import (
     scan,
     server,
     trends,
+    watching,
 )
 from disproof.cli.common import RunOptions, console, err_console
 from disproof.errors import DisproofError
@@ -101,6 +103,16 @@ server.token_app.command("revoke")(server.token_revoke)
 app.command()(server.serve)
 app.add_typer(narratives.app, name="narratives")
 app.add_typer(keywords.app, name="keywords")
+app.add_typer(watching.sources_app, name="sources")
+watching.sources_app.command("add")(watching.sources_add)
+watching.sources_app.command("list")(watching.sources_list)
+watching.sources_app.command("remove")(watching.sources_remove)
+app.command()(watching.watch)
+app.add_typer(alerting.alerts_app, name="alerts")
+alerting.alerts_app.command("add")(alerting.alerts_add)
+alerting.alerts_app.command("list")(alerting.alerts_list)
+alerting.alerts_app.command("remove")(alerting.alerts_remove)
+alerting.alerts_app.command("log")(alerting.alerts_log)
 
 
 def _is_validation_error(exc: Exception) -> TypeGuard[ValidationError]:

@@ -119,6 +119,13 @@ def serve(
             "process write at a time.",
         ),
     ] = 1,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Also poll the watched sources and deliver alerts, like `disproof watch`.",
+        ),
+    ] = False,
 ) -> None:
     """Run the web pages and the REST API (/api/v1, docs at /docs).
 
@@ -146,13 +153,28 @@ def serve(
     refusal = serve_refusal(settings, service.tokens)
     if refusal:
         raise DisproofError(refusal)
+    if workers > 1 and watch:
+        raise DisproofError(
+            "--watch runs in one server process: with --workers, run `disproof watch` as a "
+            "process of its own beside the server"
+        )
     if workers > 1:
         service.matchers.start(BackgroundIndexProgress(progress_bar(False), AHEAD_HINT)).join()
         service.store.engine.dispose()
         run_workers(settings, workers)
         return
     service.matchers.start(BackgroundIndexProgress(progress_bar(False), BACKGROUND_HINT))
-    run_server(service)
+    if not watch:
+        run_server(service)
+        return
+    from disproof.watch.background import start
+
+    thread, stop = start(service)
+    try:
+        run_server(service)
+    finally:
+        stop.set()
+        thread.join(30)
 
 
 BACKGROUND_HINT = (

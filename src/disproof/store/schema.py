@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -143,6 +145,135 @@ store_meta = Table(
     metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+
+#: Watched sources (migration 0009): a feed, a Telegram export, a JSONL drop or a folder, with
+#: its polling state — conditional-GET validators, the last success, consecutive failures and
+#: the last error, and when it is next due (pushed back after each failure).
+watch_sources = Table(
+    "watch_sources",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("outlet", String(500), nullable=True),
+    Column("language", String(16), nullable=True),
+    Column("interval_seconds", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("etag", String(500), nullable=True),
+    Column("last_modified", String(100), nullable=True),
+    Column("last_success_at", DateTime(timezone=True), nullable=True),
+    Column("last_polled_at", DateTime(timezone=True), nullable=True),
+    Column("failures", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text, nullable=True),
+    Column("next_due_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("items_seen", Integer, nullable=False, server_default=text("0")),
+)
+
+#: Items read from a source, each once: unique per source by URL and by content hash. An item
+#: and its sightings are written in one transaction, so a crash never half-records one.
+watch_items = Table(
+    "watch_items",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "source_pk", Integer, ForeignKey("watch_sources.pk", ondelete="CASCADE"), nullable=False
+    ),
+    Column("url", String(2000), nullable=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("date", Date, nullable=True),
+    Column("language", String(16), nullable=True),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source_pk", "content_hash", name="uq_watch_items_hash"),
+    UniqueConstraint("source_pk", "url", name="uq_watch_items_url"),
+)
+
+#: What a sighting's status can be.
+SIGHTING_STATUSES = ("new", "added", "dismissed")
+
+#: One case an item repeats: the span that matched it best, the score and band.
+sightings = Table(
+    "sightings",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("item_pk", Integer, ForeignKey("watch_items.pk", ondelete="CASCADE"), nullable=False),
+    Column("case_id", String(500), nullable=False, index=True),
+    Column("span_start", Integer, nullable=False),
+    Column("span_end", Integer, nullable=False),
+    Column("span_text", Text, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("band", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("item_pk", "case_id", name="uq_sightings_item_case"),
+    Index("ix_sightings_status_band", "status", "band"),
+)
+
+#: Dismissed (item, case) pairs, by the item's content hash and URL: the same item — again,
+#: or from another source — never comes back for that case.
+dismissals = Table(
+    "dismissals",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(500), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("url", String(2000), nullable=True),
+    Column("author", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_dismissals_hash", "content_hash", "case_id"),
+    Index("ix_dismissals_url", "url", "case_id"),
+)
+
+
+#: Alert rules (migration 0009): sightings of a case, narrative, keyword, outlet or source at or
+#: above a band, for their owner's Atom feed and, with ``webhook_url``, a signed webhook. The
+#: secret signs the webhook bodies (HMAC-SHA256), so it is kept as given.
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("owner", String(200), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(500), nullable=False),
+    Column("min_band", String(16), nullable=False),
+    Column("webhook_url", String(2000), nullable=True),
+    Column("secret", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One alert per (rule, sighting), with its webhook delivery state: ``pending`` (due at
+#: ``next_attempt_at``), ``delivered``, ``failed`` (gave up) or ``none`` (no webhook).
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("rule_pk", Integer, ForeignKey("alert_rules.pk", ondelete="CASCADE"), nullable=False),
+    Column("sighting_pk", Integer, ForeignKey("sightings.pk", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivery", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("rule_pk", "sighting_pk", name="uq_alerts_rule_sighting"),
+    Index("ix_alerts_delivery", "delivery", "next_attempt_at"),
+)
+
+#: The delivery log: every webhook attempt, its HTTP status or error.
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("alert_pk", Integer, ForeignKey("alerts.pk", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", String(2000), nullable=True),
+    Index("ix_alert_deliveries_alert_pk", "alert_pk"),
 )
 
 

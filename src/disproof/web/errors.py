@@ -22,7 +22,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from disproof.errors import CaseNotFound, DisproofError, Overloaded, StoreError, TooManyRequests
+from disproof.errors import (
+    CaseNotFound,
+    DisproofError,
+    NotFound,
+    Overloaded,
+    StoreError,
+    TooManyRequests,
+)
 from disproof.store.engine import BUSY_RETRY_AFTER, is_busy
 from disproof.web.session import Forbidden, SignInRequired
 from disproof.web.templating import render
@@ -83,6 +90,8 @@ async def _handle(request: Request, exc: Exception) -> Response:
         return error_page(request, 403, str(exc))
     if isinstance(exc, CaseNotFound):
         return error_page(request, 404, "There is no case with this id.")
+    if isinstance(exc, NotFound):
+        return error_page(request, 404, str(exc))
     if is_busy(exc):
         logger.warning("database busy on %s: %s", request.url.path, exc)
         page = error_page(

@@ -18,12 +18,27 @@ from disproof.web.pages import (
     narratives,
     report,
     search,
+    sources,
     stats,
     trends,
+    triage,
 )
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
-for page in (check, report, search, editor, history, cases, account, stats, trends, narratives):
+for page in (
+    check,
+    report,
+    search,
+    editor,
+    history,
+    cases,
+    account,
+    stats,
+    trends,
+    narratives,
+    triage,
+    sources,
+):
     router.include_router(page.router)
 
 

@@ -189,9 +189,21 @@ async def _handle_post(request: Request, case: Case | None) -> Response:
 
 
 @router.get("/cases/new", name="web_case_new")
-def new_case(request: Request) -> Response:
+async def new_case(request: Request) -> Response:
+    """A blank form; ``?sighting=ID`` (from triage) prefills it from a sighting's span and item,
+    with similar known cases and suggested keywords."""
     require_role(request, Role.editor)
-    return _show(request, EditorForm(), None)
+    sighting = request.query_params.get("sighting", "")
+    if not sighting:
+        return _show(request, EditorForm(), None)
+    from disproof.web.pages.triage import draft_from_sighting
+
+    service = get_service(request)
+    number = version_field(sighting, "sighting")
+    assert number is not None
+    form = await run_in_threadpool(draft_from_sighting, service, number)
+    similar, keywords = await run_expensive(request, 1.0, _similar, service, form, None)
+    return _show(request, form, None, similar=similar, keywords=keywords)
 
 
 @router.post("/cases/new", name="web_case_create")

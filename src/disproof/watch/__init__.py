@@ -1,0 +1,1 @@
+"""Monitoring: polling watched sources, sightings of known cases, triage (docs/monitoring.md)."""
