@@ -15,7 +15,8 @@ from disproof.render import safe
 alerts_app = typer.Typer(
     help=(
         "Alert rules: sightings of a case, narrative, keyword, outlet or source at a band or "
-        "above, in an Atom feed and as signed webhooks (`disproof watch` delivers them)."
+        "above, or surges of a narrative's sightings above its baseline; in an Atom feed and "
+        "as signed webhooks (`disproof watch` raises and delivers them)."
     ),
     no_args_is_help=True,
 )
@@ -27,6 +28,7 @@ class AlertKindChoice(enum.StrEnum):
     keyword = "keyword"
     outlet = "outlet"
     source = "source"
+    surge = "surge"
 
 
 class BandChoice(enum.StrEnum):
@@ -40,8 +42,12 @@ def alerts_add(
     kind: Annotated[AlertKindChoice, typer.Argument(help="What the rule watches for.")],
     value: Annotated[
         str,
-        typer.Argument(help="A case id, narrative id, keyword, outlet (or host) or source name."),
-    ],
+        typer.Argument(
+            help="A case id, narrative id, keyword, outlet (or host) or source name; for a "
+            "surge, a narrative id, or nothing for every narrative.",
+            show_default=False,
+        ),
+    ] = "",
     min_band: Annotated[
         BandChoice, typer.Option("--min-band", help="The lowest band that alerts.")
     ] = BandChoice.suggested,
@@ -58,12 +64,32 @@ def alerts_add(
     owner: Annotated[
         str | None, typer.Option(help="Whose Atom feed lists the alerts (a token's name).")
     ] = None,
+    window_hours: Annotated[
+        int, typer.Option(help="Surge: the window tested, in hours (1-168; aligned to UTC).")
+    ] = 24,
+    baseline_days: Annotated[
+        int, typer.Option(help="Surge: the baseline before the window, in days (1-365).")
+    ] = 28,
+    alpha: Annotated[
+        float, typer.Option(help="Surge: the false discovery rate (Benjamini-Hochberg).")
+    ] = 0.05,
+    min_count: Annotated[
+        int, typer.Option(help="Surge: the fewest sightings in the window that can surge.")
+    ] = 5,
 ) -> None:
     """Add an alert rule."""
     from disproof.history import Actor
-    from disproof.watch.models import AlertRuleCreate
+    from disproof.watch.models import AlertRuleCreate, SurgeOptions
     from disproof.watch.service import Monitoring
 
+    surge = None
+    if kind is AlertKindChoice.surge:
+        surge = SurgeOptions(
+            window_hours=window_hours,
+            baseline_days=baseline_days,
+            alpha=alpha,
+            min_count=min_count,
+        )
     rule = AlertRuleCreate(
         name=name,
         kind=kind.value,
@@ -71,10 +97,14 @@ def alerts_add(
         min_band=min_band.value,
         webhook_url=webhook,
         secret=secret,
+        surge=surge,
     )
     who = owner or Actor.command_line().name
     added = Monitoring(open_service(ctx)).add_rule(rule, who)
-    console.print(safe(f"alert rule {added.name}: {added.kind} = {added.value} (owner {who})"))
+    what = added.value or "every narrative"
+    if added.surge:
+        what += f", window {added.surge.window_hours} h against {added.surge.baseline_days} days"
+    console.print(safe(f"alert rule {added.name}: {added.kind} = {what} (owner {who})"))
 
 
 def alerts_list(
@@ -96,7 +126,7 @@ def alerts_list(
             safe(r.name),
             safe(r.owner),
             r.kind,
-            safe(r.value),
+            safe(r.value or ("every narrative" if r.kind == "surge" else "")),
             r.min_band,
             safe(r.webhook_url or "—"),
         )

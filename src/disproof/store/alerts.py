@@ -19,6 +19,7 @@ from disproof.store.engine import begin_write
 from disproof.store.schema import (
     alert_deliveries,
     alert_rules,
+    alert_surges,
     alerts,
     sightings,
     store_meta,
@@ -27,7 +28,7 @@ from disproof.store.schema import (
 )
 from disproof.store.sightings import sighting_of, sighting_select
 from disproof.store.sources import utc
-from disproof.watch.models import Alert, AlertRule, AlertRuleCreate
+from disproof.watch.models import Alert, AlertRule, AlertRuleCreate, Surge, SurgeOptions
 
 WATERMARK = "alerts_evaluated_through"
 
@@ -73,6 +74,7 @@ def _rule(row: sa.Row[Any]) -> RuleRow:
         webhook_url=row.webhook_url,
         has_secret=bool(row.secret),
         created_at=utc(row.created_at),
+        surge=SurgeOptions.model_validate(row.options) if row.options else None,
     )
     return RuleRow(int(row.pk), rule, row.secret)
 
@@ -88,9 +90,11 @@ def _alert_select() -> sa.Select[Any]:
             alert_rules.c.name.label("rule"),
             alert_rules.c.webhook_url,
             alert_rules.c.secret,
+            alert_surges.c.detail.label("surge"),
         )
         .join(alerts, alerts.c.sighting_pk == sightings.c.pk)
         .join(alert_rules, alert_rules.c.pk == alerts.c.rule_pk)
+        .outerjoin(alert_surges, alert_surges.c.alert_pk == alerts.c.pk)
     )
 
 
@@ -102,6 +106,7 @@ def _alert(row: sa.Row[Any]) -> Alert:
         delivery=row.delivery,
         attempts=row.attempts,
         sighting=sighting_of(row),
+        surge=Surge.model_validate(row.surge) if row.surge else None,
     )
 
 
@@ -118,7 +123,12 @@ class AlertRecords:
             ).first()
             if taken is not None:
                 raise ConflictError(f"an alert rule named {rule.name!r} exists already")
-            values = rule.model_dump() | {"owner": owner, "created_at": now}
+            options = rule.surge.model_dump() if rule.surge else None
+            values = rule.model_dump(exclude={"surge"}) | {
+                "owner": owner,
+                "created_at": now,
+                "options": options,
+            }
             connection.execute(sa.insert(alert_rules).values(**values))
         return next(r.rule for r in self.rules() if r.rule.name == rule.name)
 
@@ -133,6 +143,7 @@ class AlertRecords:
             raise NotFound(f"no alert rule named {name!r}" + (" of yours" if owner else ""))
 
     def rules(self, owner: str | None = None) -> list[RuleRow]:
+        """Every rule (``owner``'s, when given), by name."""
         query = sa.select(alert_rules).order_by(alert_rules.c.name)
         if owner is not None:
             query = query.where(alert_rules.c.owner == owner)

@@ -246,6 +246,8 @@ alert_rules = Table(
     Column("webhook_url", String(2000), nullable=True),
     Column("secret", String(200), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # a surge rule's window and baseline (migration 0010)
+    Column("options", JSON, nullable=True),
 )
 
 #: One alert per (rule, sighting), with its webhook delivery state: ``pending`` (due at
@@ -274,6 +276,20 @@ alert_deliveries = Table(
     Column("status_code", Integer, nullable=True),
     Column("error", String(2000), nullable=True),
     Index("ix_alert_deliveries_alert_pk", "alert_pk"),
+)
+
+#: A surge alert's narrative and window (migration 0010): one per (rule, narrative, window),
+#: ever; ``detail`` holds the counts, the baseline share and the test's p- and q-values. Its
+#: alert points at the newest sighting of the narrative in the window.
+alert_surges = Table(
+    "alert_surges",
+    metadata,
+    Column("alert_pk", Integer, ForeignKey("alerts.pk", ondelete="CASCADE"), primary_key=True),
+    Column("rule_pk", Integer, ForeignKey("alert_rules.pk", ondelete="CASCADE"), nullable=False),
+    Column("narrative", String(2000), nullable=False),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("detail", JSON, nullable=False),
+    UniqueConstraint("rule_pk", "narrative", "window_start", name="uq_alert_surges_rule_window"),
 )
 
 

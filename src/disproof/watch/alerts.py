@@ -4,7 +4,8 @@ A rule matches a sighting at or above its band whose case is the rule's (``case`
 narrative (``narrative``: one of the case's narratives, by id) or the keyword
 (``keyword``: one of the case's keywords, or the word in the item's text; case-insensitive),
 or whose source's outlet or item's host is the outlet (``outlet``), or whose source it is
-(``source``). Dismissed sightings raise none.
+(``source``). Dismissed sightings raise none. Surge rules (a narrative's share of the sightings
+above its baseline) are evaluated after them, each round: see :mod:`disproof.watch.surges`.
 
 A webhook is a POST of the alert as JSON, signed: ``X-Disproof-Signature: t=<unix time>,
 v1=<hex HMAC-SHA256 of "<t>.<body>" under the rule's secret>`` (the receiver recomputes it and
@@ -29,6 +30,8 @@ import httpx
 
 from disproof import __version__
 from disproof.store.alerts import AlertRecords, Candidate, Delivery, RuleRow
+from disproof.store.surges import SurgeRecords
+from disproof.watch.surges import evaluate_surges
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +105,14 @@ class AlertEngine:
         self.clock = clock
 
     def evaluate(self) -> int:
-        """Raise the alerts of the sightings recorded since the last evaluation."""
+        """Raise the alerts of the sightings recorded since the last evaluation, then those of
+        the surge rules in their current windows."""
         raised = 0
         while True:
             candidates = self.records.candidates()
             if not candidates:
-                return raised
-            rules = self.records.rules()
+                break
+            rules = [r for r in self.records.rules() if r.rule.kind != "surge"]
             pairs = [
                 (rule, c.pk)
                 for c in candidates
@@ -116,6 +120,8 @@ class AlertEngine:
                 if rule_matches(rule, c, self.terms)
             ]
             raised += self.records.raise_alerts(pairs, candidates[-1].pk, self.clock())
+        surges = SurgeRecords(self.records.engine)
+        return raised + evaluate_surges(surges, self.records.rules(), self.clock())
 
     def deliver_due(self) -> tuple[int, int]:
         """Attempt every due webhook once: (delivered, failed attempts)."""
@@ -129,7 +135,10 @@ class AlertEngine:
 
     def _attempt(self, delivery: Delivery) -> bool:
         body = json.dumps(
-            {"event": "sighting", "alert": delivery.alert.model_dump(mode="json")},
+            {
+                "event": "surge" if delivery.alert.surge else "sighting",
+                "alert": delivery.alert.model_dump(mode="json"),
+            },
             ensure_ascii=False,
             sort_keys=True,
         ).encode("utf-8")

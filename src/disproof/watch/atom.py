@@ -31,6 +31,8 @@ def alerts_feed(alerts: list[Alert], feed_id: str, title: str, self_url: str) ->
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         _text(entry, "id", f"urn:disproof:alert:{alert.id}")
         heading = f"{s.band}: {s.case_title or s.case_id} — {s.title or s.url or s.source}"
+        if alert.surge:
+            heading = f"surge: {alert.surge.narrative} — {alert.surge.recent} sightings"
         _text(entry, "title", heading[:500])
         _text(entry, "updated", alert.created_at.isoformat())
         if s.url and s.url.startswith(("http://", "https://")):
@@ -40,5 +42,19 @@ def alerts_feed(alerts: list[Alert], feed_id: str, title: str, self_url: str) ->
             f"Rule {alert.rule}: {s.source}{' (' + s.outlet + ')' if s.outlet else ''} repeats "
             f"case {s.case_id} (score {s.score:.2f}, {s.band}): “{s.span.text[:1000]}”"
         )
+        if alert.surge:
+            summary = _surge_summary(alert)
         _text(entry, "summary", summary)
     return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
+
+
+def _surge_summary(alert: Alert) -> str:
+    g, s = alert.surge, alert.sighting
+    assert g is not None
+    return (
+        f"Rule {alert.rule}: narrative {g.narrative} has {g.recent} of the {g.recent_total} "
+        f"sightings since {g.window_start.isoformat()} (expected {g.expected:.1f}; "
+        f"{g.baseline} of {g.baseline_total} since {g.baseline_start.isoformat()}, a share of "
+        f"{g.baseline_share:.1%}); p = {g.p_value:.2g}, q = {g.q_value:.2g}. Newest: "
+        f"{s.source} repeats case {s.case_id}: “{s.span.text[:1000]}”"
+    )

@@ -126,23 +126,38 @@ class SightingPage(_Model):
 
 # -- alerts ----------------------------------------------------------------------------------
 
-AlertKind = Literal["case", "narrative", "keyword", "outlet", "source"]
-ALERT_KINDS: tuple[str, ...] = ("case", "narrative", "keyword", "outlet", "source")
+AlertKind = Literal["case", "narrative", "keyword", "outlet", "source", "surge"]
+ALERT_KINDS: tuple[str, ...] = ("case", "narrative", "keyword", "outlet", "source", "surge")
+
+
+class SurgeOptions(_Model):
+    """A surge rule's windows: the current window (``window_hours`` long, aligned to the
+    epoch in UTC) against the ``baseline_days`` before it, tested as emerging narratives are
+    (binomial test on the narrative's share of sightings, Benjamini–Hochberg at ``alpha``)."""
+
+    window_hours: int = Field(default=24, ge=1, le=7 * 24)
+    baseline_days: int = Field(default=28, ge=1, le=365)
+    alpha: float = Field(default=0.05, gt=0.0, le=0.5)
+    min_count: int = Field(default=5, ge=1, le=10_000)
 
 
 class AlertRuleCreate(_Model):
     """An alert rule: sightings whose case (``case``: its id; ``narrative``: one of its
     narratives; ``keyword``: one of its keywords, or the word in the item's text), ``outlet``
     (the source's outlet or the item's host) or ``source`` (its name) is ``value``, at
-    ``min_band`` or above. With ``webhook_url`` each alert is also POSTed there, signed with
-    ``secret`` (HMAC-SHA256)."""
+    ``min_band`` or above; or (``surge``) a narrative — ``value``, or any when empty — whose
+    share of the sightings rose above its baseline (see :class:`SurgeOptions`). With
+    ``webhook_url`` each alert is also POSTed there, signed with ``secret`` (HMAC-SHA256)."""
 
     name: str = Field(description="Letters, digits, '.', '_' or '-'; unique.")
     kind: AlertKind
-    value: str = Field(min_length=1, max_length=500)
+    value: str = Field(
+        default="", max_length=500, description="Required, except for surge (every narrative)."
+    )
     min_band: Band = "suggested"
     webhook_url: str | None = Field(default=None, max_length=2000)
     secret: str | None = Field(default=None, min_length=16, max_length=200)
+    surge: SurgeOptions | None = Field(default=None, description="Only for kind surge.")
 
     @field_validator("name")
     @classmethod
@@ -160,6 +175,13 @@ class AlertRuleCreate(_Model):
     def _signed(self) -> AlertRuleCreate:
         if self.webhook_url and not self.secret:
             raise ValueError("a webhook needs a secret (16+ characters) to sign its bodies")
+        self.value = self.value.strip()
+        if self.kind == "surge":
+            self.surge = self.surge or SurgeOptions()
+        elif self.surge is not None:
+            raise ValueError("surge options are for surge rules only")
+        elif not self.value:
+            raise ValueError(f"a {self.kind} rule needs a value")
         return self
 
 
@@ -172,6 +194,26 @@ class AlertRule(_Model):
     webhook_url: str | None = None
     has_secret: bool = False
     created_at: dt.datetime
+    surge: SurgeOptions | None = None
+
+
+class Surge(_Model):
+    """Why a surge alert was raised: the narrative's sightings in the window and in the
+    baseline, the totals of each, the baseline share, and the test's p- and q-values."""
+
+    narrative: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    baseline_start: dt.datetime
+    recent: int
+    baseline: int
+    recent_total: int
+    baseline_total: int
+    baseline_share: float
+    expected: float
+    rate_ratio: float | None = None
+    p_value: float
+    q_value: float
 
 
 class Alert(_Model):
@@ -183,3 +225,8 @@ class Alert(_Model):
     delivery: str
     attempts: int
     sighting: Sighting
+    surge: Surge | None = Field(
+        default=None,
+        description="For a surge: the counts and the test; the sighting is the "
+        "narrative's newest in the window.",
+    )
