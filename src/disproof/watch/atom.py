@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from xml.etree import ElementTree as ET
 
-from disproof.watch.models import Alert
+from disproof.watch.models import Alert, Sighting, Surge
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -43,16 +43,14 @@ def alerts_feed(alerts: list[Alert], feed_id: str, title: str, self_url: str) ->
             f"case {s.case_id} (score {s.score:.2f}, {s.band}): “{s.span.text[:1000]}”"
         )
         if alert.surge:
-            summary = _surge_summary(alert)
+            summary = _surge_summary(alert.rule, alert.surge, s)
         _text(entry, "summary", summary)
     return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 
-def _surge_summary(alert: Alert) -> str:
-    g, s = alert.surge, alert.sighting
-    assert g is not None
+def _surge_summary(rule: str, g: Surge, s: Sighting) -> str:
     return (
-        f"Rule {alert.rule}: narrative {g.narrative} has {g.recent} of the {g.recent_total} "
+        f"Rule {rule}: narrative {g.narrative} has {g.recent} of the {g.recent_total} "
         f"sightings since {g.window_start.isoformat()} (expected {g.expected:.1f}; "
         f"{g.baseline} of {g.baseline_total} since {g.baseline_start.isoformat()}, a share of "
         f"{g.baseline_share:.1%}); p = {g.p_value:.2g}, q = {g.q_value:.2g}. Newest: "
