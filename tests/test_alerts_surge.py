@@ -27,6 +27,8 @@ from tests.conftest import Api
 from tests.fakes import add_cases
 from tests.test_alerts import SECRET, Receiver, receiver, verify  # noqa: F401
 
+pytestmark = pytest.mark.both_backends
+
 NOW = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
 TODAY = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
 CASES = [
