@@ -73,7 +73,14 @@ class SurgeRecords:
 
     def raise_surge(self, rule: RuleRow, surge: Surge, key: str, now: dt.datetime) -> bool:
         """Write the surge alert of ``rule`` for the narrative ``key`` (its value key) in
-        ``surge``'s window unless it exists; whether it is new."""
+        ``surge``'s window unless it exists; whether it is new. (Two watchers on PostgreSQL
+        may both find it missing: the unique key refuses the second, which wrote nothing.)"""
+        try:
+            return self._raise(rule, surge, key, now)
+        except sa.exc.IntegrityError:
+            return False
+
+    def _raise(self, rule: RuleRow, surge: Surge, key: str, now: dt.datetime) -> bool:
         with begin_write(self.engine) as connection:
             exists = connection.execute(
                 sa.select(alert_surges.c.alert_pk).where(
