@@ -33,7 +33,7 @@ from benchmarks.propaganda_diary_data import (
     score_runs,
 )
 from benchmarks.propaganda_diary_fit import fit_cross_language, quote_candidates, ranked_targets
-from disproof.match.calibration import Scorer, calibration_file_name, calibration_for
+from disproof.match.calibration import calibration_file_name, calibration_for
 from disproof.match.matcher import Matcher
 from disproof.models import MatchResult
 from disproof.service import Disproof
@@ -155,8 +155,7 @@ def fit(matcher: Matcher, queries: list[Query], strict: dict[str, set[str]], db:
     )
     quotes = quote_candidates(matcher, queries, cache)
     foreign = [q for q in quotes if q.query.lang != "en"]
-    same = Scorer.model_validate(matcher.calibration.model_dump(include=set(Scorer.model_fields)))
-    scorer, oof = fit_cross_language(same, foreign, ids, strict)
+    scorer, oof = fit_cross_language(foreign, ids, strict)
     shipped = {q.query.qid: ranked_targets(q, ids, matcher.calibration) for q in foreign}
     print("Cross-language calibration, out of fold over quote groups (quotes as one span):\n")
     print("| language | R@5 same-language model | R@5 cross-language model (OOF) |")

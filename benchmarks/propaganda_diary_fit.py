@@ -1,15 +1,6 @@
 """Fitting the cross-language calibration on Propaganda Diary quotes, cross-validated over quote
 groups (all five language versions of a quote are always on the same side of a fold).
 
-The cross-language model is the same-language model *recalibrated*: a logistic fit of one
-slope and one intercept over the same-language model's logit (Platt scaling), so it ranks the
-candidates exactly as the same-language model does and only its probabilities (and so its
-bands) differ. A free nine-weight model fitted on these quotes ranked the diary's claims worse
-than the same-language model even on the quotes it was fitted on (production spans, deep list,
-R@5 over the diary's claims: 0.516 with it against 0.532 with the English-tweet model for every
-pair; docs/benchmarks.md, "Cross-lingual matching"), so two parameters are all these 1,356
-quotes are asked to carry.
-
 Each quote is one span; its candidates come from the production retrievers
 (``Matcher.candidates``) in the database that also holds the EUvsDisinfo cases. Only the diary's
 claims are labelled (the quote's own claim 1, the other 67 claims 0); EUvsDisinfo candidates
@@ -29,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.checkthat import threshold_for
-from benchmarks.logistic import fit_logistic
+from benchmarks.logistic import fit_logistic, fitted_scorer
 from benchmarks.propaganda_diary_data import TARGET_PREFIX, Query, group_folds
 from disproof.match.calibration import Scorer, Thresholds
 from disproof.match.features import FieldScores, feature_matrix
@@ -120,36 +111,6 @@ def training_pairs(
     return np.vstack(xs), np.concatenate(ys)
 
 
-def _logit(model: Scorer, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    z = (x - np.array(model.mean)) / np.array(model.scale)
-    return np.asarray(z @ np.array(model.weights) + model.bias, dtype=np.float64)
-
-
-def recalibrated(
-    base: Scorer,
-    quotes: Sequence[QuoteCandidates],
-    ids: list[str],
-    strict: dict[str, set[str]],
-    thresholds: Thresholds,
-) -> Scorer:
-    """``base`` with its logit rescaled by a logistic fit on ``quotes`` (Platt scaling): a
-    :class:`Scorer` over the same features whose ranking is ``base``'s."""
-    x, y = training_pairs(quotes, ids, strict)
-    (slope,), intercept, (mean,), (scale,) = fit_logistic(_logit(base, x)[:, None], y, l2=L2)
-    a = float(slope) / float(scale)
-    if a <= 0:
-        raise ValueError("the recalibration would reverse the base model's ranking")
-    return base.model_copy(
-        update={
-            "weights": [a * w for w in base.weights],
-            "bias": a * base.bias + intercept - a * float(mean),
-            "thresholds": thresholds,
-            "fitted_on": "",
-            "measured": {},
-        }
-    )
-
-
 @dataclass
 class OutOfFold:
     """Out-of-fold rankings (diary claims only) and open-world top-1 outcomes per language."""
@@ -159,7 +120,6 @@ class OutOfFold:
 
 
 def out_of_fold(
-    base: Scorer,
     quotes: Sequence[QuoteCandidates],
     ids: list[str],
     strict: dict[str, set[str]],
@@ -172,7 +132,7 @@ def out_of_fold(
     for fold in range(FOLDS):
         kept = [q for q in quotes if folds[q.query.group] != fold]
         held = [q for q in quotes if folds[q.query.group] == fold]
-        model = recalibrated(base, kept, ids, strict, placeholder)
+        model = fitted_scorer(fit_logistic(*training_pairs(kept, ids, strict), l2=L2), placeholder)
         for quote in held:
             runs[quote.query.qid] = ranked_targets(quote, ids, model)
             for c in _variants(quote, ids, strict):
@@ -202,25 +162,23 @@ def best_target(
 
 
 def fit_cross_language(
-    base: Scorer, quotes: Sequence[QuoteCandidates], ids: list[str], strict: dict[str, set[str]]
+    quotes: Sequence[QuoteCandidates], ids: list[str], strict: dict[str, set[str]]
 ) -> tuple[Scorer, OutOfFold]:
-    """The cross-language scorer: ``base`` (the same-language model) recalibrated on every
-    quote; thresholds out of fold."""
-    oof = out_of_fold(base, quotes, ids, strict)
+    """The cross-language scorer (weights on every quote; thresholds out of fold)."""
+    oof = out_of_fold(quotes, ids, strict)
     outcomes = [pair for pairs in oof.top1.values() for pair in pairs]
     confirmed = threshold_for(
         [p for p, _ in outcomes], [c for _, c in outcomes], CONFIRMED_PRECISION
     )
     thresholds = Thresholds(confirmed=confirmed, suggested=min(SUGGESTED_PROBABILITY, confirmed))
-    scorer = recalibrated(base, quotes, ids, strict, thresholds)
-    pairs = len(training_pairs(quotes, ids, strict)[1])
+    x, y = training_pairs(quotes, ids, strict)
+    scorer = fitted_scorer(fit_logistic(x, y, l2=L2), thresholds)
     languages = sorted({q.query.lang for q in quotes})
     return scorer.model_copy(
         update={
-            "fitted_on": "The same-language model recalibrated (Platt: one slope, one intercept "
-            "over its logit) on Propaganda Diary development quotes in "
+            "fitted_on": "Propaganda Diary development quotes in "
             f"{', '.join(languages)} against the 68 English claims, in a database with the "
-            f"EUvsDisinfo 2015-2017 cases ({pairs:,} labelled pairs, each quote also without "
+            f"EUvsDisinfo 2015-2017 cases ({len(y):,} labelled pairs, each quote also without "
             f"its claim); thresholds from {FOLDS}-fold out-of-fold top-1 precision >= "
             f"{CONFIRMED_PRECISION} over quote groups; suggested from probability "
             f"{SUGGESTED_PROBABILITY}.",
