@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from disproof.match.article import (
     SPAN_FEATURES,
@@ -111,7 +112,7 @@ def test_one_band_vocabulary_everywhere() -> None:
 
 
 def test_a_sentence_too_unspecific_to_stand_alone_cannot_confirm_a_case(
-    service: Disproof, fake_matching: FakeEmbedder
+    service: Disproof, fake_matching: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A short input is one sentence of some text: the span check (the article rule) must pass
     for ``confirmed``, else the band is capped at ``suggested`` with the score kept and why."""
@@ -129,11 +130,16 @@ def test_a_sentence_too_unspecific_to_stand_alone_cannot_confirm_a_case(
     assert plain.band == "confirmed" and not plain.why.capped
     assert plain.why.span_check is not None
 
-    # a rule asking for far more specificity than any one sentence has
+    # a rule asking for far more specificity than any one sentence has: in a small database
+    # the check is reported but holds nothing back; from SPAN_CHECK_MIN_CASES cases it caps
     demanding = matcher.calibration.article.model_copy(
         update={"weights": [0.0, 0.0, 1.0, 0.0, 0.0, 0.0], "bias": -50.0}
     )
     matcher.calibration = matcher.calibration.model_copy(update={"article": demanding})
+    uncapped = matcher.match(claim).matches[0]
+    assert uncapped.band == "confirmed" and not uncapped.why.capped
+    assert uncapped.why.span_check is not None and uncapped.why.span_check < 0.01
+    monkeypatch.setattr("disproof.match.matcher.SPAN_CHECK_MIN_CASES", 0)
     capped = matcher.match(claim).matches[0]
     assert capped.case_id == plain.case_id and capped.score == plain.score
     assert capped.band == "suggested" and capped.why.capped

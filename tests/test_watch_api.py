@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from disproof.errors import NotFound
 from disproof.watch.service import Monitoring
 from tests.conftest import Api
 from tests.fakes import add_cases
@@ -24,6 +27,10 @@ def test_sources_are_managed_by_admins_only(api: Api, tmp_path: Path) -> None:
     assert again.status_code == 409
     bad = client.post("/api/v1/sources", json=body | {"kind": "ftp"}, headers=api.auth("admin"))
     assert bad.status_code == 422
+    # a blank location is refused by name (the schema fuzzer found it a 500)
+    blank = body | {"name": "blank", "location": "   "}
+    refused = client.post("/api/v1/sources", json=blank, headers=api.auth("admin"))
+    assert refused.status_code == 422 and "location" in refused.text
     listed = client.get("/api/v1/sources", headers=api.auth("admin")).json()
     assert [s["name"] for s in listed] == ["drop"]
     assert client.delete("/api/v1/sources/drop", headers=api.auth("admin")).status_code == 204
@@ -68,3 +75,15 @@ def test_sightings_are_listed_for_viewers_and_decided_by_editors(api: Api, tmp_p
     )
     left = client.get("/api/v1/sightings", headers=api.auth("viewer")).json()
     assert left["total"] == 0
+
+
+def test_a_sighting_number_beyond_64_bits_is_refused_not_a_500(api: Api) -> None:
+    """Found by the schema fuzzer: such a number reached the driver, which cannot send it."""
+    huge = 2**70
+    headers = api.auth("editor")
+    dismissed = api.client.post(f"/api/v1/sightings/{huge}/dismiss", headers=headers)
+    assert dismissed.status_code == 422
+    added = api.client.post(f"/api/v1/sightings/{huge}/appearance", headers=headers)
+    assert added.status_code == 422
+    with pytest.raises(NotFound, match="no sighting"):
+        Monitoring(api.service).sighting(huge)

@@ -234,6 +234,8 @@ class SightingRecords:
         return out
 
     def get(self, pk: int) -> ItemRow:
+        if not 0 < pk < 2**63:  # no row id is out of 64 bits (the drivers refuse to send one)
+            raise NotFound(f"no sighting {pk}")
         with self.engine.connect() as connection:
             row = connection.execute(sighting_select().where(sightings.c.pk == pk)).first()
         if row is None:

@@ -52,10 +52,17 @@ class SourceCreate(_Model):
     def _language(cls, value: str | None) -> str | None:
         return (normalize_language(value) or value.strip().lower()) if value else None
 
-    @field_validator("outlet", "location", mode="after")
+    @field_validator("outlet", mode="after")
     @classmethod
     def _strip(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("location", mode="after")
+    @classmethod
+    def _location(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the location is blank: give an http(s) URL or a local path")
+        return value.strip()
 
 
 class WatchedSource(SourceCreate):

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from disproof.api.deps import Editor, ServiceDep, require
-from disproof.api.responses import errors
+from disproof.api.responses import BODY, errors
 from disproof.auth import Principal, Role
 from disproof.watch.atom import alerts_feed
 from disproof.watch.models import Alert, AlertRule, AlertRuleCreate
@@ -34,7 +34,7 @@ def list_rules(service: ServiceDep, principal: Editor) -> list[AlertRule]:
     "/rules",
     status_code=status.HTTP_201_CREATED,
     summary="Add an alert rule (editor)",
-    responses=errors(403, 409),
+    responses=errors(403, 409, *BODY),
 )
 def add_rule(data: AlertRuleCreate, service: ServiceDep, principal: Editor) -> AlertRule:
     """`kind`: case, narrative, keyword, outlet or source; `value` what it must be;

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from disproof.api.conditional import IfMatch, expected_version
 from disproof.api.deps import Admin, Editor, ServiceDep, require
-from disproof.api.responses import errors
+from disproof.api.responses import BODY, errors
 from disproof.auth import Principal, Role
 from disproof.watch.models import (
     Band,
@@ -22,6 +22,9 @@ from disproof.watch.models import (
     WatchedSource,
 )
 from disproof.watch.service import Monitoring
+
+#: A sighting's number (a database row id: beyond 64 bits it cannot exist, and is a 422).
+SightingId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The sighting's number.")]
 
 router = APIRouter(tags=["monitoring"])
 
@@ -39,7 +42,7 @@ def list_sources(service: ServiceDep, _: Admin) -> list[WatchedSource]:
     "/sources",
     status_code=status.HTTP_201_CREATED,
     summary="Watch a new source (admin)",
-    responses=errors(403, 409),
+    responses=errors(403, 409, *BODY),
 )
 def add_source(data: SourceCreate, service: ServiceDep, _: Admin) -> WatchedSource:
     """`kind`: rss, atom (an http(s) URL or a file), telegram (a Telegram Desktop
@@ -93,7 +96,7 @@ def list_sightings(
     summary="Dismiss a sighting (editor)",
     responses=errors(403, 404, 409),
 )
-def dismiss(sighting_id: int, service: ServiceDep, principal: Editor) -> Sighting:
+def dismiss(sighting_id: SightingId, service: ServiceDep, principal: Editor) -> Sighting:
     """Remembered by the item's content and URL: the same item never comes back for this case,
     from any source. A sighting decided already is a 409."""
     return Monitoring(service).dismiss(sighting_id, principal)
@@ -105,7 +108,7 @@ def dismiss(sighting_id: int, service: ServiceDep, principal: Editor) -> Sightin
     responses=errors(403, 404, 409, 412),
 )
 def add_appearance(
-    sighting_id: int, service: ServiceDep, principal: Editor, if_match: IfMatch = None
+    sighting_id: SightingId, service: ServiceDep, principal: Editor, if_match: IfMatch = None
 ) -> Sighting:
     """The item (outlet, URL, date, language) becomes an appearance of the case: a new version
     of the case, in its history. `If-Match` names the case version the decision was based on
