@@ -133,7 +133,7 @@ WORDS = (
 
 
 def synthetic_cases(n: int) -> list[Case]:
-    combos = itertools.islice(itertools.combinations(WORDS, 4), 0, None, 7)
+    combos = itertools.islice(itertools.combinations(WORDS, 4), 0, None, 3)
     return [
         Case(id=f"s{i}", title=" ".join(words), summary=f"They say {' and '.join(words[1:])}.")
         for i, words in zip(range(n), combos, strict=False)
@@ -171,23 +171,30 @@ def test_the_matcher_answers_the_same_through_the_graph(
     embedder = WordVectorEmbedder()
     monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
     exact = Disproof.open(Settings(db=fresh_db))
-    add_cases(exact, *synthetic_cases(400))
+    add_cases(exact, *synthetic_cases(1500))
     graphed = Disproof.open(Settings(db=fresh_db, ann_threshold=0))
     exact_matcher, ann_matcher = exact.matcher(), graphed.matcher()
     assert not exact_matcher.index.ann and set(ann_matcher.index.ann) == {"title", "summary"}
-    for query in QUERIES:
-        for top_k in (5, 30):
-            want = exact_matcher.match(query, top_k=top_k).model_dump()
-            assert ann_matcher.match(query, top_k=top_k).model_dump() == want, query
+    # a graph may miss a true neighbour now and then (its build is multi-threaded, so not
+    # reproducible): about once in 25 builds here, a weak look-alike at rank 21 of 30
+    pairs = [(query, top_k) for query in QUERIES for top_k in (5, 30)]
+    same = [
+        ann_matcher.match(query, top_k=top_k).model_dump()
+        == exact_matcher.match(query, top_k=top_k).model_dump()
+        for query, top_k in pairs
+    ]
+    assert sum(same) >= len(pairs) - 1, [
+        pair for pair, ok in zip(pairs, same, strict=True) if not ok
+    ]
     # the graphs were saved beside the index and are loaded, not rebuilt
     folder = Path(fresh_db).with_name(Path(fresh_db).name + ".ann")
     meta = json.loads((folder / "title" / "meta.json").read_text(encoding="utf-8"))
-    assert meta["model_id"] == FakeEmbedder.model_id and meta["count"] == 400
+    assert meta["model_id"] == FakeEmbedder.model_id and meta["count"] == 1500
     mtime = (folder / "title" / "graph.usearch").stat().st_mtime_ns
     graphed.matcher()
     assert (folder / "title" / "graph.usearch").stat().st_mtime_ns == mtime
     # a new case updates the saved graphs, and is found through them
     add_cases(exact, Case(id="new", title="Zelensky owns a villa in Egypt", summary=""))
     matcher = graphed.matcher()
-    assert json.loads((folder / "title" / "meta.json").read_text(encoding="utf-8"))["count"] == 401
+    assert json.loads((folder / "title" / "meta.json").read_text(encoding="utf-8"))["count"] == 1501
     assert matcher.match("Zelensky bought a villa in Egypt").matches[0].case_id == "new"

@@ -25,6 +25,9 @@ from disproof.retrieve.lexical import top_hits
 #: The graph is asked for this many times a retriever's depth; the extra candidates are
 #: re-scored exactly and dropped, which makes up for the graph's f16 distances and misses.
 ANN_OVERFETCH = 2
+#: … and for at least this many: a span like no case (a recipe) has no clear neighbours, and
+#: a wider search finds its few weak look-alikes as exact search does.
+ANN_MIN_FETCH = 100
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def dense_hits(
     graph = index.ann.get(field)
     if graph is None:
         return top_hits(dense.scores(vector), depth, dense.name)
-    rows = rows_of(index, graph.search(vector, ANN_OVERFETCH * depth))
+    rows = rows_of(index, graph.search(vector, max(ANN_OVERFETCH * depth, ANN_MIN_FETCH)))
     hits = top_hits(cosines(index, field, vector, rows), depth, dense.name)
     return [Hit(int(rows[hit.doc]), hit.score, hit.rank, hit.retriever) for hit in hits]
 
