@@ -35,10 +35,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FORMAT = "disproof-ann-1"
-#: HNSW parameters (measured in ../docs/benchmarks.md: recall@10 ≥ 0.99 at ef 64).
+#: HNSW parameters (docs/benchmarks.md, "Scale": recall@10 ≈ 0.99 on crowded e5-like data
+#: needs ef 256 to build and 512 to search; usearch does not save ``expansion_search`` in the
+#: file, so it is set again on load).
 CONNECTIVITY = 16
-EXPANSION_ADD = 128
-EXPANSION_SEARCH = 128
+EXPANSION_ADD = 256
+EXPANSION_SEARCH = 512
 #: Past this share of changed vectors, an update rebuilds the graph rather than patching it.
 REBUILD_SHARE = 0.5
 _GRAPH, _KEYS, _DIGESTS, _META = "graph.usearch", "keys.npy", "digests.npy", "meta.json"
@@ -205,6 +207,7 @@ class AnnIndex:
             if graph is None or graph.ndim != dim or not len(graph) == len(keys) == len(digests):
                 logger.warning("ANN index at %s is inconsistent; rebuilding", folder)
                 return None
+            graph.expansion_search = EXPANSION_SEARCH  # not saved in the file
             return cls(graph, model_id, keys, digests)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             logger.warning("ANN index at %s is unusable (%s); rebuilding", folder, exc)
