@@ -198,3 +198,19 @@ def test_the_matcher_answers_the_same_through_the_graph(
     matcher = graphed.matcher()
     assert json.loads((folder / "title" / "meta.json").read_text(encoding="utf-8"))["count"] == 1501
     assert matcher.match("Zelensky bought a villa in Egypt").matches[0].case_id == "new"
+
+
+def test_without_usearch_a_large_database_is_searched_exactly_and_says_so(
+    fake_matching: FakeEmbedder, fresh_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from disproof.retrieve.ann import AnnUnavailable
+
+    def missing() -> None:
+        raise AnnUnavailable("usearch is not installed: pip install 'disproof[scale]'")
+
+    monkeypatch.setattr("disproof.match.scale.require_usearch", missing)
+    service = Disproof.open(Settings(db=fresh_db, ann_threshold=0))
+    add_cases(service, *synthetic_cases(30))
+    matcher = service.matcher()
+    assert not matcher.index.ann
+    assert any("searched exactly" in note for note in matcher.match("nato bases").notes)

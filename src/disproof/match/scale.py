@@ -61,5 +61,8 @@ def _graph(model_id: str, rows: Rows, folder: Path | None, field: str) -> AnnInd
         graph = AnnIndex.build(model_id, rows)
         logger.info("built in %.0f s", time.perf_counter() - started)
     if where is not None:
-        graph.save(where)
+        try:
+            graph.save(where)
+        except OSError as exc:  # another worker process saving the same update: keep ours
+            logger.warning("could not save the ANN graph at %s (%s); using it unsaved", where, exc)
     return graph
