@@ -1,6 +1,6 @@
 """Exact against ANN retrieval on real data: the same answers for CheckThat! queries?
 
-    python -m benchmarks.scale_checkthat [--queries 300] [--split dev_test]
+    python -m benchmarks.scale_checkthat [--queries 300] [--split devtest]
 
 Copies the CheckThat! benchmark database (``benchmarks/.work/checkthat.db``, 14,231 verified
 claims with their e5 vectors, made by ``benchmarks.checkthat``) and its match index, opens it
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--split", default="dev_test")
+    parser.add_argument("--split", default="devtest")
     parser.add_argument("--source", type=Path, default=ROOT / "benchmarks/.work/checkthat.db")
     args = parser.parse_args()
     work = ROOT / "benchmarks" / ".work" / "scale" / "checkthat"
