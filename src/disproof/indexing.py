@@ -78,6 +78,7 @@ class MatcherBuilder:
         from disproof.match.calibration import calibration_for
         from disproof.match.index import CaseIndex, build_index
         from disproof.match.matcher import Matcher
+        from disproof.match.scale import ann_dir, attach_ann
         from disproof.store.corpus import CorpusStore
         from disproof.text import Analyzer
 
@@ -94,6 +95,7 @@ class MatcherBuilder:
             index = build_index(corpus, embedder, analyzer, progress=progress)
             if folder is not None:
                 index.save(folder)
+        notes += attach_ann(index, ann_dir(folder) if folder else None, self.settings.ann_threshold)
         calibration = calibration_for(model_id) if model_id else None
         if embedder is not None and calibration is None:
             notes.append(f"no calibration for {model_id}: matches are never 'confirmed'")

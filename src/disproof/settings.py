@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(default=1000, ge=1)
     #: Embedding backend for matching ("e5", "use"); None = the default, falling back if needed.
     embedder: str | None = None
+    #: From this many cases on, the matcher's cosine retrievers search HNSW graphs (usearch,
+    #: the ``scale`` extra) instead of every vector; 0 = always (docs/scale.md).
+    ann_threshold: int = Field(default=200_000, ge=0)
 
     # -- the web server (``disproof serve``) -----------------------------------------------------
     #: Address to listen on. Anything but a loopback address needs an admin token to exist.

@@ -9,11 +9,13 @@ store's fingerprint and the model id, and rebuilt when either no longer matches.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +25,9 @@ from disproof.folders import staged_folder
 from disproof.retrieve import BM25Index, DenseIndex
 from disproof.store.corpus import CaseText, CorpusStore, text_hash
 from disproof.text import Analyzer
+
+if TYPE_CHECKING:
+    from disproof.retrieve.ann import AnnIndex
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,9 @@ class CaseIndex:
     dense: dict[str, DenseIndex]
     #: The language of each case (detected on title and summary together), as an ISO code.
     languages: npt.NDArray[np.str_]
+    #: HNSW graphs of the dense fields, when the index is large enough to want them
+    #: (``match/scale.py``; saved beside this index, not in it). Empty: exact search.
+    ann: dict[str, AnnIndex] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.pks.shape[0])

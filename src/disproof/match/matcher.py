@@ -22,10 +22,10 @@ from disproof.match.article import SpanEvidence, max_cases, one_per_case, span_f
 from disproof.match.calibration import Band, Calibration, Situation
 from disproof.match.features import FieldScores, feature_matrix
 from disproof.match.index import FIELDS, CaseIndex
+from disproof.match.retrieval import retrieve
 from disproof.models import CaseMatch, MatchExplanation, MatchResult, MatchSpan
 from disproof.retrieve import Hit, reciprocal_rank_fusion
 from disproof.retrieve.fusion import RRF_K
-from disproof.retrieve.lexical import top_hits
 from disproof.store.corpus import CaseDetail
 from disproof.text import Analyzer, ClaimSpan, document_language
 from disproof.text.clauses import claim_clauses
@@ -111,43 +111,6 @@ class Matcher:
 
     # -- scoring ---------------------------------------------------------------------------------
 
-    def _field_scores(
-        self, tokens: list[str], vector: npt.NDArray[np.float32] | None
-    ) -> FieldScores:
-        n = len(self.index)
-        zeros = np.zeros(n, dtype=np.float32)
-        dense = {
-            f: self.index.dense[f].scores(vector)
-            if vector is not None and f in self.index.dense
-            else zeros
-            for f in FIELDS
-        }
-        lex = {f: self.index.bm25[f].coverage(tokens) for f in FIELDS}
-        return FieldScores(dense["title"], dense["summary"], lex["title"], lex["summary"])
-
-    def _rankings(
-        self, tokens: list[str], scores: FieldScores, depth: int | None = None
-    ) -> list[list[Hit]]:
-        """Each retriever's top ``depth`` candidates (default: the matcher's depth): BM25 and
-        cosine, on title and on summary."""
-        depth = max(depth or 0, self.depth)
-        rankings = [self.index.bm25[field].search(tokens, depth) for field in FIELDS]
-        for name, values in (
-            ("dense_title", scores.dense_title),
-            ("dense_summary", scores.dense_summary),
-        ):
-            if values.any():
-                rankings.append(top_hits(values, depth, name))
-        return [ranking for ranking in rankings if ranking]
-
-    @staticmethod
-    def _found(rankings: list[list[Hit]]) -> dict[int, list[str]]:
-        found: dict[int, list[str]] = {}
-        for ranking in rankings:
-            for hit in ranking:
-                found.setdefault(hit.doc, []).append(hit.retriever)
-        return found
-
     def cross_language(
         self, rows: npt.NDArray[np.intp], language: str | None
     ) -> npt.NDArray[np.bool_]:
@@ -193,9 +156,8 @@ class Matcher:
         self, tokens: list[str], vector: npt.NDArray[np.float32] | None
     ) -> tuple[npt.NDArray[np.intp], FieldScores]:
         """Candidate rows of an analysed span (its terms and its vector), with their scores."""
-        scores = self._field_scores(tokens, vector)
-        rows = np.array(sorted(self._found(self._rankings(tokens, scores))), dtype=np.intp)
-        return rows, scores.take(rows)
+        found = retrieve(self.index, tokens, vector, self.depth)
+        return found.rows, found.scores
 
     def score_span(
         self,
@@ -210,15 +172,13 @@ class Matcher:
         100 cases are the nearest 100, not the union of each retriever's first 20."""
         if len(self.index) == 0:
             return []
-        scores = self._field_scores(tokens, vector)
-        rankings = self._rankings(tokens, scores, top_k)
-        found = self._found(rankings)
+        retrieved = retrieve(self.index, tokens, vector, max(top_k, self.depth))
+        found, rows = retrieved.found, retrieved.rows
         if not found:
             return []
-        rows = np.array(sorted(found), dtype=np.intp)
-        x = feature_matrix(scores, rows)
+        x = feature_matrix(retrieved.scores, np.arange(len(rows)))
         cross = self.cross_language(rows, language)
-        probabilities = self._probabilities(x, rows, rankings, cross)
+        probabilities = self._probabilities(x, rows, retrieved.rankings, cross)
         order = np.lexsort((rows, -probabilities))[:top_k]
         out = []
         for i in order:

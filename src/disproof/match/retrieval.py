@@ -1,0 +1,109 @@
+"""The candidates of one span: each retriever's top list, and the candidates' field scores.
+
+Four retrievers: BM25 on title and on claim summary, cosine on title and on summary. The
+cosine retrievers search every case exactly (a matrix product) below the ANN threshold
+(``Settings.ann_threshold``), or ask the case index's HNSW graphs (``retrieve/ann.py``) above
+it, then re-score what the graph found exactly from the stored vectors. Either way the
+features of the candidates are computed from the same numbers — each candidate's cosines
+recomputed from its stored vectors, over the candidate rows only — so a candidate's
+probability does not depend on the path: whenever the graph returns the exact top candidates,
+the result equals the exact one (docs/scale.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from disproof.match.features import FieldScores
+from disproof.match.index import FIELDS, CaseIndex
+from disproof.retrieve import Hit
+from disproof.retrieve.lexical import top_hits
+
+#: The graph is asked for this many times a retriever's depth; the extra candidates are
+#: re-scored exactly and dropped, which makes up for the graph's f16 distances and misses.
+ANN_OVERFETCH = 2
+#: … and for at least this many: a span like no case (a recipe) has no clear neighbours, and
+#: a wider search finds its few weak look-alikes as exact search does.
+ANN_MIN_FETCH = 100
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """What the retrievers found for one span."""
+
+    rankings: list[list[Hit]]
+    #: Candidate row → the retrievers that found it.
+    found: dict[int, list[str]]
+    #: The candidate rows, ascending.
+    rows: npt.NDArray[np.intp]
+    #: The candidates' scores, row ``i`` for ``rows[i]``.
+    scores: FieldScores
+
+
+def retrieve(
+    index: CaseIndex, tokens: list[str], vector: npt.NDArray[np.float32] | None, depth: int
+) -> Retrieved:
+    """Each retriever's top ``depth`` cases for a span (its terms and its vector, if any), and
+    the union's field scores."""
+    rankings = [index.bm25[field].search(tokens, depth) for field in FIELDS]
+    if vector is not None:
+        rankings += [dense_hits(index, field, vector, depth) for field in FIELDS]
+    rankings = [ranking for ranking in rankings if ranking]
+    found: dict[int, list[str]] = {}
+    for ranking in rankings:
+        for hit in ranking:
+            found.setdefault(hit.doc, []).append(hit.retriever)
+    rows = np.array(sorted(found), dtype=np.intp)
+    return Retrieved(rankings, found, rows, candidate_scores(index, tokens, vector, rows))
+
+
+def dense_hits(
+    index: CaseIndex, field: str, vector: npt.NDArray[np.float32], depth: int
+) -> list[Hit]:
+    """The cosine retriever of one field: its top ``depth`` cases with a positive cosine."""
+    dense = index.dense.get(field)
+    if dense is None:
+        return []
+    graph = index.ann.get(field)
+    if graph is None:
+        return top_hits(dense.scores(vector), depth, dense.name)
+    rows = rows_of(index, graph.search(vector, max(ANN_OVERFETCH * depth, ANN_MIN_FETCH)))
+    hits = top_hits(cosines(index, field, vector, rows), depth, dense.name)
+    return [Hit(int(rows[hit.doc]), hit.score, hit.rank, hit.retriever) for hit in hits]
+
+
+def rows_of(index: CaseIndex, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """The index rows of case primary keys, ascending (keys the index does not hold dropped)."""
+    at = np.searchsorted(index.pks, keys)
+    inside = at < len(index.pks)
+    at = at[inside]
+    return np.unique(at[index.pks[at] == keys[inside]]).astype(np.intp)
+
+
+def cosines(
+    index: CaseIndex, field: str, vector: npt.NDArray[np.float32] | None, rows: npt.NDArray[np.intp]
+) -> npt.NDArray[np.float32]:
+    """The cosine of the span to some cases' field, from their stored vectors (0 without)."""
+    dense = index.dense.get(field)
+    if vector is None or dense is None or not len(rows):
+        return np.zeros(len(rows), dtype=np.float32)
+    return np.asarray(dense.vectors[rows] @ vector.astype(np.float32), dtype=np.float32)
+
+
+def candidate_scores(
+    index: CaseIndex,
+    tokens: list[str],
+    vector: npt.NDArray[np.float32] | None,
+    rows: npt.NDArray[np.intp],
+) -> FieldScores:
+    """The field scores of the candidate rows only (row ``i`` for ``rows[i]``)."""
+    lexical = {field: index.bm25[field].coverage(tokens)[rows] for field in FIELDS}
+    return FieldScores(
+        cosines(index, "title", vector, rows),
+        cosines(index, "summary", vector, rows),
+        lexical["title"],
+        lexical["summary"],
+    )

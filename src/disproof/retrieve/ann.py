@@ -1,0 +1,227 @@
+"""Approximate nearest neighbours over unit vectors: an HNSW graph (usearch, f16), keyed by case.
+
+Exact search (``retrieve.dense``) costs a matrix product over every case: a few milliseconds at
+tens of thousands of cases, ~180 ms at a million. Above a size threshold the matcher asks this
+index for each dense retriever's candidates instead, then re-scores those candidates exactly
+from their stored vectors (docs/scale.md). The index is derived data:
+
+- keyed by case primary key (not by row, which shifts when a case is deleted), with a digest of
+  each key's vector, so that an index saved for an older state of the cases is brought up to
+  date by removing and adding the vectors that changed — no rebuild for a few changed cases;
+- saved with a checksum of its files, the model id, the dimension and the format: a file that
+  does not match them (corrupt, truncated, another model) is rebuilt, never trusted.
+
+``usearch`` is an optional dependency (the ``scale`` extra), imported only when an index is
+built or loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from disproof.folders import staged_folder
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "disproof-ann-1"
+#: HNSW parameters (docs/benchmarks.md, "Scale": recall@10 ≈ 0.99 on crowded e5-like data
+#: needs ef 256 to build and 512 to search; usearch does not save ``expansion_search`` in the
+#: file, so it is set again on load).
+CONNECTIVITY = 16
+EXPANSION_ADD = 256
+EXPANSION_SEARCH = 512
+#: Past this share of changed vectors, an update rebuilds the graph rather than patching it.
+REBUILD_SHARE = 0.5
+_GRAPH, _KEYS, _DIGESTS, _META = "graph.usearch", "keys.npy", "digests.npy", "meta.json"
+_MIX = np.random.default_rng(0x5EED).integers(1, 2**63, size=4096, dtype=np.uint64) | 1
+
+
+class AnnUnavailable(RuntimeError):
+    """usearch is not installed (``pip install 'disproof[scale]'``)."""
+
+
+def require_usearch() -> Any:
+    try:
+        from usearch import index as usearch_index
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise AnnUnavailable("usearch is not installed: pip install 'disproof[scale]'") from exc
+    return usearch_index
+
+
+def vector_digests(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.uint64]:
+    """A 64-bit digest of each row's bytes (integer arithmetic: exact and deterministic), to
+    tell which stored vectors changed since the index was built."""
+    words = np.ascontiguousarray(vectors, dtype=np.float32)
+    if words.shape[1] % 2:
+        words = np.pad(words, ((0, 0), (0, 1)))
+    raw = words.view(np.uint64)
+    out = np.zeros(raw.shape[0], dtype=np.uint64)
+    for start in range(0, raw.shape[0], 65_536):  # bounded memory at a million rows
+        block = raw[start : start + 65_536]
+        out[start : start + 65_536] = (block * _MIX[: block.shape[1]]).sum(axis=1, dtype=np.uint64)
+    return out
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The vectors an index should hold: the non-zero rows (a zero row is a case without that
+    field), sorted by key, with their digests."""
+
+    keys: npt.NDArray[np.int64]
+    vectors: npt.NDArray[np.float32]
+    digests: npt.NDArray[np.uint64]
+
+    @classmethod
+    def of(cls, keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> Rows:
+        keep = np.flatnonzero(np.any(vectors != 0, axis=1))
+        keep = keep[np.argsort(keys[keep], kind="stable")]
+        picked = np.asarray(vectors[keep], dtype=np.float32)
+        return cls(np.asarray(keys[keep], dtype=np.int64), picked, vector_digests(picked))
+
+
+@dataclass
+class Changes:
+    removed: int
+    added: int
+
+
+class AnnIndex:
+    """One field's vectors in an HNSW graph; ``search`` answers case primary keys."""
+
+    def __init__(
+        self,
+        graph: Any,
+        model_id: str,
+        keys: npt.NDArray[np.int64],
+        digests: npt.NDArray[np.uint64],
+    ) -> None:
+        self.graph = graph
+        self.model_id = model_id
+        self.keys = keys  # sorted
+        self.digests = digests
+
+    def __len__(self) -> int:
+        return int(self.keys.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self.graph.ndim)
+
+    @classmethod
+    def build(cls, model_id: str, rows: Rows) -> AnnIndex:
+        """A new graph over these rows."""
+        graph = require_usearch().Index(
+            ndim=int(rows.vectors.shape[1]),
+            metric="ip",
+            dtype="f16",
+            connectivity=CONNECTIVITY,
+            expansion_add=EXPANSION_ADD,
+            expansion_search=EXPANSION_SEARCH,
+        )
+        if len(rows.keys):
+            graph.add(rows.keys.astype(np.uint64), rows.vectors)
+        return cls(graph, model_id, rows.keys, rows.digests)
+
+    def holds(self, rows: Rows) -> bool:
+        """Whether the index holds exactly these rows (no update needed)."""
+        return np.array_equal(self.keys, rows.keys) and np.array_equal(self.digests, rows.digests)
+
+    def search(self, query: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
+        """The keys of about the ``k`` nearest vectors (by inner product), nearest first."""
+        if k <= 0 or len(self) == 0:
+            return np.zeros(0, dtype=np.int64)
+        matches = self.graph.search(query.astype(np.float32), min(k, len(self)))
+        return np.asarray(matches.keys, dtype=np.int64)
+
+    def update(self, rows: Rows, max_share: float = REBUILD_SHARE) -> Changes | None:
+        """Bring the graph to exactly these rows: remove the keys that are gone or whose vector
+        changed, add the new and changed ones — unless more than ``max_share`` of the rows
+        changed (None: nothing done; rebuild instead, a much-patched graph searches worse).
+        The graph must be loaded writable (``view=False``)."""
+        old = dict(zip(self.keys.tolist(), self.digests.tolist(), strict=True))
+        new = dict(zip(rows.keys.tolist(), rows.digests.tolist(), strict=True))
+        gone = [k for k, d in old.items() if new.get(k) != d]
+        fresh = np.array([i for i, k in enumerate(new) if old.get(k) != new[k]], dtype=np.intp)
+        if len(gone) + len(fresh) > max_share * max(len(old), len(new), 1):
+            return None
+        for key in gone:
+            self.graph.remove(key)
+        if len(fresh):
+            self.graph.add(rows.keys[fresh].astype(np.uint64), rows.vectors[fresh])
+        self.keys, self.digests = rows.keys, rows.digests
+        return Changes(len(gone), len(fresh))
+
+    # -- persistence -----------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write the graph, its keys and digests, and a meta file with their checksum (all or
+        nothing: a staged folder swapped in)."""
+        with staged_folder(folder) as staging:
+            self.graph.save(str(staging / _GRAPH))
+            np.save(staging / _KEYS, self.keys)
+            np.save(staging / _DIGESTS, self.digests)
+            meta = {
+                "format": FORMAT,
+                "model_id": self.model_id,
+                "dim": self.dim,
+                "count": len(self),
+                "checksum": _checksum(staging),
+            }
+            (staging / _META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, model_id: str, rows: Rows) -> AnnIndex | None:
+        """The saved index if its files check out for this model and dimension, else None.
+        When it holds exactly ``rows`` the graph is memory-mapped (read-only, shared between
+        processes); otherwise it is read writable, for :meth:`update`."""
+        dim = int(rows.vectors.shape[1])
+        if not (folder / _META).exists():
+            return None
+        try:
+            meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+            if (meta.get("format"), meta.get("model_id"), meta.get("dim")) != (
+                FORMAT,
+                model_id,
+                dim,
+            ):
+                logger.info("ANN index at %s is for another model or format; rebuilding", folder)
+                return None
+            if meta.get("checksum") != _checksum(folder):
+                logger.warning("ANN index at %s fails its checksum; rebuilding", folder)
+                return None
+            keys = np.load(folder / _KEYS, allow_pickle=False)
+            digests = np.load(folder / _DIGESTS, allow_pickle=False)
+            view = np.array_equal(keys, rows.keys) and np.array_equal(digests, rows.digests)
+            graph = require_usearch().Index.restore(str(folder / _GRAPH), view=view)
+            if graph is None or graph.ndim != dim or not len(graph) == len(keys) == len(digests):
+                logger.warning("ANN index at %s is inconsistent; rebuilding", folder)
+                return None
+            graph.expansion_search = EXPANSION_SEARCH  # not saved in the file
+            return cls(graph, model_id, keys, digests)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            logger.warning("ANN index at %s is unusable (%s); rebuilding", folder, exc)
+            return None
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    yield from (folder / name for name in (_GRAPH, _KEYS, _DIGESTS))
+
+
+def _checksum(folder: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for path in _files(folder):
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 22):
+                digest.update(chunk)
+    return digest.hexdigest()
