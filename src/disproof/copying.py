@@ -29,6 +29,7 @@ from disproof.settings import Settings
 from disproof.store import CaseStore, open_store
 from disproof.store.backup import (
     BackupSummary,
+    check_backup_target,
     check_database,
     fsync_path,
     publish,
@@ -127,12 +128,7 @@ def backup_to_file(source: Settings, target: Path, *, force: bool = False) -> Ba
     Restoring it into PostgreSQL is a copy back into an empty database."""
     started = time.monotonic()
     target = target.expanduser().absolute()
-    if target.is_dir():
-        raise StoreError(f"{target} is a folder; give a file name for the backup")
-    if not target.parent.is_dir():
-        raise StoreError(f"folder {target.parent} does not exist")
-    if target.exists() and not force:
-        raise StoreError(f"{target} exists; pass --force to overwrite it")
+    check_backup_target(target, force=force)
     staged = temp_file_beside(target, "partial")
     try:
         copy_database(source, Settings(db=str(staged)))

@@ -221,6 +221,12 @@ def publish(staged: Path, target: Path, *, force: bool) -> None:
 
 def _check_target(db: Path, target: Path, *, force: bool) -> None:
     refuse_database_files(db, target, "back up")
+    check_backup_target(target, force=force)
+
+
+def check_backup_target(target: Path, *, force: bool) -> None:
+    """A backup may be written to ``target``: a file in an existing folder, not overwritten
+    without ``force``."""
     if target.is_dir():
         raise StoreError(f"{target} is a folder; give a file name for the backup")
     if not target.parent.is_dir():
