@@ -24,6 +24,8 @@ from tests.conftest import Api
 from tests.fakes import add_cases
 from tests.test_watch import CLAIM, LABS, VACCINE
 
+pytestmark = pytest.mark.both_backends
+
 SECRET = "s3cret-s3cret-s3cret"
 NATO = Case(
     id="nato",

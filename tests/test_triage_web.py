@@ -23,6 +23,8 @@ from tests.fakes import add_cases, sign_in_cookie
 from tests.test_watch import CLAIM, LABS, VACCINE
 from tests.test_web import assert_inert
 
+pytestmark = pytest.mark.both_backends
+
 HOSTILE = "<script>window.__pwned=1</script><img src=x onerror=alert(1)>"
 
 

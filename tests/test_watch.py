@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from disproof.watch.poll import backoff
 from disproof.watch.service import Monitoring
 from tests.fakes import add_cases
 from tests.feedserver import FeedServer, rss
+
+pytestmark = pytest.mark.both_backends
 
 LABS = Case(
     id="labs",
@@ -260,7 +263,7 @@ def test_watch_once_from_the_command_line(
     from disproof.settings import Settings
 
     run = cli
-    service = Disproof.open(Settings(db=str(tmp_path / "cli.db")))
+    service = Disproof.open(Settings(db=os.environ["DISPROOF_DB"]))  # the cli's, on either store
     add_cases(service, LABS)
     (tmp_path / "drop.jsonl").write_text(json.dumps({"id": "1", "text": CLAIM}))
     assert run("sources", "add", "drop", "drop.jsonl", "--kind", "jsonl").code == 0  # type: ignore[operator]

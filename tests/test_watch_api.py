@@ -14,6 +14,8 @@ from tests.conftest import Api
 from tests.fakes import add_cases
 from tests.test_watch import CLAIM, LABS, VACCINE
 
+pytestmark = pytest.mark.both_backends
+
 
 def test_sources_are_managed_by_admins_only(api: Api, tmp_path: Path) -> None:
     body = {"name": "drop", "kind": "jsonl", "location": str(tmp_path / "d.jsonl")}
