@@ -14,7 +14,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from disproof.scan.items import BadRow, Columns, Item, item_from_record
 
@@ -129,15 +129,21 @@ def read_telegram(name: str) -> Iterator[Item | BadRow]:
     from disproof.scan.readers import open_binary
 
     with open_binary(name) as binary:
-        stream = _Stream(io.TextIOWrapper(binary, encoding="utf-8-sig"))
-        try:
-            chat = _header(stream, name)
-            if isinstance(chat, BadRow):
-                yield chat
-                return
-            yield from _messages(stream, chat, name)
-        except UnicodeDecodeError as exc:
-            yield BadRow(name, 0, f"not UTF-8: {exc}", "message")
+        yield from telegram_messages(binary, name)
+
+
+def telegram_messages(binary: IO[bytes], name: str) -> Iterator[Item | BadRow]:
+    """The messages with text of an export opened for reading (``name`` says where in
+    problems); a problem with the export as a whole is a :class:`BadRow` at message 0."""
+    stream = _Stream(io.TextIOWrapper(binary, encoding="utf-8-sig"))
+    try:
+        chat = _header(stream, name)
+        if isinstance(chat, BadRow):
+            yield chat
+            return
+        yield from _messages(stream, chat, name)
+    except UnicodeDecodeError as exc:
+        yield BadRow(name, 0, f"not UTF-8: {exc}", "message")
 
 
 def _messages(stream: _Stream, chat: dict[str, Any], name: str) -> Iterator[Item | BadRow]:

@@ -8,8 +8,8 @@ or file is reported as a problem and skipped; the others are read.
 from __future__ import annotations
 
 import json
+from collections import deque
 from pathlib import Path
-from typing import Any
 
 from disproof.sources.html import fragment_text, page_text
 from disproof.sources.items import MAX_ITEMS, FetchedItem, SourceError, clipped, parse_day
@@ -56,54 +56,51 @@ def stamp(path: Path) -> str:
 # -- Telegram Desktop export (result.json) -----------------------------------------------------
 
 
-def _telegram_text(value: Any) -> str:
-    """A message's text: a string, or a list of strings and {"type", "text"} pieces."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return "".join(
-            piece if isinstance(piece, str) else str(piece.get("text", ""))
-            for piece in value
-            if isinstance(piece, str | dict)
-        )
-    return ""
-
-
-def _telegram_link(chat: dict[str, Any], message_id: object, outlet: str | None) -> str | None:
-    if not isinstance(message_id, int):
+def _telegram_link(chat_id: str, message_id: str, outlet: str | None) -> str | None:
+    if not message_id.isdigit():
         return None
     if outlet and outlet.startswith("@"):  # a public channel's username
         return f"https://t.me/{outlet[1:]}/{message_id}"
-    chat_id = chat.get("id")
-    return f"https://t.me/c/{chat_id}/{message_id}" if isinstance(chat_id, int) else None
+    return f"https://t.me/c/{chat_id}/{message_id}" if chat_id.lstrip("-").isdigit() else None
 
 
 def read_telegram(
     path: Path, language: str | None, outlet: str | None
 ) -> tuple[list[FetchedItem], list[str]]:
-    """The messages of a Telegram Desktop export of one chat or channel (``result.json``)."""
+    """The newest ``MAX_ITEMS`` messages of a Telegram Desktop export of one chat or channel
+    (``result.json``), read as a stream with ``disproof scan``'s reader: an export can run to
+    gigabytes, and memory holds one message and the items kept."""
+    from disproof.scan.items import BadRow
+    from disproof.scan.telegram import telegram_messages
+
     problems: list[str] = []
+    items: deque[FetchedItem] = deque(maxlen=MAX_ITEMS)
     try:
-        chat = json.loads(decoded(read_bytes(path), str(path), problems))
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"{path} is not JSON: {exc}") from None
-    if not isinstance(chat, dict) or not isinstance(chat.get("messages"), list):
-        raise SourceError(f'{path} is not a Telegram export: no "messages" list')
-    items: list[FetchedItem] = []
-    for message in chat["messages"][-MAX_ITEMS:]:
-        if not isinstance(message, dict) or message.get("type", "message") != "message":
-            continue
-        text = _telegram_text(message.get("text")).strip()
-        if not text:
-            continue
-        where = f"{path.name}: message {message.get('id')}"
-        link = _telegram_link(chat, message.get("id"), outlet)
-        items.append(
-            FetchedItem(
-                link, "", clipped(text, problems, where), parse_day(message.get("date")), language
+        handle = path.open("rb")
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with handle:
+        for got in telegram_messages(handle, path.name):
+            if isinstance(got, BadRow):
+                if got.line == 0:  # the export as a whole
+                    raise SourceError(f"{path}: {got.reason}")
+                problems.append(str(got))
+                continue
+            text = got.text.strip()
+            if not text:
+                continue
+            chat_id, _, message_id = got.id.rpartition("/")
+            where = f"{path.name}: message {message_id}"
+            items.append(
+                FetchedItem(
+                    _telegram_link(chat_id, message_id, outlet),
+                    "",
+                    clipped(text, problems, where),
+                    parse_day(got.date),
+                    language,
+                )
             )
-        )
-    return items, problems
+    return list(items), problems
 
 
 # -- JSONL drops -----------------------------------------------------------------------------
