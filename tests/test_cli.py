@@ -102,8 +102,11 @@ def test_demo_builds_a_database_worth_looking_at(cli: Cli) -> None:
     assert "created" in result.out and "colour revolution" in result.out.lower()
     stats = json.loads(cli("stats", "--json").out)
     assert stats["cases"] >= 30
+    # a watched source: the project's own feed, polled once, its sightings ready to triage
+    assert "A watched source" in result.out and "demo-daily: 5 new items" in result.out
     again = cli("demo")
     assert again.code == 0 and "0 created" in again.out
+    assert "A watched source" not in again.out  # watched already: not added twice
 
 
 @pytest.mark.sqlite_only  # 20 s each, the same on both stores

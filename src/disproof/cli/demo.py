@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -11,6 +11,9 @@ from disproof import render
 from disproof.cli.common import console, open_service, settings_of
 from disproof.cli.matching import matcher_for
 from disproof.errors import DisproofError
+
+if TYPE_CHECKING:
+    from disproof.service import Disproof
 
 
 def demo(
@@ -49,11 +52,31 @@ def demo(
     console.print(render.safe(f"  {DEMO_CHECK}"))
     check = matcher.match(DEMO_CHECK)
     render.match_report(console, check)
+    _watch_feed(service)
     console.print(
         '\nNext: `disproof match "…"` or `disproof report --file article.txt`, '
         "`disproof search --keyword MH17`, `disproof show ID`, `disproof related ID`, "
         "`disproof stats`, `disproof serve` (then http://127.0.0.1:8000).",
         markup=False,
+    )
+
+
+def _watch_feed(service: Disproof) -> None:
+    from disproof.watch.demo import DEMO_SOURCE, watch_demo_feed
+
+    polled = watch_demo_feed(service)
+    if polled is None:
+        return
+    if polled.error:
+        console.print(render.safe(f"\nWatching a demo feed failed: {polled.error}"))
+        return
+    console.print(Text("\nA watched source — the project's demo feed:", style="bold"))
+    console.print(
+        render.safe(
+            f"  {DEMO_SOURCE}: {render.count(polled.new_items, 'new item')}, "
+            f"{render.count(polled.sightings, 'sighting')} of known cases to triage "
+            "(`disproof watch`, or the Triage page of `disproof serve` once signed in)"
+        )
     )
 
 
