@@ -166,6 +166,18 @@ def json_value(line: str) -> Any:
         raise ValueError("nested too deeply") from None
 
 
+def json_object(line: str) -> dict[str, Any]:
+    """The JSON object on one line of a JSONL file. ValueError saying why not: "malformed
+    JSON: …" or "expected a JSON object, got list"."""
+    try:
+        value = json_value(line)
+    except ValueError as exc:
+        raise ValueError(f"malformed JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
 def lines(text: str) -> Iterator[tuple[int, str]]:
     """(line number, line) splitting on newlines only.
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from disproof.errors import RowProblem
-from disproof.io.base import Parsed, build_case, json_value, lines
+from disproof.io.base import Parsed, build_case, json_object, json_value, lines
 from disproof.io.ids import derived_id
 from disproof.models import Case
 
@@ -51,12 +51,9 @@ def read(path: Path, text: str) -> Iterator[Parsed]:
         if not line.strip():
             continue
         try:
-            data = json_value(line)
+            data = json_object(line)
         except ValueError as exc:
-            yield RowProblem(row, None, f"malformed JSON: {exc}")
-            continue
-        if not isinstance(data, dict):
-            yield RowProblem(row, None, f"expected a JSON object, got {type(data).__name__}")
+            yield RowProblem(row, None, str(exc))
             continue
         if not data.get("id"):
             data["id"] = _derived(data)

@@ -314,14 +314,11 @@ class Matcher:
             return candidates
         x = span_features(self.span_evidence(candidates, span, tokens))
         check = float(rule.probability(x[None, :])[0])
-        passes = rule.band(check) == "confirmed" or len(self.index) < SPAN_CHECK_MIN_CASES
+        holds_back = rule.band(check) != "confirmed" and len(self.index) >= SPAN_CHECK_MIN_CASES
         return [
-            dataclasses.replace(
-                c,
-                span_check=check,
-                band="suggested" if c.band == "confirmed" and not passes else c.band,
-                capped=c.band == "confirmed" and not passes,
-            )
+            dataclasses.replace(c, span_check=check, band="suggested", capped=True)
+            if holds_back and c.band == "confirmed"
+            else dataclasses.replace(c, span_check=check)
             for c in candidates
         ]
 

@@ -38,7 +38,7 @@ def open_binary(name: str) -> Iterator[IO[bytes]]:
 
 
 def read_jsonl(name: str, columns: Columns) -> Iterator[Record]:
-    from disproof.io.base import json_value
+    from disproof.io.base import json_object
 
     with open_binary(name) as handle:
         for number, raw in enumerate(handle, start=1):
@@ -50,12 +50,9 @@ def read_jsonl(name: str, columns: Columns) -> Iterator[Record]:
             if not line.strip():
                 continue
             try:
-                value = json_value(line)
+                value = json_object(line)
             except ValueError as exc:
-                yield BadRow(name, number, f"malformed JSON: {exc}")
-                continue
-            if not isinstance(value, dict):
-                yield BadRow(name, number, f"expected a JSON object, got {type(value).__name__}")
+                yield BadRow(name, number, str(exc))
                 continue
             yield item_from_record(value, columns, name, number)
 

@@ -7,10 +7,10 @@ or file is reported as a problem and skipped; the others are read.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from pathlib import Path
 
+from disproof.io.base import json_object
 from disproof.sources.html import fragment_text, page_text
 from disproof.sources.items import MAX_ITEMS, FetchedItem, SourceError, clipped, parse_day
 
@@ -109,11 +109,9 @@ def read_telegram(
 def _jsonl_item(line: str, language: str | None) -> FetchedItem | str:
     """An item from one line, or why the line cannot be one."""
     try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return f"not JSON ({exc.msg})"
-    if not isinstance(row, dict):
-        return "not a JSON object"
+        row = json_object(line)
+    except ValueError as exc:
+        return str(exc)
     text = row.get("text")
     if not isinstance(text, str) or not text.strip():
         return 'no "text"'
