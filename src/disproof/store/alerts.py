@@ -27,7 +27,7 @@ from disproof.store.schema import (
     watch_sources,
 )
 from disproof.store.sightings import sighting_of, sighting_select
-from disproof.store.sources import utc
+from disproof.store.times import utc
 from disproof.watch.models import Alert, AlertRule, AlertRuleCreate, Surge, SurgeOptions
 
 WATERMARK = "alerts_evaluated_through"

@@ -23,6 +23,7 @@ from disproof.store.engine import begin_write, error_text
 from disproof.store.history import EditMark
 from disproof.store.querying import CaseQueries
 from disproof.store.schema import case_edits, case_terms, cases, imports
+from disproof.store.times import utc
 
 UpsertOutcome = Literal["created", "updated", "unchanged"]
 
@@ -30,11 +31,6 @@ UpsertOutcome = Literal["created", "updated", "unchanged"]
 def content_hash(case: Case) -> str:
     payload = json.dumps(case.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    """A timestamp read back from the database (stored as UTC) as an aware datetime."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -112,8 +108,8 @@ class CaseStore(CaseQueries):
     @staticmethod
     def _to_case(row: sa.Row[Any]) -> Case:
         data = dict(row.doc)
-        data["created_at"] = _utc(row.created_at)
-        data["updated_at"] = _utc(row.updated_at)
+        data["created_at"] = utc(row.created_at)
+        data["updated_at"] = utc(row.updated_at)
         return Case.model_validate(data)
 
     def get(self, case_id: str) -> Case:
@@ -261,7 +257,7 @@ class CaseStore(CaseQueries):
                 pending[case.id] = case
                 outcome[case.id] = "created"
             else:
-                created = _utc(old.created_at)
+                created = utc(old.created_at)
                 version = old.version + 1
                 values["version"] = version
                 connection.execute(sa.update(cases).where(cases.c.pk == old.pk).values(values))
@@ -308,7 +304,7 @@ class CaseStore(CaseQueries):
     @staticmethod
     def state(row: sa.Row[Any]) -> history.State:
         """A stored case row as a history state."""
-        created, updated = _utc(row.created_at), _utc(row.updated_at)
+        created, updated = utc(row.created_at), utc(row.updated_at)
         stamps = {"created_at": created.isoformat(), "updated_at": updated.isoformat()}
         return history.State(row.version, dict(row.doc) | stamps, updated)
 
@@ -334,4 +330,4 @@ class CaseStore(CaseQueries):
             .order_by(case_edits.c.pk)
         )
         with self.engine.connect() as connection:
-            return [(a, who, _utc(at)) for a, who, at in connection.execute(query)]
+            return [(a, who, utc(at)) for a, who, at in connection.execute(query)]

@@ -21,13 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from disproof.store.schema import case_edits
+from disproof.store.times import utc
 
 MAX_AUTHOR = 200
 MAX_NOTE = 2000
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -177,7 +174,7 @@ def _row(row: sa.Row[Any]) -> EditRow:
         action=row.action,
         author=row.author,
         role=row.role,
-        at=_utc(row.at),
+        at=utc(row.at),
         version=row.version,
         note=row.note,
         snapshot=dict(row.snapshot) if row.snapshot is not None else None,

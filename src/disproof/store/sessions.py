@@ -13,7 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from disproof.errors import StoreError
 from disproof.store.engine import begin_write, write_if_free
 from disproof.store.schema import api_tokens, web_sessions
-from disproof.store.tokens import TokenRow, _active, _info, _utc
+from disproof.store.times import utc
+from disproof.store.tokens import TokenRow, _active, _info
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class SessionRecords:
         if row is None:
             return None
         token = TokenRow(row.pk, row.token_hash, _info(row))
-        last_seen, expires = _utc(row.last_seen_at), _utc(row.session_expires_at)
+        last_seen, expires = utc(row.last_seen_at), utc(row.session_expires_at)
         assert last_seen is not None and expires is not None  # both NOT NULL
         return SessionRow(row.session_pk, row.session_hash, last_seen, expires, token)
 

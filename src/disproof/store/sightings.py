@@ -22,7 +22,7 @@ from disproof.store.schema import (
     watch_items,
     watch_sources,
 )
-from disproof.store.sources import utc
+from disproof.store.times import utc
 from disproof.watch.models import Sighting, SightingPage, SightingQuery, SightingSpan
 
 #: Bands in queue order (confirmed first).

@@ -11,14 +11,8 @@ from sqlalchemy import Engine
 from disproof.errors import ConflictError, NotFound
 from disproof.store.engine import begin_write
 from disproof.store.schema import watch_sources
+from disproof.store.times import utc
 from disproof.watch.models import SourceCreate, WatchedSource
-
-
-def utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A timestamp read back (stored as UTC; SQLite forgets the zone) as an aware datetime."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _source(row: sa.Row[Any]) -> WatchedSource:

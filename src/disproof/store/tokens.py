@@ -15,13 +15,7 @@ from disproof.errors import ConflictError, StoreError
 from disproof.models import TokenInfo
 from disproof.store.engine import begin_write, write_if_free
 from disproof.store.schema import api_tokens, web_sessions
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A timestamp read back from the database (stored as UTC) as an aware datetime."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+from disproof.store.times import utc
 
 
 @dataclass(frozen=True)
@@ -37,10 +31,10 @@ def _info(row: sa.Row[Any]) -> TokenInfo:
     return TokenInfo(
         name=row.name,
         role=row.role,
-        created_at=_utc(row.created_at),
-        expires_at=_utc(row.expires_at),
-        revoked_at=_utc(row.revoked_at),
-        last_used_at=_utc(row.last_used_at),
+        created_at=utc(row.created_at),
+        expires_at=utc(row.expires_at),
+        revoked_at=utc(row.revoked_at),
+        last_used_at=utc(row.last_used_at),
     )
 
 
