@@ -35,8 +35,10 @@ def _require_engine() -> None:
 
 
 def _narratives(service: Disproof) -> Callable[[list[str]], dict[str, list[str]]]:
-    """case ids → the names of their narratives (analysts' own), for the summary."""
+    """case ids → the names of their narratives for the summary: the analysts' own, then those
+    the taxonomy infers from the case (marked "inferred"), as a case page shows them."""
     from disproof.errors import CaseNotFound
+    from disproof.narratives.mapping import case_narratives
 
     names = service.narrative_names()
 
@@ -47,7 +49,10 @@ def _narratives(service: Disproof) -> Callable[[list[str]], dict[str, list[str]]
                 case = service.get(case_id)
             except CaseNotFound:
                 continue
-            out[case_id] = [names.get(n, n) for n in case.narratives]
+            found = case_narratives(case)
+            out[case_id] = [names.get(n.id, n.id) for n in found if not n.inferred] + [
+                f"{names.get(n.id, n.id)} (inferred)" for n in found if n.inferred
+            ]
         return out
 
     return lookup

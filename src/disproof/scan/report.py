@@ -13,7 +13,9 @@ from typing import Any
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+def _md_table(header: list[str], rows: list[list[str]], empty: str = "None.") -> list[str]:
+    if not rows:
+        return [empty, ""]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines + [""]
@@ -42,17 +44,23 @@ def to_markdown(summary: dict[str, Any]) -> str:
             for c in summary["cases"]
         ],
     )  # fmt: skip
-    for title, key in (
-        ("Narratives", "narratives"),
-        ("By outlet", "by_outlet"),
-        ("By language", "by_language"),
+    for title, key, column, empty in (
+        ("Narratives", "narratives", "narrative", "No matched case has a narrative."),
+        ("By outlet", "by_outlet", "outlet", "No item names its outlet."),
+        ("By language", "by_language", "language", "No language detected."),
     ):
         out += [f"## {title}", ""]
         out += _md_table(
-            ["", "items"], [[text(r["name"]), f"{r['items']:,}"] for r in summary[key]]
+            [column, "items"],
+            [[text(r["name"]), f"{r['items']:,}"] for r in summary[key]],
+            empty,
         )
     out += ["## By day", ""]
-    out += _md_table(["day", "items"], [[r["day"], f"{r['items']:,}"] for r in summary["by_day"]])
+    out += _md_table(
+        ["day", "items"],
+        [[r["day"], f"{r['items']:,}"] for r in summary["by_day"]],
+        "No matched item has a date.",
+    )
     out += ["## Items with confirmed matches", ""]
     out += _md_table(
         ["item", "case", "score", "day", "outlet", "passage"],
