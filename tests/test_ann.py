@@ -175,17 +175,28 @@ def test_the_matcher_answers_the_same_through_the_graph(
     graphed = Disproof.open(Settings(db=fresh_db, ann_threshold=0))
     exact_matcher, ann_matcher = exact.matcher(), graphed.matcher()
     assert not exact_matcher.index.ann and set(ann_matcher.index.ann) == {"title", "summary"}
-    # a graph may miss a true neighbour now and then (its build is multi-threaded, so not
-    # reproducible): about once in 25 builds here, a weak look-alike at rank 21 of 30
-    pairs = [(query, top_k) for query in QUERIES for top_k in (5, 30)]
-    same = [
-        ann_matcher.match(query, top_k=top_k).model_dump()
-        == exact_matcher.match(query, top_k=top_k).model_dump()
-        for query, top_k in pairs
-    ]
-    assert sum(same) >= len(pairs) - 1, [
-        pair for pair, ok in zip(pairs, same, strict=True) if not ok
-    ]
+    # Short lists are the same. Deep lists may differ near their tail: the graph may miss a
+    # true neighbour now and then (its build is multi-threaded, so not reproducible), and at a
+    # near-tie on a retriever's cut-off (the recipe's cosines to every summary differ in the
+    # last bits only) the graph path's re-scored cosines, computed over fewer rows, can fall
+    # on the other side. Measured over 40 builds: 8 deep lists of 480 differed, first at rank
+    # 15, each sharing 29 of 30 cases. A case found both ways scores the same either way.
+    for query in QUERIES:
+        assert [
+            (m.case_id, m.score, m.band) for m in ann_matcher.match(query, top_k=5).matches
+        ] == [(m.case_id, m.score, m.band) for m in exact_matcher.match(query, top_k=5).matches], (
+            query
+        )
+        graph_list = ann_matcher.match(query, top_k=30).matches
+        exact_list = exact_matcher.match(query, top_k=30).matches
+        # (the same cases with the same scores; which retrievers proposed a case may differ)
+        assert [(m.case_id, m.score) for m in graph_list[:10]] == [
+            (m.case_id, m.score) for m in exact_list[:10]
+        ], query
+        exact_by_id = {m.case_id: m.score for m in exact_list}
+        shared = [m for m in graph_list if m.case_id in exact_by_id]
+        assert len(shared) >= 27, query
+        assert all(m.score == exact_by_id[m.case_id] for m in shared), query
     # the graphs were saved beside the index and are loaded, not rebuilt
     folder = Path(fresh_db).with_name(Path(fresh_db).name + ".ann")
     meta = json.loads((folder / "title" / "meta.json").read_text(encoding="utf-8"))

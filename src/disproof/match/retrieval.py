@@ -7,7 +7,8 @@ it, then re-score what the graph found exactly from the stored vectors. Either w
 features of the candidates are computed from the same numbers — each candidate's cosines
 recomputed from its stored vectors, over the candidate rows only — so a candidate's
 probability does not depend on the path: whenever the graph returns the exact top candidates,
-the result equals the exact one (docs/scale.md).
+the result equals the exact one (docs/scale.md) — up to near-ties at a retriever's cut-off, where
+cosines computed over fewer rows may differ in the last bits and admit the other case.
 """
 
 from __future__ import annotations
