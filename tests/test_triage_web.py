@@ -156,3 +156,14 @@ def test_the_sources_page_is_for_admins_and_shows_failing_sources(
     removed = client.post("/sources/gone/remove", data={"csrf_token": token(page.text)})
     assert removed.status_code == 303
     assert [s.name for s in Monitoring(watched).list_sources()] == ["drop"]
+    # the checkbox: a folder cannot follow links (the form keeps it ticked), a feed can
+    page = client.get("/sources")
+    form = {"csrf_token": token(page.text), "interval_seconds": "60", "follow_links": "1"}
+    folder = {"name": "pages", "kind": "folder", "location": str(tmp_path)}
+    refused = client.post("/sources", data=form | folder)
+    assert refused.status_code == 422 and "follow_links is for feeds" in refused.text
+    assert 'name="follow_links" type="checkbox" value="1" checked' in refused.text
+    feed = {"name": "teasers", "kind": "rss", "location": "https://t.example/rss"}
+    assert client.post("/sources", data=form | feed).status_code == 303
+    assert Monitoring(watched).sources.get("teasers").follow_links
+    assert "rss + links" in client.get("/sources").text

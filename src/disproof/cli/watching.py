@@ -71,6 +71,14 @@ def sources_add(
     every: Annotated[
         str, typer.Option("--every", help="How often to poll: 900, 90s, 15m, 2h, 1d.")
     ] = "15m",
+    follow_links: Annotated[
+        bool,
+        typer.Option(
+            "--follow-links",
+            help="Feeds only: fetch the page each new entry links to and match its main text "
+            "(for feeds that carry a teaser only).",
+        ),
+    ] = False,
 ) -> None:
     """Watch a new source (first polled by the next `disproof watch`)."""
     from disproof.watch.models import SourceCreate
@@ -85,6 +93,7 @@ def sources_add(
         outlet=outlet,
         language=lang,
         interval_seconds=parse_every(every),
+        follow_links=follow_links,
     )
     source = Monitoring(open_service(ctx)).add_source(create)
     console.print(
@@ -119,7 +128,7 @@ def sources_list(
     for s in sources:
         table.add_row(
             safe(s.name),
-            s.kind,
+            f"{s.kind} + links" if s.follow_links else s.kind,
             safe(s.location, 80),
             str(s.items_seen),
             s.last_success_at.strftime("%Y-%m-%d %H:%M") if s.last_success_at else "—",

@@ -9,6 +9,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     ColumnElement,
     Date,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -161,6 +163,7 @@ watch_sources = Table(
     Column("outlet", String(500), nullable=True),
     Column("language", String(16), nullable=True),
     Column("interval_seconds", Integer, nullable=False),
+    Column("follow_links", Boolean, nullable=False, server_default=false()),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("etag", String(500), nullable=True),
     Column("last_modified", String(100), nullable=True),

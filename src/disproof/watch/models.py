@@ -39,6 +39,12 @@ class SourceCreate(_Model):
     outlet: str | None = Field(default=None, max_length=500)
     language: str | None = Field(default=None, max_length=100, description="A language hint.")
     interval_seconds: int = Field(default=900, ge=MIN_INTERVAL, le=MAX_INTERVAL)
+    follow_links: bool = Field(
+        default=False,
+        description="Feeds only: fetch the page each new entry links to and match its main "
+        "text (many feeds carry a teaser only); the entry's own text is matched when the page "
+        "cannot be read.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -63,6 +69,15 @@ class SourceCreate(_Model):
         if not value.strip():
             raise ValueError("the location is blank: give an http(s) URL or a local path")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _links_of_feeds(self) -> SourceCreate:
+        if self.follow_links and self.kind not in ("rss", "atom"):
+            raise ValueError(
+                f"follow_links is for feeds (rss, atom): a {self.kind} source's items carry "
+                "their whole text"
+            )
+        return self
 
 
 class WatchedSource(SourceCreate):

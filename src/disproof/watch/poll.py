@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from disproof.errors import DisproofError
 from disproof.models import MatchResult
 from disproof.sources import Fetched, FetchedItem, HttpFetcher, SourceError, read_source
+from disproof.sources.articles import follow_links
 from disproof.store.sightings import NewItem, SightingRecords
 from disproof.store.sources import SourceRecords
 from disproof.watch.models import WatchedSource
@@ -126,6 +127,8 @@ class Poller:
         seen_urls, seen_hashes = self.records.seen(pk, urls, [i.content_hash for i in items])
         fresh = [i for i in items if i.url not in seen_urls and i.content_hash not in seen_hashes]
         report.skipped += len(items) - len(fresh)
+        if source.follow_links:
+            fresh = follow_links(fresh, self.fetcher, report.problems)
         for start in range(0, len(fresh), MATCH_BATCH):
             batch = fresh[start : start + MATCH_BATCH]
             results = self.match([item.body for item in batch])

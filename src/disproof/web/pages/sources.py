@@ -59,8 +59,12 @@ async def add_source(request: Request) -> Response:
     )  # before the role: a forged post learns nothing
     require_role(request, Role.admin)
     values = {k: str(data.get(k) or "").strip() for k in FIELDS}
+    fields: dict[str, object] = {k: v or None for k, v in values.items()}
+    fields["follow_links"] = bool(data.get("follow_links"))  # a checkbox: sent only when ticked
+    if fields["follow_links"]:
+        values["follow_links"] = "1"
     try:
-        source = SourceCreate.model_validate({k: v or None for k, v in values.items()})
+        source = SourceCreate.model_validate(fields)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         return _page(request, values, problems, 422)
