@@ -49,7 +49,13 @@ class Writer:
             ).scalar_one()
         self.n = 0
 
-    def __call__(self, case_id: str, at: dt.datetime, band: str = "confirmed") -> None:
+    def __call__(
+        self,
+        case_id: str,
+        at: dt.datetime,
+        band: str = "confirmed",
+        recorded: dt.datetime | None = None,
+    ) -> None:
         self.n += 1
         text = f"item {self.n} repeats {case_id}"
         item = NewItem(
@@ -61,7 +67,7 @@ class Writer:
             language="en",
             matches=[(case_id, 0, len(text), text, 0.9, band)],
         )
-        assert self.monitoring.sightings.record(self.source_pk, item, at) is not None
+        assert self.monitoring.sightings.record(self.source_pk, item, recorded or at) is not None
 
 
 @pytest.fixture
@@ -158,6 +164,29 @@ def test_lower_band_and_dismissed_sightings_do_not_count(service: Disproof) -> N
         monitoring.sightings.decide(sighting.id, "dismissed", "analyst", NOW)
     rows, recent_total, _ = records.window_counts("suggested", *window)
     assert [r.recent for r in rows if r.key == "alpha"] == [6] and recent_total == 6
+
+
+def test_a_backlog_counts_on_its_publication_days_not_as_todays_news(service: Disproof) -> None:
+    """A source added today whose first poll brings two weeks of one narrative's items: they
+    count on the days they were published, so they raise no surge today."""
+    add_cases(service, *CASES)
+    monitoring = Monitoring(service)
+    write = Writer(monitoring)
+    for day in range(1, 21):
+        for case in CASES:
+            write(case.id, TODAY - dt.timedelta(days=day, hours=-10))
+    backlog = Writer(monitoring, "new-outlet")
+    for day in range(1, 15):  # published over the last two weeks, all recorded at NOW
+        backlog("c-alpha", TODAY - dt.timedelta(days=day), recorded=NOW)
+    rule(monitoring, "any")
+    assert engine_at(monitoring, NOW).evaluate() == 0
+    records = SurgeRecords(service.store.engine)
+    window = (TODAY - dt.timedelta(days=28), TODAY, TODAY + dt.timedelta(days=1))
+    rows, recent_total, baseline_total = records.window_counts("suggested", *window)
+    assert (recent_total, baseline_total) == (0, 60 + 14)
+    # an item dated today (or later: a wrong clock) counts when it was recorded
+    backlog("c-alpha", NOW + dt.timedelta(days=3), recorded=NOW)
+    assert records.window_counts("suggested", *window)[1] == 1
 
 
 def test_no_history_no_surge(service: Disproof) -> None:

@@ -212,6 +212,10 @@ sightings = Table(
     Column("band", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    #: When the item appeared, for surge windows (migration 0012): its publication day when
+    #: that is before the day it was recorded (a feed's backlog, a source added late), else
+    #: ``created_at`` (which rows that predate the column keep).
+    Column("observed_at", DateTime(timezone=True), nullable=False, index=True),
     Column("decided_by", String(200), nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("item_pk", "case_id", name="uq_sightings_item_case"),

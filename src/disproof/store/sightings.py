@@ -50,6 +50,15 @@ class ItemRow:
     content_hash: str
 
 
+def observed_at(published: dt.date | None, recorded: dt.datetime) -> dt.datetime:
+    """When an item counts as seen, for surge windows: the start of its publication day (UTC)
+    when it was published before the day it is recorded — the backlog of a feed polled for
+    the first time is not news of today — else the time it is recorded."""
+    if published is None or published >= recorded.astimezone(dt.UTC).date():
+        return recorded
+    return dt.datetime.combine(published, dt.time(0), dt.UTC)
+
+
 def sighting_of(row: sa.Row[Any]) -> Sighting:
     return Sighting(
         id=row.pk,
@@ -153,6 +162,7 @@ class SightingRecords:
                     "band": band,
                     "status": "dismissed" if case_id in dismissed else "new",
                     "created_at": now,
+                    "observed_at": observed_at(item.date, now),
                 }
                 for case_id, start, end, text, score, band in item.matches
             ]

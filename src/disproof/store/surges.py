@@ -1,11 +1,13 @@
 """SurgeRecords: what surge rules need of the database — the sightings of each narrative in a
 window and in its baseline, and the surge alerts, one per (rule, narrative, window) ever.
 
-A sighting's narratives are its case's (the analysts' and the inferred ones, as ``case_terms``
-lists them and the triage page's narrative filter reads them); dismissed sightings, and those
-under the rule's band, are not counted. A surge alert is written with a row of
-``alert_surges`` whose (rule, narrative, window start) is unique, in one transaction: raised
-again after a crash, or by a second watcher, it is found there and skipped."""
+A sighting counts in the window its item appeared in (``observed_at``: the publication day of
+an item published before the day it was recorded, else when it was recorded). A sighting's
+narratives are its case's (the analysts' and the inferred ones, as ``case_terms`` lists them
+and the triage page's narrative filter reads them); dismissed sightings, and those under the
+rule's band, are not counted. A surge alert is written with a row of ``alert_surges`` whose
+(rule, narrative, window start) is unique, in one transaction: raised again after a crash, or
+by a second watcher, it is found there and skipped."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from disproof.store.schema import alert_surges, alerts, case_terms, cases, sight
 from disproof.store.trends import WindowCounts
 from disproof.watch.models import Surge
 
+#: When a sighting counts: its item's appearance.
+_OBSERVED = sightings.c.observed_at
 _BANDS = {"suggested": ("suggested", "confirmed"), "confirmed": ("confirmed",)}
 
 
@@ -33,8 +37,8 @@ class SurgeRecords:
         return [
             sightings.c.status != "dismissed",
             sightings.c.band.in_(_BANDS.get(min_band, _BANDS["suggested"])),
-            sightings.c.created_at >= start,
-            sightings.c.created_at < end,
+            _OBSERVED >= start,
+            _OBSERVED < end,
         ]
 
     def window_counts(
@@ -47,7 +51,7 @@ class SurgeRecords:
         """Per narrative: its sightings in ``[window_start, window_end)`` and in the baseline
         ``[baseline_start, window_start)``; plus all the sightings of each window."""
         counted = self._counted(min_band, baseline_start, window_end)
-        recent = sightings.c.created_at >= window_start
+        recent = _OBSERVED >= window_start
         per_window = [
             sa.func.count(sa.distinct(sa.case((recent, sightings.c.pk)))),
             sa.func.count(sa.distinct(sa.case((~recent, sightings.c.pk)))),
