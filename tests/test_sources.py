@@ -257,3 +257,22 @@ def test_html_text_never_keeps_markup_or_scripts() -> None:
     assert text == "One\nTwo <b>"
     title, body = page_text("<html><body><p>x</p></body></html>")
     assert body == "x"
+
+
+def test_a_jsonl_drop_is_streamed_past_the_file_limit_and_skips_an_endless_line(
+    tmp_path: Path, fetcher: HttpFetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("disproof.sources.files.MAX_FILE_BYTES", 10)  # feeds and folders only
+    monkeypatch.setattr("disproof.sources.files.MAX_LINE_BYTES", 100)
+    monkeypatch.setattr("disproof.sources.files.MAX_ITEMS", 2)
+    drop = tmp_path / "drop.jsonl"
+    rows = [json.dumps({"id": str(n), "text": f"Post {n}"}).encode() for n in range(4)]
+    endless = json.dumps({"id": "x", "text": "y" * 500}).encode()
+    latin = '{"id": "l", "text": "caf\xe9"}'.encode("latin-1")
+    drop.write_bytes(b"\xef\xbb\xbf" + b"\n".join([rows[0], endless, latin, *rows[1:]]))
+    fetched = read_source(source(str(drop), "jsonl"), fetcher)
+    assert [i.text for i in fetched.items] == ["Post 2", "Post 3"]  # the newest MAX_ITEMS
+    assert fetched.problems == [
+        "drop.jsonl line 2: over 100 bytes, skipped",
+        "drop.jsonl line 3: not UTF-8 (byte 24), undecodable bytes replaced",
+    ]

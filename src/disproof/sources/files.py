@@ -1,6 +1,6 @@
 """Local sources: Telegram Desktop JSON exports, JSONL drops and folders of .txt/.html files.
 
-Each is read whole at every poll when it changed (its size and modification time are the
+Each is read again at every poll when it changed (its size and modification time are the
 validators, like an ETag); items already stored are skipped by URL or content hash. A bad line
 or file is reported as a problem and skipped; the others are read.
 """
@@ -8,14 +8,18 @@ or file is reported as a problem and skipped; the others are read.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 from disproof.io.base import json_object
 from disproof.sources.html import fragment_text, page_text
 from disproof.sources.items import MAX_ITEMS, FetchedItem, SourceError, clipped, parse_day
 
-#: The largest file read (bytes).
+#: The largest file read whole (bytes): a Telegram export is streamed and a JSONL drop read
+#: line by line, so this bounds feeds read from files and a folder's files.
 MAX_FILE_BYTES = 50 * 1024 * 1024
+#: The longest line of a JSONL drop (bytes); a longer one is skipped and noted.
+MAX_LINE_BYTES = 4 * 1024 * 1024
 #: Extensions read from a folder source.
 FOLDER_SUFFIXES = (".txt", ".html", ".htm")
 
@@ -129,31 +133,48 @@ def _jsonl_item(line: str, language: str | None) -> FetchedItem | str:
     )
 
 
+def _lines(file: Path) -> Iterator[tuple[int, bytes | None]]:
+    """(number, line) of a file read as a stream; a line over :data:`MAX_LINE_BYTES` is given
+    as None (and never held in memory whole)."""
+    try:
+        handle = file.open("rb")
+    except OSError as exc:
+        raise SourceError(f"cannot read {file}: {exc.strerror or exc}") from None
+    with handle:
+        number = 0
+        while raw := handle.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
+                yield number, None
+                continue
+            yield number, raw
+
+
 def read_jsonl(path: Path, language: str | None) -> tuple[list[FetchedItem], list[str]]:
-    """Items from a JSONL file, or from every ``*.jsonl`` file of a folder (by name)."""
+    """Items from a JSONL file, or from every ``*.jsonl`` file of a folder (by name), read as a
+    stream: a drop grows for as long as it is watched, so no size limit applies to the file
+    (only to one line), and the newest :data:`MAX_ITEMS` are kept."""
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
-    items: list[FetchedItem] = []
+    items: deque[FetchedItem] = deque(maxlen=MAX_ITEMS)
     problems: list[str] = []
     for file in files:
-        text = decoded(read_bytes(file), file.name, problems)
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, raw in _lines(file):
+            where = f"{file.name} line {number}"
+            if raw is None:
+                problems.append(f"{where}: over {MAX_LINE_BYTES:,} bytes, skipped")
+                continue
+            line = decoded(raw, where, problems)
             if not line.strip():
                 continue
             item = _jsonl_item(line, language)
             if isinstance(item, str):
-                problems.append(f"{file.name} line {number}: {item}, skipped")
+                problems.append(f"{where}: {item}, skipped")
                 continue
-            where = f"{file.name} line {number}"
-            items.append(
-                FetchedItem(
-                    item.url,
-                    item.title,
-                    clipped(item.text, problems, where),
-                    item.date,
-                    item.language,
-                )
-            )
-    return items[-MAX_ITEMS:], problems
+            text = clipped(item.text, problems, where)
+            items.append(FetchedItem(item.url, item.title, text, item.date, item.language))
+    return list(items), problems
 
 
 # -- folders of .txt / .html -----------------------------------------------------------------
