@@ -67,7 +67,39 @@ def run_restore(db: str, source: str) -> None:
     say("done")
 
 
-WORKERS = {"import": run_import, "edits": run_edits, "backup": run_backup, "restore": run_restore}
+def run_server_backup(db: str, target: str) -> None:
+    """``disproof backup`` of a server database: a verified SQLite copy, renamed into place."""
+    from disproof.copying import backup_to_file
+
+    say("ready")
+    backup_to_file(Settings(db=db), Path(target))
+    say("done")
+
+
+def run_copy(source: str, target: str) -> None:
+    """``disproof copy SOURCE TARGET`` (a restore into PostgreSQL is a copy back)."""
+    from disproof.copying import copy_database
+
+    started: list[str] = []
+
+    def progress(table: str, done: int, total: int) -> None:
+        if not started:  # once: the copy's transaction is open and writing rows
+            started.append(table)
+            say("copying")
+
+    say("ready")
+    copy_database(Settings(db=source), Settings(db=target), progress)
+    say("done")
+
+
+WORKERS = {
+    "import": run_import,
+    "edits": run_edits,
+    "backup": run_backup,
+    "restore": run_restore,
+    "server-backup": run_server_backup,
+    "copy": run_copy,
+}
 
 if __name__ == "__main__":
     kind, *args = sys.argv[1:]
