@@ -126,11 +126,35 @@ def test_a_short_claim_is_checked_clause_by_clause() -> None:
     text = "The protests are a Western-organised revolution, and Ukraine is stacking weapons."
     spans, long = claim_clauses(text)
     assert not long
+    # the post whole first (a clause alone may lack what names its subject), then its clauses
     assert [text[s.start : s.end] for s in spans] == [
+        text,
         "The protests are a Western-organised revolution",
         "Ukraine is stacking weapons.",
     ]
-    assert all("clause" in s.reasons for s in spans)
+    assert ["clause" in s.reasons for s in spans] == [False, True, True]
+
+
+def test_a_short_post_of_several_sentences_is_cut_inside_its_sentences() -> None:
+    """A post short enough to be checked whole is still cut only inside each sentence: a cut
+    at "and" must not make one piece of a sentence's end and the next one's start."""
+    text = (
+        "Our reporter was there for a week and talked to residents.\n"
+        "The ministry is financing secret laboratories, and the army is hiding them. "
+        "The weather was mild."
+    )
+    spans, long = claim_clauses(text)
+    assert not long
+    assert [text[s.start : s.end] for s in spans] == [
+        text,
+        "Our reporter was there for a week and talked to residents.",
+        "The ministry is financing secret laboratories",
+        "the army is hiding them.",
+        "The weather was mild.",
+    ]
+    # without a cut, a short post stays one span, as before
+    whole = "The ministry finances secret laboratories. Nobody checks them."
+    assert [s.text for s in claim_clauses(whole)[0]] == [whole]
 
 
 def test_hostile_sentences_are_split_in_linear_time() -> None:
