@@ -2,7 +2,8 @@
 
     python -m benchmarks.startup [--runs N] [--db PATH] [--before SRC]
 
-Runs ``python -m disproof`` with ``--version``, ``--help``, ``search``, ``show`` and ``stats``
+Runs ``python -m disproof`` with ``--version``, ``--help``, ``search``, ``show`` (of a case
+whose narratives are all the analysts', and of one with a narrative to infer) and ``stats``
 (on a demo database, made first in a temporary folder unless ``--db`` names one) N times each,
 in turns, and prints the median wall time of each, its difference from ``python -c pass``
 and their ratio, and the median CPU time (user + system) of each, as a Markdown table. Wall
@@ -31,7 +32,8 @@ COMMANDS: dict[str, list[str]] = {
     "--version": ["--version"],
     "--help": ["--help"],
     "search biolabs": ["search", "biolabs"],
-    "show ID": ["show", "demo-ukraine-biolabs-2022"],
+    "show ID": ["show", "demo-ukraine-biolabs-2022"],  # its narratives are the analysts'
+    "show ID, inferred": ["show", "demo-nato-not-one-inch-promise"],  # one is inferred
     "stats": ["stats"],
 }
 
