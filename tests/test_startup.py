@@ -46,6 +46,27 @@ def test_version_and_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
     loaded = _modules_after(_cli(*args))
     assert "typer" in loaded
     assert not loaded & {*HEAVY, "pydantic"}, sorted(loaded & {*HEAVY, "pydantic"})
+    modules = _modules_after(_cli(*args), full=True)
+    assert "disproof.normalize" not in modules  # what the case renderings need, not the help
+
+
+def test_typer_finds_no_command_annotation_to_compile() -> None:
+    """Typer evaluates string annotations twice per command on every start (``--help``
+    included); the command modules' are objects, or resolved once when the app is built."""
+    import sys
+
+    from disproof.cli import app as _  # noqa: F401
+
+    cli = sys.modules["disproof.cli.app"]
+    functions = list(cli._callbacks(cli.app))
+    assert len(functions) > 30
+    strings = [
+        (f.__qualname__, name)
+        for f in functions
+        for name, value in f.__annotations__.items()
+        if isinstance(value, str)
+    ]
+    assert not strings
 
 
 @pytest.mark.parametrize(
@@ -75,6 +96,25 @@ def test_reading_commands_import_no_matcher_or_web_code(tmp_path: Path) -> None:
     for args in (("stats",), ("search", "biolabs")):  # no text analysis: only writes need it
         loaded = _modules_after(_cli("--db", str(db), *args), full=True)
         assert not loaded & {"disproof.text", "snowballstemmer"}, args
+
+
+def test_show_analyses_text_only_for_a_narrative_to_infer(tmp_path: Path) -> None:
+    """`show` reads the case's text (stemming it and the taxonomy's definitions) only when a
+    keyword rule of a narrative the analysts did not give the case is complete; and the
+    narrative mapping needs the analyzer, not claim detection."""
+    db = tmp_path / "cases.db"
+    code = (
+        "from disproof.models import CaseCreate as C\nfrom disproof.service import Disproof\n"
+        f"from disproof.settings import Settings\ns = Disproof.open(Settings(db={str(db)!r}))\n"
+        "c = dict(title='Labs', summary='Labs make biological weapons', keywords=['Biological "
+        "weapons'])\ns.create_case(C(id='given', narratives=['us-biolabs'], **c), 'test')\n"
+        "s.create_case(C(id='inferred', **c), 'test')"
+    )
+    _modules_after(code)
+    given = _modules_after(_cli("--db", str(db), "show", "given"), full=True)
+    assert not given & {"snowballstemmer", "disproof.text.claims", "disproof.text.boilerplate"}
+    inferred = _modules_after(_cli("--db", str(db), "show", "inferred"), full=True)
+    assert "snowballstemmer" in inferred and "disproof.text.claims" not in inferred
 
 
 def test_names_spelled_out_for_start_up_agree_with_their_source() -> None:

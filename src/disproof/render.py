@@ -15,8 +15,6 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from disproof.normalize import country_name, language_name
-
 if TYPE_CHECKING:  # imported where used: `safe` must not cost the command line its start-up
     from disproof.errors import RowProblem
     from disproof.importing import ImportReport
@@ -73,6 +71,8 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
     facts.add_row("date", safe(case.date or "—"))
     facts.add_row("rating", safe(case.rating or "—"))
     facts.add_row("reviewed by", safe(case.reviewed_by or "—"))
+    from disproof.normalize import country_name, language_name
+
     facts.add_row("languages", _joined([f"{language_name(c)} ({c})" for c in case.languages]))
     facts.add_row("countries", _joined([country_name(c) for c in case.countries]))
     facts.add_row("keywords", _joined(case.keywords))
@@ -171,6 +171,7 @@ def facet_table(title: str, facets: list[Facet], label: str = "") -> Table:
 
 def stats_tables(stats: Stats) -> list[Table]:
     from disproof.models import Facet
+    from disproof.normalize import country_name, language_name
 
     countries = [Facet(value=country_name(f.value), count=f.count) for f in stats.by_country]
     languages = [Facet(value=language_name(f.value), count=f.count) for f in stats.by_language]

@@ -1,7 +1,5 @@
 """``disproof alerts add|list|remove|log``: alert rules on sightings, and the webhook log."""
 
-from __future__ import annotations
-
 import enum
 import json
 from typing import Annotated

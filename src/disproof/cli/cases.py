@@ -1,7 +1,5 @@
 """Commands on the case database: init, import, export, show, search, stats."""
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path

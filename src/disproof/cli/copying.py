@@ -1,7 +1,5 @@
 """``disproof copy``: a whole database into a new one, SQLite ⇄ PostgreSQL (disproof.copying)."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated
 

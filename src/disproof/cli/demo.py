@@ -1,7 +1,5 @@
 """The demo: load the project's own cases and show a first look around."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -61,7 +59,7 @@ def demo(
     )
 
 
-def _watch_feed(service: Disproof) -> None:
+def _watch_feed(service: "Disproof") -> None:
     from disproof.watch.demo import DEMO_SOURCE, watch_demo_feed
 
     polled = watch_demo_feed(service)

@@ -4,8 +4,6 @@ Restoring a *case* is ``restore-case``: a plain ``restore`` is left for restorin
 Changes made here are recorded as the operating-system user, in the role ``cli``.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -21,7 +19,7 @@ if TYPE_CHECKING:
 CASE_ID = typer.Argument(metavar="ID", help="The case id (or case URL); a deleted one too.")
 
 
-def _changed(entry: HistoryEntry) -> Text:
+def _changed(entry: "HistoryEntry") -> Text:
     """The changed fields (the note, a file or a restored version, below them)."""
     if entry.changes is None:
         text = Text("not recorded", style="dim")
@@ -36,7 +34,7 @@ def _changed(entry: HistoryEntry) -> Text:
     return text
 
 
-def history_table(history: CaseHistory) -> Table:
+def history_table(history: "CaseHistory") -> Table:
     """One row per version, newest first: when, who, role, what was done and which fields."""
     state = "" if history.exists else " — deleted"
     shown = f"{len(history.entries)} of {history.total}"

@@ -1,7 +1,5 @@
 """`disproof keywords …`: train a keyword model on the cases, suggest keywords for texts."""
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path
@@ -33,7 +31,7 @@ OUT_HELP = "Folder of the model (default: beside the database, DB.keywords)."
 MIN_COUNT = 5
 
 
-def _embedder(backend: str | None) -> tuple[Embedder, str | None]:
+def _embedder(backend: str | None) -> "tuple[Embedder, str | None]":
     """The embedder and the backend name to record (None: the default, whichever loads)."""
     from disproof.embed import DEFAULT_BACKEND, load_embedder
 
@@ -106,7 +104,7 @@ def suggest_command(
 
     folder = _model_dir(ctx, model)
 
-    def embedder_for(recorded: str | None) -> Embedder:
+    def embedder_for(recorded: str | None) -> "Embedder":
         return _embedder(backend or recorded)[0]
 
     suggester = KeywordSuggester.load(folder, embedder_for)

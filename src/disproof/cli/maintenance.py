@@ -5,8 +5,6 @@ They work on the file, not through the service: a backup must not migrate the da
 copies, and a restore must work when the current database cannot even be opened.
 """
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """Matching commands: match a text against the cases, build the index."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
@@ -26,8 +24,8 @@ if TYPE_CHECKING:
 
 
 def matcher_for(
-    service: Disproof, backend: str | None, show_progress: bool, hint: str = AHEAD_HINT
-) -> Matcher:
+    service: "Disproof", backend: str | None, show_progress: bool, hint: str = AHEAD_HINT
+) -> "Matcher":
     """The matcher for the cases. An index that must be built first is said on stderr (one
     line, whatever ``show_progress``), then shown with rate and ETA while texts are encoded.
     The default backend's matcher becomes the service's shared one (related cases use it)."""
@@ -45,14 +43,14 @@ BAND_HELP = (
 )
 
 
-def parse_band(value: str | None) -> Band | None:
+def parse_band(value: str | None) -> "Band | None":
     """The ``--min-band`` value (a usage error, exit 2, for anything but the three bands)."""
     if value not in (None, "none", "suggested", "confirmed"):
         raise typer.BadParameter("choose none, suggested or confirmed", param_hint="--min-band")
     return cast("Band | None", value)
 
 
-def _match_line(item_id: object, result: MatchResult) -> str:
+def _match_line(item_id: object, result: "MatchResult") -> str:
     matches = [
         m.model_dump(
             mode="json",
@@ -138,7 +136,7 @@ def index(
 SHOWN_ERRORS = 20
 
 
-def _match_jsonl(matcher: Matcher, top_k: int, band: Band | None) -> None:
+def _match_jsonl(matcher: "Matcher", top_k: int, band: "Band | None") -> None:
     """Match stdin's lines in order; a bad line gets ``{"id", "line", "error"}`` in its place
     (and a line on stderr) and the batch goes on; exit 1 at the end when any line was bad."""
     lines = read_jsonl_lines()

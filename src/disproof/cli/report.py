@@ -1,7 +1,5 @@
 """`disproof report`: what an analyst would draft from a text, as Markdown or HTML."""
 
-from __future__ import annotations
-
 import enum
 import sys
 from collections.abc import Callable

@@ -1,7 +1,5 @@
 """`disproof scan`: many posts against the cases, on a local Dask cluster or a real one."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,7 +32,7 @@ def _require_engine() -> None:
         raise DisproofError(f"{INSTALL_HINT} ({exc})") from None
 
 
-def _narratives(service: Disproof) -> Callable[[list[str]], dict[str, list[str]]]:
+def _narratives(service: "Disproof") -> "Callable[[list[str]], dict[str, list[str]]]":
     """case ids → the names of their narratives for the summary: the analysts' own, then those
     the taxonomy infers from the case (marked "inferred"), as a case page shows them."""
     from disproof.errors import CaseNotFound
@@ -138,10 +136,10 @@ def scan(
 
 
 def _run(
-    service: Disproof,
-    matcher: Matcher,
-    sources: list[Source],
-    options: ScanOptions,
+    service: "Disproof",
+    matcher: "Matcher",
+    sources: "list[Source]",
+    options: "ScanOptions",
     out: Path,
     backend: str | None,
 ) -> None:
@@ -182,7 +180,7 @@ def _run(
     )
 
 
-def _close(client: Client) -> None:
+def _close(client: "Client") -> None:
     """Close the client, and the local cluster it started (never a remote scheduler)."""
     cluster = client.cluster
     client.close()

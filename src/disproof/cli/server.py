@@ -1,7 +1,5 @@
 """Serving the web app and API, and managing the API tokens that guard it."""
 
-from __future__ import annotations
-
 import datetime as dt
 import enum
 import json
@@ -64,7 +62,7 @@ def _when(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else "—"
 
 
-def _token_status(info: TokenInfo, now: dt.datetime) -> str:
+def _token_status(info: "TokenInfo", now: dt.datetime) -> str:
     if info.revoked_at is not None:
         return "revoked"
     return "active" if info.active(now) else "expired"

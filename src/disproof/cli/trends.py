@@ -3,8 +3,6 @@
 Registered on the main app in :mod:`disproof.cli`; the work is done by the service.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -33,7 +31,7 @@ def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
     return value
 
 
-def trends_table(result: Trends) -> Table:
+def trends_table(result: "Trends") -> Table:
     """Series as rows: label, total, busiest period, a sparkline over every period."""
     from disproof.trends.chart import sparkline
 
@@ -61,7 +59,7 @@ def trends_table(result: Trends) -> Table:
     return table
 
 
-def emerging_tables(report: EmergingReport) -> list[Table]:
+def emerging_tables(report: "EmergingReport") -> list[Table]:
     """The flagged terms, then one table per cluster of unlabelled recent cases."""
     window = f"{report.since} … {report.until or 'now'}"
     terms = Table(

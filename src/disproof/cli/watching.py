@@ -1,7 +1,5 @@
 """``disproof sources add|list|remove`` and ``disproof watch``: monitoring from the terminal."""
 
-from __future__ import annotations
-
 import enum
 import json
 import re
@@ -148,7 +146,7 @@ def sources_remove(
     console.print(safe(f"removed {name}"))
 
 
-def _print(report: PollReport) -> None:
+def _print(report: "PollReport") -> None:
     if report.error:
         err_console.print(safe(f"{report.source}: FAILED: {report.error}"), style="red")
         return
@@ -198,7 +196,7 @@ def watch(
 
     polled: list[PollReport] = []
 
-    def report(done: PollReport) -> None:
+    def report(done: "PollReport") -> None:
         polled.append(done)
         _print(done)
 

@@ -26,9 +26,9 @@ analysts' own labels.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal
 
 from disproof.models import Case, CasePublic, CaseView, InferredNarrative, Narrative, Taxonomy
@@ -88,7 +88,13 @@ class KeywordMapping:
                 mentions.setdefault(key, []).append(index)
         self.by_keyword = {key: tuple(found) for key, found in mentions.items()}
         self.parent = {n.id: n.parent for n in taxonomy.narratives if n.parent}
-        self.specific = _specific_terms(taxonomy.narratives)
+
+    @cached_property
+    def specific(self) -> dict[str, frozenset[str]]:
+        """Per narrative, the terms specific to its definition, analysed on first use (stemming
+        ~800 words): a case needs them only when all the keywords of a rule of a narrative
+        its analysts did not give it are on it (`disproof show` paid for them on every case)."""
+        return _specific_terms(self.taxonomy.narratives)
 
     def fingerprint_content(self) -> dict[str, object]:
         """What decides derived narratives, as plain data (for the store's fingerprint)."""
@@ -107,9 +113,11 @@ class KeywordMapping:
             current = self.parent.get(current)
         return out
 
-    def implied(self, keywords: Iterable[str], text: str) -> dict[str, CaseNarrative]:
+    def implied(
+        self, keywords: Iterable[str], text: str, known: Collection[str] = ()
+    ) -> dict[str, CaseNarrative]:
         """Narratives the keywords imply and the text supports, each with its most precise
-        rule."""
+        rule; the rules of ``known`` narratives (case-folded ids) are not tried."""
         spelled: dict[str, str] = {}
         for keyword in keywords:
             spelled.setdefault(keyword_key(keyword), keyword)
@@ -118,7 +126,7 @@ class KeywordMapping:
         terms: set[str] | None = None
         for index in candidates:
             rule = self.rules[index]
-            if not rule.keys <= spelled.keys():
+            if not rule.keys <= spelled.keys() or rule.narrative.casefold() in known:
                 continue
             if terms is None:
                 terms = set(_ANALYZER.tokens(text, "en"))
@@ -143,7 +151,7 @@ class KeywordMapping:
         found: dict[str, CaseNarrative] = {}
         for narrative_id in explicit:
             found.setdefault(narrative_id.casefold(), CaseNarrative(narrative_id, "analyst"))
-        for narrative_id, item in self.implied(keywords, text).items():
+        for narrative_id, item in self.implied(keywords, text, found.keys()).items():
             found.setdefault(narrative_id.casefold(), item)
         for item in list(found.values()):
             for parent in self.ancestors(item.id):

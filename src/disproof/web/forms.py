@@ -9,7 +9,13 @@ the models' job; their errors are mapped back to the form field they came from.
 
 A field posted back exactly as the editor showed it is left as stored (:meth:`untouched`): what
 a browser cannot carry unchanged (a line break inside a one-line input, say) is never
-rewritten by saving a change to another field.
+rewritten by saving a change to another field. The same holds row by row: each row shown for a
+stored appearance or link carries that item's number (a hidden ``…_item`` input), so a row
+posted back as shown is the stored item exactly, and in a row with some inputs changed the
+others keep their stored values. What the form cannot tell apart is so kept as it was, wherever
+else the form was edited: an empty value ("") and a missing one (None) both show as an empty
+input, and an appearance with nothing in it shows as a blank row. What the editor itself
+writes for an empty input is always None (missing).
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ ROWS: dict[str, tuple[str, ...]] = {
     "outlets": ("outlet", "url", "date", "archive_url", "language"),
     "evidence": ("url", "title"),
 }
+#: The hidden input of each row that names the stored item it shows (1, 2 …; "" in a new row).
+ITEM = "item"
 #: Blank rows offered below the filled ones, to add appearances or links.
 BLANK_ROWS = 2
 #: Which form field a case field (the first part of a pydantic error location) is edited in.
@@ -55,6 +63,26 @@ CASE_FIELD = {"outlets": "appearances", "evidence": "evidence", "narratives": "n
 Row = dict[str, str]
 
 
+@dataclass(frozen=True)
+class PostedRow:
+    """A posted row of inputs (``values``, one per part); for a row shown for a stored item,
+    that item (``stored``, as stored) and the parts posted back as shown (``same``)."""
+
+    values: Row
+    stored: dict[str, Any] | None = None
+    same: frozenset[str] = frozenset()
+
+    @property
+    def unchanged(self) -> bool:
+        return self.stored is not None and self.same == set(self.values)
+
+    def keep(self, item: dict[str, Any]) -> dict[str, Any]:
+        """``item`` (the values as parsed) with the parts nobody changed as stored."""
+        if self.stored is None:
+            return item
+        return item | {part: self.stored[part] for part in self.same}
+
+
 def row_input(name: str, part: str) -> str:
     """The name of the inputs holding ``part`` of every row of ``name`` (``outlets_url``)."""
     return f"{name}_{part}"
@@ -63,19 +91,24 @@ def row_input(name: str, part: str) -> str:
 @dataclass
 class EditorForm:
     """What the editor shows and posts: the raw text of each field, the rows of outlets and
-    evidence, and the ticked narratives."""
+    evidence (with their :data:`ITEM` numbers), and the ticked narratives; ``stored``: the
+    appearances and links of the case the form was made from (by ``from_case``), as stored."""
 
     values: dict[str, str] = field(default_factory=lambda: dict.fromkeys(TEXT_FIELDS, ""))
     rows: dict[str, list[Row]] = field(default_factory=lambda: {name: [] for name in ROWS})
     narratives: list[str] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    stored: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {name: [] for name in ROWS}
+    )
 
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
 
     def shown_rows(self, name: str) -> list[Row]:
         """The rows of ``name`` to show: the filled ones, then :data:`BLANK_ROWS` blank."""
-        return self.rows[name] + [dict.fromkeys(ROWS[name], "")] * BLANK_ROWS
+        blank = dict.fromkeys((*ROWS[name], ITEM), "")
+        return [blank | row for row in self.rows[name]] + [blank] * BLANK_ROWS
 
     @classmethod
     def from_case(cls, case: Case) -> EditorForm:
@@ -93,13 +126,19 @@ class EditorForm:
             rating=case.rating or "",
             reviewed_by=case.reviewed_by or "",
         )
-        rows = {
+        shown = {
             "outlets": [_appearance_row(a) for a in case.appearances],
-            "evidence": [
-                {"url": link.url or "", "title": link.title or ""} for link in case.evidence
-            ],
+            "evidence": [{"url": e.url or "", "title": e.title or ""} for e in case.evidence],
         }
-        return cls(values=values, rows=rows, narratives=list(case.narratives))
+        rows = {
+            name: [row | {ITEM: str(number)} for number, row in enumerate(found, 1)]
+            for name, found in shown.items()
+        }
+        stored = {
+            "outlets": [a.model_dump(mode="json") for a in case.appearances],
+            "evidence": [e.model_dump(mode="json") for e in case.evidence],
+        }
+        return cls(values=values, rows=rows, narratives=list(case.narratives), stored=stored)
 
     @classmethod
     def from_post(
@@ -114,21 +153,24 @@ class EditorForm:
 
     # -- to case data ----------------------------------------------------------------------------
 
-    def case_data(self) -> dict[str, Any]:
-        """The case fields this form holds (``id`` only when given); records parse errors."""
+    def case_data(self, shown: EditorForm | None = None) -> dict[str, Any]:
+        """The case fields this form holds (``id`` only when given); records parse errors.
+        ``shown``: the form of the stored case this one edits, whose rows keep what nobody
+        changed in them (see :meth:`posted_rows`)."""
+        shown = shown or EditorForm()
         v = self.values
         data: dict[str, Any] = {
             "title": v["title"],
             "summary": v["summary"],
             "disproof": v["disproof"],
             "date": self._date("date", v["date"]),
-            "appearances": self._appearances(self.rows["outlets"]),
+            "appearances": self._appearances(self.posted_rows("outlets", shown)),
             "keywords": _lines(v["keywords"]),
             "countries": _lines(v["countries"]),
             "languages": _lines(v["languages"]),
             "narratives": list(self.narratives),
             "related": _lines(v["related"]),
-            "evidence": self._evidence(self.rows["evidence"]),
+            "evidence": self._evidence(self.posted_rows("evidence", shown)),
             "rating": v["rating"].strip() or None,
             "reviewed_by": v["reviewed_by"].strip() or None,
         }
@@ -144,8 +186,7 @@ class EditorForm:
             if self.values[name] == _as_posted(name, shown.values[name]):
                 same.add(CASE_FIELD.get(name, name))
         for name in ROWS:
-            posted = [{k: _as_posted("", v) for k, v in r.items()} for r in shown.rows[name]]
-            if self.rows[name] == [r for r in posted if any(v.strip() for v in r.values())]:
+            if self.rows[name] == [_row_as_posted(row) for row in shown.rows[name]]:
                 same.add(CASE_FIELD[name])
         if set(self.narratives) == set(shown.narratives):  # ticked in the page's order
             same.add("narratives")
@@ -154,7 +195,7 @@ class EditorForm:
     def update_data(self, shown: EditorForm) -> dict[str, Any]:
         """The changes this form makes to the case ``shown`` was made from: the fields
         posted back as shown are left out, and narratives still ticked keep their order."""
-        data = self.case_data()
+        data = self.case_data(shown)
         for name in self.untouched(shown):
             data.pop(name, None)
         if "narratives" in data:
@@ -173,24 +214,50 @@ class EditorForm:
             self.error(name, f"{where}{value!r} is not a date like 2024-03-31")
             return None
 
-    def _appearances(self, rows: list[Row]) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for number, row in enumerate(rows, 1):
-            item = {
-                "outlet": row["outlet"].strip() or None,
-                "url": row["url"].strip() or None,
-                "date": self._date("outlets", row["date"], f"row {number}: "),
-                "archive_url": row["archive_url"].strip() or None,
-                "language": row["language"].strip() or None,
-            }
-            found += self._valid("outlets", number, Appearance, item)
+    def posted_rows(self, name: str, shown: EditorForm) -> list[PostedRow]:
+        """The rows of ``name`` that make items: every filled row, and a row shown for a stored
+        item and posted back as shown even when blank (an appearance with nothing in it). A row
+        shown for an item and emptied removes it."""
+        found: list[PostedRow] = []
+        for row in self.rows[name]:
+            values = {part: row.get(part, "") for part in ROWS[name]}
+            filled = any(v.strip() for v in values.values())
+            number = _item_number(row.get(ITEM, ""), len(shown.stored[name]))
+            if number is None:
+                found += [PostedRow(values)] if filled else []
+                continue
+            was = _row_as_posted(shown.rows[name][number - 1])
+            same = frozenset(part for part, value in values.items() if value == was[part])
+            if filled or len(same) == len(values):
+                found.append(PostedRow(values, shown.stored[name][number - 1], same))
         return found
 
-    def _evidence(self, rows: list[Row]) -> list[dict[str, Any]]:
+    def _appearances(self, rows: list[PostedRow]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for number, row in enumerate(rows, 1):
-            item = {"url": row["url"].strip() or None, "title": row["title"].strip() or None}
-            found += self._valid("evidence", number, Link, item)
+            if row.stored is not None and row.unchanged:
+                found.append(row.stored)
+                continue
+            values = row.values
+            item = {
+                "outlet": values["outlet"].strip() or None,
+                "url": values["url"].strip() or None,
+                "date": self._date("outlets", values["date"], f"row {number}: "),
+                "archive_url": values["archive_url"].strip() or None,
+                "language": values["language"].strip() or None,
+            }
+            found += self._valid("outlets", number, Appearance, row.keep(item))
+        return found
+
+    def _evidence(self, rows: list[PostedRow]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for number, row in enumerate(rows, 1):
+            if row.stored is not None and row.unchanged:
+                found.append(row.stored)
+                continue
+            values = row.values
+            item = {"url": values["url"].strip() or None, "title": values["title"].strip() or None}
+            found += self._valid("evidence", number, Link, row.keep(item))
         return found
 
     def _valid(
@@ -217,14 +284,28 @@ class EditorForm:
 
 def _posted_rows(name: str, get_list: Callable[[str], list[str]]) -> list[Row]:
     """The rows of ``name`` as posted (inputs of one row share their position), blank rows
-    left out."""
-    parts = ROWS[name]
+    left out unless shown for a stored item (see :meth:`EditorForm.posted_rows`)."""
+    parts = (*ROWS[name], ITEM)
     columns = [get_list(row_input(name, part)) for part in parts]
     rows = [
         {part: _newlines(value) for part, value in zip(parts, values, strict=True)}
         for values in zip_longest(*columns, fillvalue="")
     ]
     return [row for row in rows if any(v.strip() for v in row.values())]
+
+
+def _item_number(text: str, count: int) -> int | None:
+    """The stored item (1 … ``count``) a row's :data:`ITEM` input names; None for a new row
+    (or a number that names none)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 6):
+        return None
+    number = int(text)
+    return number if 1 <= number <= count else None
+
+
+def _row_as_posted(row: Row) -> Row:
+    """What a browser posts for the row of inputs ``row`` (one-line inputs)."""
+    return {part: _as_posted("", value) for part, value in row.items()}
 
 
 def _appearance_row(a: Appearance) -> Row:

@@ -41,9 +41,10 @@ SIMILAR_API = "/api/v1/match"
 SIMILAR = 5
 SUGGESTED_KEYWORDS = 10
 MAX_FORM_BYTES = 200_000
-#: Most fields one editor post may have: the case's own, and a row of inputs per appearance
-#: and evidence link (5 and 2 inputs), up to the models' 500 items each.
-MAX_FIELDS = 4_000
+#: Most fields one editor post may have: the case's own, ticked narratives, and a row of inputs
+#: per appearance and evidence link (5 and 2 inputs, and the row's hidden item number), up to
+#: the models' 500 items each.
+MAX_FIELDS = 6_000
 
 
 def _taxonomy(ticked: list[str]) -> list[dict[str, Any]]:
@@ -172,7 +173,7 @@ async def _handle_post(request: Request, case: Case | None) -> Response:
     service = get_service(request)
     if action == "similar":
         similar, keywords = await run_expensive(request, 1.0, _similar, service, form, case)
-        form.case_data()  # report parse errors early, next to their fields
+        form.case_data(EditorForm.from_case(case) if case else None)  # errors, by their fields
         return _show(request, form, case, similar=similar, keywords=keywords, version=version)
     if case is not None and version is None:
         form.error("", MISSING_VERSION)
