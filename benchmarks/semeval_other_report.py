@@ -15,7 +15,7 @@ from benchmarks.semeval import taxonomy_documents
 from disproof.narratives.classify import OTHER, _label_space, semeval_parent
 from disproof.narratives.decide import Platt, decide
 from disproof.narratives.logistic import fit_binary, sigmoid
-from disproof.narratives.metrics import samples_f1
+from disproof.narratives.metrics import samples_f1, samples_f1_matrix
 
 Array = npt.NDArray[np.float64]
 Variant = Callable[[dict[str, Any]], Array]
@@ -143,7 +143,44 @@ def coarse_from_fine(mode: str) -> Variant:
     return variant
 
 
+FACTORS = (0.6, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
+
+
+def _oof_coarse_f1(saved: dict[str, Any], p: Array, rows: npt.NDArray[np.bool_]) -> float:
+    k = int(saved["n_coarse"])
+    decision = decide(p[rows, :k], p[rows, k:-1], p[rows, -1], saved["parents"])
+    gold = saved["targets"][rows]
+    gold_coarse = np.column_stack([gold[:, :k], gold[:, -1]])
+    return samples_f1_matrix(gold_coarse, decision.coarse)
+
+
+def other_factor_by_oof(same_language: bool) -> Variant:
+    """p(Other) scaled by the factor with the best coarse F1 on the training rows' out-of-fold
+    probabilities (those of the test language when ``same_language`` and there are any)."""
+
+    def variant(saved: dict[str, Any]) -> Array:
+        train_p, test_p, _ = _platt(saved)
+        rows = ~saved["fixed"]
+        if same_language:
+            language = saved["test_language"][0]
+            mine = rows & (saved["train_language"] == language)
+            rows = mine if mine.sum() >= 40 else rows
+
+        def scaled(p: Array, factor: float) -> Array:
+            q = p.copy()
+            q[:, -1] = np.clip(q[:, -1] * factor, 0, 1)
+            return q
+
+        best = max(FACTORS, key=lambda f: _oof_coarse_f1(saved, scaled(train_p, f), rows))
+        saved.setdefault("chosen", []).append(best)
+        return scaled(test_p, best)
+
+    return variant
+
+
 VARIANTS: dict[str, Variant] = {
+    "p(Other) × factor by OOF F1, all training rows": other_factor_by_oof(False),
+    "p(Other) × factor by OOF F1, training rows of the language": other_factor_by_oof(True),
     "Platt per level (shipped)": lambda saved: _platt(saved)[1],
     "gate: Other logit + top-2 narratives + best sub + P(none)": gated(),
     "gate: Other logit + best narrative": gated([0, 1]),
@@ -172,10 +209,17 @@ def _f1(split: Any, p: Array, space: Any) -> tuple[float, float]:
     )
 
 
+#: The shipped routing threshold (:data:`disproof.narratives.pipeline.ROUTING_COVERAGE`).
+ROUTING = 0.7
+
+
 def print_report(splits: dict[str, Any], folder: Path) -> None:
+    """Per variant and split: the combined model's F1 (EN splits) or, where both models were
+    saved, the shipped routing (coverage below 0.7 → the embedding-only model, both under the
+    variant)."""
     described = taxonomy_documents()
     results: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
-    for path in sorted(folder.glob("*.npz")):
+    for path in sorted(folder.glob("*.e5+words.*.npz")):
         name, rest = path.name.split(".", 1)
         split = splits[name]
         training = split.train + described
@@ -184,10 +228,18 @@ def print_report(splits: dict[str, Any], folder: Path) -> None:
         )
         saved = dict(np.load(path))
         saved["parents"] = space[2]
+        dense_path = path.with_name(path.name.replace(".e5+words.", ".e5."))
+        dense = dict(np.load(dense_path)) if dense_path.exists() else None
+        if dense is not None:
+            dense["parents"] = space[2]
         for variant, make in VARIANTS.items():
-            results.setdefault((rest.removesuffix(".npz"), variant), {})[name] = _f1(
-                split, make(saved), space
-            )
+            p = make(saved)
+            model = rest.removesuffix(".npz")
+            if dense is not None:
+                low = saved["coverage"] < ROUTING
+                p = np.where(low[:, None], make(dense), p)
+                model += f" routed ({int(low.sum())} of {len(low)})"
+            results.setdefault((model, variant), {})[name] = _f1(split, p, space)
     print("| model | variant | split: coarse / fine | EN-cv mean |")
     print("|---|---|---|---:|")
     for (model, variant), by_split in results.items():
