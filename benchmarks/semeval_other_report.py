@@ -37,7 +37,7 @@ def _platt(saved: dict[str, Any]) -> tuple[Array, Array, list[Platt]]:
             [curves[0].apply(z[:, :k]), curves[1].apply(z[:, k:-1]), curves[2].apply(z[:, -1])]
         )
 
-    return apply(oof), apply(saved["test"]), curves
+    return apply(saved["oof"]), apply(saved["test"]), curves
 
 
 def gate_features(p: Array, z: Array, k: int) -> Array:
@@ -211,6 +211,8 @@ def _f1(split: Any, p: Array, space: Any) -> tuple[float, float]:
 
 #: The shipped routing threshold (:data:`disproof.narratives.pipeline.ROUTING_COVERAGE`).
 ROUTING = 0.7
+#: Shares of the embedding-only model's probabilities in the blends tried.
+BLENDS = (0.15, 0.3, 0.5)
 
 
 def print_report(splits: dict[str, Any], folder: Path) -> None:
@@ -240,6 +242,11 @@ def print_report(splits: dict[str, Any], folder: Path) -> None:
                 p = np.where(low[:, None], make(dense), p)
                 model += f" routed ({int(low.sum())} of {len(low)})"
             results.setdefault((model, variant), {})[name] = _f1(split, p, space)
+        if dense is not None:
+            for w in BLENDS:
+                p = (1 - w) * _platt(saved)[1] + w * _platt(dense)[1]
+                key = (rest.removesuffix(".npz"), f"blend: combined ×{1 - w:g} + e5 ×{w:g}")
+                results.setdefault(key, {})[name] = _f1(split, p, space)
     print("| model | variant | split: coarse / fine | EN-cv mean |")
     print("|---|---|---|---:|")
     for (model, variant), by_split in results.items():

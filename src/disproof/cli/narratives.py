@@ -55,7 +55,8 @@ class StageProgress:
         self.bar.update(self.tasks[stage], completed=done, total=total)
         if done >= total:
             seconds = time.perf_counter() - self.started[stage]
-            rate = f", {done / seconds:.1f}/s" if stage == "embedding" and seconds > 0 else ""
+            timed = stage == "embedding" and seconds > 0 and done > 0
+            rate = f", {done / seconds:.1f}/s" if timed else ""
             unit = {"embedding": " chunks", "TF-IDF": ""}.get(stage, " fits")
             self.bar.console.print(f"{stage}: {done:,}{unit} in {seconds:.0f} s{rate}")
 
