@@ -585,6 +585,9 @@ def test_cli_trains_on_the_database_cases(
     labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
     assert "colour-revolutions" in labels["narratives"]
     assert labels["parents"].get("maidan-coup") == "ukraine-illegitimate"
+    assert (tmp_path / "cases-model.vectors.npz").exists()  # the default --vector-cache
+    again = cli("narratives", "train", "--format", "cases", "--out", str(out), "--l2", "1")
+    assert again.code == 0 and "embedding: 0 chunks" in again.err
     refused = cli("narratives", "train", "x", "--format", "cases", "--out", str(out))
     said = " ".join(refused.err.replace("│", " ").split())
     assert refused.code == 2 and "--format cases trains on the database" in said
@@ -695,3 +698,93 @@ def test_character_ngrams_and_evidence_scaled_rows() -> None:
     assert 0.3 < sum(v * v for v in scaled.values()) < 1.0
     assert scaled[0] / scaled[1] == pytest.approx(plain[0] / plain[1])
     assert tfidf.weights(["война", "запад"], evidence=True) == {}
+
+
+# --- vectors kept between trainings --------------------------------------------------------------
+
+
+class CountingEmbedder(WordEmbedder):
+    """Keeps the texts it encodes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def encode_documents(self, texts: Any, batch_size: int = 32) -> Any:
+        self.texts.extend(texts)
+        return super().encode_documents(texts, batch_size)
+
+
+def test_retraining_with_a_vector_cache_encodes_only_new_texts(tmp_path: Path) -> None:
+    from disproof.narratives.pipeline import train_documents
+
+    texts, coarse, fine = synthetic(40, seed=3)
+    options = TrainingOptions(l2=1.0, folds=4, standardize=False)
+    cache = tmp_path / "model.vectors.npz"
+    first = CountingEmbedder()
+    trained = train_documents(texts, coarse, fine, first, options=options, vector_cache=cache)
+    assert len(first.texts) == 40 and cache.exists()
+    again = CountingEmbedder()
+    heard: list[tuple[str, int, int]] = []
+    retrained = train_documents(
+        [*texts, "A new text about the harvest"],
+        [*coarse, ["Other"]],
+        [*fine, ["Other"]],
+        again,
+        options=options,
+        vector_cache=cache,
+        progress=lambda *event: heard.append(event),
+    )
+    assert again.texts == ["A new text about the harvest"]
+    assert ("vectors from the cache", 40, 41) in heard
+    assert retrained.model.narratives == trained.model.narratives
+
+
+def test_a_vector_cache_of_another_embedder_or_chunking_is_not_used(tmp_path: Path) -> None:
+    from disproof.narratives.vectors import VectorCache
+
+    path = tmp_path / "v.npz"
+    lead = Chunking(max_chunks=1, max_chars=1200)
+    cache = VectorCache(path, "fake-words/1", lead, 4)
+    cache.put("a text", np.ones(4, np.float32))
+    cache.save()
+    assert VectorCache(path, "fake-words/1", lead, 4).get("a text") is not None
+    assert VectorCache(path, "another/1", lead, 4).get("a text") is None
+    assert VectorCache(path, "fake-words/1", Chunking(1, 600), 4).get("a text") is None
+    assert VectorCache(path, "fake-words/1", lead, 8).get("a text") is None
+    path.write_bytes(b"not a zip file")  # unreadable: no cache, and replaced on the next write
+    broken = VectorCache(path, "fake-words/1", lead, 4)
+    assert len(broken) == 0
+    broken.put("a text", np.ones(4, np.float32))
+    broken.save()
+    assert VectorCache(path, "fake-words/1", lead, 4).get("a text") is not None
+    assert [p.name for p in tmp_path.iterdir()] == ["v.npz"]  # no temporary file left
+
+
+def test_cached_vectors_equal_encoded_ones(tmp_path: Path) -> None:
+    from disproof.narratives.vectors import VectorCache
+
+    embedder = WordEmbedder()
+    texts = [f"Sentence {i} about a dam. And a second one on rivers." for i in range(70)]
+    chunking = Chunking(max_chunks=2, max_chars=30)
+    plain = embed_documents(embedder, texts, chunking)
+    cache = VectorCache(tmp_path / "v.npz", embedder.model_id, chunking, embedder.dim)
+    assert np.allclose(embed_documents(embedder, texts, chunking, cache=cache), plain)
+    reread = VectorCache(tmp_path / "v.npz", embedder.model_id, chunking, embedder.dim)
+    assert len(reread) == 70
+    counting = CountingEmbedder()
+    assert np.allclose(embed_documents(counting, texts, chunking, cache=reread), plain)
+    assert counting.texts == []
+
+
+def test_an_empty_or_foreign_file_is_no_vector_cache(tmp_path: Path) -> None:
+    from disproof.narratives.vectors import VectorCache
+
+    lead = Chunking(max_chunks=1, max_chars=1200)
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    array = tmp_path / "array.npz"
+    with array.open("wb") as out:
+        np.save(out, np.ones(3))  # an .npy under an .npz name
+    for path in (empty, array):
+        assert len(VectorCache(path, "fake-words/1", lead, 4)) == 0

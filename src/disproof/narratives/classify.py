@@ -203,6 +203,45 @@ def folds_of(n: int, folds: int, seed: int) -> npt.NDArray[np.intp]:
     return out
 
 
+def fit_out_of_fold(
+    vectors: Rows,
+    targets: npt.NDArray[np.bool_],
+    fold: npt.NDArray[np.intp],
+    options: TrainingOptions,
+    progress: FitProgress | None = None,
+) -> tuple[Array, Array, Array]:
+    """Weights and biases fitted on all rows, and each row's logits from the fit that did not
+    see it (rows of fold ``-1`` are in every fit and get zeros)."""
+    n = len(vectors)
+    out_of_fold = np.zeros(targets.shape)
+    report = progress or (lambda done, total: None)
+    design = vectors if isinstance(vectors, Design) else None
+    x = None if design is not None else np.asarray(vectors, np.float64)
+    if x is not None and not options.standardize and x.shape[1] + 1 > n:
+        design = Design(x)
+    if design is not None:
+        # the row space: one (augmented) Gram matrix; a fold's is the block of its rows
+        gram = design.gram() + INTERCEPT_SCALING**2
+        for k in range(options.folds):
+            fit_rows, held = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+            alpha, constant = fit_dual(
+                gram[np.ix_(fit_rows, fit_rows)], targets[fit_rows], options.l2
+            )
+            out_of_fold[held] = gram[np.ix_(held, fit_rows)] @ alpha + constant
+            report(k + 1, options.folds + 1)
+        alpha, constant = fit_dual(gram, targets, options.l2)
+        weights, bias = design.transpose_dot(alpha), dual_bias(alpha, constant)
+    else:
+        assert x is not None
+        for k in range(options.folds):
+            weights, bias = _fit(x[fold != k], targets[fold != k], options)
+            out_of_fold[fold == k] = x[fold == k] @ weights + bias
+            report(k + 1, options.folds + 1)
+        weights, bias = _fit(x, targets, options)
+    report(options.folds + 1, options.folds + 1)
+    return weights, bias, out_of_fold
+
+
 def train(
     vectors: Rows,
     narratives: Sequence[Collection[str]],
@@ -241,34 +280,9 @@ def train(
     if not coarse_labels:
         raise DisproofError("no narrative labels to learn: every document is 'Other'")
     targets = np.column_stack([gold.coarse[:, :-1], gold.fine[:, :-1], gold.coarse[:, -1]])
-    out_of_fold = np.zeros(targets.shape)
     fold = np.full(n, -1, np.intp)  # -1: in every fold's training rows
     fold[~fixed] = folds_of(documents, options.folds, options.seed)
-    report = progress or (lambda done, total: None)
-    design = vectors if isinstance(vectors, Design) else None
-    x = None if design is not None else np.asarray(vectors, np.float64)
-    if x is not None and not options.standardize and x.shape[1] + 1 > n:
-        design = Design(x)
-    if design is not None:
-        # the row space: one (augmented) Gram matrix; a fold's is the block of its rows
-        gram = design.gram() + INTERCEPT_SCALING**2
-        for k in range(options.folds):
-            fit_rows, held = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-            alpha, constant = fit_dual(
-                gram[np.ix_(fit_rows, fit_rows)], targets[fit_rows], options.l2
-            )
-            out_of_fold[held] = gram[np.ix_(held, fit_rows)] @ alpha + constant
-            report(k + 1, options.folds + 1)
-        alpha, constant = fit_dual(gram, targets, options.l2)
-        weights, bias = design.transpose_dot(alpha), dual_bias(alpha, constant)
-    else:
-        assert x is not None
-        for k in range(options.folds):
-            weights, bias = _fit(x[fold != k], targets[fold != k], options)
-            out_of_fold[fold == k] = x[fold == k] @ weights + bias
-            report(k + 1, options.folds + 1)
-        weights, bias = _fit(x, targets, options)
-    report(options.folds + 1, options.folds + 1)
+    weights, bias, out_of_fold = fit_out_of_fold(vectors, targets, fold, options, progress)
     n_coarse = len(coarse_labels)
     rows = ~fixed if calibrate_on is None else calibrate_on & ~fixed
     logits, gold_rows = out_of_fold[rows], targets[rows]

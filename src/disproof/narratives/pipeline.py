@@ -56,12 +56,14 @@ from disproof.narratives.features import (
 )
 from disproof.narratives.mapping import KeywordMapping, builtin_mapping
 from disproof.narratives.semeval import LabelledDocument, load_semeval_documents
+from disproof.narratives.vectors import VectorCache
 from disproof.text.analyze import Analyzer
 from disproof.text.langid import UNDETERMINED, detect_language
 from disproof.text.tfidf import TfIdf
 
-#: Called with (stage, done, total) while training: "embedding" (chunks), "TF-IDF", "combined
-#: model" and "embedding-only model" (cross-validation fits and the final one).
+#: Called with (stage, done, total) while training: "vectors from the cache" (texts found in
+#: it, of all), "embedding" (chunks), "TF-IDF", "combined model" and "embedding-only model"
+#: (cross-validation fits and the final one).
 TrainProgress = Callable[[str, int, int], None]
 
 #: Title and lead (the first 1,200 characters of whole sentences): see docs/narratives.md.
@@ -105,12 +107,15 @@ def train_documents(
     descriptions: Sequence[LabelledText] = (),
     chars: bool = False,
     progress: TrainProgress | None = None,
+    vector_cache: Path | None = None,
 ) -> TrainedModel:
     """A model trained on labelled texts with the given feature set (see :mod:`.features`),
     and on ``descriptions``, texts written from the taxonomy (:mod:`.descriptions`), which are
     fitted but never calibrated on. ``chars``: character n-grams beside the words in the
     TF-IDF half (off by default: they helped neither English nor a left-out language,
-    docs/benchmarks.md). ``progress`` hears of each stage (:data:`TrainProgress`)."""
+    docs/benchmarks.md). ``progress`` hears of each stage (:data:`TrainProgress`).
+    ``vector_cache``: a file of document vectors (:mod:`.vectors`) read before encoding and
+    added to while encoding, so that retraining encodes only texts it has not seen."""
     report = progress or (lambda stage, done, total: None)
     if features not in FEATURE_SETS:
         raise DisproofError(f"unknown feature set {features!r}: one of {', '.join(FEATURE_SETS)}")
@@ -119,8 +124,15 @@ def train_documents(
     narratives = [*narratives, *(d.narratives for d in descriptions)]
     subnarratives = [*subnarratives, *(d.subnarratives for d in descriptions)]
     described = np.arange(len(texts)) >= n_documents
+    cache = (
+        VectorCache(vector_cache, embedder.model_id, chunking, embedder.dim)
+        if vector_cache is not None
+        else None
+    )
+    if cache is not None:
+        report("vectors from the cache", sum(cache.get(t) is not None for t in texts), len(texts))
     dense = embed_documents(
-        embedder, texts, chunking, lambda done, total: report("embedding", done, total)
+        embedder, texts, chunking, lambda done, total: report("embedding", done, total), cache
     ).astype(np.float64)
     info: dict[str, Any] = {
         "model_id": embedder.model_id,
@@ -219,9 +231,11 @@ def train_semeval(
     taxonomy: Taxonomy | None = None,
     progress: TrainProgress | None = None,
     chars: bool = False,
+    vector_cache: Path | None = None,
 ) -> TrainedModel:
     """A model trained on the annotated documents of SemEval language folders (and on the
-    descriptions and examples of ``taxonomy``, when given)."""
+    descriptions and examples of ``taxonomy``, when given); ``vector_cache`` as for
+    :func:`train_documents`."""
     documents: list[LabelledDocument] = []
     for folder in folders:
         if not folder.is_dir():
@@ -251,6 +265,7 @@ def train_semeval(
         descriptions=taxonomy_texts,
         progress=progress,
         chars=chars,
+        vector_cache=vector_cache,
     )
 
 
@@ -278,10 +293,12 @@ def train_cases(
     descriptions: bool = True,
     progress: TrainProgress | None = None,
     chars: bool = False,
+    vector_cache: Path | None = None,
 ) -> TrainedModel:
     """A model trained on cases: their text, and the narratives they advance under the
     taxonomy's keyword mapping (the shipped taxonomy unless ``mapping`` says otherwise); with
-    ``descriptions``, also on the taxonomy's descriptions and examples."""
+    ``descriptions``, also on the taxonomy's descriptions and examples; ``vector_cache`` as
+    for :func:`train_documents`."""
     mapping = mapping or builtin_mapping()
     texts: list[str] = []
     coarse: list[list[str]] = []
@@ -313,6 +330,7 @@ def train_cases(
         descriptions=description_texts(mapping.taxonomy) if descriptions else (),
         progress=progress,
         chars=chars,
+        vector_cache=vector_cache,
     )
 
 
