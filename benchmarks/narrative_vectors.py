@@ -1,6 +1,9 @@
 """Case field vectors for the narrative benchmarks, as the match index stores them, cached.
 
-    nice python -m benchmarks.narrative_vectors
+    nice python -m benchmarks.narrative_vectors [--claims]
+
+(``--claims``: encode the narratives' claims and foils into the package data instead, after
+``disproof.claims.json`` changed.)
 
 The semantic check of inferred narratives (``disproof.narratives.semantic``) reads the vectors
 the match index keeps for each case (its title and its claim summary, ``match.index.field_text``,
@@ -74,10 +77,25 @@ class VectorCache:
         return out
 
 
-def main() -> int:
+def write_claim_vectors(embedder: Embedder) -> Path:
+    """Encode the shipped narrative claims and foils into the package data."""
+    from importlib import resources
+
+    from disproof.narratives.semantic import VECTORS_FILE, ClaimVectors, builtin_claims
+
+    folder = Path(str(resources.files("disproof.data.taxonomies")))
+    path = folder / VECTORS_FILE
+    ClaimVectors.encode(embedder, builtin_claims()).save(path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
     from benchmarks.narrative_inference import load_cases
 
     embedder, notes = load_embedder("e5", fallback=False)
+    if "--claims" in (argv if argv is not None else sys.argv[1:]):
+        print(f"wrote {write_claim_vectors(embedder)}", file=sys.stderr)
+        return 0
     cache = VectorCache(embedder)
     cases = load_cases(None)
     for label, chosen in _priorities(cases):
@@ -95,9 +113,14 @@ def _priorities(cases: list[Case]) -> list[tuple[str, list[Case]]]:
 
     mapping = builtin_mapping()
     in_pools = {key for units in pools(cases).values() for key in units}
-    flagged = [c for c in cases if any(n.inferred for n in mapping.of_case(c)) and
-               case_key(c) in in_pools and any(n.id in SUBJECTS for n in mapping.of_case(c))]
-    ruled = [c for c in cases if case_key(c) in in_pools and set(mapping.implied(c.keywords, "")) ]
+    flagged = [
+        c
+        for c in cases
+        if any(n.inferred for n in mapping.of_case(c))
+        and case_key(c) in in_pools
+        and any(n.id in SUBJECTS for n in mapping.of_case(c))
+    ]
+    ruled = [c for c in cases if case_key(c) in in_pools and set(mapping.implied(c.keywords, ""))]
     pooled = [c for c in cases if case_key(c) in in_pools]
     return [("flagged", flagged), ("ruled", ruled), ("pools", pooled), ("all", cases)]
 

@@ -16,6 +16,15 @@ A case's narratives are
   of both, measured on a hand-labelled sample of EUvsDisinfo cases: ``docs/benchmarks.md``,
   *Inferred narratives*. Each inferred narrative carries the rule that fired, the supporting
   terms, and the rule's measured precision where it was measured;
+
+  given the case's field vectors (what the match index stores for its title and claim summary),
+  a narrative with written claims (``disproof.narratives.semantic``) also needs *semantic
+  support*: the case must be about as near one of the narrative's claims as to any foil or other
+  narrative's claim. That drops the cases that name the subject without taking the narrative's
+  position (Ukrainian sabotage in Crimea, White Helmets without a chemical attack). Such a
+  narrative then carries the precision measured for rule + semantic check, and the nearest claim
+  and margin as its reason. Without vectors (no index, or one built with another model) the
+  decision is the rule's alone, marked so (``CaseNarrative.semantic`` is None);
 * the ancestors of both in the taxonomy (source ``parent``).
 
 The case itself is not changed: the derived narratives are what search, facets, trends and the
@@ -32,6 +41,7 @@ from functools import cache
 from typing import Literal
 
 from disproof.models import Case, CasePublic, CaseView, InferredNarrative, Narrative, Taxonomy
+from disproof.narratives.semantic import ClaimVectors, Matrix, Support, builtin_claim_vectors
 from disproof.narratives.taxonomy import builtin_taxonomy
 from disproof.normalize import keyword_key
 from disproof.text.analyze import Analyzer
@@ -57,6 +67,9 @@ class CaseNarrative:
     confidence: float | None = None
     #: For ``keywords``: the words of the case's text whose terms the definition shares.
     support: tuple[str, ...] = ()
+    #: For ``keywords``: how near the case's claim is to the narrative's (None: not checked,
+    #: the rule decided alone — no case vectors, or no claims written for the narrative).
+    semantic: Support | None = None
 
     @property
     def inferred(self) -> bool:
@@ -73,8 +86,10 @@ class _Rule:
 class KeywordMapping:
     """Keyword rules → narratives and narrative → parent, read from one taxonomy."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, claims: ClaimVectors | None = None) -> None:
         self.taxonomy = taxonomy
+        #: The narratives' claim vectors for the semantic check (None: rules decide alone).
+        self.claims = claims
         self.rules: list[_Rule] = [
             _Rule(n.id, frozenset(keyword_key(k) for k in rule.keywords), rule.precision)
             for n in taxonomy.narratives
@@ -107,9 +122,11 @@ class KeywordMapping:
             current = self.parent.get(current)
         return out
 
-    def implied(self, keywords: Iterable[str], text: str) -> dict[str, CaseNarrative]:
+    def implied(
+        self, keywords: Iterable[str], text: str, fields: Matrix | None = None
+    ) -> dict[str, CaseNarrative]:
         """Narratives the keywords imply and the text supports, each with its most precise
-        rule."""
+        rule; with the case's field vectors ``fields``, also semantically supported."""
         spelled: dict[str, str] = {}
         for keyword in keywords:
             spelled.setdefault(keyword_key(keyword), keyword)
@@ -125,34 +142,52 @@ class KeywordMapping:
             shared = terms & self.specific.get(rule.narrative, frozenset())
             if not shared:
                 continue
+            checked, semantic = self._semantic(rule.narrative, fields)
+            if not checked:
+                continue
+            confidence = rule.precision
+            if semantic is not None and self.claims is not None:
+                confidence = self.claims.claims[rule.narrative].precision
             support = _words_of(text, shared)
             via = tuple(sorted(spelled[key] for key in rule.keys))
-            item = CaseNarrative(rule.narrative, "keywords", via, rule.precision, support)
+            item = CaseNarrative(rule.narrative, "keywords", via, confidence, support, semantic)
             best = found.get(rule.narrative)
             if best is None or (item.confidence or 0.0) > (best.confidence or 0.0):
                 found[rule.narrative] = item
         return found
 
+    def _semantic(self, narrative: str, fields: Matrix | None) -> tuple[bool, Support | None]:
+        """Whether the semantic check lets the narrative through, and its support (None when
+        it was not checked: no vectors, or no claims for this narrative)."""
+        if fields is None or self.claims is None or narrative not in self.claims.claims:
+            return True, None
+        passed, support = self.claims.supports(narrative, fields)
+        return (passed, support) if support is not None else (True, None)
+
     def narratives(
-        self, explicit: Iterable[str], keywords: Iterable[str], text: str
+        self,
+        explicit: Iterable[str],
+        keywords: Iterable[str],
+        text: str,
+        fields: Matrix | None = None,
     ) -> list[CaseNarrative]:
         """Explicit narratives first, then inferred ones, then parents; each id once.
 
         ``text`` is what the case says (:func:`claim_text`): an inferred narrative needs its
-        support."""
+        support; ``fields`` the vectors of its title and summary, for the semantic check."""
         found: dict[str, CaseNarrative] = {}
         for narrative_id in explicit:
             found.setdefault(narrative_id.casefold(), CaseNarrative(narrative_id, "analyst"))
-        for narrative_id, item in self.implied(keywords, text).items():
+        for narrative_id, item in self.implied(keywords, text, fields).items():
             found.setdefault(narrative_id.casefold(), item)
         for item in list(found.values()):
             for parent in self.ancestors(item.id):
                 found.setdefault(parent.casefold(), CaseNarrative(parent, "parent", (item.id,)))
         return list(found.values())
 
-    def of_case(self, case: Case) -> list[CaseNarrative]:
-        """The narratives of one case."""
-        return self.narratives(case.narratives, case.keywords, claim_text(case))
+    def of_case(self, case: Case, fields: Matrix | None = None) -> list[CaseNarrative]:
+        """The narratives of one case (``fields``: its stored field vectors, when known)."""
+        return self.narratives(case.narratives, case.keywords, claim_text(case), fields)
 
 
 def claim_text(case: Case) -> str:
@@ -193,8 +228,8 @@ def _specific_terms(narratives: Iterable[Narrative]) -> dict[str, frozenset[str]
 
 @cache
 def builtin_mapping() -> KeywordMapping:
-    """The mapping of the shipped taxonomy."""
-    return KeywordMapping(builtin_taxonomy())
+    """The mapping of the shipped taxonomy, with the shipped claim vectors."""
+    return KeywordMapping(builtin_taxonomy(), builtin_claim_vectors())
 
 
 def case_narratives(case: Case) -> list[CaseNarrative]:
