@@ -44,7 +44,9 @@ def draw(cases: list[Case]) -> dict[str, list[str]]:
         drawn: list[str] = []
         for stratum, size in enumerate(PER_STRATUM):
             keys = sorted(
-                u.key for u in by_pool[narrative].values() if u.stratum == stratum and u.key not in seen
+                u.key
+                for u in by_pool[narrative].values()
+                if u.stratum == stratum and u.key not in seen
             )
             drawn += rng.sample(keys, min(size, len(keys)))
         out[narrative] = drawn
