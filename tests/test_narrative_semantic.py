@@ -3,13 +3,14 @@ decide whether the case takes the narrative's position (``disproof.narratives.se
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from disproof.models import KeywordRule, Narrative, Taxonomy
-from disproof.narratives.mapping import KeywordMapping
+from disproof.narratives.mapping import CaseNarrative, KeywordMapping
 from disproof.narratives.semantic import (
     ClaimVectors,
     NarrativeClaims,
@@ -17,6 +18,7 @@ from disproof.narratives.semantic import (
     builtin_claims,
     load_claims,
 )
+from disproof.settings import Settings
 from tests.fakes import FakeEmbedder
 
 CLAIMS = {
@@ -142,3 +144,66 @@ def test_the_shipped_claims_fit_the_shipped_taxonomy_and_encoder() -> None:
     sentences = sum(len(c.claims) for c in builtin_claims().values())
     assert shipped.claim_vectors.shape[0] == sentences
     assert np.allclose(np.linalg.norm(shipped.claim_vectors, axis=1), 1.0, atol=1e-3)
+
+
+# -- the product: stored index vectors decide, everywhere alike ------------------------------
+
+
+@pytest.fixture
+def fake_claims(
+    monkeypatch: pytest.MonkeyPatch, fake_matching: FakeEmbedder
+) -> Iterator[ClaimVectors]:
+    """The shipped claims, encoded by the fake embedder the index uses in these tests."""
+    from disproof.narratives import mapping, semantic, stored
+
+    claims = ClaimVectors.encode(fake_matching, builtin_claims())
+    for module in (semantic, stored, mapping):
+        monkeypatch.setattr(module, "builtin_claim_vectors", lambda: claims)
+    mapping.builtin_mapping.cache_clear()
+    yield claims
+    mapping.builtin_mapping.cache_clear()
+
+
+def test_index_vectors_turn_the_check_on_and_every_view_agrees(
+    settings: Settings, fake_claims: ClaimVectors
+) -> None:
+    from disproof.models import Case
+    from disproof.narratives.mapping import case_narratives
+    from disproof.narratives.stored import stored_fields
+    from disproof.service import Disproof
+    from tests.fakes import add_cases
+
+    service = Disproof.open(settings)
+    position = "The people of Crimea chose to join Russia in a free and democratic referendum."
+    subject = "Ukraine is preparing sabotage and terrorist attacks in Crimea."
+    add_cases(
+        service,
+        Case(id="pos", title=position, keywords=["Crimea"]),
+        Case(id="subj", title=subject, keywords=["Crimea"]),
+    )
+
+    def shown(case_id: str) -> list[CaseNarrative]:
+        case = service.get(case_id)
+        found = case_narratives(case, stored_fields(service.store.engine, case))
+        return [n for n in found if n.id == "crimea-russian"]
+
+    def counted() -> int:
+        facets = service.facets("narrative")
+        return next((f.count for f in facets if f.value == "crimea-russian"), 0)
+
+    # no index yet: the rule decides alone, and says so
+    assert [n.unchecked for n in shown("pos") + shown("subj")] == [True, True]
+    assert counted() == 2
+    service.matcher()  # builds the index: stores the case vectors, recounts their narratives
+    (kept,) = shown("pos")
+    assert kept.semantic is not None and not kept.unchecked
+    assert kept.confidence == builtin_claims()["crimea-russian"].precision
+    assert shown("subj") == []
+    assert counted() == 1
+    # a database opened afresh recomputes the same (derived terms with stored vectors)
+    again = Disproof.open(settings)
+    assert next(f.count for f in again.facets("narrative") if f.value == "crimea-russian") == 1
+    # an edit of the text makes its vectors stale: back to the rule alone until re-indexed
+    add_cases(service, Case(id="subj", title=subject + " Soon.", keywords=["Crimea"]))
+    assert [n.unchecked for n in shown("subj")] == [True]
+    assert counted() == 2

@@ -41,7 +41,13 @@ from functools import cache
 from typing import Literal
 
 from disproof.models import Case, CasePublic, CaseView, InferredNarrative, Narrative, Taxonomy
-from disproof.narratives.semantic import ClaimVectors, Matrix, Support, builtin_claim_vectors
+from disproof.narratives.semantic import (
+    MARGIN,
+    ClaimVectors,
+    Matrix,
+    Support,
+    builtin_claim_vectors,
+)
 from disproof.narratives.taxonomy import builtin_taxonomy
 from disproof.normalize import keyword_key
 from disproof.text.analyze import Analyzer
@@ -70,6 +76,9 @@ class CaseNarrative:
     #: For ``keywords``: how near the case's claim is to the narrative's (None: not checked,
     #: the rule decided alone — no case vectors, or no claims written for the narrative).
     semantic: Support | None = None
+    #: For ``keywords``: the narrative has claims to check but the case had no current stored
+    #: vectors (no index, or edited since), so the rule decided alone.
+    unchecked: bool = False
 
     @property
     def inferred(self) -> bool:
@@ -112,6 +121,8 @@ class KeywordMapping:
             "parents": sorted(self.parent.items()),
             "specific": sorted((n, sorted(terms)) for n, terms in self.specific.items()),
             "specific_in": SPECIFIC_IN,
+            "claims": [self.claims.model_id, self.claims.digest] if self.claims else None,
+            "margin": MARGIN,
         }
 
     def ancestors(self, narrative_id: str) -> list[str]:
@@ -150,11 +161,17 @@ class KeywordMapping:
                 confidence = self.claims.claims[rule.narrative].precision
             support = _words_of(text, shared)
             via = tuple(sorted(spelled[key] for key in rule.keys))
-            item = CaseNarrative(rule.narrative, "keywords", via, confidence, support, semantic)
+            unchecked = semantic is None and self._checkable(rule.narrative)
+            item = CaseNarrative(
+                rule.narrative, "keywords", via, confidence, support, semantic, unchecked
+            )
             best = found.get(rule.narrative)
             if best is None or (item.confidence or 0.0) > (best.confidence or 0.0):
                 found[rule.narrative] = item
         return found
+
+    def _checkable(self, narrative: str) -> bool:
+        return self.claims is not None and narrative in self.claims.claims
 
     def _semantic(self, narrative: str, fields: Matrix | None) -> tuple[bool, Support | None]:
         """Whether the semantic check lets the narrative through, and its support (None when
@@ -232,12 +249,13 @@ def builtin_mapping() -> KeywordMapping:
     return KeywordMapping(builtin_taxonomy(), builtin_claim_vectors())
 
 
-def case_narratives(case: Case) -> list[CaseNarrative]:
-    """A case's narratives under the shipped taxonomy (see the module docstring)."""
-    return builtin_mapping().of_case(case)
+def case_narratives(case: Case, fields: Matrix | None = None) -> list[CaseNarrative]:
+    """A case's narratives under the shipped taxonomy (see the module docstring); ``fields``:
+    its stored field vectors (``disproof.narratives.stored``), None to decide by rules alone."""
+    return builtin_mapping().of_case(case, fields)
 
 
-def inferred_narratives(case: Case) -> list[InferredNarrative]:
+def inferred_narratives(case: Case, fields: Matrix | None = None) -> list[InferredNarrative]:
     """The narratives the shipped taxonomy infers for a case (not the analysts' own)."""
     names = {n.id: n.name for n in builtin_taxonomy().narratives}
     return [
@@ -249,14 +267,16 @@ def inferred_narratives(case: Case) -> list[InferredNarrative]:
             terms=list(n.support),
             via=list(n.via) if n.source == "parent" else [],
             precision=n.confidence,
+            claim=n.semantic.nearest if n.semantic else None,
+            margin=round(n.semantic.margin, 4) if n.semantic else None,
         )
-        for n in case_narratives(case)
+        for n in case_narratives(case, fields)
         if n.source != "analyst"
     ]
 
 
-def case_view(case: CasePublic) -> CaseView:
+def case_view(case: CasePublic, fields: Matrix | None = None) -> CaseView:
     """A case as the API reads it: with its inferred narratives beside the analysts' own."""
     return CaseView.model_validate(
-        case.model_dump() | {"inferred_narratives": inferred_narratives(case)}
+        case.model_dump() | {"inferred_narratives": inferred_narratives(case, fields)}
     )

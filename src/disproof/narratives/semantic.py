@@ -110,8 +110,11 @@ class ClaimVectors:
         claims: dict[str, NarrativeClaims],
         claim_vectors: Matrix,
         foil_vectors: Matrix,
+        document_prefix: str = "",
     ) -> None:
         self.model_id = model_id
+        #: What the model's document side puts before a text: part of a stored vector's hash.
+        self.document_prefix = document_prefix
         self.claims = claims
         self.digest = claims_digest(claims)
         self.claim_vectors = claim_vectors
@@ -135,12 +138,14 @@ class ClaimVectors:
             claims,
             embedder.encode_queries(claim_texts),
             embedder.encode_queries(foil_texts),
+            embedder.document_prefix,
         )
 
     def save(self, path: Path) -> None:
         np.savez(
             path,
             model_id=np.array(self.model_id),
+            document_prefix=np.array(self.document_prefix),
             digest=np.array(self.digest),
             claims=self.claim_vectors.astype(np.float32),
             foils=self.foil_vectors.astype(np.float32),
@@ -157,6 +162,7 @@ class ClaimVectors:
                 claims,
                 np.asarray(data["claims"], dtype=np.float32),
                 np.asarray(data["foils"], dtype=np.float32),
+                str(data["document_prefix"]),
             )
 
     def support(self, narrative: str, fields: Matrix) -> Support | None:

@@ -22,6 +22,7 @@ from disproof.api.responses import BODY, errors
 from disproof.errors import CaseNotFound
 from disproof.models import CaseCreate, CaseUpdate, CaseView, RelatedCase, SearchPage
 from disproof.narratives.mapping import case_view
+from disproof.narratives.stored import stored_fields
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -53,7 +54,7 @@ def create_case(
     case = service.create_case(data, principal)
     response.headers["Location"] = case_location(case.id)
     response.headers["ETag"] = etag(case.version)
-    return case_view(case)
+    return case_view(case, stored_fields(service.store.engine, case))
 
 
 @router.get("/{case_id:path}/related", summary="Cases related to a case", responses=errors(404))
@@ -81,7 +82,7 @@ def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAcces
     except CaseNotFound:  # an id the case had before it was merged with the same claim
         case = service.get_public(service.get(case_id).id)
     response.headers["ETag"] = etag(case.version)
-    return case_view(case)
+    return case_view(case, stored_fields(service.store.engine, case))
 
 
 @router.patch(
@@ -103,7 +104,7 @@ def update_case(
     `current_version`."""
     case = service.update_case(case_id, data, principal, expected_version(if_match))
     response.headers["ETag"] = etag(case.version)
-    return case_view(case)
+    return case_view(case, stored_fields(service.store.engine, case))
 
 
 @router.delete(
