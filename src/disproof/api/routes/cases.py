@@ -75,8 +75,9 @@ def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAcces
     you have not seen. An id the case had before it was merged with the same claim from another
     source (an alias) reads the merged case. `narratives` are the analysts' own;
     `inferred_narratives` are those disproof infers from the case's keywords and text, each with
-    the keywords and terms that support it and the rule's measured precision (never stored,
-    never exported)."""
+    the keywords and terms that support it, the claim sentence of the narrative nearest the
+    case and its margin where the index's vectors were checked (`claim`, `margin`; null: the
+    rule decided alone), and the measured precision (never stored, never exported)."""
     try:
         case = service.get_public(case_id)
     except CaseNotFound:  # an id the case had before it was merged with the same claim
