@@ -265,7 +265,10 @@ class InferredNarrative(_Model):
 
     ``source`` is ``keywords`` (a keyword rule of the taxonomy fired, ``keywords``, and the
     case's text supports it, ``terms``) or ``parent`` (a sub-narrative, ``via``, implies it).
-    ``precision`` is the fired rule's precision measured on labelled cases, where measured."""
+    ``precision`` is the fired rule's precision measured on labelled cases, where measured;
+    when the case's stored vectors were checked against the narrative's claims, ``claim`` is the
+    claim sentence nearest the case and ``margin`` its cosine lead over the nearest rival, and
+    ``precision`` is that of rule and check together (both None: the rule decided alone)."""
 
     id: str
     name: str
@@ -274,6 +277,8 @@ class InferredNarrative(_Model):
     terms: list[str] = Field(default_factory=list)
     via: list[str] = Field(default_factory=list)
     precision: float | None = None
+    claim: str | None = None
+    margin: float | None = None
 
 
 class CaseView(CasePublic):

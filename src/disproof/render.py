@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # imported where used: `safe` must not cost the command line 
         Taxonomy,
     )
     from disproof.narratives.mapping import CaseNarrative
+    from disproof.narratives.semantic import Matrix
 
 _CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
 
@@ -53,8 +54,12 @@ def _inferred_line(narrative: CaseNarrative, names: dict[str, str]) -> str:
     if narrative.source == "parent":
         return f"{head}: includes {', '.join(narrative.via)}"
     why = f"keywords {' + '.join(narrative.via)}; text: {', '.join(narrative.support)}"
+    if narrative.semantic is not None:
+        why += f"; nearest claim: {narrative.semantic.nearest} ({narrative.semantic.margin:+.2f})"
+    elif narrative.unchecked:
+        why += "; rule only (no current index vectors to check the claim)"
     if narrative.confidence is not None:
-        why += f"; rule precision {narrative.confidence:.2f}"
+        why += f"; precision {narrative.confidence:.2f}"
     return f"{head}: {why}"
 
 
@@ -62,8 +67,11 @@ def _joined(values: list[str]) -> Text:
     return safe(", ".join(values) if values else "—")
 
 
-def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Panel:
-    """Everything a case holds, laid out like a published debunk."""
+def case_panel(
+    case: Case, narrative_names: dict[str, str] | None = None, fields: Matrix | None = None
+) -> Panel:
+    """Everything a case holds, laid out like a published debunk (``fields``: the case's
+    stored vectors, for the semantic check of its inferred narratives)."""
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold cyan", no_wrap=True)
     facts.add_column(overflow="fold")
@@ -79,7 +87,7 @@ def case_panel(case: Case, narrative_names: dict[str, str] | None = None) -> Pan
     names = narrative_names or {}
     from disproof.narratives.mapping import case_narratives
 
-    found = case_narratives(case)
+    found = case_narratives(case, fields)
     analysts = [f"{names.get(n.id, n.id)} ({n.id})" for n in found if not n.inferred]
     if analysts:
         facts.add_row("narratives", _joined(analysts))

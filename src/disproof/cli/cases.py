@@ -142,7 +142,10 @@ def show(
     if as_json:
         print(case.model_dump_json(indent=2))
     else:
-        console.print(render.case_panel(case, service.narrative_names()))
+        from disproof.narratives.stored import stored_fields
+
+        fields = stored_fields(service.store.engine, case)
+        console.print(render.case_panel(case, service.narrative_names(), fields))
 
 
 def related(

@@ -45,7 +45,11 @@ def demo(
     page = service.search(CaseQuery(text=example, dataset=DEMO_DATASET, limit=3))
     console.print(render.search_table(page, example))
     if page.results:
-        console.print(render.case_panel(page.results[0], service.narrative_names()))
+        from disproof.narratives.stored import stored_fields
+
+        first = page.results[0]
+        fields = stored_fields(service.store.engine, first)
+        console.print(render.case_panel(first, service.narrative_names(), fields))
     console.print(Text("\nA first check — a post in German:", style="bold"))
     console.print(render.safe(f"  {DEMO_CHECK}"))
     check = matcher.match(DEMO_CHECK)

@@ -37,6 +37,7 @@ def _narratives(service: "Disproof") -> "Callable[[list[str]], dict[str, list[st
     the taxonomy infers from the case (marked "inferred"), as a case page shows them."""
     from disproof.errors import CaseNotFound
     from disproof.narratives.mapping import case_narratives
+    from disproof.narratives.stored import stored_fields
 
     names = service.narrative_names()
 
@@ -47,7 +48,7 @@ def _narratives(service: "Disproof") -> "Callable[[list[str]], dict[str, list[st
                 case = service.get(case_id)
             except CaseNotFound:
                 continue
-            found = case_narratives(case)
+            found = case_narratives(case, stored_fields(service.store.engine, case))
             out[case_id] = [names.get(n.id, n.id) for n in found if not n.inferred] + [
                 f"{names.get(n.id, n.id)} (inferred)" for n in found if n.inferred
             ]

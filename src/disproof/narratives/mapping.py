@@ -16,6 +16,15 @@ A case's narratives are
   of both, measured on a hand-labelled sample of EUvsDisinfo cases: ``docs/benchmarks.md``,
   *Inferred narratives*. Each inferred narrative carries the rule that fired, the supporting
   terms, and the rule's measured precision where it was measured;
+
+  given the case's field vectors (what the match index stores for its title and claim summary),
+  a narrative with written claims (``disproof.narratives.semantic``) also needs *semantic
+  support*: the case must be about as near one of the narrative's claims as to any foil or other
+  narrative's claim. That drops the cases that name the subject without taking the narrative's
+  position (Ukrainian sabotage in Crimea, White Helmets without a chemical attack). Such a
+  narrative then carries the precision measured for rule + semantic check, and the nearest claim
+  and margin as its reason. Without vectors (no index, or one built with another model) the
+  decision is the rule's alone, marked so (``CaseNarrative.semantic`` is None);
 * the ancestors of both in the taxonomy (source ``parent``).
 
 The case itself is not changed: the derived narratives are what search, facets, trends and the
@@ -32,6 +41,13 @@ from functools import cache, cached_property
 from typing import Literal
 
 from disproof.models import Case, CasePublic, CaseView, InferredNarrative, Narrative, Taxonomy
+from disproof.narratives.semantic import (
+    MARGIN,
+    ClaimVectors,
+    Matrix,
+    Support,
+    builtin_claim_vectors,
+)
 from disproof.narratives.taxonomy import builtin_taxonomy
 from disproof.normalize import keyword_key
 from disproof.text.analyze import Analyzer
@@ -57,6 +73,12 @@ class CaseNarrative:
     confidence: float | None = None
     #: For ``keywords``: the words of the case's text whose terms the definition shares.
     support: tuple[str, ...] = ()
+    #: For ``keywords``: how near the case's claim is to the narrative's (None: not checked,
+    #: the rule decided alone — no case vectors, or no claims written for the narrative).
+    semantic: Support | None = None
+    #: For ``keywords``: the narrative has claims to check but the case had no current stored
+    #: vectors (no index, or edited since), so the rule decided alone.
+    unchecked: bool = False
 
     @property
     def inferred(self) -> bool:
@@ -73,8 +95,10 @@ class _Rule:
 class KeywordMapping:
     """Keyword rules → narratives and narrative → parent, read from one taxonomy."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, claims: ClaimVectors | None = None) -> None:
         self.taxonomy = taxonomy
+        #: The narratives' claim vectors for the semantic check (None: rules decide alone).
+        self.claims = claims
         self.rules: list[_Rule] = [
             _Rule(n.id, frozenset(keyword_key(k) for k in rule.keywords), rule.precision)
             for n in taxonomy.narratives
@@ -103,6 +127,8 @@ class KeywordMapping:
             "parents": sorted(self.parent.items()),
             "specific": sorted((n, sorted(terms)) for n, terms in self.specific.items()),
             "specific_in": SPECIFIC_IN,
+            "claims": [self.claims.model_id, self.claims.digest] if self.claims else None,
+            "margin": MARGIN,
         }
 
     def ancestors(self, narrative_id: str) -> list[str]:
@@ -114,10 +140,15 @@ class KeywordMapping:
         return out
 
     def implied(
-        self, keywords: Iterable[str], text: str, known: Collection[str] = ()
+        self,
+        keywords: Iterable[str],
+        text: str,
+        fields: Matrix | None = None,
+        known: Collection[str] = (),
     ) -> dict[str, CaseNarrative]:
         """Narratives the keywords imply and the text supports, each with its most precise
-        rule; the rules of ``known`` narratives (case-folded ids) are not tried."""
+        rule; with the case's field vectors ``fields``, also semantically supported. The
+        rules of ``known`` narratives (case-folded ids) are not tried."""
         spelled: dict[str, str] = {}
         for keyword in keywords:
             spelled.setdefault(keyword_key(keyword), keyword)
@@ -133,34 +164,58 @@ class KeywordMapping:
             shared = terms & self.specific.get(rule.narrative, frozenset())
             if not shared:
                 continue
+            checked, semantic = self._semantic(rule.narrative, fields)
+            if not checked:
+                continue
+            confidence = rule.precision
+            if semantic is not None and self.claims is not None:
+                confidence = self.claims.claims[rule.narrative].precision
             support = _words_of(text, shared)
             via = tuple(sorted(spelled[key] for key in rule.keys))
-            item = CaseNarrative(rule.narrative, "keywords", via, rule.precision, support)
+            unchecked = semantic is None and self._checkable(rule.narrative)
+            item = CaseNarrative(
+                rule.narrative, "keywords", via, confidence, support, semantic, unchecked
+            )
             best = found.get(rule.narrative)
             if best is None or (item.confidence or 0.0) > (best.confidence or 0.0):
                 found[rule.narrative] = item
         return found
 
+    def _checkable(self, narrative: str) -> bool:
+        return self.claims is not None and narrative in self.claims.claims
+
+    def _semantic(self, narrative: str, fields: Matrix | None) -> tuple[bool, Support | None]:
+        """Whether the semantic check lets the narrative through, and its support (None when
+        it was not checked: no vectors, or no claims for this narrative)."""
+        if fields is None or self.claims is None or narrative not in self.claims.claims:
+            return True, None
+        passed, support = self.claims.supports(narrative, fields)
+        return (passed, support) if support is not None else (True, None)
+
     def narratives(
-        self, explicit: Iterable[str], keywords: Iterable[str], text: str
+        self,
+        explicit: Iterable[str],
+        keywords: Iterable[str],
+        text: str,
+        fields: Matrix | None = None,
     ) -> list[CaseNarrative]:
         """Explicit narratives first, then inferred ones, then parents; each id once.
 
         ``text`` is what the case says (:func:`claim_text`): an inferred narrative needs its
-        support."""
+        support; ``fields`` the vectors of its title and summary, for the semantic check."""
         found: dict[str, CaseNarrative] = {}
         for narrative_id in explicit:
             found.setdefault(narrative_id.casefold(), CaseNarrative(narrative_id, "analyst"))
-        for narrative_id, item in self.implied(keywords, text, found.keys()).items():
+        for narrative_id, item in self.implied(keywords, text, fields, found.keys()).items():
             found.setdefault(narrative_id.casefold(), item)
         for item in list(found.values()):
             for parent in self.ancestors(item.id):
                 found.setdefault(parent.casefold(), CaseNarrative(parent, "parent", (item.id,)))
         return list(found.values())
 
-    def of_case(self, case: Case) -> list[CaseNarrative]:
-        """The narratives of one case."""
-        return self.narratives(case.narratives, case.keywords, claim_text(case))
+    def of_case(self, case: Case, fields: Matrix | None = None) -> list[CaseNarrative]:
+        """The narratives of one case (``fields``: its stored field vectors, when known)."""
+        return self.narratives(case.narratives, case.keywords, claim_text(case), fields)
 
 
 def claim_text(case: Case) -> str:
@@ -201,16 +256,17 @@ def _specific_terms(narratives: Iterable[Narrative]) -> dict[str, frozenset[str]
 
 @cache
 def builtin_mapping() -> KeywordMapping:
-    """The mapping of the shipped taxonomy."""
-    return KeywordMapping(builtin_taxonomy())
+    """The mapping of the shipped taxonomy, with the shipped claim vectors."""
+    return KeywordMapping(builtin_taxonomy(), builtin_claim_vectors())
 
 
-def case_narratives(case: Case) -> list[CaseNarrative]:
-    """A case's narratives under the shipped taxonomy (see the module docstring)."""
-    return builtin_mapping().of_case(case)
+def case_narratives(case: Case, fields: Matrix | None = None) -> list[CaseNarrative]:
+    """A case's narratives under the shipped taxonomy (see the module docstring); ``fields``:
+    its stored field vectors (``disproof.narratives.stored``), None to decide by rules alone."""
+    return builtin_mapping().of_case(case, fields)
 
 
-def inferred_narratives(case: Case) -> list[InferredNarrative]:
+def inferred_narratives(case: Case, fields: Matrix | None = None) -> list[InferredNarrative]:
     """The narratives the shipped taxonomy infers for a case (not the analysts' own)."""
     names = {n.id: n.name for n in builtin_taxonomy().narratives}
     return [
@@ -222,14 +278,16 @@ def inferred_narratives(case: Case) -> list[InferredNarrative]:
             terms=list(n.support),
             via=list(n.via) if n.source == "parent" else [],
             precision=n.confidence,
+            claim=n.semantic.nearest if n.semantic else None,
+            margin=round(n.semantic.margin, 4) if n.semantic else None,
         )
-        for n in case_narratives(case)
+        for n in case_narratives(case, fields)
         if n.source != "analyst"
     ]
 
 
-def case_view(case: CasePublic) -> CaseView:
+def case_view(case: CasePublic, fields: Matrix | None = None) -> CaseView:
     """A case as the API reads it: with its inferred narratives beside the analysts' own."""
     return CaseView.model_validate(
-        case.model_dump() | {"inferred_narratives": inferred_narratives(case)}
+        case.model_dump() | {"inferred_narratives": inferred_narratives(case, fields)}
     )

@@ -241,7 +241,10 @@ def build_report(
                 seen.add(match.case_id)
                 nearest.append(report_match(match))
         report_claims = []  # nothing matched: the nearest cases say it all
-    narratives = narratives_from_cases(cases, builtin_taxonomy())
+    from disproof.narratives.stored import stored_fields
+
+    vectors = {key: stored_fields(service.store.engine, c) for key, c in stored.items()}
+    narratives = narratives_from_cases(cases, builtin_taxonomy(), vectors)
     notes = list(result.notes)
     if classifier is not None:
         predicted = narratives_from_classifier(classifier.classify([text])[0])

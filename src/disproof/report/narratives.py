@@ -10,12 +10,13 @@ Pure functions over the report's cases and a taxonomy; nothing here matches or e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from disproof.models import Taxonomy
 from disproof.narratives.classify import OTHER, NarrativePrediction
 from disproof.narratives.mapping import KeywordMapping, builtin_mapping
+from disproof.narratives.semantic import Matrix
 from disproof.narratives.taxonomy import builtin_taxonomy
 from disproof.report.model import NarrativeSource, ReportCase, ReportNarrative
 
@@ -31,9 +32,14 @@ class _Evidence:
         return len(self.cases) + len(self.keyword_cases)
 
 
-def narratives_from_cases(cases: Sequence[ReportCase], taxonomy: Taxonomy) -> list[ReportNarrative]:
+def narratives_from_cases(
+    cases: Sequence[ReportCase],
+    taxonomy: Taxonomy,
+    fields: Mapping[str, Matrix | None] | None = None,
+) -> list[ReportNarrative]:
     """The narratives of the matched ``cases``: those analysts listed on a case or, for a case
-    with none listed (an import that only has keywords), those its keyword rules imply. Most
+    with none listed (an import that only has keywords), those its keyword rules imply (with
+    the semantic check where ``fields`` has the case's stored vectors, as its page does). Most
     supporting cases first, then by the best match score."""
     names = {n.id: n.name for n in taxonomy.narratives}
     # the shipped taxonomy's mapping is built once per process (its definitions are analysed)
@@ -47,7 +53,8 @@ def narratives_from_cases(cases: Sequence[ReportCase], taxonomy: Taxonomy) -> li
         if case.narratives:
             continue
         text = f"{case.title}\n{case.summary}"
-        for narrative, implied in mapping.implied(case.keywords, text).items():
+        vectors = (fields or {}).get(case.case_id)
+        for narrative, implied in mapping.implied(case.keywords, text, vectors).items():
             evidence = found.setdefault(narrative, _Evidence())
             if case.case_id not in evidence.keyword_cases:
                 evidence.keyword_cases.append(case.case_id)

@@ -38,8 +38,15 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
+def _term_rows(
+    case_pk: int, case: Case, connection: Connection | None = None
+) -> list[dict[str, Any]]:
+    """The case's term rows; ``connection``: read its stored vectors there (an existing case
+    whose text is unchanged keeps its semantic check; a new case has none yet)."""
     from disproof.narratives.mapping import case_narratives  # text analysis: only for writes
+    from disproof.narratives.stored import fields_of_pk
+
+    fields = fields_of_pk(connection, case_pk, case) if connection is not None else None
 
     rows: list[dict[str, Any]] = []
     groups: dict[str, list[str]] = {
@@ -48,7 +55,7 @@ def _term_rows(case_pk: int, case: Case) -> list[dict[str, Any]]:
         "language": case.languages,
         "outlet": case.outlets,
         # analysts' narratives and those inferred from keywords + text (disproof.narratives.mapping)
-        "narrative": [n.id for n in case_narratives(case)],
+        "narrative": [n.id for n in case_narratives(case, fields)],
         "related": case.related,
         # the ids a case merged from other sources answers to (disproof.sameclaim)
         "alias": aliases_of(case.extra),
@@ -262,7 +269,7 @@ class CaseStore(CaseQueries):
                 values["version"] = version
                 connection.execute(sa.update(cases).where(cases.c.pk == old.pk).values(values))
                 connection.execute(sa.delete(case_terms).where(case_terms.c.case_pk == old.pk))
-                terms += _term_rows(int(old.pk), case)
+                terms += _term_rows(int(old.pk), case, connection)
                 outcome[case.id] = "updated"
             if mark is not None:
                 stamps = {"created_at": created.isoformat(), "updated_at": updated.isoformat()}

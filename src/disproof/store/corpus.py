@@ -17,6 +17,7 @@ import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from disproof.store.derived import refresh_narratives_of
 from disproof.store.engine import begin_write
 from disproof.store.schema import case_terms, case_vectors, cases
 
@@ -169,3 +170,5 @@ class CorpusStore:
                     for pk, field, digest, vector in kept
                 ],
             )
+            # the semantic check of inferred narratives reads these vectors: recount them
+            refresh_narratives_of(connection, sorted({row[0] for row in kept}), model)

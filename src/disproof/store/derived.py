@@ -20,7 +20,7 @@ import importlib.util
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -32,6 +32,8 @@ from disproof.store.schema import case_terms, cases, store_meta
 
 if TYPE_CHECKING:  # the mapping (text analysis) is loaded only when narratives are derived
     from disproof.narratives.mapping import KeywordMapping
+    from disproof.narratives.semantic import Matrix
+    from disproof.narratives.stored import AllFields
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ def mapping_source() -> str:
     files = [(p, f) for p in SOURCE_PACKAGES for f in _folder(p).iterdir()]
     files += [(p, _folder(p) / name) for p, name in SOURCE_FILES]
     for package, file in sorted(files):
-        if file.suffix in (".py", ".json") and file.is_file():
+        if file.suffix in (".py", ".json", ".npz") and file.is_file():
             digest.update(f"{package}/{file.name}\0".encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:32]
@@ -90,7 +92,7 @@ def _remember_source(engine: Engine, source: str, fingerprint: str) -> None:
         pass
 
 
-def _narrative_rows(pk: int, case: Case) -> list[dict[str, object]]:
+def _narrative_rows(pk: int, case: Case, fields: Matrix | None) -> list[dict[str, object]]:
     from disproof.narratives.mapping import case_narratives
 
     return [
@@ -101,12 +103,39 @@ def _narrative_rows(pk: int, case: Case) -> list[dict[str, object]]:
             "value": n.id,
             "value_key": n.id.casefold(),
         }
-        for i, n in enumerate(case_narratives(case))
+        for i, n in enumerate(case_narratives(case, fields))
     ]
 
 
+def _narrative_rows_of(pk: int, doc: dict[str, Any], vectors: AllFields) -> list[dict[str, object]]:
+    """The narrative term rows of a stored case document, with its stored vectors."""
+    case = Case.model_validate(doc)
+    return _narrative_rows(pk, case, vectors.of(pk, case))
+
+
+def refresh_narratives_of(connection: Connection, pks: list[int], model: str) -> None:
+    """Recompute the narrative terms of these cases (the match index saved new vectors of
+    ``model`` for them), so facets and trends count what their pages show."""
+    from disproof.narratives.semantic import builtin_claim_vectors
+    from disproof.narratives.stored import AllFields
+
+    claims = builtin_claim_vectors()
+    if not pks or claims is None or claims.model_id != model:
+        return  # vectors the semantic check does not read: nothing changes
+    vectors = AllFields(connection, pks)
+    rows = connection.execute(sa.select(cases.c.pk, cases.c.doc).where(cases.c.pk.in_(pks)))
+    terms = [t for pk, doc in rows for t in _narrative_rows_of(pk, doc, vectors)]
+    kinds = (case_terms.c.kind == "narrative") & case_terms.c.case_pk.in_(pks)
+    connection.execute(sa.delete(case_terms).where(kinds))
+    if terms:
+        connection.execute(sa.insert(case_terms), terms)
+
+
 def _recompute(connection: Connection) -> int:
+    from disproof.narratives.stored import AllFields
+
     connection.execute(sa.delete(case_terms).where(case_terms.c.kind == "narrative"))
+    vectors = AllFields(connection)
     done = 0
     last = 0
     while True:
@@ -118,7 +147,7 @@ def _recompute(connection: Connection) -> int:
         ).all()
         if not rows:
             return done
-        terms = [t for pk, doc in rows for t in _narrative_rows(pk, Case.model_validate(doc))]
+        terms = [t for pk, doc in rows for t in _narrative_rows_of(pk, doc, vectors)]
         if terms:
             connection.execute(sa.insert(case_terms), terms)
         done += len(rows)

@@ -22,6 +22,7 @@ from disproof.api.responses import BODY, errors
 from disproof.errors import CaseNotFound
 from disproof.models import CaseCreate, CaseUpdate, CaseView, RelatedCase, SearchPage
 from disproof.narratives.mapping import case_view
+from disproof.narratives.stored import stored_fields
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -53,7 +54,7 @@ def create_case(
     case = service.create_case(data, principal)
     response.headers["Location"] = case_location(case.id)
     response.headers["ETag"] = etag(case.version)
-    return case_view(case)
+    return case_view(case, stored_fields(service.store.engine, case))
 
 
 @router.get("/{case_id:path}/related", summary="Cases related to a case", responses=errors(404))
@@ -74,14 +75,15 @@ def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAcces
     you have not seen. An id the case had before it was merged with the same claim from another
     source (an alias) reads the merged case. `narratives` are the analysts' own;
     `inferred_narratives` are those disproof infers from the case's keywords and text, each with
-    the keywords and terms that support it and the rule's measured precision (never stored,
-    never exported)."""
+    the keywords and terms that support it, the claim sentence of the narrative nearest the
+    case and its margin where the index's vectors were checked (`claim`, `margin`; null: the
+    rule decided alone), and the measured precision (never stored, never exported)."""
     try:
         case = service.get_public(case_id)
     except CaseNotFound:  # an id the case had before it was merged with the same claim
         case = service.get_public(service.get(case_id).id)
     response.headers["ETag"] = etag(case.version)
-    return case_view(case)
+    return case_view(case, stored_fields(service.store.engine, case))
 
 
 @router.patch(
@@ -103,7 +105,7 @@ def update_case(
     `current_version`."""
     case = service.update_case(case_id, data, principal, expected_version(if_match))
     response.headers["ETag"] = etag(case.version)
-    return case_view(case)
+    return case_view(case, stored_fields(service.store.engine, case))
 
 
 @router.delete(

@@ -14,6 +14,7 @@ from disproof.errors import CaseNotFound
 from disproof.io.claimreview import case_page_url, claim_review
 from disproof.models import Case
 from disproof.narratives.mapping import case_narratives
+from disproof.narratives.stored import stored_fields
 from disproof.web.errors import HtmlRoute
 from disproof.web.pages.history import deleted_case_page, history_context
 from disproof.web.session import require_read
@@ -36,7 +37,10 @@ def case_page(request: Request, case_id: str, saved: int = 0, restored: int = 0)
     context = {
         **history_context(service, case.id, principal),
         "case": case,
-        "narratives": [(n, names.get(n.id, n.id)) for n in case_narratives(case)],
+        "narratives": [
+            (n, names.get(n.id, n.id))
+            for n in case_narratives(case, stored_fields(service.store.engine, case))
+        ],
         "related": service.related_cases(case.id, limit=RELATED),
         "json_ld": _page_claim_review(request, case),
         "can_edit": principal is not None and principal.role.allows(Role.editor),

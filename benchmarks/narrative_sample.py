@@ -1,0 +1,79 @@
+"""Draw the held-out sample of inferred-narrative labels (seeded), and show it for labelling.
+
+    python -m benchmarks.narrative_sample [--show]
+
+The first sample (``benchmarks/data/narrative_labels.jsonl``) shaped the keyword rules and the
+semantic check, so figures on it are training figures. This draws a second one for the four
+narratives that missed the target (US biolabs, Syria chemical attacks, Georgia 2008, Crimea):
+from the same pools as the first (``benchmarks.narrative_inference.pools``), leaving out every
+case the first sample labelled, ``PER_STRATUM`` cases of each stratum (the cases with a subject
+keyword, and the rest of the pool) with seed ``SEED``. The labels are in
+``benchmarks/data/narrative_labels_heldout.jsonl``, given under the rule of
+``benchmarks/data/narrative_labels.md`` by reading the printed title, summary and start of the
+disproof (not the keywords, not any model's output). ``--show`` prints the drawn cases for the
+annotator, to the terminal only: the repository keeps digests, never case text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+
+from benchmarks.narrative_inference import LABELS, case_key, load_cases, load_labels, pools
+from disproof.models import Case
+
+SEED = 20261202
+NARRATIVES = (
+    "us-biolabs",
+    "syria-chemical-attacks-staged",
+    "georgia-2008-aggressor",
+    "crimea-russian",
+)
+#: Cases drawn from (subject-keyword stratum, rest of the pool).
+PER_STRATUM = (25, 15)
+
+
+def draw(cases: list[Case]) -> dict[str, list[str]]:
+    """The keys drawn per narrative, in drawing order."""
+    first = load_labels(LABELS)
+    by_pool = pools(cases)
+    rng = random.Random(SEED)
+    out: dict[str, list[str]] = {}
+    for narrative in NARRATIVES:
+        seen = first.get(narrative, {})
+        drawn: list[str] = []
+        for stratum, size in enumerate(PER_STRATUM):
+            keys = sorted(
+                u.key
+                for u in by_pool[narrative].values()
+                if u.stratum == stratum and u.key not in seen
+            )
+            drawn += rng.sample(keys, min(size, len(keys)))
+        out[narrative] = drawn
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show", action="store_true", help="print the drawn cases to label")
+    args = parser.parse_args(argv)
+    cases = load_cases(None)
+    text: dict[str, Case] = {}
+    for case in cases:
+        best = text.get(case_key(case))
+        if best is None or len(case.summary) > len(best.summary):
+            text[case_key(case)] = case
+    for narrative, keys in draw(cases).items():
+        print(f"== {narrative}: {len(keys)}")
+        for key in keys:
+            if not args.show:
+                print(key)
+                continue
+            case = text[key]
+            print(f"\n[{narrative} {key}] {case.title}\n  {case.summary[:700]}")
+            print(f"  disproof: {case.disproof[:160]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
