@@ -20,7 +20,8 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from disproof.embed import Embedder, load_embedder
+from disproof import embed as embedding
+from disproof.embed import Embedder
 from disproof.errors import DisproofError
 from disproof.narratives.logistic import sigmoid
 from disproof.techniques.corpus import paragraph_bounds
@@ -52,7 +53,7 @@ class TechniqueSpan:
 
 @cache
 def _embedder(model_id: str) -> Embedder:
-    embedder, _ = load_embedder("e5", fallback=False)
+    embedder, _ = embedding.load_embedder("e5")
     if embedder.model_id != model_id:
         raise DisproofError(
             f"the technique model was trained on {model_id} vectors; this install has "

@@ -113,6 +113,9 @@ def load_model(path: Path | None = None) -> TechniqueModel:
     try:
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(str(data["header"]))
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                found = header.get("format") if isinstance(header, dict) else None
+                raise DisproofError(f"{path}: not a technique model (format {found!r})")
             arrays = {
                 name: np.asarray(data[name], np.float32)
                 for name in (
@@ -126,8 +129,6 @@ def load_model(path: Path | None = None) -> TechniqueModel:
             }
     except (OSError, ValueError, KeyError) as exc:
         raise DisproofError(f"{path}: not a technique model ({exc})") from exc
-    if header.get("format") != FORMAT:
-        raise DisproofError(f"{path}: not a technique model (format {header.get('format')!r})")
     return TechniqueModel(
         techniques=tuple(header["techniques"]),
         buckets=int(header["buckets"]),

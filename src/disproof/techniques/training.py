@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from disproof.embed import Embedder, load_embedder
+from disproof import embed as embedding
+from disproof.embed import Embedder
 from disproof.techniques.corpus import Article
 from disproof.techniques.fit import DEFAULT_SPEC, FeatureSpec, Progress, fit_model, paragraph_rows
 from disproof.techniques.model import TechniqueModel
@@ -42,7 +43,7 @@ def train(
     if not embed:
         return fit_model(articles, spec=spec, progress=progress)
     if embedder is None:
-        embedder, _ = load_embedder("e5", fallback=False)
+        embedder, _ = embedding.load_embedder("e5")
     texts = paragraph_rows(articles).texts
     vectors = encode_paragraphs(embedder, texts, progress)
     return fit_model(
