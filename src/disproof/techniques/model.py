@@ -7,13 +7,15 @@ code). It holds no text: one weight per bucket and per embedding dimension for e
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -83,23 +85,35 @@ class TechniqueModel:
             "trained_on": self.trained_on,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            "header": np.array(json.dumps(header, sort_keys=True)),
+            "paragraph_weights": self.paragraph_weights.astype(np.float16),
+            "paragraph_bias": self.paragraph_bias,
+            "thresholds": self.thresholds,
+            "sentence_weights": self.sentence_weights.astype(np.float16),
+            "sentence_bias": self.sentence_bias,
+            "sentence_thresholds": self.sentence_thresholds,
+        }
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
         try:
             with os.fdopen(handle, "wb") as out:
-                np.savez_compressed(
-                    out,
-                    header=np.array(json.dumps(header)),
-                    paragraph_weights=self.paragraph_weights.astype(np.float16),
-                    paragraph_bias=self.paragraph_bias,
-                    thresholds=self.thresholds,
-                    sentence_weights=self.sentence_weights.astype(np.float16),
-                    sentence_bias=self.sentence_bias,
-                    sentence_thresholds=self.sentence_thresholds,
-                )
+                _write_npz(out, arrays)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def _write_npz(out: BinaryIO, arrays: dict[str, npt.NDArray[Any]]) -> None:
+    """An ``.npz`` numpy reads, with fixed entry dates: the same model, the same bytes (the
+    shipped default is rebuilt by ``scripts/build_technique_model.py``)."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, buffer.getvalue())
 
 
 def load_model(path: Path | None = None) -> TechniqueModel:
