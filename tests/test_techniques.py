@@ -289,3 +289,22 @@ def test_reader_reads_the_shared_persuasion_data(shared_data: Path) -> None:
         for span in article.spans:
             fragment = article.text[span.start : span.end]
             assert fragment and fragment == fragment.strip()
+
+
+@pytest.mark.model
+def test_shipped_default_model_loads_and_reads_a_text() -> None:
+    from disproof.techniques import default_model_path
+
+    if default_model_path() is None:
+        pytest.skip("this install ships no technique model")
+    model = load_model()
+    assert model.techniques == NAMES and model.embedder_id is None
+    text = (
+        "Outrage as corrupt, lying elites betray the nation yet again! They will destroy "
+        "everything we love.\n"
+        "The council approved the new timetable for buses on Monday."
+    )
+    spans = detect(text, model)
+    assert all(0 <= s.start < s.end <= len(text) and s.technique in NAMES for s in spans)
+    assert any(s.technique == "Loaded_Language" and s.start < 61 for s in spans)
+    assert all(s.start < text.index("\n") for s in spans)  # nothing in the plain line
