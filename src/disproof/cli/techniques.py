@@ -35,7 +35,7 @@ def train_command(
         Path,
         typer.Option(
             "--data",
-            help="Folder of labelled articles: articles/<lang>/<id>.txt, labels.jsonl and "
+            help="Folder of labelled articles: articles/LANG/ID.txt, labels.jsonl and "
             "(optional) paragraph_labels.jsonl (docs/techniques.md).",
         ),
     ],
@@ -56,7 +56,7 @@ def train_command(
         typer.Option(
             "--embed/--no-embed",
             help="Read each paragraph's e5 embedding beside its n-grams (better, and slow: "
-            "every paragraph is encoded; --no-embed trains in minutes).",
+            "every paragraph is encoded; --no-embed skips that).",
         ),
     ] = True,
 ) -> None:
