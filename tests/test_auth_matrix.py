@@ -59,6 +59,7 @@ OPERATIONS: dict[str, Operation] = {
     "DELETE /api/v1/cases/{case_id}": Operation(Role.admin, None, 204),
     "POST /api/v1/match": Operation(None, {"text": "NATO builds bases."}, 200),
     "POST /api/v1/report": Operation(None, {"text": "NATO builds bases."}, 200),
+    "POST /api/v1/techniques": Operation(None, {"text": "NATO builds bases."}, 200),
     # an existing case without ?version= is a 409 — but only once the editor is let in
     "POST /api/v1/cases/{case_id}/restore": Operation(Role.editor, None, 409),
     # monitoring: sources are an admin's; deciding on a sighting an editor's (none exists: 404)

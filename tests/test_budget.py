@@ -130,7 +130,7 @@ def test_one_ancient_case_does_not_make_trends_count_a_thousand_years(service: D
 def test_texts_are_shorter_without_a_token(small: tuple[TestClient, str]) -> None:
     client, token = small
     text = "Gas claim. " * 30  # 330 characters
-    for path in ("/api/v1/match", "/api/v1/report"):
+    for path in ("/api/v1/match", "/api/v1/report", "/api/v1/techniques"):
         refused = client.post(path, json={"text": text})
         assert refused.status_code == 422, path
         [problem] = refused.json()["detail"]
@@ -176,5 +176,5 @@ def test_a_full_queue_of_expensive_work_is_a_503(small: tuple[TestClient, str]) 
 def test_the_openapi_document_lists_the_429(small: tuple[TestClient, str]) -> None:
     client, _ = small
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    for path in ("/api/v1/match", "/api/v1/report"):
+    for path in ("/api/v1/match", "/api/v1/report", "/api/v1/techniques"):
         assert "429" in paths[path]["post"]["responses"]

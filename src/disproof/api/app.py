@@ -27,6 +27,7 @@ from disproof.api.routes import (
     report,
     search,
     stats,
+    techniques,
     watch,
 )
 from disproof.service import Disproof
@@ -88,7 +89,8 @@ def create_app(settings: Settings | None = None, *, service: Disproof | None = N
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so 413s get the headers too
     routers = [
-        m.router for m in (history, cases, search, match, report, facets, stats, watch, alerts)
+        m.router
+        for m in (history, cases, search, match, techniques, report, facets, stats, watch, alerts)
     ]
     for router in routers:  # history before cases: its paths are more specific
         app.include_router(router, prefix=API_PREFIX)

@@ -27,6 +27,7 @@ from disproof.cli import (
     report,
     scan,
     server,
+    techniques,
     trends,
     watching,
 )
@@ -102,6 +103,7 @@ server.token_app.command("revoke")(server.token_revoke)
 app.command()(server.serve)
 app.add_typer(narratives.app, name="narratives")
 app.add_typer(keywords.app, name="keywords")
+app.add_typer(techniques.app, name="techniques")
 app.add_typer(watching.sources_app, name="sources")
 watching.sources_app.command("add")(watching.sources_add)
 watching.sources_app.command("list")(watching.sources_list)

@@ -1,0 +1,187 @@
+"""`disproof techniques …`: train the persuasion-technique detector, find techniques in texts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from disproof import render
+from disproof.cli.common import console, err_console, read_jsonl_lines, settings_of
+from disproof.cli.progress import StepProgress, progress_bar
+from disproof.errors import DisproofError
+
+if TYPE_CHECKING:
+    from disproof.techniques import Detector, TechniqueSpan
+
+app = typer.Typer(
+    help="Persuasion techniques (loaded language, name calling, doubt, appeal to fear …): "
+    "train the detector on labelled articles, find the techniques a text uses.",
+    no_args_is_help=True,
+)
+
+#: Said with every human-readable result: these labels are a model's guesses.
+MODEL_NOTE = "technique labels are model output, not an analyst's judgement"
+SHOWN_ERRORS = 20
+
+
+@app.command("train")
+def train_command(
+    ctx: typer.Context,
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="Folder of labelled articles: articles/LANG/ID.txt, labels.jsonl and "
+            "(optional) paragraph_labels.jsonl (docs/techniques.md).",
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Model file to write (default: beside the database, where `detect` finds it).",
+            show_default=False,
+        ),
+    ] = None,
+    languages: Annotated[
+        str | None,
+        typer.Option("--languages", help="Comma-separated languages to learn from (default: all)."),
+    ] = None,
+    embed: Annotated[
+        bool,
+        typer.Option(
+            "--embed/--no-embed",
+            help="Read each paragraph's e5 embedding beside its n-grams (better, and slow: "
+            "every paragraph is encoded; --no-embed skips that).",
+        ),
+    ] = True,
+) -> None:
+    """Train the technique detector and save it (atomically)."""
+    from disproof.techniques.corpus import read_corpus
+    from disproof.techniques.model import beside_database
+    from disproof.techniques.training import train
+
+    target = out or beside_database(settings_of(ctx))
+    if target is None:
+        raise typer.BadParameter("a server database has no folder: give --out", param_hint="--out")
+    wanted = [lang.strip() for lang in languages.split(",") if lang.strip()] if languages else None
+    articles = read_corpus(data, wanted)
+    if not articles:
+        raise DisproofError(f"{data}: no articles" + (f" in {languages}" if languages else ""))
+    paragraphs = sum(len(a.paragraphs) for a in articles)
+    err_console.print(
+        render.safe(f"learning from {len(articles):,} articles, {paragraphs:,} paragraphs")
+    )
+    with progress_bar() as bar:
+        steps: dict[str, StepProgress] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in steps:
+                steps[stage] = StepProgress(bar, stage)
+            steps[stage](done, total)
+
+        model = train(articles, embed=embed, progress=progress)
+    model.save(target)
+    console.print(render.safe(f"saved the technique model to {target} ({model.trained_on})"))
+
+
+def _detector(ctx: typer.Context, model_path: Path | None) -> Detector:
+    from disproof.techniques import Detector
+    from disproof.techniques.model import model_for
+
+    return Detector(model_for(settings_of(ctx), model_path))
+
+
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        help="Model file (default: the one trained beside the database, else the shipped one).",
+        show_default=False,
+    ),
+]
+
+
+@app.command("detect")
+def detect_command(
+    ctx: typer.Context,
+    text: Annotated[str | None, typer.Argument(help="Text to read.", show_default=False)] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Read the text from this UTF-8 file.", show_default=False),
+    ] = None,
+    jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl",
+            help='Read {"id", "text"} lines on stdin, write {"id", "techniques": [{"technique", '
+            '"start", "end", "score"}]} lines (a bad line gets {"id", "line", "error"}; exit 1 '
+            "at the end if any).",
+        ),
+    ] = False,
+    model: ModelOption = None,
+) -> None:
+    """Find the persuasion techniques a text uses, as character spans."""
+    if (text is not None) + (file is not None) + jsonl != 1:
+        raise typer.BadParameter("give exactly one of TEXT, --file PATH or --jsonl")
+    detector = _detector(ctx, model)
+    if jsonl:
+        _detect_jsonl(detector)
+        return
+    if file is not None:
+        from disproof.techniques.corpus import read_text
+
+        text = read_text(file)
+    assert text is not None
+    _print_spans(text, detector.detect(text))
+
+
+def _print_spans(text: str, spans: list[TechniqueSpan]) -> None:
+    from disproof.techniques import technique_info
+
+    if not spans:
+        console.print("no persuasion technique found")
+    for span in spans:
+        info = technique_info(span.technique)
+        fragment = " ".join(text[span.start : span.end].split())
+        if len(fragment) > 160:
+            fragment = fragment[:157] + "…"
+        console.print(
+            render.safe(f"{span.start}-{span.end}  {info.display} ({span.score:.2f})"),
+            style="bold",
+        )
+        console.print(render.safe(f"    {info.definition}"), style="dim")
+        console.print(render.safe(f"    “{fragment}”"))
+    console.print(render.safe(f"({MODEL_NOTE})"), style="dim")
+
+
+def _detect_jsonl(detector: Detector) -> None:
+    lines = read_jsonl_lines()
+    shown = 0
+    with progress_bar() as bar:
+        step = StepProgress(bar, "reading texts")
+        for start in range(0, len(lines), 32):
+            chunk = lines[start : start + 32]
+            good = [line for line in chunk if line.text is not None]
+            results = detector.detect_many([line.text or "" for line in good])
+            by_number = {line.number: r for line, r in zip(good, results, strict=True)}
+            for line in chunk:
+                if line.error is not None:
+                    print(json.dumps({"id": line.id, "line": line.number, "error": line.error}))
+                    shown += 1
+                    if shown <= SHOWN_ERRORS:
+                        err_console.print(render.safe(f"stdin, {line.error}"))
+                    continue
+                found = [span.as_json() for span in by_number[line.number]]
+                print(json.dumps({"id": line.id, "techniques": found}, ensure_ascii=False))
+            sys.stdout.flush()
+            step(start + len(chunk), len(lines))
+    bad = sum(line.error is not None for line in lines)
+    if bad:
+        raise DisproofError(
+            f"stdin: {bad} of {len(lines)} line(s) could not be read (see their error lines)"
+        )
