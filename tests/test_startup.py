@@ -92,7 +92,10 @@ def test_reading_commands_import_no_matcher_or_web_code(tmp_path: Path) -> None:
     for args in (("stats",), ("search", "biolabs"), ("show", "demo-ukraine-biolabs-2022")):
         loaded = _modules_after(_cli("--db", str(db), *args))
         assert "sqlalchemy" in loaded
-        assert not loaded & set(HEAVY_FOR_READING), (args, sorted(loaded & set(HEAVY_FOR_READING)))
+        # `show` reads the case's stored vectors (numpy) for the semantic check of inferred
+        # narratives (docs/narratives.md); nothing else of the matcher or the web
+        heavy = set(HEAVY_FOR_READING) - ({"numpy"} if args[0] == "show" else set())
+        assert not loaded & heavy, (args, sorted(loaded & heavy))
     for args in (("stats",), ("search", "biolabs")):  # no text analysis: only writes need it
         loaded = _modules_after(_cli("--db", str(db), *args), full=True)
         assert not loaded & {"disproof.text", "snowballstemmer"}, args
@@ -100,8 +103,7 @@ def test_reading_commands_import_no_matcher_or_web_code(tmp_path: Path) -> None:
 
 def test_show_analyses_text_only_for_a_narrative_to_infer(tmp_path: Path) -> None:
     """`show` reads the case's text (stemming it and the taxonomy's definitions) only when a
-    keyword rule of a narrative the analysts did not give the case is complete; and the
-    narrative mapping needs the analyzer, not claim detection."""
+    keyword rule of a narrative the analysts did not give the case is complete."""
     db = tmp_path / "cases.db"
     code = (
         "from disproof.models import CaseCreate as C\nfrom disproof.service import Disproof\n"
@@ -114,7 +116,7 @@ def test_show_analyses_text_only_for_a_narrative_to_infer(tmp_path: Path) -> Non
     given = _modules_after(_cli("--db", str(db), "show", "given"), full=True)
     assert not given & {"snowballstemmer", "disproof.text.claims", "disproof.text.boilerplate"}
     inferred = _modules_after(_cli("--db", str(db), "show", "inferred"), full=True)
-    assert "snowballstemmer" in inferred and "disproof.text.claims" not in inferred
+    assert "snowballstemmer" in inferred  # (and the stored vectors, for the semantic check)
 
 
 def test_names_spelled_out_for_start_up_agree_with_their_source() -> None:

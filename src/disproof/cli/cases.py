@@ -142,9 +142,13 @@ def show(
     if as_json:
         print(case.model_dump_json(indent=2))
     else:
-        from disproof.narratives.stored import stored_fields
+        from disproof.narratives.mapping import builtin_mapping
 
-        fields = stored_fields(service.store.engine, case)
+        fields = None
+        if builtin_mapping().may_infer(case.narratives, case.keywords):
+            from disproof.narratives.stored import stored_fields
+
+            fields = stored_fields(service.store.engine, case)
         console.print(render.case_panel(case, service.narrative_names(), fields))
 
 

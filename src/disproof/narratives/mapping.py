@@ -181,6 +181,17 @@ class KeywordMapping:
                 found[rule.narrative] = item
         return found
 
+    def may_infer(self, explicit: Iterable[str], keywords: Iterable[str]) -> bool:
+        """Whether the keywords complete a rule of a narrative not in ``explicit``: only then is
+        the case's text (and its stored vectors) worth reading."""
+        spelled = {keyword_key(keyword) for keyword in keywords}
+        known = {narrative.casefold() for narrative in explicit}
+        return any(
+            rule.keys <= spelled and rule.narrative.casefold() not in known
+            for index in {i for key in spelled for i in self.by_keyword.get(key, ())}
+            for rule in (self.rules[index],)
+        )
+
     def _checkable(self, narrative: str) -> bool:
         return self.claims is not None and narrative in self.claims.claims
 
