@@ -10,14 +10,12 @@ import uuid
 import pytest
 from pydantic import ValidationError
 
-from disproof.service import Disproof
-from disproof.sources import FetchedItem, HttpFetcher, HttpLimits
+from disproof.sources import FetchedItem
 from disproof.sources.articles import _charset, follow_links
 from disproof.watch.models import SightingQuery, SourceCreate
 from disproof.watch.service import Monitoring
-from tests.fakes import add_cases
 from tests.feedserver import FeedServer, rss
-from tests.test_watch import CLAIM, LABS, VACCINE
+from tests.test_watch import CLAIM, fetcher, monitoring  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.both_backends
 
@@ -29,16 +27,6 @@ PAGE = """<!doctype html><html><head><title>Labs | News</title>
 <p>{claim}</p>
 <p>The minister declined to comment on the report when asked by journalists after the session.</p>
 </article><footer>© News</footer></body></html>"""
-
-
-@pytest.fixture
-def monitoring(service: Disproof, fake_matching: object) -> Monitoring:
-    add_cases(service, LABS, VACCINE)
-    return Monitoring(service)
-
-
-def fetcher() -> HttpFetcher:
-    return HttpFetcher(HttpLimits(timeout=1.0, deadline=2.0, host_delay=0.0))
 
 
 def _teaser_feed(feed_server: FeedServer, prefix: str) -> str:
@@ -56,7 +44,8 @@ def _teaser_feed(feed_server: FeedServer, prefix: str) -> str:
 
 
 def test_a_source_that_follows_links_matches_the_page_behind_each_new_entry(
-    monitoring: Monitoring, feed_server: FeedServer
+    monitoring: Monitoring,  # noqa: F811 (the fixture of tests.test_watch)
+    feed_server: FeedServer,
 ) -> None:
     prefix = f"follow-{uuid.uuid4().hex}"  # the server lives for the session: paths of our own
     location = _teaser_feed(feed_server, prefix)
@@ -85,7 +74,8 @@ def test_a_source_that_follows_links_matches_the_page_behind_each_new_entry(
 
 
 def test_a_source_that_does_not_follow_links_fetches_no_page(
-    monitoring: Monitoring, feed_server: FeedServer
+    monitoring: Monitoring,  # noqa: F811 (the fixture of tests.test_watch)
+    feed_server: FeedServer,
 ) -> None:
     prefix = f"stay-{uuid.uuid4().hex}"
     location = _teaser_feed(feed_server, prefix)
