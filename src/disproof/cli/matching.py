@@ -8,10 +8,10 @@ import typer
 
 from disproof import render
 from disproof.cli.common import (
+    InputLine,
     console,
     err_console,
     open_service,
-    read_jsonl_lines,
 )
 from disproof.cli.progress import AHEAD_HINT, IndexProgress, StepProgress, progress_bar
 from disproof.errors import DisproofError
@@ -132,34 +132,14 @@ def index(
     )
 
 
-#: Bad --jsonl lines also named on stderr (each has its error object on stdout).
-SHOWN_ERRORS = 20
-
-
 def _match_jsonl(matcher: "Matcher", top_k: int, band: "Band | None") -> None:
     """Match stdin's lines in order; a bad line gets ``{"id", "line", "error"}`` in its place
     (and a line on stderr) and the batch goes on; exit 1 at the end when any line was bad."""
-    lines = read_jsonl_lines()
-    shown = 0
-    with progress_bar() as bar:  # a long batch: lines matched, their rate and the time left
-        step = StepProgress(bar, "matching lines")
-        for start in range(0, len(lines), 64):
-            chunk = lines[start : start + 64]
-            good = [line for line in chunk if line.text is not None]
-            texts = [line.text or "" for line in good]
-            results = matcher.match_many(texts, top_k=top_k, min_band=band)
-            by_number = {line.number: r for line, r in zip(good, results, strict=True)}
-            for line in chunk:
-                if line.error is not None:
-                    print(json.dumps({"id": line.id, "line": line.number, "error": line.error}))
-                    shown += 1
-                    if shown <= SHOWN_ERRORS:
-                        err_console.print(render.safe(f"stdin, {line.error}"))
-                else:
-                    print(_match_line(line.id, by_number[line.number]), flush=True)
-            step(start + len(chunk), len(lines))
-    bad = sum(line.error is not None for line in lines)
-    if bad:
-        raise DisproofError(
-            f"stdin: {bad} of {len(lines)} line(s) could not be matched (see their error lines)"
-        )
+    from disproof.cli.batches import answer_jsonl_lines
+
+    def answer(good: list[InputLine]) -> list[str]:
+        texts = [line.text or "" for line in good]
+        results = matcher.match_many(texts, top_k=top_k, min_band=band)
+        return [_match_line(line.id, r) for line, r in zip(good, results, strict=True)]
+
+    answer_jsonl_lines("matching lines", 64, answer, "matched")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from disproof import render
-from disproof.cli.common import console, err_console, read_jsonl_lines, settings_of
+from disproof.cli.common import InputLine, console, err_console, settings_of
 from disproof.cli.progress import StepProgress, progress_bar
 from disproof.errors import DisproofError
 
@@ -25,7 +24,6 @@ app = typer.Typer(
 
 #: Said with every human-readable result: these labels are a model's guesses.
 MODEL_NOTE = "technique labels are model output, not an analyst's judgement"
-SHOWN_ERRORS = 20
 
 
 @app.command("train")
@@ -160,28 +158,15 @@ def _print_spans(text: str, spans: list[TechniqueSpan]) -> None:
 
 
 def _detect_jsonl(detector: Detector) -> None:
-    lines = read_jsonl_lines()
-    shown = 0
-    with progress_bar() as bar:
-        step = StepProgress(bar, "reading texts")
-        for start in range(0, len(lines), 32):
-            chunk = lines[start : start + 32]
-            good = [line for line in chunk if line.text is not None]
-            results = detector.detect_many([line.text or "" for line in good])
-            by_number = {line.number: r for line, r in zip(good, results, strict=True)}
-            for line in chunk:
-                if line.error is not None:
-                    print(json.dumps({"id": line.id, "line": line.number, "error": line.error}))
-                    shown += 1
-                    if shown <= SHOWN_ERRORS:
-                        err_console.print(render.safe(f"stdin, {line.error}"))
-                    continue
-                found = [span.as_json() for span in by_number[line.number]]
-                print(json.dumps({"id": line.id, "techniques": found}, ensure_ascii=False))
-            sys.stdout.flush()
-            step(start + len(chunk), len(lines))
-    bad = sum(line.error is not None for line in lines)
-    if bad:
-        raise DisproofError(
-            f"stdin: {bad} of {len(lines)} line(s) could not be read (see their error lines)"
-        )
+    from disproof.cli.batches import answer_jsonl_lines
+
+    def answer(good: list[InputLine]) -> list[str]:
+        found = detector.detect_many([line.text or "" for line in good])
+        return [
+            json.dumps(
+                {"id": line.id, "techniques": [s.as_json() for s in spans]}, ensure_ascii=False
+            )
+            for line, spans in zip(good, found, strict=True)
+        ]
+
+    answer_jsonl_lines("reading texts", 32, answer, "read")
