@@ -28,6 +28,11 @@ SPLIT = [
         ["Kyiv shells the towns of Donbas every day", "the observers look the other way."],
     ),
     (
+        "en",  # "living" after "of" is a noun, "growing" after "keeps" a verb
+        "Prices are rising across Europe and the cost of living keeps growing.",
+        ["Prices are rising across Europe", "the cost of living keeps growing."],
+    ),
+    (
         "ru",
         "Протесты в Казахстане организовал Запад, а Украина стягивает технику к Донбассу.",
         ["Протесты в Казахстане организовал Запад", "Украина стягивает технику к Донбассу."],
@@ -88,6 +93,8 @@ WHOLE = [
     ("en", "Large parts of Donetsk and Luhansk were shelled in the spring of that year."),
     ("en", "What the Western media will not tell you about Ukraine"),
     ("en", "Bread and circuses, and nothing else."),
+    # an -ing word after a bare "and" is as often a noun as a verb: no clause without another verb
+    ("en", "Europeans are worried about the coming winter and the price of heating."),
     ("ru", "Жители Донецка и Луганска были вынуждены покинуть свои дома."),
     ("de", "Die Ukraine und Moldau haben sich um die Mitgliedschaft beworben."),
     ("fr", "La France et l'Allemagne ont signé un accord sur les armes."),

@@ -47,6 +47,10 @@ class _Rules:
     cuts: re.Pattern[str]
     verbs: frozenset[str]
     suffixes: tuple[str, ...]
+    #: Endings that, after a bare conjunction, make a verb only when the word before is not
+    #: one of ``noun_markers`` ("the price of heating": a noun).
+    nonfinite: tuple[str, ...]
+    noun_markers: frozenset[str]
 
 
 def _alternatives(words: list[str]) -> str:
@@ -74,22 +78,38 @@ def _rules(language: str) -> _Rules | None:
         parts.append(rf"(?P<sub>(?<!\s)(?:\s*,\s*|\s+)(?:{subs})(?!\w)\s*)")
     verbs = string_lists(data.get("verbs"), "verbs").get(language, [])
     suffixes = string_lists(data.get("verb_suffixes"), "verb_suffixes").get(language, [])
+    nonfinite = string_lists(data.get("nonfinite_suffixes"), "nonfinite_suffixes")
     return _Rules(
         cuts=re.compile("|".join(parts), re.IGNORECASE),
         verbs=frozenset(v.casefold() for v in verbs),
         suffixes=tuple(suffixes),
+        nonfinite=tuple(nonfinite.get(language, [])),
+        noun_markers=frozenset(
+            w.casefold()
+            for w in string_lists(data.get("noun_markers"), "noun_markers").get(language, [])
+        ),
     )
 
 
-def _clause_like(text: str, language: str, rules: _Rules, *, semicolon: bool = False) -> bool:
+def _clause_like(
+    text: str, language: str, rules: _Rules, *, semicolon: bool = False, finite: bool = False
+) -> bool:
+    """Whether ``text`` looks like a clause: enough words and a verb (``finite``: a word whose
+    only sign of a verb is a ``rules.nonfinite`` ending counts only when the word before it is
+    not a ``rules.noun_markers`` word)."""
     words = _WORD.findall(text)
     if len(words) < MIN_WORDS:
         return False
     if semicolon or verb_in(words, language):
         return True
-    for word in words[1:]:  # the first word is often a capitalised name or a conjunction
+    for before, word in zip(words, words[1:], strict=False):  # not the first word: often a name
         key = word.casefold()
-        if key in rules.verbs or (len(key) >= 5 and key.endswith(rules.suffixes or ("\0",))):
+        if key in rules.verbs:
+            return True
+        if len(key) < 5 or not key.endswith(rules.suffixes or ("\0",)):
+            continue
+        nominal = finite and key.endswith(rules.nonfinite or ("\0",))
+        if not (nominal and before.casefold() in rules.noun_markers):
             return True
     return False
 
@@ -125,9 +145,8 @@ def split_clauses(text: str, language: str, *, offset: int = 0) -> list[Span]:
                 continue
             if cut.lastgroup == "bare":  # "A and B were shelled, ...": B's own words need a verb
                 stop = _PAUSE.search(text, tail[0], tail[1])
-                if not _clause_like(
-                    text[tail[0] : stop.start() if stop else tail[1]], language, rules
-                ):
+                own = text[tail[0] : stop.start() if stop else tail[1]]
+                if not _clause_like(own, language, rules, finite=True):
                     continue
             pieces.append(head)
             left = tail[0]
