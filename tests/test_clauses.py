@@ -28,9 +28,9 @@ SPLIT = [
         ["Kyiv shells the towns of Donbas every day", "the observers look the other way."],
     ),
     (
-        "en",  # "living" after "of" is a noun, "growing" after "keeps" a verb
-        "Prices are rising across Europe and the cost of living keeps growing.",
-        ["Prices are rising across Europe", "the cost of living keeps growing."],
+        "en",
+        "The West is arming Kyiv and NATO troops are preparing an attack on Donbas.",
+        ["The West is arming Kyiv", "NATO troops are preparing an attack on Donbas."],
     ),
     (
         "ru",
@@ -95,6 +95,13 @@ WHOLE = [
     ("en", "Bread and circuses, and nothing else."),
     # an -ing word after a bare "and" is as often a noun as a verb: no clause without another verb
     ("en", "Europeans are worried about the coming winter and the price of heating."),
+    ("en", "The order after the war was bipolar, with the US and USSR vying for influence."),
+    # the words after the conjunction share the first clause's subject
+    ("en", "The ministry said imports had increased sharply and stopped exports in March."),
+    ("en", "It was ordered by then President Ford, and was conducted at the end of the war."),
+    # a bare "and" after a reporting verb joins the reported subject
+    ("en", "Patrushev said Russia and China should deepen cooperation against the West."),
+    ("en", "He insisted the US and its allies are modernising their nuclear deterrent."),
     ("ru", "Жители Донецка и Луганска были вынуждены покинуть свои дома."),
     ("de", "Die Ukraine und Moldau haben sich um die Mitgliedschaft beworben."),
     ("fr", "La France et l'Allemagne ont signé un accord sur les armes."),

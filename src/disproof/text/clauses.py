@@ -47,10 +47,11 @@ class _Rules:
     cuts: re.Pattern[str]
     verbs: frozenset[str]
     suffixes: tuple[str, ...]
-    #: Endings that, after a bare conjunction, make a verb only when the word before is not
-    #: one of ``noun_markers`` ("the price of heating": a noun).
+    #: Endings that do not make the words after a bare conjunction a clause ("and the price
+    #: of heating": a noun; "and USSR vying for influence": a participle).
     nonfinite: tuple[str, ...]
-    noun_markers: frozenset[str]
+    #: Words (reporting verbs, "that") after which a bare "and" joins the reported subject.
+    complement_markers: frozenset[str]
 
 
 def _alternatives(words: list[str]) -> str:
@@ -84,32 +85,28 @@ def _rules(language: str) -> _Rules | None:
         verbs=frozenset(v.casefold() for v in verbs),
         suffixes=tuple(suffixes),
         nonfinite=tuple(nonfinite.get(language, [])),
-        noun_markers=frozenset(
-            w.casefold()
-            for w in string_lists(data.get("noun_markers"), "noun_markers").get(language, [])
-        ),
+        complement_markers=_words(data, "complement_markers", language),
     )
+
+
+def _words(data: dict[str, object], key: str, language: str) -> frozenset[str]:
+    return frozenset(w.casefold() for w in string_lists(data.get(key), key).get(language, []))
 
 
 def _clause_like(
     text: str, language: str, rules: _Rules, *, semicolon: bool = False, finite: bool = False
 ) -> bool:
-    """Whether ``text`` looks like a clause: enough words and a verb (``finite``: a word whose
-    only sign of a verb is a ``rules.nonfinite`` ending counts only when the word before it is
-    not a ``rules.noun_markers`` word)."""
+    """Whether ``text`` looks like a clause: enough words and a verb (``finite``: not one
+    known only by a ``rules.nonfinite`` ending)."""
     words = _WORD.findall(text)
     if len(words) < MIN_WORDS:
         return False
     if semicolon or verb_in(words, language):
         return True
-    for before, word in zip(words, words[1:], strict=False):  # not the first word: often a name
+    suffixes = tuple(s for s in rules.suffixes if not (finite and s in rules.nonfinite))
+    for word in words[1:]:  # the first word is often a capitalised name or a conjunction
         key = word.casefold()
-        if key in rules.verbs:
-            return True
-        if len(key) < 5 or not key.endswith(rules.suffixes or ("\0",)):
-            continue
-        nominal = finite and key.endswith(rules.nonfinite or ("\0",))
-        if not (nominal and before.casefold() in rules.noun_markers):
+        if key in rules.verbs or (len(key) >= 5 and key.endswith(suffixes or ("\0",))):
             return True
     return False
 
@@ -143,17 +140,39 @@ def split_clauses(text: str, language: str, *, offset: int = 0) -> list[Span]:
                 continue
             if not _clause_like(text[tail[0] : tail[1]], language, rules, semicolon=semicolon):
                 continue
-            if cut.lastgroup == "bare":  # "A and B were shelled, ...": B's own words need a verb
-                stop = _PAUSE.search(text, tail[0], tail[1])
-                own = text[tail[0] : stop.start() if stop else tail[1]]
-                if not _clause_like(own, language, rules, finite=True):
-                    continue
+            if cut.lastgroup in ("coord", "bare") and _shares_subject(text, tail, language):
+                continue
+            if cut.lastgroup == "bare" and not _bare_cut(text, head, tail, language, rules):
+                continue
             pieces.append(head)
             left = tail[0]
         pieces.append(_trimmed(text, left, end))
     else:
         pieces.append((start, end))
     return [Span(a + offset, b + offset, text[a:b]) for a, b in pieces if b > a]
+
+
+def _shares_subject(text: str, tail: tuple[int, int], language: str) -> bool:
+    """Whether the words after a coordinator start with a verb: they then share the first
+    clause's subject ("… asked a court to ban Meta, and was told …"), not a claim of their own."""
+    first = _WORD.match(text, tail[0], tail[1])
+    return first is not None and verb_in([first.group()], language)
+
+
+def _bare_cut(
+    text: str, head: tuple[int, int], tail: tuple[int, int], language: str, rules: _Rules
+) -> bool:
+    """Whether a bare "and/but" (no comma) between ``head`` and ``tail`` joins two clauses:
+    the tail's own words (up to the next comma or dash) hold a verb that is not an -ing word
+    ("and the price of heating"), and the conjunction does not join the subject of reported
+    speech ("said Russia and China should …")."""
+    stop = _PAUSE.search(text, tail[0], tail[1])
+    if not _clause_like(
+        text[tail[0] : stop.start() if stop else tail[1]], language, rules, finite=True
+    ):
+        return False
+    before = _WORD.findall(text, head[0], head[1])
+    return not any(w.casefold() in rules.complement_markers for w in before[-3:])
 
 
 def _within_sentences(span: ClaimSpan) -> list[Span]:
