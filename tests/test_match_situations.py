@@ -1,4 +1,5 @@
-"""Calibration per situation: a span and a case in one language, or in two (fake embedder)."""
+"""Calibration per situation: a span and a case in one language, or in two; a case with one
+text or with two (fake embedder)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from disproof.service import Disproof
 from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, add_cases
 
 CASES = [
+    Case(id="one-text", title="NATO troops are massing on the Russian border"),
     Case(id="labs", title="The US runs secret biolabs in Ukraine", summary="Labs near Russia."),
     Case(id="mh17", title="Ukraine shot down flight MH17 with its own Buk", summary="A missile."),
     Case(
@@ -30,10 +32,13 @@ CROSS = Scorer(
     fitted_on="test",
 )
 
+#: A one-text model that can never confirm.
+ONE_TEXT = CROSS.model_copy(update={"bias": -2.0})
+
 
 @pytest.fixture
 def calibrated(fake_matching: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
-    both = FAKE_CALIBRATION.model_copy(update={"cross_language": CROSS})
+    both = FAKE_CALIBRATION.model_copy(update={"cross_language": CROSS, "one_text": ONE_TEXT})
     monkeypatch.setattr("disproof.match.calibration.calibration_for", lambda model_id: both)
 
 
@@ -50,15 +55,33 @@ def test_probability_and_band_follow_each_pairs_situation() -> None:
     assert both.situation(True) == "cross-language" and both.situation(False) == "same-language"
 
 
+def test_a_case_with_one_text_is_scored_by_the_one_text_model() -> None:
+    every = FAKE_CALIBRATION.model_copy(update={"cross_language": CROSS, "one_text": ONE_TEXT})
+    x = np.ones((3, 9))
+    two, one, cross = every.probability(
+        x, np.array([False, False, True]), np.array([False, True, True])
+    )
+    assert two == pytest.approx(FAKE_CALIBRATION.probability(x[:1])[0])
+    assert one == pytest.approx(ONE_TEXT.probability(x[:1])[0]) and one != two
+    assert cross == pytest.approx(CROSS.probability(x[:1])[0])  # another language comes first
+    assert every.situation(False, True) == "one-text"
+    assert every.situation(True, True) == "cross-language"
+    assert FAKE_CALIBRATION.situation(False, True) == "same-language"  # no one-text model
+    assert every.band(0.99, "one-text") == "suggested"
+
+
 def test_each_match_says_which_calibration_scored_it(service: Disproof, calibrated: None) -> None:
     add_cases(service, *CASES)
     matcher = service.matcher()
-    assert sorted(matcher.index.languages.tolist()) == ["de", "en", "en"]
+    assert sorted(matcher.index.languages.tolist()) == ["de", "en", "en", "en"]
     result = matcher.match("The US runs secret biolabs in Ukraine, they say.", top_k=3)
     by_case = {m.case_id: m for m in result.matches}
     assert by_case["labs"].why.calibration == "same-language"
     assert by_case["labs-de"].why.calibration == "cross-language"
     assert by_case["labs-de"].band != "confirmed"  # the cross-language model never confirms here
+    alone = matcher.match("NATO troops are massing on the Russian border", top_k=1).matches[0]
+    assert alone.case_id == "one-text" and alone.why.calibration == "one-text"
+    assert alone.band != "confirmed"  # the one-text model never confirms here
 
 
 def test_a_deep_list_is_retrieved_that_deep(service: Disproof, fake_matching: FakeEmbedder) -> None:

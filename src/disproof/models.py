@@ -485,8 +485,9 @@ class MatchExplanation(_Model):
     shared_terms: list[str] = Field(default_factory=list)
     retrievers: list[str] = Field(default_factory=list)
     #: The calibration that scored the pair: ``same-language`` (fitted on English tweets
-    #: against fact-checked claims) or ``cross-language`` (fitted on quotes in other languages
-    #: than the case); see docs/matching.md.
+    #: against fact-checked claims), ``one-text`` (the same, for a case whose title and claim
+    #: summary are one text) or ``cross-language`` (fitted on quotes in other languages than
+    #: the case); see docs/matching.md.
     calibration: str = "same-language"
     #: For an English span: the span check's probability that this sentence, as part of a
     #: text, repeats a known case at all (specificity, length, margin over the next case;

@@ -12,6 +12,14 @@ quote against an English case, where the lexical features are near zero by const
 fitted by ``benchmarks.propaganda_diary`` on real pro-Kremlin quotes in de, it, ru and uk,
 cross-validated over quote groups). Without a cross-language model, cross-language pairs use
 the same-language one.
+
+A third, **one-text** model scores same-language pairs whose case has one text only (its title
+and claim summary are the same text, or one of them is empty: nearly every case of the
+EUvsDisinfo files as imported). The two-field model reads such a case's one cosine and one
+coverage twice, as two agreeing pieces of evidence, and over-confirmed short passages that
+cover a one-line title's two or three words. The one-text model is fitted by
+``benchmarks.checkthat --fit-one-text`` on the same pairs with each claim's text in both fields,
+as such a case is indexed.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ class Thresholds(BaseModel):
     suggested: float
 
 
-Situation = Literal["same-language", "cross-language"]
+Situation = Literal["same-language", "cross-language", "one-text"]
 
 
 class Scorer(BaseModel):
@@ -73,27 +81,39 @@ class Calibration(Scorer):
     article: ArticleRule | None = None
     #: The model for a span and a case in different languages (None: the same-language one).
     cross_language: Scorer | None = None
+    #: The model for a same-language pair whose case has one text (None: the two-field one).
+    one_text: Scorer | None = None
 
     def probability(
-        self, x: npt.NDArray[np.float64], cross: npt.NDArray[np.bool_] | None = None
+        self,
+        x: npt.NDArray[np.float64],
+        cross: npt.NDArray[np.bool_] | None = None,
+        one_text: npt.NDArray[np.bool_] | None = None,
     ) -> npt.NDArray[np.float64]:
         """The probability of each row of ``x``; rows where ``cross`` is set are scored by the
-        cross-language model (when there is one)."""
+        cross-language model, other rows where ``one_text`` is set by the one-text model (when
+        there are such models)."""
         if list(FEATURES) != self.features:
             raise ValueError("calibration was fitted on other features; refit it")
-        same = super().probability(x)
-        if cross is None or self.cross_language is None or not cross.any():
-            return same
-        return np.where(cross, self.cross_language.probability(x), same)
+        out = super().probability(x)
+        if one_text is not None and self.one_text is not None and one_text.any():
+            out = np.where(one_text, self.one_text.probability(x), out)
+        if cross is not None and self.cross_language is not None and cross.any():
+            out = np.where(cross, self.cross_language.probability(x), out)
+        return out
 
     def band(self, probability: float, situation: Situation = "same-language") -> Band:
         if situation == "cross-language" and self.cross_language is not None:
             return self.cross_language.band(probability)
+        if situation == "one-text" and self.one_text is not None:
+            return self.one_text.band(probability)
         return super().band(probability)
 
-    def situation(self, cross: bool) -> Situation:
+    def situation(self, cross: bool, one_text: bool = False) -> Situation:
         """The calibration a pair is scored with (what a match reports)."""
-        return "cross-language" if cross and self.cross_language is not None else "same-language"
+        if cross and self.cross_language is not None:
+            return "cross-language"
+        return "one-text" if one_text and self.one_text is not None else "same-language"
 
 
 def _file_name(model_id: str) -> str:

@@ -22,7 +22,7 @@ from disproof.match.article import SpanEvidence, max_cases, one_per_case, span_f
 from disproof.match.calibration import Band, Calibration, Situation
 from disproof.match.features import FieldScores, feature_matrix
 from disproof.match.index import FIELDS, CaseIndex
-from disproof.match.retrieval import retrieve
+from disproof.match.retrieval import one_text, retrieve
 from disproof.models import CaseMatch, MatchExplanation, MatchResult, MatchSpan
 from disproof.retrieve import Hit, reciprocal_rank_fusion
 from disproof.retrieve.fusion import RRF_K
@@ -127,9 +127,10 @@ class Matcher:
         rows: npt.NDArray[np.intp],
         rankings: list[list[Hit]],
         cross: npt.NDArray[np.bool_],
+        single: npt.NDArray[np.bool_],
     ) -> npt.NDArray[np.float64]:
         if self.calibration is not None:
-            return self.calibration.probability(x, cross)
+            return self.calibration.probability(x, cross, single)
         # No calibration for this model: rank by reciprocal rank fusion of the retrievers,
         # scaled to 0..1 (1 = first for every retriever); such scores are never "confirmed".
         fused = {f.doc: f.score for f in reciprocal_rank_fusion(rankings)}
@@ -168,8 +169,9 @@ class Matcher:
     ) -> list[Candidate]:
         """The best ``top_k`` candidates for one span (in ``language``), highest probability
         first; each pair is scored by the calibration of its situation (same or cross
-        language). A list longer than the matcher's depth is retrieved that deep: the nearest
-        100 cases are the nearest 100, not the union of each retriever's first 20."""
+        language, a case with one text or two). A list longer than the matcher's depth is
+        retrieved that deep: the nearest 100 cases are the nearest 100, not the union of each
+        retriever's first 20."""
         if len(self.index) == 0:
             return []
         retrieved = retrieve(self.index, tokens, vector, max(top_k, self.depth))
@@ -178,11 +180,12 @@ class Matcher:
             return []
         x = feature_matrix(retrieved.scores, np.arange(len(rows)))
         cross = self.cross_language(rows, language)
-        probabilities = self._probabilities(x, rows, retrieved.rankings, cross)
+        single = one_text(self.index, rows)
+        probabilities = self._probabilities(x, rows, retrieved.rankings, cross, single)
         order = np.lexsort((rows, -probabilities))[:top_k]
         out = []
         for i in order:
-            situation = self._situation(bool(cross[i]))
+            situation = self._situation(bool(cross[i]), bool(single[i]))
             probability = float(probabilities[i])
             lexical = float(max(x[i, 2], x[i, 3]))
             out.append(
@@ -197,10 +200,10 @@ class Matcher:
             )
         return out
 
-    def _situation(self, cross: bool) -> Situation:
+    def _situation(self, cross: bool, single: bool = False) -> Situation:
         if self.calibration is None:
             return "cross-language" if cross else "same-language"
-        return self.calibration.situation(cross)
+        return self.calibration.situation(cross, single)
 
     # -- the pipeline ----------------------------------------------------------------------------
 

@@ -108,3 +108,12 @@ def candidate_scores(
         lexical["title"],
         lexical["summary"],
     )
+
+
+def one_text(index: CaseIndex, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+    """Which of the candidate rows are cases with one text (title and claim summary the same,
+    or one of them empty: the index then holds the same vector for both fields)."""
+    title, summary = index.dense.get("title"), index.dense.get("summary")
+    if title is None or summary is None or not len(rows):
+        return np.zeros(len(rows), dtype=bool)
+    return np.asarray(np.all(title.vectors[rows] == summary.vectors[rows], axis=1))
