@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,10 +10,10 @@ from disproof.api.deps import ReadAccess, ServiceDep
 from disproof.api.responses import BODY, EXPENSIVE, errors
 from disproof.api.routes.match import MAX_MATCH_TEXT
 from disproof.settings import Settings
+from disproof.techniques.shown import NOTE, SpanLike
+from disproof.techniques.taxonomy import technique_info
 
 router = APIRouter(tags=["techniques"])
-
-NOTE = "Technique labels are model output, not an analyst's judgement."
 
 
 class TechniquesRequest(BaseModel):
@@ -41,29 +38,23 @@ class TechniquesResult(BaseModel):
     note: str = NOTE
 
 
-_lock = threading.Lock()
-_cache: dict[tuple[str, float], object] = {}
-
-
 def _detect(settings: Settings, text: str) -> TechniquesResult:
-    from disproof.techniques import Detector, technique_info
-    from disproof.techniques.model import beside_database, default_model_path, load_model
+    from disproof.techniques.loaded import loaded_model
 
-    trained = beside_database(settings)
-    path = trained if trained is not None and trained.is_file() else default_model_path()
-    key = (str(path), path.stat().st_mtime if path is not None else 0.0)
-    with _lock:  # one loaded model per file version, shared by the worker threads
-        detector = _cache.get(key)
-        if not isinstance(detector, Detector):
-            _cache.clear()
-            detector = _cache[key] = Detector(load_model(Path(path) if path else None))
-    spans = []
-    for span in detector.detect(text):
-        info = technique_info(span.technique)
-        spans.append(
-            TechniqueSpanOut(**span.as_json(), name=info.display, definition=info.definition)
-        )
-    return TechniquesResult(techniques=spans)
+    spans = loaded_model(settings).detector.detect(text)
+    return TechniquesResult(techniques=[span_out(span) for span in spans])
+
+
+def span_out(span: SpanLike) -> TechniqueSpanOut:
+    info = technique_info(span.technique)
+    return TechniqueSpanOut(
+        technique=span.technique,
+        start=span.start,
+        end=span.end,
+        score=round(span.score, 3),
+        name=info.display,
+        definition=info.definition,
+    )
 
 
 @router.post(
