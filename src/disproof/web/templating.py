@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from disproof.auth import Role
-from disproof.techniques import shown
 from disproof.normalize import country_name, language_name
+from disproof.techniques import shown
 from disproof.web import csrf, text
 from disproof.web.jinja import strict_environment
 from disproof.web.session import principal_of
