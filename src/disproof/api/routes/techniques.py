@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
 
 from disproof.api.budget import check_text, run_expensive, text_cost
 from disproof.api.deps import ReadAccess, ServiceDep
 from disproof.api.responses import BODY, EXPENSIVE, errors
 from disproof.api.routes.match import MAX_MATCH_TEXT
+from disproof.models import Case
 from disproof.settings import Settings
 from disproof.techniques.shown import NOTE, SpanLike
 from disproof.techniques.taxonomy import technique_info
@@ -76,3 +80,38 @@ async def techniques(
     return await run_expensive(
         http, text_cost(request.text), _detect, service.settings, request.text
     )
+
+
+class CaseSpanOut(TechniqueSpanOut):
+    field: Literal["title", "summary"] = Field(description="The field of the case it lies in.")
+    field_start: int = Field(description="`start` as an offset into that field.")
+    field_end: int = Field(description="`end` as an offset into that field.")
+
+
+class CaseTechniques(BaseModel):
+    """The persuasion techniques of a case's claim text: its title and summary, one paragraph
+    each (`text`); offsets are into `text`, and into the field with `field_start`/`field_end`."""
+
+    text: str
+    model: str = Field(description="The technique model's id (a digest of its file).")
+    techniques: list[CaseSpanOut]
+    note: str = NOTE
+
+
+def case_techniques(settings: Settings, engine: Engine, case: Case) -> CaseTechniques:
+    """Read from the store's cache, or detected and cached (derived data)."""
+    from disproof.techniques.cached import claim_text, field_spans, text_techniques
+    from disproof.techniques.loaded import current_model_id
+
+    text = claim_text(case)
+    spans = text_techniques(engine, settings, [text])[text] if text else []
+    out = [
+        CaseSpanOut(
+            **span_out(span).model_dump(),
+            field=placed.field,  # type: ignore[arg-type]
+            field_start=placed.start,
+            field_end=placed.end,
+        )
+        for span, placed in zip(spans, field_spans(case, spans), strict=True)
+    ]
+    return CaseTechniques(text=text, model=current_model_id(settings), techniques=out)
