@@ -25,9 +25,9 @@ from disproof._lazy import lazy_exports
 if TYPE_CHECKING:
     from disproof.techniques.cached import claim_text as claim_text
     from disproof.techniques.cached import text_techniques as text_techniques
-    from disproof.techniques.detect import Detector as Detector
-    from disproof.techniques.detect import TechniqueSpan as TechniqueSpan
-    from disproof.techniques.detect import detect as detect
+    from disproof.techniques.detection import Detector as Detector
+    from disproof.techniques.detection import TechniqueSpan as TechniqueSpan
+    from disproof.techniques.detection import detect as detect
     from disproof.techniques.model import TechniqueModel as TechniqueModel
     from disproof.techniques.model import default_model_path as default_model_path
     from disproof.techniques.model import load_model as load_model
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     **dict.fromkeys(["claim_text", "text_techniques"], f"{__name__}.cached"),
-    **dict.fromkeys(["Detector", "TechniqueSpan", "detect"], f"{__name__}.detect"),
+    **dict.fromkeys(["Detector", "TechniqueSpan", "detect"], f"{__name__}.detection"),
     **dict.fromkeys(["TechniqueModel", "default_model_path", "load_model"], f"{__name__}.model"),
     **dict.fromkeys(["NOTE", "ShownSpan", "shown_spans"], f"{__name__}.shown"),
     **dict.fromkeys(["NAMES", "TECHNIQUES", "Technique", "technique_info"], f"{__name__}.taxonomy"),

@@ -27,17 +27,21 @@ if TYPE_CHECKING:
 BATCH = 256
 
 
-def _title_line(case: Case) -> str:
+def _title_line(title: str) -> str:
     """The title on one line, of the same length (offsets into it are offsets into the title)."""
-    title = case.title.replace("\r", " ").replace("\n", " ")
-    return title if title.strip() else ""
+    line = title.replace("\r", " ").replace("\n", " ")
+    return line if line.strip() else ""
+
+
+def join_claim_text(title: str, summary: str) -> str:
+    """The title and the summary, one paragraph each (either may be missing)."""
+    parts = (_title_line(title), summary if summary.strip() else "")
+    return "\n".join(part for part in parts if part)
 
 
 def claim_text(case: Case) -> str:
-    """The title and the summary, one paragraph each (either may be missing)."""
-    title = _title_line(case)
-    summary = case.summary if case.summary.strip() else ""
-    return "\n".join(part for part in (title, summary) if part)
+    """The case's claim text: :func:`join_claim_text` of its title and summary."""
+    return join_claim_text(case.title, case.summary)
 
 
 def text_hash(text: str) -> str:
@@ -58,7 +62,7 @@ class FieldSpan:
 def field_spans(case: Case, spans: Sequence[StoredSpan]) -> list[FieldSpan]:
     """``spans`` of :func:`claim_text` as offsets into ``case.title`` or ``case.summary``
     (paragraphs are lines, so a span never crosses from one into the other)."""
-    title = _title_line(case)
+    title = _title_line(case.title)
     shift = len(title) + 1 if title else 0
     out: list[FieldSpan] = []
     for s in spans:

@@ -18,7 +18,7 @@ from disproof.errors import DisproofError
 
 if TYPE_CHECKING:
     from disproof.settings import Settings
-    from disproof.techniques.detect import Detector
+    from disproof.techniques.detection import Detector
 
 _lock = threading.Lock()
 _ids: dict[tuple[str, int, int], str] = {}
@@ -72,7 +72,7 @@ def current_model_id(settings: Settings) -> str:
 def loaded_model(settings: Settings) -> LoadedModel:
     """The database's detector, loaded on first use and again when its file changes (one per
     process, shared by the server's worker threads)."""
-    from disproof.techniques.detect import Detector
+    from disproof.techniques.detection import Detector
     from disproof.techniques.model import load_model
 
     path = model_file(settings)

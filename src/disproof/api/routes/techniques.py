@@ -108,7 +108,7 @@ def case_techniques(settings: Settings, engine: Engine, case: Case) -> CaseTechn
     out = [
         CaseSpanOut(
             **span_out(span).model_dump(),
-            field=placed.field,  # type: ignore[arg-type]
+            field=placed.field,
             field_start=placed.start,
             field_end=placed.end,
         )
