@@ -32,6 +32,7 @@ class Piece:
     claim_ends: bool = False
     techniques: tuple[ShownSpan, ...] = ()
     closing: tuple[int, ...] = ()
+    opening: tuple[int, ...] = ()
 
     @property
     def title(self) -> str:
@@ -79,6 +80,7 @@ def pieces(text: str, claims: Sequence[Segment], techniques: Sequence[ShownSpan]
                 claim_ends=claim is not None and claim[1] == end,
                 techniques=covering,
                 closing=tuple(dict.fromkeys(t.number for t in covering if t.end == end)),
+                opening=tuple(dict.fromkeys(t.number for t in covering if t.start == start)),
             )
         )
     return out
