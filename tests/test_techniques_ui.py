@@ -320,3 +320,21 @@ def test_web_trends_offers_techniques_with_the_note(web: TestClient) -> None:
     assert "Model output." in page and "<script>x" not in page
     page = web.get("/trends", params={"by": "technique"}).text
     assert "Loaded language" in page
+
+
+def test_a_broken_model_file_is_said_not_a_500(tmp_path: Path, fake_matching: FakeEmbedder) -> None:
+    """A database's own model file that cannot be read: the check page, the report and the case
+    page say so; nothing fails."""
+    db = tmp_path / "broken.db"
+    service = Disproof.open(Settings(db=str(db)))
+    add_cases(service, HOSTILE_CASE)
+    (tmp_path / "broken.db.techniques.npz").write_bytes(b"not a model")
+    client = TestClient(create_app(service.settings, service=service))
+    page = client.post("/check", data={"text": LOADED})
+    assert page.status_code == 200
+    assert "Techniques could not be detected" in page.text and "not a technique model" in page.text
+    report = build_report(service, LOADED)
+    assert report.techniques == [] and report.technique_note is None
+    assert any("persuasion techniques were not detected" in note for note in report.notes)
+    case = client.get("/cases/hostile-techniques", params={"techniques": "1"})
+    assert case.status_code == 200 and "Techniques could not be detected" in case.text
