@@ -100,6 +100,10 @@ def test_check_page_underlines_techniques_beside_claims(technique_server: str) -
         page.locator(".claim-techniques .tq").first.wait_for()
         page.locator(".claim-techniques").scroll_into_view_if_needed()
         shot(page, "case-techniques")
+        page.goto(technique_server + "/trends?by=technique&period=year")
+        page.locator("svg").first.wait_for()
+        assert "Model output." in page.inner_text("main")
+        shot(page, "trends-techniques")
         context.close()
         browser.close()
     assert dialogs == []

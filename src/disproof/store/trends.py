@@ -133,6 +133,12 @@ class TrendStore:
         with self.engine.connect() as connection:
             return {b: n for b, n in self._grouped(connection, period, [], query)}
 
+    def count_cases(self, scope: CaseScope) -> int:
+        """Dated cases in scope."""
+        query = sa.select(sa.func.count()).select_from(cases).where(*scope.conditions())
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
     def top_terms(self, kind: str, scope: CaseScope, top: int) -> list[TermTotal]:
         """The ``top`` values of a term kind by number of cases in scope (ties by key)."""
         n = sa.func.count(sa.distinct(case_terms.c.case_pk)).label("n")

@@ -49,23 +49,27 @@ class TechniqueSource:
         return self.store.period_totals(scope, period)
 
     def carried(self, scope: CaseScope) -> list[tuple[dt.date, frozenset[str]]]:
-        """Each dated case in scope: its date and the techniques its claim text carries."""
+        """Each dated case in scope: its date and the techniques its claim text carries. Read
+        in batches of :data:`BATCH` cases, so only one batch of texts is held at a time."""
         if scope not in self._carried:
-            rows: list[tuple[dt.date, str]] = []
+            out: list[tuple[dt.date, frozenset[str]]] = []
+            total = self.store.count_cases(scope)
             query = (
                 sa.select(cases.c.date, cases.c.title, cases.c.summary)
                 .where(*scope.conditions())
                 .order_by(cases.c.pk)
             )
             with self.store.engine.connect() as connection:
-                for row in connection.execute(query).yield_per(BATCH):
-                    rows.append((row.date, join_claim_text(row.title or "", row.summary or "")))
-            found = text_techniques(
-                self.store.engine, self.settings, [text for _, text in rows if text], self.progress
-            )
-            self._carried[scope] = [
-                (date, frozenset(s.technique for s in found.get(text, []))) for date, text in rows
-            ]
+                rows = connection.execute(query).yield_per(BATCH)
+                for batch in rows.partitions():
+                    texts = [join_claim_text(r.title or "", r.summary or "") for r in batch]
+                    found = text_techniques(self.store.engine, self.settings, texts)
+                    for row, text in zip(batch, texts, strict=True):
+                        spans = found.get(text, [])
+                        out.append((row.date, frozenset(s.technique for s in spans)))
+                    if self.progress is not None:
+                        self.progress(len(out), total)
+            self._carried[scope] = out
         return self._carried[scope]
 
     def top_terms(self, kind: str, scope: CaseScope, top: int) -> list[TermTotal]:
