@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -338,3 +340,24 @@ def test_a_broken_model_file_is_said_not_a_500(tmp_path: Path, fake_matching: Fa
     assert any("persuasion techniques were not detected" in note for note in report.notes)
     case = client.get("/cases/hostile-techniques", params={"techniques": "1"})
     assert case.status_code == 200 and "Techniques could not be detected" in case.text
+
+
+def test_cli_show_and_trends_with_techniques(cli: Any) -> None:
+    assert cli("demo").code == 0
+    shown = cli("show", "demo-bucha-staged", "--techniques")
+    assert shown.code == 0
+    assert "Persuasion techniques in the title and summary" in shown.out
+    assert "model output, not an analyst's judgement" in shown.out
+    as_json = cli("show", "demo-bucha-staged", "--techniques", "--json")
+    found = json.loads(as_json.out)["techniques"]
+    assert found["note"] == NOTE and found["techniques"]
+    assert {s["field"] for s in found["techniques"]} <= {"title", "summary"}
+    trends = cli("trends", "--by", "technique", "--json")
+    assert trends.code == 0 and "model output" in trends.err
+    result = json.loads(trends.out)
+    assert result["by"] == "technique" and result["series"]
+    narrowed = json.loads(
+        cli("trends", "--by", "technique", "--narrative", "us-biolabs", "--json").out
+    )
+    assert narrowed["narrative"] == "us-biolabs"
+    assert sum(narrowed["totals"]) < sum(result["totals"])

@@ -120,3 +120,32 @@ def _spans(rows: list[dict[str, object]]) -> list[StoredSpan]:
         )
         for r in rows
     ]
+
+
+def case_result(engine: Engine, settings: Settings, case: Case) -> dict[str, object]:
+    """The techniques of ``case``'s claim text as the API and ``show --techniques --json`` give
+    them: ``{"text", "model", "techniques": [{"technique", "start", "end", "score", "name",
+    "definition", "field", "field_start", "field_end"}], "note"}`` (read from the cache, or
+    detected and cached)."""
+    from disproof.techniques.shown import NOTE
+    from disproof.techniques.taxonomy import technique_info
+
+    text = claim_text(case)
+    spans = text_techniques(engine, settings, [text])[text] if text else []
+    rows: list[dict[str, object]] = []
+    for span, placed in zip(spans, field_spans(case, spans), strict=True):
+        info = technique_info(span.technique)
+        rows.append(
+            {
+                "technique": span.technique,
+                "start": span.start,
+                "end": span.end,
+                "score": round(span.score, 3),
+                "name": info.display,
+                "definition": info.definition,
+                "field": placed.field,
+                "field_start": placed.start,
+                "field_end": placed.end,
+            }
+        )
+    return {"text": text, "model": current_model_id(settings), "techniques": rows, "note": NOTE}

@@ -100,18 +100,6 @@ class CaseTechniques(BaseModel):
 
 def case_techniques(settings: Settings, engine: Engine, case: Case) -> CaseTechniques:
     """Read from the store's cache, or detected and cached (derived data)."""
-    from disproof.techniques.cached import claim_text, field_spans, text_techniques
-    from disproof.techniques.loaded import current_model_id
+    from disproof.techniques.cached import case_result
 
-    text = claim_text(case)
-    spans = text_techniques(engine, settings, [text])[text] if text else []
-    out = [
-        CaseSpanOut(
-            **span_out(span).model_dump(),
-            field=placed.field,
-            field_start=placed.start,
-            field_end=placed.end,
-        )
-        for span, placed in zip(spans, field_spans(case, spans), strict=True)
-    ]
-    return CaseTechniques(text=text, model=current_model_id(settings), techniques=out)
+    return CaseTechniques.model_validate(case_result(engine, settings, case))
