@@ -314,6 +314,11 @@ def test_trends_by_technique_count_cases_once_per_technique(service: Disproof) -
     assert 0 < sum(narrowed.totals) < sum(result.totals)
     by_keyword = service.trends("keyword", "month", narrative="US-BIOLABS")
     assert sum(by_keyword.totals) == sum(narrowed.totals)
+    # the scope's own term test is a subquery of its own, not tied to the counted terms
+    by_narrative = service.trends("narrative", "month", narrative="us-biolabs", top=50)
+    series = {s.key: s.total for s in by_narrative.series}
+    assert series["us-biolabs"] == sum(narrowed.totals)
+    assert len(series) > 1  # the narratives those cases carry besides
 
 
 def test_web_trends_offers_techniques_with_the_note(web: TestClient) -> None:
