@@ -99,6 +99,9 @@ def test_reading_commands_import_no_matcher_or_web_code(tmp_path: Path) -> None:
     for args in (("stats",), ("search", "biolabs")):  # no text analysis: only writes need it
         loaded = _modules_after(_cli("--db", str(db), *args), full=True)
         assert not loaded & {"disproof.text", "snowballstemmer"}, args
+    for args in (("stats",), ("search", "biolabs"), ("show", "demo-ukraine-biolabs-2022")):
+        loaded = _modules_after(_cli("--db", str(db), *args), full=True)
+        assert not {m for m in loaded if m.startswith("disproof.techniques")}, args
 
 
 def test_show_analyses_text_only_for_a_narrative_to_infer(tmp_path: Path) -> None:

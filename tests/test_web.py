@@ -295,7 +295,8 @@ def test_check_highlights_spans_by_offset_and_links_cards(
     )
     assert marks
     mark_number, band, card, inner = marks[0]
-    assert html.unescape(inner) == text[span.start : span.end]
+    # (a persuasion-technique underline may sit inside the mark: tags stripped)
+    assert html.unescape(re.sub(r"<[^>]+>", "", inner)) == text[span.start : span.end]
     assert band == found[0].band
     # the text around the marks is escaped, and the full text is reproduced exactly
     assert "&lt;b&gt;today&lt;/b&gt;" in page and "mild &amp; calm" in page

@@ -22,6 +22,8 @@ from disproof.normalize import keyword_key
 from disproof.store import CaseStore, database_size, open_store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from disproof.auth import Principal, TokenStore
     from disproof.editing import CaseEditor
     from disproof.embed import Embedder
@@ -121,13 +123,24 @@ class Disproof:
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         dataset: str | None = None,
+        narrative: str | None = None,
+        outlet: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> Trends:
-        """Cases per week or month for the ``top`` terms of one kind (see ``disproof.trends``)."""
+        """Cases per week or month for the ``top`` terms of one kind (see ``disproof.trends``);
+        ``progress(done, total)`` follows the texts read for the first technique trends."""
         from disproof.store.trends import TrendStore
         from disproof.trends import compute_trends
+        from disproof.trends.series import TermSource
 
+        store = TrendStore(self.store.engine)
+        source: TermSource = store
+        if by == "technique":
+            from disproof.trends.techniques import TechniqueSource
+
+            source = TechniqueSource(store, self.settings, progress)
         return compute_trends(
-            TrendStore(self.store.engine),
+            source,
             by,
             period,
             top=top,
@@ -135,6 +148,8 @@ class Disproof:
             date_to=date_to,
             dataset=dataset,
             labels=self.narrative_names() if by == "narrative" else None,
+            narrative=narrative,
+            outlet=outlet,
         )
 
     def emerging(

@@ -3,7 +3,7 @@
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,10 @@ from disproof.cli.common import (
 from disproof.cli.progress import StepProgress, progress_bar
 from disproof.formats import EXPORT_FORMATS, IMPORT_FORMATS
 from disproof.links import public_base_url
+
+if TYPE_CHECKING:
+    from disproof.models import Case
+    from disproof.service import Disproof
 
 
 def init(ctx: typer.Context) -> None:
@@ -135,21 +139,56 @@ def show(
     ctx: typer.Context,
     case_id: Annotated[str, typer.Argument(metavar="ID", help="The case id (or case URL).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON.")] = False,
+    techniques: Annotated[
+        bool,
+        typer.Option(
+            "--techniques",
+            help="Also the persuasion techniques of its title and summary (model output; "
+            "read once per text and model, then cached in the database).",
+        ),
+    ] = False,
 ) -> None:
     """Show one case: claim, disproof, appearances, keywords, evidence, related cases."""
     service = open_service(ctx)
     case = service.get(case_id)
+    if techniques:
+        _show_techniques(service, case, as_json)
+        return
     if as_json:
         print(case.model_dump_json(indent=2))
     else:
-        from disproof.narratives.mapping import builtin_mapping
+        _print_case(service, case)
 
-        fields = None
-        if builtin_mapping().may_infer(case.narratives, case.keywords):
-            from disproof.narratives.stored import stored_fields
 
-            fields = stored_fields(service.store.engine, case)
-        console.print(render.case_panel(case, service.narrative_names(), fields))
+def _print_case(service: "Disproof", case: "Case") -> None:
+    from disproof.narratives.mapping import builtin_mapping
+
+    fields = None
+    if builtin_mapping().may_infer(case.narratives, case.keywords):
+        from disproof.narratives.stored import stored_fields
+
+        fields = stored_fields(service.store.engine, case)
+    console.print(render.case_panel(case, service.narrative_names(), fields))
+
+
+def _show_techniques(service: "Disproof", case: "Case", as_json: bool) -> None:
+    """The case (as ``show`` prints it) and then the techniques of its claim text."""
+    from disproof.cli.techniques import print_spans
+    from disproof.techniques.cached import case_result, claim_text, text_techniques
+
+    if as_json:
+        found = case_result(service.store.engine, service.settings, case)
+        print(
+            json.dumps(
+                case.model_dump(mode="json") | {"techniques": found}, ensure_ascii=False, indent=2
+            )
+        )
+        return
+    text = claim_text(case)
+    spans = text_techniques(service.store.engine, service.settings, [text])[text] if text else []
+    _print_case(service, case)
+    console.print(render.safe("Persuasion techniques in the title and summary:"), style="bold")
+    print_spans(text, spans)
 
 
 def related(

@@ -14,7 +14,10 @@ from disproof.cli.progress import StepProgress, progress_bar
 from disproof.errors import DisproofError
 
 if TYPE_CHECKING:
-    from disproof.techniques import Detector, TechniqueSpan
+    from collections.abc import Sequence
+
+    from disproof.techniques import Detector
+    from disproof.techniques.shown import SpanLike
 
 app = typer.Typer(
     help="Persuasion techniques (loaded language, name calling, doubt, appeal to fear …): "
@@ -135,10 +138,10 @@ def detect_command(
 
         text = read_text(file)
     assert text is not None
-    _print_spans(text, detector.detect(text))
+    print_spans(text, detector.detect(text))
 
 
-def _print_spans(text: str, spans: list[TechniqueSpan]) -> None:
+def print_spans(text: str, spans: Sequence[SpanLike]) -> None:
     from disproof.techniques import technique_info
 
     if not spans:

@@ -18,10 +18,14 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 
-BY_HELP = "Count by keyword, narrative, country, outlet or language."
+BY_HELP = (
+    "Count by keyword, narrative, country, outlet, language or technique (the persuasion "
+    "techniques the detector reads in each case's title and summary: model output, computed "
+    "once per case text and cached)."
+)
 PERIOD_HELP = "Bucket cases by month or week (weeks start on Monday)."
 #: ``disproof.trends.TREND_BYS`` and ``PERIODS``, named here for a fast start-up (a test checks).
-TREND_BYS = ("keyword", "narrative", "country", "outlet", "language")
+TREND_BYS = ("keyword", "narrative", "country", "outlet", "language", "technique")
 PERIODS = ("month", "week")
 
 
@@ -104,20 +108,38 @@ def trends(
     date_to: Annotated[str | None, typer.Option("--to", help="On or before YYYY-MM-DD.")] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=100, help="How many series.")] = 10,
     dataset: Annotated[str | None, typer.Option(help="Only cases of this dataset.")] = None,
+    narrative: Annotated[
+        str | None, typer.Option("--narrative", help="Only cases of this narrative (its id).")
+    ] = None,
+    outlet: Annotated[
+        str | None,
+        typer.Option("--outlet", help="Only cases of outlets whose name contains this."),
+    ] = None,
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Also write an SVG line chart to this file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
-    """Cases per month or week for the top keywords, narratives, countries, outlets or languages."""
-    result = open_service(ctx).trends(
-        cast("TrendBy", _choice(by, TREND_BYS, "--by")),
-        cast("Period", _choice(period, PERIODS, "--period")),
-        top=top,
-        date_from=parse_date(date_from, "--from"),
-        date_to=parse_date(date_to, "--to"),
-        dataset=dataset,
-    )
+    """Cases per month or week for the top keywords, narratives, countries, outlets, languages
+    or persuasion techniques."""
+    from disproof.cli.progress import StepProgress, progress_bar
+
+    with progress_bar() as bar:
+        result = open_service(ctx).trends(
+            cast("TrendBy", _choice(by, TREND_BYS, "--by")),
+            cast("Period", _choice(period, PERIODS, "--period")),
+            top=top,
+            date_from=parse_date(date_from, "--from"),
+            date_to=parse_date(date_to, "--to"),
+            dataset=dataset,
+            narrative=narrative,
+            outlet=outlet,
+            progress=StepProgress(bar, "reading case texts for techniques")
+            if by == "technique"
+            else None,
+        )
+    if by == "technique":
+        err_console.print("note: technique labels are model output, not an analyst's judgement")
     if chart is not None:
         from disproof.trends.chart import trend_chart
 

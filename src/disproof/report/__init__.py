@@ -17,6 +17,7 @@ from disproof.report.model import (
     ReportMeta,
     ReportNarrative,
     ReportRelated,
+    ReportTechnique,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "ReportMeta",
     "ReportNarrative",
     "ReportRelated",
+    "ReportTechnique",
     "build_report",
     "to_html",
     "to_markdown",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from disproof import __version__
-from disproof.errors import CaseNotFound
+from disproof.errors import CaseNotFound, DisproofError
 from disproof.links import http_url
 from disproof.match.calibration import Band
 from disproof.match.matcher import Matcher
@@ -23,8 +23,10 @@ from disproof.report.model import (
     ReportMatch,
     ReportMeta,
     ReportRelated,
+    ReportTechnique,
 )
 from disproof.report.narratives import narratives_from_cases, narratives_from_classifier
+from disproof.techniques.shown import NOTE
 from disproof.text import UNDETERMINED
 
 if TYPE_CHECKING:
@@ -51,6 +53,11 @@ LIMITS = (
     "they describe the cases, not the intent of whoever wrote the text.",
     "Each disproof was written for its case: check that it answers what this text says before "
     "quoting it.",
+)
+#: Added when the report lists persuasion techniques.
+TECHNIQUE_LIMIT = (
+    "Persuasion techniques are a model's reading of the text, not an analyst's judgement: the "
+    "detector marks whole sentences and is often wrong; a technique found does not show intent."
 )
 
 
@@ -181,6 +188,7 @@ def build_report(
     related_for: int = RELATED_FOR,
     related_limit: int = RELATED_LIMIT,
     now: dt.datetime | None = None,
+    techniques: bool = True,
 ) -> Report:
     """What an analyst would draft from ``text``: its claims, the known cases they repeat (with
     their disproofs), the narratives it advances and related cases.
@@ -189,6 +197,8 @@ def build_report(
     index being built, see ``Disproof.match``); ``case_url`` links a case id to its page
     (default: the id itself when it is an http(s) URL, such as an EUvsDisinfo report); only
     http(s) links are kept. ``database`` is how the header names the database (None: not named).
+    With ``techniques`` the persuasion techniques of the text are listed (the database's model,
+    else the shipped one; model output, and the report says so).
     """
     matcher = matcher or service.matchers.get(wait=wait)
     result = matcher.match(text, top_k=top_k, min_band=min_band)
@@ -251,6 +261,7 @@ def build_report(
         narratives += predicted
         if not predicted:
             notes.append("the narrative classifier found none of its narratives in the text")
+    found, technique_model = _techniques(service, text, notes) if techniques else ([], None)
     language = result.language if result.language != UNDETERMINED else None
     meta = ReportMeta(
         generated_at=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
@@ -261,6 +272,7 @@ def build_report(
         language_name=language_name(language) if language else None,
         embedder=matcher.embedder.model_id if matcher.embedder else None,
         narrative_model=_model_label(classifier) if classifier is not None else None,
+        technique_model=technique_model,
         min_band=min_band,
         text_chars=len(text),
         claims_checked=result.spans_checked,
@@ -271,6 +283,39 @@ def build_report(
         cases=cases,
         nearest=nearest,
         narratives=narratives,
+        techniques=found,
+        technique_note=NOTE if technique_model else None,
         notes=notes,
-        limits=list(LIMITS),
+        limits=[*LIMITS, TECHNIQUE_LIMIT] if technique_model else list(LIMITS),
     )
+
+
+def _techniques(
+    service: Disproof, text: str, notes: list[str]
+) -> tuple[list[ReportTechnique], str | None]:
+    """The text's persuasion techniques and the model's id; a note instead when no model could
+    be loaded."""
+    from disproof.techniques.loaded import loaded_model
+    from disproof.techniques.shown import shown_spans
+
+    try:
+        loaded = loaded_model(service.settings)
+        spans = loaded.detector.detect(text)
+    except DisproofError as exc:
+        notes.append(f"persuasion techniques were not detected: {exc}")
+        return [], None
+    rows = [
+        ReportTechnique(
+            number=s.number,
+            technique=s.technique,
+            name=s.name,
+            category=s.category,
+            definition=s.definition,
+            start=s.start,
+            end=s.end,
+            score=round(s.score, 3),
+            text=s.quote,
+        )
+        for s in shown_spans(text, spans)
+    ]
+    return rows, loaded.model_id

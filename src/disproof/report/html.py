@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from disproof.report.model import Report
+from disproof.report.model import Report, ReportTechnique
 from disproof.report.wording import (
     BAND_LABEL,
     SOURCE_LABEL,
@@ -57,6 +57,14 @@ def content_security_policy(*, header: bool = False) -> str:
     return f"{policy}; frame-ancestors 'none'" if header else policy
 
 
+def _groups(report: Report) -> list[list[ReportTechnique]]:
+    """The report's technique rows by passage, in order."""
+    groups: dict[int, list[ReportTechnique]] = {}
+    for row in report.techniques:
+        groups.setdefault(row.number, []).append(row)
+    return list(groups.values())
+
+
 def to_html(report: Report) -> str:
     """The whole report as an HTML document."""
     by_id = {case.case_id: case for case in report.cases}
@@ -72,5 +80,6 @@ def to_html(report: Report) -> str:
             matched_claims=matched_claims(report),
             summary_narratives=summary_narratives(report),
             narrative_cases=[[by_id[c] for c in n.cases if c in by_id] for n in report.narratives],
+            technique_groups=_groups(report),
         )
     )

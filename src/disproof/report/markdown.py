@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 
 from disproof.links import http_url
-from disproof.report.model import Report, ReportCase, ReportClaim, ReportMatch, ReportNarrative
+from disproof.report.model import (
+    Report,
+    ReportCase,
+    ReportClaim,
+    ReportMatch,
+    ReportNarrative,
+    ReportTechnique,
+)
 from disproof.report.wording import (
     BAND_LABEL,
     SOURCE_LABEL,
@@ -93,6 +100,8 @@ def _header(report: Report) -> list[str]:
         ("Matching", matching),
         ("Narratives from", narratives),
     ]
+    if meta.technique_model:
+        rows.append(("Persuasion techniques", f"{text(meta.technique_model)} (model output)"))
     if meta.min_band:
         rows.append(("Lowest band listed", text(meta.min_band)))
     return [
@@ -218,6 +227,31 @@ def _narratives(report: Report) -> list[str]:
     ]
 
 
+def _techniques(report: Report) -> list[str]:
+    if report.technique_note is None:
+        return []
+    lines = ["## Persuasion techniques", "", f"*{text(report.technique_note)}*", ""]
+    if not report.techniques:
+        return [*lines, "The detector found no persuasion technique in the text.", ""]
+    groups: dict[int, list[ReportTechnique]] = {}
+    for row in report.techniques:
+        groups.setdefault(row.number, []).append(row)
+    for number, rows in groups.items():
+        first = rows[0]
+        lines += [
+            f"### T{number} (characters {first.start}–{first.end})",
+            "",
+            f"> {text(first.text)}",
+            "",
+        ]
+        lines += [
+            f"- **{text(r.name)}** ({text(r.category)}): {text(r.definition)} — score {r.score:.2f}"
+            for r in rows
+        ]
+        lines.append("")
+    return lines
+
+
 def to_markdown(report: Report) -> str:
     """The whole report as a Markdown document."""
     lines = [*_header(report), *_summary(report)]
@@ -232,6 +266,7 @@ def to_markdown(report: Report) -> str:
         lines += ["## Nearest cases", "", "These are the closest known cases; none is a match.", ""]
         lines += [f"- score {m.score:.2f}: {link(m.title, m.url)}" for m in report.nearest] + [""]
     lines += _narratives(report)
+    lines += _techniques(report)
     if report.notes:
         lines += ["## Notes", "", *[f"- {text(note)}" for note in report.notes], ""]
     lines += ["## What this report does not say", ""]

@@ -92,6 +92,23 @@ class ReportNarrative(_Model):
     classifier_score: float | None = None
 
 
+class ReportTechnique(_Model):
+    """A persuasion technique the detector found in a passage of the text (model output, not an
+    analyst's judgement). Passages are numbered in text order; several techniques can share
+    one (and one ``number``)."""
+
+    number: int
+    technique: str
+    name: str
+    category: str
+    definition: str
+    start: int
+    end: int
+    score: float
+    #: The passage, whitespace collapsed, cut at 400 characters.
+    text: str
+
+
 class ReportMeta(_Model):
     """How the report was made."""
 
@@ -103,6 +120,8 @@ class ReportMeta(_Model):
     language_name: str | None = None
     embedder: str | None = None
     narrative_model: str | None = None
+    #: The persuasion-technique model's id (a digest of its file); None: techniques not detected.
+    technique_model: str | None = None
     min_band: str | None = None
     text_chars: int
     claims_checked: int
@@ -117,6 +136,9 @@ class Report(_Model):
     #: When no claim repeats a known case: the nearest cases, which are not matches.
     nearest: list[ReportMatch] = Field(default_factory=list)
     narratives: list[ReportNarrative] = Field(default_factory=list)
+    #: Persuasion techniques in the text, by passage; ``technique_note`` says what they are.
+    techniques: list[ReportTechnique] = Field(default_factory=list)
+    technique_note: str | None = None
     notes: list[str] = Field(default_factory=list)
     limits: list[str] = Field(default_factory=list)
 

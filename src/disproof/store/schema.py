@@ -313,3 +313,17 @@ def case_window(
     if date_to:
         out.append(cases.c.date <= date_to)
     return out
+
+
+#: Persuasion techniques found in a text (migration 0013): derived data, keyed by the sha256 of
+#: the text and the id of the model file (``disproof.techniques.loaded.model_id``), so each case
+#: text is read once per model; a changed text or a new model simply misses. ``spans`` is the
+#: JSON list of ``{"technique", "start", "end", "score"}``. Never copied or exported.
+technique_results = Table(
+    "technique_results",
+    metadata,
+    Column("text_hash", String(64), primary_key=True),
+    Column("model_id", String(64), primary_key=True),
+    Column("spans", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -32,14 +32,32 @@ def bucket_label(day: dt.date, period: Period) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CaseScope:
-    """Which cases are counted: an optional dataset and an inclusive date range."""
+    """Which cases are counted: an optional dataset and an inclusive date range; optionally only
+    the cases of one narrative (its id, case-folded) or of an outlet (a part of its key)."""
 
     dataset: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    narrative: str | None = None
+    outlet: str | None = None
 
     def conditions(self) -> list[Any]:
-        return [cases.c.date.is_not(None), *case_window(self.dataset, self.date_from, self.date_to)]
+        out = [cases.c.date.is_not(None), *case_window(self.dataset, self.date_from, self.date_to)]
+        if self.narrative:
+            out.append(_has_term("narrative", self.narrative, substring=False))
+        if self.outlet:
+            out.append(_has_term("outlet", self.outlet, substring=True))
+        return out
+
+
+def _has_term(kind: str, key: str, *, substring: bool) -> Any:
+    """Whether the case has a term of ``kind`` with ``key`` (or containing it). On an alias of
+    ``case_terms``, so that it stays a subquery in queries that join ``case_terms`` too."""
+    terms = case_terms.alias(f"scope_{kind}")
+    match = (
+        terms.c.value_key.contains(key, autoescape=True) if substring else terms.c.value_key == key
+    )
+    return sa.exists().where(terms.c.case_pk == cases.c.pk, terms.c.kind == kind, match)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +132,12 @@ class TrendStore:
         query = sa.select(sa.func.count()).select_from(cases).where(*scope.conditions())
         with self.engine.connect() as connection:
             return {b: n for b, n in self._grouped(connection, period, [], query)}
+
+    def count_cases(self, scope: CaseScope) -> int:
+        """Dated cases in scope."""
+        query = sa.select(sa.func.count()).select_from(cases).where(*scope.conditions())
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def top_terms(self, kind: str, scope: CaseScope, top: int) -> list[TermTotal]:
         """The ``top`` values of a term kind by number of cases in scope (ties by key)."""

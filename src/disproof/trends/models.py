@@ -10,8 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from disproof.store.trends import Period
 
 #: What cases can be counted by over time.
-TrendBy = Literal["keyword", "narrative", "country", "outlet", "language"]
-TREND_BYS: tuple[TrendBy, ...] = ("keyword", "narrative", "country", "outlet", "language")
+TrendBy = Literal["keyword", "narrative", "country", "outlet", "language", "technique"]
+TREND_BYS: tuple[TrendBy, ...] = (
+    "keyword",
+    "narrative",
+    "country",
+    "outlet",
+    "language",
+    "technique",
+)
 PERIODS: tuple[Period, ...] = ("month", "week")
 #: Months summed into longer periods, for sparse data (see :func:`disproof.trends.regroup`).
 Grouping = Literal["quarter", "year"]
@@ -55,6 +62,9 @@ class Trends(_Model):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     dataset: str | None = None
+    #: Only the cases of this narrative (id) / of outlets whose name contains this (key).
+    narrative: str | None = None
+    outlet: str | None = None
     periods: list[str]
     totals: list[int]
     series: list[TrendSeries]

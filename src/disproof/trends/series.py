@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
 
 from disproof.errors import InvalidInput
-from disproof.store.trends import CaseScope, TrendStore
+from disproof.normalize import keyword_key
+from disproof.store.trends import CaseScope, TermTotal
 from disproof.trends.models import PERIODS, TREND_BYS, Period, TrendBy, Trends, TrendSeries
 from disproof.trends.periods import bucket_label, check_date, label_start, labels_between, shift
 
@@ -14,6 +17,17 @@ __all__ = ["MAX_PERIODS", "compute_trends"]
 #: Most periods one answer counts: 1,200 months is a century, 1,200 weeks 23 years. A wider
 #: range asked for is refused; a wider span of dated cases shows its latest periods.
 MAX_PERIODS = 1_200
+
+
+class TermSource(Protocol):
+    """What trends count from: :class:`~disproof.store.trends.TrendStore` (terms in SQL), or
+    :class:`~disproof.trends.techniques.TechniqueSource` (persuasion techniques)."""
+
+    def period_totals(self, scope: CaseScope, period: Period) -> dict[str, int]: ...
+    def top_terms(self, kind: str, scope: CaseScope, top: int) -> list[TermTotal]: ...
+    def term_counts(
+        self, kind: str, keys: Sequence[str], scope: CaseScope, period: Period
+    ) -> dict[tuple[str, str], int]: ...
 
 
 def check_choice(value: str, choices: tuple[str, ...], what: str) -> None:
@@ -41,7 +55,7 @@ def _check_span(date_from: dt.date, date_to: dt.date, period: Period) -> None:
 
 
 def compute_trends(
-    store: TrendStore,
+    store: TermSource,
     by: TrendBy,
     period: Period,
     *,
@@ -50,10 +64,13 @@ def compute_trends(
     date_to: dt.date | None = None,
     dataset: str | None = None,
     labels: dict[str, str] | None = None,
+    narrative: str | None = None,
+    outlet: str | None = None,
 ) -> Trends:
     """The ``top`` terms of kind ``by`` (most cases in scope first) with their case counts per
     period, every period from the first to the last dated case in scope (empty ones as 0).
-    ``labels`` renames terms by value (e.g. narrative id → name)."""
+    ``labels`` renames terms by value (e.g. narrative id → name). With ``narrative`` (an id)
+    or ``outlet`` (a part of its name) only the cases of that narrative or outlet count."""
     check_choice(by, TREND_BYS, "trend kind")
     check_choice(period, PERIODS, "period")
     if top < 1:
@@ -64,7 +81,9 @@ def compute_trends(
         raise InvalidInput("the start date is after the end date")
     if date_from and date_to:
         _check_span(date_from, date_to, period)
-    scope = CaseScope(dataset, date_from, date_to)
+    narrative_key = narrative.strip().casefold() if narrative and narrative.strip() else None
+    outlet_key = keyword_key(outlet) if outlet and outlet.strip() else None
+    scope = CaseScope(dataset, date_from, date_to, narrative_key, outlet_key)
     totals = store.period_totals(scope, period)
     if date_from and date_to:
         bounds = [bucket_label(date_from, period), bucket_label(date_to, period)]
@@ -74,7 +93,7 @@ def compute_trends(
             # one case dated in the year 1000 must not make every trends page count a thousand
             # years: the latest MAX_PERIODS periods of the dated cases are shown
             date_from = shift(label_start(bounds[-1], period), period, 1 - MAX_PERIODS)
-            scope = CaseScope(dataset, date_from, date_to)
+            scope = CaseScope(dataset, date_from, date_to, narrative_key, outlet_key)
             totals = store.period_totals(scope, period)
             bounds = [bucket_label(date_from, period), bounds[-1]]
     periods = labels_between(bounds[0], bounds[-1], period) if bounds else []
@@ -96,6 +115,8 @@ def compute_trends(
         date_from=date_from,
         date_to=date_to,
         dataset=dataset,
+        narrative=narrative_key,
+        outlet=outlet_key,
         periods=periods,
         totals=[totals.get(p, 0) for p in periods],
         series=series,

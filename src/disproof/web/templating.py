@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 
 from disproof.auth import Role
 from disproof.normalize import country_name, language_name
+from disproof.techniques import shown
 from disproof.web import csrf, text
 from disproof.web.jinja import strict_environment
 from disproof.web.session import principal_of
@@ -52,6 +53,8 @@ def environment() -> jinja2.Environment:
         external_link=text.external_link,
         country_label=country_name,
         language_label=language_name,
+        technique_counts=shown.counts,
+        technique_passages=shown.passages,
     )
     return env
 

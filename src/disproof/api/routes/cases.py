@@ -10,7 +10,7 @@ deleting accept ``If-Match`` (see :mod:`disproof.api.conditional`).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
@@ -19,12 +19,29 @@ from disproof.api.conditional import IfMatch, etag, expected_version
 from disproof.api.deps import Admin, Editor, ReadAccess, ServiceDep
 from disproof.api.params import PagedQuery
 from disproof.api.responses import BODY, errors
+from disproof.api.routes.techniques import CaseTechniques, case_techniques
 from disproof.errors import CaseNotFound
 from disproof.models import CaseCreate, CaseUpdate, CaseView, RelatedCase, SearchPage
 from disproof.narratives.mapping import case_view
 from disproof.narratives.stored import stored_fields
 
 router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+class CaseDetail(CaseView):
+    """A case as ``GET /cases/{id}`` reads it; ``techniques`` only when asked for."""
+
+    techniques: CaseTechniques | None = None
+
+
+Include = Annotated[
+    list[Literal["techniques"]] | None,
+    Query(
+        max_length=4,
+        description="Also return `techniques`: the persuasion techniques of the case's title "
+        "and summary (model output; computed once per text and model, then cached).",
+    ),
+]
 
 
 def case_location(case_id: str) -> str:
@@ -69,7 +86,9 @@ def related_cases(
 
 
 @router.get("/{case_id:path}", summary="Read a case", responses=errors(404))
-def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAccess) -> CaseView:
+def get_case(
+    case_id: str, response: Response, service: ServiceDep, _: ReadAccess, include: Include = None
+) -> CaseDetail:
     """The case with its `version`, which is also sent as the `ETag` header (e.g. `"3"`):
     send it back as `If-Match` when changing the case, so that you never overwrite a change
     you have not seen. An id the case had before it was merged with the same claim from another
@@ -77,13 +96,19 @@ def get_case(case_id: str, response: Response, service: ServiceDep, _: ReadAcces
     `inferred_narratives` are those disproof infers from the case's keywords and text, each with
     the keywords and terms that support it, the claim sentence of the narrative nearest the
     case and its margin where the index's vectors were checked (`claim`, `margin`; null: the
-    rule decided alone), and the measured precision (never stored, never exported)."""
+    rule decided alone), and the measured precision (never stored, never exported).
+    With `include=techniques`, `techniques` lists the persuasion techniques of the case's title
+    and summary (model output, not an analyst's judgement); otherwise it is null."""
     try:
         case = service.get_public(case_id)
     except CaseNotFound:  # an id the case had before it was merged with the same claim
         case = service.get_public(service.get(case_id).id)
     response.headers["ETag"] = etag(case.version)
-    return case_view(case, stored_fields(service.store.engine, case))
+    view = case_view(case, stored_fields(service.store.engine, case))
+    techniques = None
+    if include and "techniques" in include:
+        techniques = case_techniques(service.settings, service.store.engine, case)
+    return CaseDetail(**dict(view), techniques=techniques)
 
 
 @router.patch(

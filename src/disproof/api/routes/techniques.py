@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
 
 from disproof.api.budget import check_text, run_expensive, text_cost
 from disproof.api.deps import ReadAccess, ServiceDep
 from disproof.api.responses import BODY, EXPENSIVE, errors
 from disproof.api.routes.match import MAX_MATCH_TEXT
+from disproof.models import Case
 from disproof.settings import Settings
+from disproof.techniques.shown import NOTE, SpanLike
+from disproof.techniques.taxonomy import technique_info
 
 router = APIRouter(tags=["techniques"])
-
-NOTE = "Technique labels are model output, not an analyst's judgement."
 
 
 class TechniquesRequest(BaseModel):
@@ -41,29 +42,23 @@ class TechniquesResult(BaseModel):
     note: str = NOTE
 
 
-_lock = threading.Lock()
-_cache: dict[tuple[str, float], object] = {}
-
-
 def _detect(settings: Settings, text: str) -> TechniquesResult:
-    from disproof.techniques import Detector, technique_info
-    from disproof.techniques.model import beside_database, default_model_path, load_model
+    from disproof.techniques.loaded import loaded_model
 
-    trained = beside_database(settings)
-    path = trained if trained is not None and trained.is_file() else default_model_path()
-    key = (str(path), path.stat().st_mtime if path is not None else 0.0)
-    with _lock:  # one loaded model per file version, shared by the worker threads
-        detector = _cache.get(key)
-        if not isinstance(detector, Detector):
-            _cache.clear()
-            detector = _cache[key] = Detector(load_model(Path(path) if path else None))
-    spans = []
-    for span in detector.detect(text):
-        info = technique_info(span.technique)
-        spans.append(
-            TechniqueSpanOut(**span.as_json(), name=info.display, definition=info.definition)
-        )
-    return TechniquesResult(techniques=spans)
+    spans = loaded_model(settings).detector.detect(text)
+    return TechniquesResult(techniques=[span_out(span) for span in spans])
+
+
+def span_out(span: SpanLike) -> TechniqueSpanOut:
+    info = technique_info(span.technique)
+    return TechniqueSpanOut(
+        technique=span.technique,
+        start=span.start,
+        end=span.end,
+        score=round(span.score, 3),
+        name=info.display,
+        definition=info.definition,
+    )
 
 
 @router.post(
@@ -85,3 +80,26 @@ async def techniques(
     return await run_expensive(
         http, text_cost(request.text), _detect, service.settings, request.text
     )
+
+
+class CaseSpanOut(TechniqueSpanOut):
+    field: Literal["title", "summary"] = Field(description="The field of the case it lies in.")
+    field_start: int = Field(description="`start` as an offset into that field.")
+    field_end: int = Field(description="`end` as an offset into that field.")
+
+
+class CaseTechniques(BaseModel):
+    """The persuasion techniques of a case's claim text: its title and summary, one paragraph
+    each (`text`); offsets are into `text`, and into the field with `field_start`/`field_end`."""
+
+    text: str
+    model: str = Field(description="The technique model's id (a digest of its file).")
+    techniques: list[CaseSpanOut]
+    note: str = NOTE
+
+
+def case_techniques(settings: Settings, engine: Engine, case: Case) -> CaseTechniques:
+    """Read from the store's cache, or detected and cached (derived data)."""
+    from disproof.techniques.cached import case_result
+
+    return CaseTechniques.model_validate(case_result(engine, settings, case))

@@ -3,6 +3,7 @@ for signed-in users, its history (a deleted case shows its history page instead)
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,12 +11,16 @@ from starlette.responses import Response
 
 from disproof.api.deps import get_service
 from disproof.auth import Role
-from disproof.errors import CaseNotFound
+from disproof.errors import CaseNotFound, DisproofError
 from disproof.io.claimreview import case_page_url, claim_review
 from disproof.models import Case
 from disproof.narratives.mapping import case_narratives
 from disproof.narratives.stored import stored_fields
+from disproof.service import Disproof
+from disproof.techniques.cached import claim_text, stored_techniques, text_techniques
+from disproof.techniques.shown import NOTE, ShownSpan, shown_spans
 from disproof.web.errors import HtmlRoute
+from disproof.web.marks import Piece, pieces
 from disproof.web.pages.history import deleted_case_page, history_context
 from disproof.web.session import require_read
 from disproof.web.templating import render
@@ -25,8 +30,40 @@ router = APIRouter(route_class=HtmlRoute)
 RELATED = 8
 
 
+@dataclass
+class ClaimTechniques:
+    """The persuasion techniques of a case's claim text (title and summary), when known: read
+    from the store's cache, or detected on request (``?techniques=1``) and cached."""
+
+    text: str
+    spans: list[ShownSpan] = field(default_factory=list)
+    pieces: list[Piece] = field(default_factory=list)
+    known: bool = False
+    missing: str | None = None
+    note: str = NOTE
+
+
+def claim_techniques(service: Disproof, case: Case, compute: bool) -> ClaimTechniques | None:
+    """None for a case without a title or summary. Without ``compute`` only cached results are
+    read (one indexed query; the model is not loaded)."""
+    text = claim_text(case)
+    if not text:
+        return None
+    engine, settings = service.store.engine, service.settings
+    try:
+        found = (text_techniques if compute else stored_techniques)(engine, settings, [text])
+    except DisproofError as exc:  # no model in this install, or one it cannot read
+        return ClaimTechniques(text, missing=str(exc))
+    if text not in found:
+        return ClaimTechniques(text)
+    spans = shown_spans(text, found[text])
+    return ClaimTechniques(text, spans, pieces(text, [], spans), known=True)
+
+
 @router.get("/cases/{case_id:path}", name="web_case")
-def case_page(request: Request, case_id: str, saved: int = 0, restored: int = 0) -> Response:
+def case_page(
+    request: Request, case_id: str, saved: int = 0, restored: int = 0, techniques: int = 0
+) -> Response:
     principal = require_read(request)
     service = get_service(request)
     try:
@@ -44,6 +81,7 @@ def case_page(request: Request, case_id: str, saved: int = 0, restored: int = 0)
         "related": service.related_cases(case.id, limit=RELATED),
         "json_ld": _page_claim_review(request, case),
         "can_edit": principal is not None and principal.role.allows(Role.editor),
+        "techniques": claim_techniques(service, case, compute=bool(techniques)),
         "saved": bool(saved),
         "restored": bool(restored),
     }

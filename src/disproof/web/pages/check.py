@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Request
@@ -10,10 +11,13 @@ from starlette.responses import Response
 
 from disproof.api.budget import run_expensive, text_cost, text_limit
 from disproof.api.deps import get_matcher, get_service
-from disproof.errors import CaseNotFound
+from disproof.errors import CaseNotFound, DisproofError
 from disproof.models import Case, CaseMatch, MatchResult
 from disproof.service import Disproof
+from disproof.techniques.loaded import loaded_model
+from disproof.techniques.shown import NOTE, ShownSpan, SpanLike, shown_spans
 from disproof.web.errors import HtmlRoute
+from disproof.web.marks import Piece, pieces
 from disproof.web.session import require_read
 from disproof.web.templating import render
 from disproof.web.text import Highlight, Segment, segments
@@ -47,6 +51,12 @@ class CheckPage:
     segments: list[Segment]
     cards: list[Card]
     nearest: list[Card] = field(default_factory=list)
+    #: Persuasion-technique spans (model output) and the text cut by both kinds of marks.
+    techniques: list[ShownSpan] = field(default_factory=list)
+    pieces: list[Piece] = field(default_factory=list)
+    #: Why techniques are not shown (no model could be loaded), None when they are.
+    techniques_missing: str | None = None
+    technique_note: str = NOTE
 
 
 @router.get("/", name="web_check")
@@ -116,7 +126,21 @@ async def check(request: Request) -> Response:
 def _check(request: Request, text: str) -> CheckPage:
     """Match ``text`` (building the shared matcher on first use: seconds) off the event loop."""
     result = get_matcher(request).match(text, top_k=TOP_K)
-    return build_page(get_service(request), text, result)
+    service = get_service(request)
+    page = build_page(service, text, result)
+    try:
+        found = loaded_model(service.settings).detector.detect(text)
+    except DisproofError as exc:  # no model in this install, a model this install cannot read
+        page.techniques_missing = str(exc)
+        found = []
+    return with_techniques(page, found)
+
+
+def with_techniques(page: CheckPage, found: Sequence[SpanLike]) -> CheckPage:
+    """``page`` with technique spans ``found`` in its text, marked beside the claims."""
+    page.techniques = shown_spans(page.text, found)
+    page.pieces = pieces(page.text, page.segments, page.techniques)
+    return page
 
 
 def build_page(service: Disproof, text: str, result: MatchResult) -> CheckPage:
@@ -150,4 +174,6 @@ def build_page(service: Disproof, text: str, result: MatchResult) -> CheckPage:
     if not cards:
         others = [m for m in result.matches if m.band == "none"][:TOP_K]
         nearest = [Card(i, m, cases.get(m.case_id)) for i, m in enumerate(others, 1)]
-    return CheckPage(text, result, parts, cards, nearest)
+    page = CheckPage(text, result, parts, cards, nearest)
+    page.pieces = pieces(text, parts, [])
+    return page

@@ -16,6 +16,7 @@ from disproof.api.budget import run_expensive
 from disproof.api.deps import get_service
 from disproof.errors import InvalidInput
 from disproof.normalize import country_name, language_name
+from disproof.techniques.shown import NOTE
 from disproof.trends import TREND_BYS, Grouping, Period, TrendBy, Trends, regroup, trend_chart
 from disproof.trends.periods import check_date
 from disproof.web.errors import HtmlRoute, error_page
@@ -74,6 +75,8 @@ class Ask:
     end: dt.date | None
     form: dict[str, str]
     problems: list[str]
+    narrative: str | None = None
+    outlet: str | None = None
 
 
 def _ask(
@@ -82,6 +85,8 @@ def _ask(
     top: Text = TOP,
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
+    narrative: Annotated[str, Query(max_length=200)] = "",
+    outlet: Annotated[str, Query(max_length=200)] = "",
 ) -> Ask:
     """The form's choices, read from the query string (a dependency of both trends routes)."""
     problems: list[str] = []
@@ -99,8 +104,9 @@ def _ask(
         problems.append("The start date is after the end date; the dates are ignored.")
         start = end = None
     form = {"by": by, "period": period, "top": top, "from": date_from, "to": date_to}
+    form |= {name: value for name, value in (("narrative", narrative), ("outlet", outlet)) if value}
     kind, unit = cast(TrendBy, by), cast("Period | Grouping", period)
-    return Ask(kind, unit, int(top), start, end, form, problems)
+    return Ask(kind, unit, int(top), start, end, form, problems, narrative or None, outlet or None)
 
 
 def _compute(request: Request, ask: Ask, standalone: bool) -> tuple[Trends, Markup | None]:
@@ -108,7 +114,13 @@ def _compute(request: Request, ask: Ask, standalone: bool) -> tuple[Trends, Mark
     counted: Period = "week" if ask.period == "week" else "month"
     result = _labelled(
         get_service(request).trends(
-            ask.by, counted, top=ask.top, date_from=ask.start, date_to=ask.end
+            ask.by,
+            counted,
+            top=ask.top,
+            date_from=ask.start,
+            date_to=ask.end,
+            narrative=ask.narrative,
+            outlet=ask.outlet,
         )
     )
     if ask.period in ("quarter", "year"):
@@ -148,6 +160,7 @@ async def trends(request: Request, ask: Annotated[Ask, Depends(_ask)]) -> Respon
         "choices": {"by": TREND_BYS, "period": SPANS, "top": TOPS},
         "form": ask.form,
         "problems": ask.problems,
+        "technique_note": NOTE if result.by == "technique" else None,
     }
     return render(request, "trends.html", context)
 
