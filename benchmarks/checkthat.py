@@ -29,7 +29,9 @@ from benchmarks.checkthat_data import (
 from benchmarks.logistic import Fitted, fit_logistic, fitted_scorer
 from disproof.match.calibration import Calibration, Scorer, Thresholds, calibration_file_name
 from disproof.match.features import FEATURES, FieldScores, feature_matrix
+from disproof.match.index import CaseIndex
 from disproof.match.matcher import Matcher
+from disproof.match.retrieval import one_text
 from disproof.service import Disproof
 from disproof.settings import Settings
 
@@ -128,8 +130,11 @@ def training_set(
 
 
 def ranked(
-    groups: list[Group], ids: list[str], calibration: Calibration
+    groups: list[Group], ids: list[str], calibration: Calibration, index: CaseIndex | None = None
 ) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """Each query's top five and top probability; with ``index``, each candidate is scored by
+    the model of its situation as the matcher does (a claim with one text by the one-text
+    model), else every pair by the two-field one."""
     runs: dict[str, list[str]] = {}
     best: dict[str, float] = {}
     for group in groups:
@@ -137,7 +142,8 @@ def ranked(
         if not len(rows):
             runs[qid], best[qid] = [], 0.0
             continue
-        p = calibration.probability(features(group))
+        single = one_text(index, rows) if index is not None else None
+        p = calibration.probability(features(group), None, single)
         order = np.lexsort((rows, -p))
         runs[qid] = [ids[rows[i]] for i in order[:5]]
         best[qid] = float(p[order[0]])
@@ -145,7 +151,11 @@ def ranked(
 
 
 def open_world(
-    groups: list[Group], ids: list[str], qrels: dict[str, set[str]], calibration: Calibration
+    groups: list[Group],
+    ids: list[str],
+    qrels: dict[str, set[str]],
+    calibration: Calibration,
+    index: CaseIndex | None = None,
 ) -> tuple[list[float], list[bool]]:
     """Top-1 probability and correctness for each query twice: with its claim in the database,
     and without it (then no answer is right). Half the queries have a known match."""
@@ -153,7 +163,7 @@ def open_world(
     for group in groups:
         qid = group[0]
         for g in (group, without_gold(group, ids, qrels[qid])):
-            runs, best = ranked([g], ids, calibration)
+            runs, best = ranked([g], ids, calibration, index)
             probabilities.append(best[qid])
             correct.append(bool(runs[qid]) and runs[qid][0] in qrels[qid])
     return probabilities, correct
@@ -274,7 +284,7 @@ def main() -> None:
     print("| split | queries | MAP@5 | R@1 | R@5 |")
     print("|---|---:|---:|---:|---:|")
     for split in ("train", "dev", "devtest"):
-        runs, _ = ranked(groups[split], ids, calibration)
+        runs, _ = ranked(groups[split], ids, calibration, matcher.index)
         q = qrels[split]
         print(
             f"| {split} | {len(q)} | {mean_average_precision(q, runs):.4f} | "
@@ -286,10 +296,14 @@ def main() -> None:
     print()
     print("| band | from score | top-1 matches | precision |")
     print("|---|---:|---:|---:|")
-    probabilities, correct = open_world(groups["devtest"], ids, qrels["devtest"], calibration)
+    probabilities, correct = open_world(
+        groups["devtest"], ids, qrels["devtest"], calibration, matcher.index
+    )
     print(band_table(probabilities, correct, calibration.thresholds))
+    single = sum(int(one_text(matcher.index, g[1]).sum()) for g in groups["devtest"])
+    print(f"\n{single:,} of the dev-test candidates are claims with one text")
     # the production path must agree with the evaluation path
-    runs, _ = ranked(groups["devtest"], ids, calibration)
+    runs, _ = ranked(groups["devtest"], ids, calibration, matcher.index)
     sample = sorted(qrels["devtest"])[:20]
     agree = sum(
         [m.case_id for m in matcher.match(queries[q], top_k=5, min_band="none").matches] == runs[q]
