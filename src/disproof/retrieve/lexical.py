@@ -68,6 +68,21 @@ class BM25Index:
         self.delta: dict[int, tuple[Int32s, Int32s]] = delta or {}
         self._changed()
 
+    def copy(self) -> BM25Index:
+        """An index to update while this one keeps serving (the main segment is shared: it
+        is never changed in place)."""
+        return BM25Index(
+            dict(self.vocabulary),
+            self.main,
+            self.df.copy(),
+            self.lengths.copy(),
+            k1=self.k1,
+            b=self.b,
+            name=self.name,
+            in_main=self.in_main.copy(),
+            delta=dict(self.delta),
+        )
+
     @property
     def n_docs(self) -> int:
         return int(self.lengths.shape[0])
@@ -104,8 +119,13 @@ class BM25Index:
 
     def replace(self, row: int, tokens: Sequence[str]) -> None:
         """Change the document of one row."""
-        self._clear(row)
-        self._put(row, tokens)
+        self.replace_many([row], [tokens])
+
+    def replace_many(self, rows: Sequence[int], documents: Sequence[Sequence[str]]) -> None:
+        """Change the documents of some rows."""
+        for row, tokens in zip(rows, documents, strict=True):
+            self._clear(row)
+            self._put(row, tokens)
         self._changed()
 
     def renumber(self, new_of_old: Ints, n_docs: int) -> None:
