@@ -26,7 +26,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from disproof.retrieve.postings import Int32s, Ints, Segment, renumbered, segment_of
+from disproof.retrieve.postings import (
+    Int32s,
+    Ints,
+    Segment,
+    gather_ranges,
+    renumbered,
+    segment_of,
+)
 from disproof.retrieve.types import Hit
 
 FORMAT_VERSION = 4  # 4: raw frequencies and a delta segment (updates); 3: combining marks kept
@@ -173,6 +180,7 @@ class BM25Index:
     def _changed(self) -> None:
         self._idf: npt.NDArray[np.float32] | None = None
         self._delta_postings: tuple[Int32s, Int32s, Int32s] | None = None
+        self._norm: Floats | None = None
         self._all_main = bool(self.in_main.all())
         stale = len(self.delta) + int(self.main.n_rows - self.in_main.sum())
         if stale > max(MERGE_MIN, self.n_docs * MERGE_SHARE):
@@ -213,19 +221,27 @@ class BM25Index:
     def _idf_of(self, df: int) -> float:
         return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
 
-    def postings(self, term: int) -> tuple[Int32s, Int32s]:
-        """The current rows holding a term id and its frequency in each."""
-        docs, tfs = self.main.postings(term)
+    def _postings(self, ids: Ints) -> tuple[Int32s, Int32s, Ints]:
+        """The current postings of some term ids: rows, frequencies, and which of ``ids``
+        each is for (main segment first, then the delta; a row is in one of them)."""
+        known = ids[ids < self.main.n_terms]
+        starts = self.main.offsets[known]
+        lengths = self.main.offsets[known + 1] - starts
+        at = gather_ranges(starts, lengths)
+        docs, tfs = self.main.docs[at], self.main.tfs[at]
+        which = np.repeat(np.flatnonzero(ids < self.main.n_terms), lengths)
         if not self._all_main and len(docs):
             keep = self.in_main[docs]
-            docs, tfs = docs[keep], tfs[keep]
+            docs, tfs, which = docs[keep], tfs[keep], which[keep]
         if self.delta:
             terms, delta_docs, delta_tfs = self._delta_index()
-            start, end = np.searchsorted(terms, [term, term + 1])
-            if end > start:
-                docs = np.concatenate([docs, delta_docs[start:end]])
-                tfs = np.concatenate([tfs, delta_tfs[start:end]])
-        return docs, tfs
+            starts = np.searchsorted(terms, ids, "left")
+            lengths = np.searchsorted(terms, ids, "right") - starts
+            at = gather_ranges(starts, lengths)
+            docs = np.concatenate([docs, delta_docs[at]])
+            tfs = np.concatenate([tfs, delta_tfs[at]])
+            which = np.concatenate([which, np.repeat(np.arange(len(ids)), lengths)])
+        return docs, tfs, which
 
     def _delta_index(self) -> tuple[Int32s, Int32s, Int32s]:
         """The delta's postings sorted by term then row: (terms, rows, frequencies)."""
@@ -238,25 +254,30 @@ class BM25Index:
             self._delta_postings = (terms[order], docs[order], tfs[order])
         return self._delta_postings
 
+    def _norms(self) -> Floats:
+        """``k1·(1 − b + b·dl/avgdl)`` of every row."""
+        norm = self._norm
+        if norm is None:
+            n, total = self.n_docs, self.total_length
+            average = total / n if n and total else 1.0
+            norm = self._norm = (self.k1 * (1.0 - self.b + self.b * self.lengths / average)).astype(
+                np.float64
+            )
+        return norm
+
     def _matches(self, query: Sequence[str]) -> tuple[Ints, Floats]:
         """The rows some query term matches and their BM25 scores (float64)."""
-        average = self.total_length / self.n_docs if self.n_docs and self.total_length else 1.0
-        found: list[Int32s] = []
-        weights: list[Floats] = []
-        for term, count in Counter(query).items():
-            index = self.vocabulary.get(term)
-            if index is None:
-                continue
-            docs, tfs = self.postings(index)
-            if not len(docs):
-                continue
-            norm = self.k1 * (1.0 - self.b + self.b * self.lengths[docs] / average)
-            idf = self._idf_of(int(self.df[index]))
-            found.append(docs)
-            weights.append(idf * tfs * (self.k1 + 1.0) / (tfs + norm) * count)
-        if not found:
+        counts = Counter(t for t in query if t in self.vocabulary)
+        if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        docs, weight = np.concatenate(found), np.concatenate(weights)
+        ids = np.array([self.vocabulary[t] for t in counts], dtype=np.int64)
+        df = self.df[ids].astype(np.float64)
+        idf = np.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+        docs, tfs, which = self._postings(ids)
+        if not len(docs):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        factor = idf * np.array(list(counts.values()), dtype=np.float64)
+        weight = factor[which] * tfs * (self.k1 + 1.0) / (tfs + self._norms()[docs])
         summed: Floats
         if len(docs) > self.n_docs * DENSE_SHARE:
             summed = np.bincount(docs, weight, minlength=self.n_docs).astype(np.float64)
