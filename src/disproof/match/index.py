@@ -28,7 +28,7 @@ from disproof.retrieve import BM25Index, DenseIndex
 from disproof.store.corpus import (
     CaseText,
     CorpusStore,
-    content_digest,
+    content_digests,
     fingerprint_of,
     text_hash,
 )
@@ -68,8 +68,8 @@ class CaseIndex:
     dense: dict[str, DenseIndex]
     #: The language of each case (detected on title and summary together), as an ISO code.
     languages: npt.NDArray[np.str_]
-    #: 64 bits of each case's content hash (``store.corpus.content_digest``): what changed.
-    digests: npt.NDArray[np.uint64]
+    #: 64 bits of each case's content hash (``store.corpus.content_digests``): what changed.
+    digests: npt.NDArray[np.bytes_]
     #: HNSW graphs of the dense fields, when the index is large enough to want them
     #: (``match/scale.py``; saved beside this index, not in it). Empty: exact search.
     ann: dict[str, AnnIndex] = dataclasses.field(default_factory=dict)
@@ -128,7 +128,7 @@ class CaseIndex:
                     json.loads((folder / "languages.json").read_text(encoding="utf-8")),
                     dtype=np.str_,
                 ),
-                np.load(folder / "digests.npy").astype(np.uint64),
+                np.load(folder / "digests.npy").astype("S16"),
             )
             sizes = {len(index.languages), len(index.digests)}
             sizes |= {bm25.n_docs for bm25 in index.bm25.values()}
@@ -225,7 +225,7 @@ def build_index(
         bm25,
         dense,
         np.array(languages, dtype=np.str_),
-        np.array([content_digest(c.content_hash) for c in texts], dtype=np.uint64),
+        content_digests([c.content_hash for c in texts]),
     )
 
 

@@ -31,7 +31,7 @@ from disproof.match.index import (
     languages_of,
 )
 from disproof.retrieve import DenseIndex
-from disproof.store.corpus import CorpusState, CorpusStore, content_digest
+from disproof.store.corpus import CorpusState, CorpusStore, content_digests
 from disproof.text import Analyzer
 
 logger = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def update_index(
             matrix = _moved(old_dense.vectors, plan, fresh, len(state.pks))
             dense[field] = DenseIndex(matrix, old_dense.name)
     width = max([index.languages.dtype.itemsize // 4, *(len(x) for x in languages), 1])
-    digests = np.array([content_digest(c.content_hash) for c in texts], dtype=np.uint64)
+    digests = content_digests([c.content_hash for c in texts])
     logger.info(
         "match index updated: %d added, %d changed, %d removed",
         plan.added,

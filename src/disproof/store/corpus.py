@@ -58,28 +58,29 @@ class CorpusState:
     each case's content hash, and the store's fingerprint (as :meth:`CorpusStore.fingerprint`)."""
 
     pks: npt.NDArray[np.int64]
-    digests: npt.NDArray[np.uint64]
+    digests: npt.NDArray[np.bytes_]
     fingerprint: str
 
 
 def fingerprint_of(rows: Iterable[tuple[int, str]]) -> str:
     """The fingerprint of cases given as (primary key, content hash) in primary-key order."""
-    digest = hashlib.sha256()
-    for pk, content in rows:
-        digest.update(f"{pk}:{content};".encode())
-    return digest.hexdigest()
+    return hashlib.sha256("".join(f"{pk}:{content};" for pk, content in rows).encode()).hexdigest()
 
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def content_digest(content_hash: str) -> int:
-    """64 bits of a case's content hash (a SHA-256 in hex; anything else is hashed again)."""
+def content_digests(content_hashes: list[str]) -> npt.NDArray[np.bytes_]:
+    """64 bits of each case's content hash (a SHA-256 in hex): its first 16 characters, as
+    ``S16`` (anything not ASCII is hashed again first)."""
     try:
-        return int(content_hash[:16], 16)
-    except ValueError:
-        return int.from_bytes(hashlib.blake2b(content_hash.encode(), digest_size=8).digest())
+        return np.array(content_hashes, dtype="S16")
+    except UnicodeEncodeError:
+        return np.array(
+            [hashlib.blake2b(h.encode(), digest_size=8).hexdigest() for h in content_hashes],
+            dtype="S16",
+        )
 
 
 #: Primary keys per ``IN (…)`` list (well under SQLite's limit on bound parameters).
@@ -116,17 +117,14 @@ class CorpusStore:
     def state(self) -> CorpusState:
         """The primary keys and content digests of every case, and the fingerprint, read
         together (one query): what an index update compares with what it holds."""
-        digest = hashlib.sha256()
-        pks: list[int] = []
-        digests: list[int] = []
         query = sa.select(cases.c.pk, cases.c.content_hash).order_by(cases.c.pk)
         with self.engine.connect() as connection:
-            for pk, content in connection.execute(query):
-                digest.update(f"{pk}:{content};".encode())
-                pks.append(pk)
-                digests.append(content_digest(content))
+            rows = connection.execute(query).all()
+        hashes = [content for _, content in rows]
         return CorpusState(
-            np.array(pks, dtype=np.int64), np.array(digests, dtype=np.uint64), digest.hexdigest()
+            np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows)),
+            content_digests(hashes),
+            fingerprint_of(rows),
         )
 
     def fingerprint(self) -> str:
