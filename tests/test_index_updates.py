@@ -113,6 +113,14 @@ def test_changes_update_the_saved_index(
         assert fake_matching.encoded - encoded <= 2  # only the changed case's texts
         assert_same(matcher, full_build(service, fake_matching), service)
     assert sum("match index updated" in r.getMessage() for r in caplog.records) == len(steps)
+    folder = service.settings.index_dir()
+    if folder is not None:  # the saved main arrays were linked, not written again
+        inode = (folder / "bm25_title" / "main_docs.npy").stat().st_ino
+        service.create_case(CaseCreate(id="one-more", title="One more claim"), "t")
+        matcher = service.matcher()
+        assert (folder / "bm25_title" / "main_docs.npy").stat().st_ino == inode
+        assert matcher.index.dense["title"].pending
+        assert_same(matcher, full_build(service, fake_matching), service)
     assert service.matcher().match(QUERIES[3]).matches[0].case_id == "new"
     # nothing changed since: loaded as saved
     recorder = Recorder()

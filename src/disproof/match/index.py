@@ -25,6 +25,7 @@ import numpy.typing as npt
 from disproof.embed import Embedder
 from disproof.folders import staged_folder
 from disproof.retrieve import BM25Index, DenseIndex
+from disproof.retrieve.arrays import load_array, save_array
 from disproof.store.corpus import (
     CaseText,
     CorpusStore,
@@ -82,15 +83,19 @@ class CaseIndex:
     def save(self, folder: Path) -> None:
         """Write atomically: into a temporary folder, then swap it in."""
         with staged_folder(folder) as staging:
-            np.save(staging / "pks.npy", self.pks)
-            np.save(staging / "digests.npy", self.digests)
+            save_array(staging / "pks.npy", self.pks)
+            save_array(staging / "digests.npy", self.digests)
             (staging / "languages.json").write_text(
                 json.dumps(self.languages.tolist()), encoding="utf-8"
             )
             for field, bm25 in self.bm25.items():
                 bm25.save(staging / f"bm25_{field}")
             for field, dense in self.dense.items():
-                np.save(staging / f"vectors_{field}.npy", dense.vectors)
+                save_array(staging / f"vectors_{field}.npy", dense.main)
+                if dense.pending:
+                    save_array(staging / f"vectors_{field}.tail.npy", dense.tail)
+                    save_array(staging / f"vectors_{field}.changed_rows.npy", dense.changed_rows)
+                    save_array(staging / f"vectors_{field}.changed.npy", dense.changed)
             meta = {
                 "format": FORMAT_VERSION,
                 "model_id": self.model_id,
@@ -120,10 +125,7 @@ class CaseIndex:
                 str(meta["fingerprint"]),
                 np.load(folder / "pks.npy"),
                 {f: BM25Index.load(folder / f"bm25_{f}") for f in FIELDS},
-                {
-                    f: DenseIndex(np.load(folder / f"vectors_{f}.npy", mmap_mode="r"), f"dense_{f}")
-                    for f in meta.get("dense", [])
-                },
+                {f: _load_dense(folder, f) for f in meta.get("dense", [])},
                 np.array(
                     json.loads((folder / "languages.json").read_text(encoding="utf-8")),
                     dtype=np.str_,
@@ -132,13 +134,24 @@ class CaseIndex:
             )
             sizes = {len(index.languages), len(index.digests)}
             sizes |= {bm25.n_docs for bm25 in index.bm25.values()}
-            sizes |= {dense.vectors.shape[0] for dense in index.dense.values()}
+            sizes |= {len(dense) for dense in index.dense.values()}
             if sizes != {len(index)}:
                 raise ValueError("its files do not agree on the number of cases")
             return index
         except (OSError, ValueError, KeyError) as exc:
             logger.info("index at %s is unusable (%s); rebuilding", folder, exc)
             return None
+
+
+def _load_dense(folder: Path, field: str) -> DenseIndex:
+    main = load_array(folder / f"vectors_{field}.npy")
+    if not (folder / f"vectors_{field}.tail.npy").exists():
+        return DenseIndex(main, f"dense_{field}")
+    tail, rows, changed = (
+        np.load(folder / f"vectors_{field}.{part}.npy")
+        for part in ("tail", "changed_rows", "changed")
+    )
+    return DenseIndex(main, f"dense_{field}", tail=tail, changed_rows=rows, changed=changed)
 
 
 def _vector_hash(text: str, embedder: Embedder) -> str:

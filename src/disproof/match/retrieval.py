@@ -91,7 +91,7 @@ def cosines(
     dense = index.dense.get(field)
     if vector is None or dense is None or not len(rows):
         return np.zeros(len(rows), dtype=np.float32)
-    return np.asarray(dense.vectors[rows] @ vector.astype(np.float32), dtype=np.float32)
+    return np.asarray(dense.take(rows) @ vector.astype(np.float32), dtype=np.float32)
 
 
 def candidate_scores(

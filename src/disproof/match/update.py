@@ -118,8 +118,11 @@ def update_index(
         vectors = ensure_vectors(corpus, texts, embedder, progress, every=False)
         for field, old_dense in index.dense.items():
             fresh = field_vectors(texts, vectors, field, embedder.dim)
-            matrix = _moved(old_dense.vectors, plan, fresh, len(state.pks))
-            dense[field] = DenseIndex(matrix, old_dense.name)
+            if plan.appended:  # the new vectors beside the saved matrix, not a copy of it
+                dense[field] = old_dense.updated(plan.todo, fresh, len(state.pks))
+            else:
+                matrix = _moved(old_dense.vectors, plan, fresh, len(state.pks))
+                dense[field] = DenseIndex(matrix, old_dense.name)
     width = max([index.languages.dtype.itemsize // 4, *(len(x) for x in languages), 1])
     digests = content_digests([c.content_hash for c in texts])
     logger.info(

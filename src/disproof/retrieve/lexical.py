@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from disproof.retrieve.arrays import load_array, save_array
 from disproof.retrieve.postings import (
     Int32s,
     Ints,
@@ -361,7 +361,8 @@ class BM25Index:
     # -- files -------------------------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
-        """Write the files (each to a new file renamed into place: a loaded index maps them)."""
+        """Write the files (each to a new file renamed into place: a loaded index maps them;
+        the main segment's files, when unchanged since loaded, are hard-linked)."""
         folder.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, npt.NDArray[np.generic]] = {
             f"main_{key}": array for key, array in self.main.arrays().items()
@@ -378,9 +379,7 @@ class BM25Index:
             flat = [self.delta[r][part] for r in rows]
             arrays[f"delta_{name}"] = np.concatenate(flat) if flat else np.zeros(0, np.int32)
         for name, array in arrays.items():
-            with open(folder / f".{name}.npy", "wb") as file:
-                np.save(file, array)
-            os.replace(folder / f".{name}.npy", folder / f"{name}.npy")
+            save_array(folder / f"{name}.npy", array)
         params = {"format": FORMAT_VERSION, "k1": self.k1, "b": self.b, "name": self.name}
         (folder / "params.json").write_text(json.dumps(params), encoding="utf-8")
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
@@ -395,7 +394,7 @@ class BM25Index:
         terms = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
         main = Segment(
             **{
-                key: np.load(folder / f"main_{key}.npy", mmap_mode="r")
+                key: load_array(folder / f"main_{key}.npy")
                 for key in ("offsets", "docs", "tfs", "row_offsets", "terms", "row_tfs")
             }
         )
