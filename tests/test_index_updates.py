@@ -149,3 +149,28 @@ def test_most_cases_changed_or_an_unusable_index_means_a_full_build(
     assert recorder.builds == [(61, True)]
     assert_same(matcher, full_build(service, fake_matching), service)
     assert CaseIndex.load_saved(Path(folder), FakeEmbedder.model_id) is not None
+
+
+def test_a_case_between_indexed_ones_is_inserted_in_its_row(
+    service: Disproof, fake_matching: FakeEmbedder
+) -> None:
+    from disproof.match.update import changes, update_index
+    from disproof.store.corpus import CorpusState
+
+    corpus = CorpusStore(service.store.engine)
+    state = corpus.state()
+    full = full_build(service, fake_matching)
+    # the index as it was before the cases of rows 3 and 40 existed (removed from a copy)
+    keep = np.ones(len(state.pks), dtype=bool)
+    keep[[3, 40]] = False
+    earlier = CorpusState(state.pks[keep], state.digests[keep], "earlier")
+    older = update_index(full, earlier, corpus, fake_matching, Analyzer())
+    assert older is not None and len(older) == len(state.pks) - 2
+    plan = changes(older, state)
+    assert (plan.added, plan.changed, plan.removed, plan.appended) == (2, 0, 0, False)
+    updated = update_index(older, state, corpus, fake_matching, Analyzer())
+    assert updated is not None
+    matcher = service.matcher()  # (loaded as saved: the full build's equal)
+    assert_same(
+        Matcher(updated, corpus, fake_matching, matcher.calibration, Analyzer()), full, service
+    )
