@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from disproof.embed import Embedder
+    from disproof.match.index import CaseIndex
     from disproof.match.matcher import Matcher
     from disproof.settings import Settings
     from disproof.store import CaseStore
@@ -59,6 +58,8 @@ class MatcherBuilder:
         self.settings = settings
         self.store = store
         self._embedders: dict[str | None, tuple[Embedder | None, list[str]]] = {}
+        #: The last index built, for updating when none is saved (a PostgreSQL store).
+        self._last: CaseIndex | None = None
 
     def embedder(self, name: str | None) -> tuple[Embedder | None, list[str]]:
         """The loaded embedding backend (loaded once) and notes about it."""
@@ -73,12 +74,14 @@ class MatcherBuilder:
         return embedder, list(notes)
 
     def build(self, backend: str | None = None, progress: BuildProgress | None = None) -> Matcher:
-        """A matcher over the current cases; the index is loaded if current, else (re)built
-        (``progress.building`` first, then per batch of texts encoded) and saved."""
+        """A matcher over the current cases; the index is loaded if current, else updated for
+        the cases changed since it was saved, or (re)built (``progress.building`` first, then
+        per batch of texts encoded) and saved."""
         from disproof.match.calibration import calibration_for
         from disproof.match.index import CaseIndex, build_index
         from disproof.match.matcher import Matcher
         from disproof.match.scale import ann_dir, attach_ann
+        from disproof.match.update import update_index
         from disproof.store.corpus import CorpusStore
         from disproof.text import Analyzer
 
@@ -87,14 +90,21 @@ class MatcherBuilder:
         model_id = embedder.model_id if embedder else None
         folder = self.settings.index_dir()
         analyzer = Analyzer()
-        index = CaseIndex.load(folder, model_id, corpus.fingerprint()) if folder else None
+        state = corpus.state()
+        saved = CaseIndex.load_saved(folder, model_id) if folder else None
+        if saved is None and self._last is not None and self._last.model_id == model_id:
+            saved = self._last
+        index = saved if saved is not None and saved.fingerprint == state.fingerprint else None
         if index is None:
             if progress is not None:
-                saved = folder is not None and _saved_for(folder, model_id)
-                progress.building(self.store.count(), fresh=not saved)
-            index = build_index(corpus, embedder, analyzer, progress=progress)
+                progress.building(len(state.pks), fresh=saved is None)
+            if saved is not None:
+                index = update_index(saved, state, corpus, embedder, analyzer, progress=progress)
+            if index is None:
+                index = build_index(corpus, embedder, analyzer, progress=progress)
             if folder is not None:
                 index.save(folder)
+        self._last = index
         notes += attach_ann(index, ann_dir(folder) if folder else None, self.settings.ann_threshold)
         calibration = calibration_for(model_id) if model_id else None
         if embedder is not None and calibration is None:
@@ -112,14 +122,3 @@ class MatcherBuilder:
         corpus = CorpusStore(self.store.engine)
         analyzer = Analyzer()
         return Matcher(build_index(corpus, None, analyzer), corpus, None, None, analyzer)
-
-
-def _saved_for(folder: Path, model_id: str | None) -> bool:
-    """Whether an index for this model is saved in ``folder`` (current or not)."""
-    import json
-
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(meta, dict) and meta.get("model_id") == model_id

@@ -4,7 +4,9 @@ Derived data, rebuilt from the store. Vectors live in the database (``case_vecto
 once per case text and model and re-encoded only when a case's text changes (incremental, batch
 by batch, so an interrupted run resumes). The assembled index (BM25 arrays and vector matrices)
 is saved as plain ``.npy`` files plus ``meta.json`` beside an SQLite database, tagged with the
-store's fingerprint and the model id, and rebuilt when either no longer matches.
+store's fingerprint and the model id. Each row keeps a digest of its case's content hash, so an
+index saved for an older state of the cases is updated for the cases added, changed or removed
+since (``match/update.py``); another model or format means a full build.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ import numpy.typing as npt
 from disproof.embed import Embedder
 from disproof.folders import staged_folder
 from disproof.retrieve import BM25Index, DenseIndex
-from disproof.store.corpus import CaseText, CorpusStore, text_hash
+from disproof.retrieve.arrays import load_array, save_array
+from disproof.store.corpus import (
+    CaseText,
+    CorpusStore,
+    content_digests,
+    fingerprint_of,
+    text_hash,
+)
 from disproof.text import Analyzer
 
 if TYPE_CHECKING:
@@ -31,7 +40,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: a missing title or summary takes the other field's text; 3: languages
+FORMAT_VERSION = 4  # 2: a missing title or summary takes the other field's text; 3: languages;
+# 4: content digests per row, BM25 format 4 (updates)
 FIELDS = ("title", "summary")
 ENCODE_BATCH = 64
 Progress = Callable[[int, int], None]
@@ -59,6 +69,8 @@ class CaseIndex:
     dense: dict[str, DenseIndex]
     #: The language of each case (detected on title and summary together), as an ISO code.
     languages: npt.NDArray[np.str_]
+    #: 64 bits of each case's content hash (``store.corpus.content_digests``): what changed.
+    digests: npt.NDArray[np.bytes_]
     #: HNSW graphs of the dense fields, when the index is large enough to want them
     #: (``match/scale.py``; saved beside this index, not in it). Empty: exact search.
     ann: dict[str, AnnIndex] = dataclasses.field(default_factory=dict)
@@ -71,14 +83,19 @@ class CaseIndex:
     def save(self, folder: Path) -> None:
         """Write atomically: into a temporary folder, then swap it in."""
         with staged_folder(folder) as staging:
-            np.save(staging / "pks.npy", self.pks)
+            save_array(staging / "pks.npy", self.pks)
+            save_array(staging / "digests.npy", self.digests)
             (staging / "languages.json").write_text(
                 json.dumps(self.languages.tolist()), encoding="utf-8"
             )
             for field, bm25 in self.bm25.items():
                 bm25.save(staging / f"bm25_{field}")
             for field, dense in self.dense.items():
-                np.save(staging / f"vectors_{field}.npy", dense.vectors)
+                save_array(staging / f"vectors_{field}.npy", dense.main)
+                if dense.pending:
+                    save_array(staging / f"vectors_{field}.tail.npy", dense.tail)
+                    save_array(staging / f"vectors_{field}.changed_rows.npy", dense.changed_rows)
+                    save_array(staging / f"vectors_{field}.changed.npy", dense.changed)
             meta = {
                 "format": FORMAT_VERSION,
                 "model_id": self.model_id,
@@ -92,31 +109,49 @@ class CaseIndex:
     @classmethod
     def load(cls, folder: Path, model_id: str | None, fingerprint: str) -> CaseIndex | None:
         """The saved index if it is current for this model and store state, else None."""
+        index = cls.load_saved(folder, model_id)
+        return index if index is not None and index.fingerprint == fingerprint else None
+
+    @classmethod
+    def load_saved(cls, folder: Path, model_id: str | None) -> CaseIndex | None:
+        """The saved index if it is for this model and format (for whatever state of the
+        cases; ``fingerprint`` tells which), else None."""
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            if (meta.get("format"), meta.get("model_id"), meta.get("fingerprint")) != (
-                FORMAT_VERSION,
-                model_id,
-                fingerprint,
-            ):
+            if (meta.get("format"), meta.get("model_id")) != (FORMAT_VERSION, model_id):
                 return None
-            return cls(
+            index = cls(
                 model_id,
-                fingerprint,
+                str(meta["fingerprint"]),
                 np.load(folder / "pks.npy"),
                 {f: BM25Index.load(folder / f"bm25_{f}") for f in FIELDS},
-                {
-                    f: DenseIndex(np.load(folder / f"vectors_{f}.npy", mmap_mode="r"), f"dense_{f}")
-                    for f in meta.get("dense", [])
-                },
+                {f: _load_dense(folder, f) for f in meta.get("dense", [])},
                 np.array(
                     json.loads((folder / "languages.json").read_text(encoding="utf-8")),
                     dtype=np.str_,
                 ),
+                np.load(folder / "digests.npy").astype("S16"),
             )
+            sizes = {len(index.languages), len(index.digests)}
+            sizes |= {bm25.n_docs for bm25 in index.bm25.values()}
+            sizes |= {len(dense) for dense in index.dense.values()}
+            if sizes != {len(index)}:
+                raise ValueError("its files do not agree on the number of cases")
+            return index
         except (OSError, ValueError, KeyError) as exc:
             logger.info("index at %s is unusable (%s); rebuilding", folder, exc)
             return None
+
+
+def _load_dense(folder: Path, field: str) -> DenseIndex:
+    main = load_array(folder / f"vectors_{field}.npy")
+    if not (folder / f"vectors_{field}.tail.npy").exists():
+        return DenseIndex(main, f"dense_{field}")
+    tail, rows, changed = (
+        np.load(folder / f"vectors_{field}.{part}.npy")
+        for part in ("tail", "changed_rows", "changed")
+    )
+    return DenseIndex(main, f"dense_{field}", tail=tail, changed_rows=rows, changed=changed)
 
 
 def _vector_hash(text: str, embedder: Embedder) -> str:
@@ -124,14 +159,21 @@ def _vector_hash(text: str, embedder: Embedder) -> str:
 
 
 def ensure_vectors(
-    corpus: CorpusStore, texts: list[CaseText], embedder: Embedder, progress: Progress | None
+    corpus: CorpusStore,
+    texts: list[CaseText],
+    embedder: Embedder,
+    progress: Progress | None,
+    *,
+    every: bool = True,
 ) -> dict[tuple[int, str], npt.NDArray[np.float32]]:
-    """Every case field's vector, encoding only what is missing or stale (committed per batch).
+    """The vector of every field of ``texts``, encoding only what is missing or stale
+    (committed per batch). ``every``: ``texts`` are all the cases (read every stored vector in
+    one go); else only theirs are read.
 
     A text is encoded once however many fields hold it: a title-only case stores its title's
     vector for both fields, and a field whose text another field already has reuses that vector.
     """
-    stored = corpus.vectors(embedder.model_id)
+    stored = corpus.vectors(embedder.model_id, None if every else [c.pk for c in texts])
     vectors = {key: item.vector for key, item in stored.items()}
     known = {
         item.text_hash: item.vector
@@ -173,19 +215,13 @@ def build_index(
     progress: Progress | None = None,
 ) -> CaseIndex:
     """Assemble the index from the store (encoding new or changed case texts first)."""
-    fingerprint = corpus.fingerprint()
     texts = corpus.case_texts()
+    fingerprint = fingerprint_of((c.pk, c.content_hash) for c in texts)
     pks = np.array([c.pk for c in texts], dtype=np.int64)
-    # one language per case, detected on title and summary together (short titles alone are
-    # often misread), so both fields are stemmed the same way
-    languages = [analyzer.language_of(f"{c.title}\n{c.summary}", None) for c in texts]
+    languages = languages_of(texts, analyzer)
     bm25 = {
         field: BM25Index.build(
-            [
-                analyzer.tokens(field_text(c, field), lang)
-                for c, lang in zip(texts, languages, strict=True)
-            ],
-            name=f"bm25_{field}",
+            field_tokens(texts, languages, field, analyzer), name=f"bm25_{field}"
         )
         for field in FIELDS
     }
@@ -193,11 +229,7 @@ def build_index(
     if embedder is not None:
         vectors = ensure_vectors(corpus, texts, embedder, progress)
         for field in FIELDS:
-            matrix = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-            for row, case in enumerate(texts):
-                vector = vectors.get((case.pk, field))
-                if vector is not None:
-                    matrix[row] = vector
+            matrix = field_vectors(texts, vectors, field, embedder.dim)
             dense[field] = DenseIndex(matrix, f"dense_{field}")
     return CaseIndex(
         embedder.model_id if embedder else None,
@@ -206,4 +238,36 @@ def build_index(
         bm25,
         dense,
         np.array(languages, dtype=np.str_),
+        content_digests([c.content_hash for c in texts]),
     )
+
+
+def languages_of(texts: list[CaseText], analyzer: Analyzer) -> list[str]:
+    """One language per case, detected on title and summary together (short titles alone are
+    often misread), so both fields are stemmed the same way."""
+    return [analyzer.language_of(f"{c.title}\n{c.summary}", None) for c in texts]
+
+
+def field_tokens(
+    texts: list[CaseText], languages: list[str], field: str, analyzer: Analyzer
+) -> list[list[str]]:
+    """The BM25 tokens of one field of each case."""
+    return [
+        analyzer.tokens(field_text(c, field), lang)
+        for c, lang in zip(texts, languages, strict=True)
+    ]
+
+
+def field_vectors(
+    texts: list[CaseText],
+    vectors: dict[tuple[int, str], npt.NDArray[np.float32]],
+    field: str,
+    dim: int,
+) -> npt.NDArray[np.float32]:
+    """The vectors of one field of each case, as rows (zeros for a case without)."""
+    matrix = np.zeros((len(texts), dim), dtype=np.float32)
+    for row, case in enumerate(texts):
+        vector = vectors.get((case.pk, field))
+        if vector is not None:
+            matrix[row] = vector
+    return matrix

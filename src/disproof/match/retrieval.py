@@ -91,7 +91,7 @@ def cosines(
     dense = index.dense.get(field)
     if vector is None or dense is None or not len(rows):
         return np.zeros(len(rows), dtype=np.float32)
-    return np.asarray(dense.vectors[rows] @ vector.astype(np.float32), dtype=np.float32)
+    return np.asarray(dense.take(rows) @ vector.astype(np.float32), dtype=np.float32)
 
 
 def candidate_scores(
@@ -101,7 +101,7 @@ def candidate_scores(
     rows: npt.NDArray[np.intp],
 ) -> FieldScores:
     """The field scores of the candidate rows only (row ``i`` for ``rows[i]``)."""
-    lexical = {field: index.bm25[field].coverage(tokens)[rows] for field in FIELDS}
+    lexical = {field: index.bm25[field].coverage_of(tokens, rows) for field in FIELDS}
     return FieldScores(
         cosines(index, "title", vector, rows),
         cosines(index, "summary", vector, rows),

@@ -1,10 +1,17 @@
-"""BM25 over pre-analysed tokens, as an inverted index of numpy arrays.
+"""BM25 over pre-analysed tokens: an inverted index of numpy arrays that can be updated.
 
-The index is term-major: for each term, the documents containing it and their precomputed BM25
-weight ``idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl))`` (Lucene's non-negative idf
-``ln(1 + (N − df + 0.5)/(df + 0.5))``). A query sums the weights of its terms, so search costs
-one ``np.add.at`` per distinct query term. Saved as ``.npy`` arrays plus a JSON of parameters
-and vocabulary; never pickled.
+The index keeps raw term frequencies, document lengths and document frequencies, never
+weights: a query computes each matching posting's BM25 weight
+``idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl))`` (Lucene's non-negative idf
+``ln(1 + (N − df + 0.5)/(df + 0.5))``) from the posting lists of its terms, so adding, changing
+or removing a document changes nothing but its own postings and a few counters, and the
+scores after any sequence of changes equal those of a fresh build over the same documents.
+
+Postings live in two places, LSM-style: a main :class:`~disproof.retrieve.postings.Segment`
+(immutable numpy arrays, memory-mapped once saved) and a small delta of documents added or
+changed since, merged into a new main segment when it grows past a share of the index. A
+changed document's main postings are masked, not rewritten. Saved as ``.npy`` arrays plus a
+JSON of parameters and vocabulary; never pickled.
 """
 
 from __future__ import annotations
@@ -18,34 +25,76 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from disproof.retrieve.arrays import load_array, save_array
+from disproof.retrieve.postings import (
+    Int32s,
+    Ints,
+    Segment,
+    gather_ranges,
+    renumbered,
+    segment_of,
+)
 from disproof.retrieve.types import Hit
 
-FORMAT_VERSION = 3  # 3: words keep their combining marks (Indic scripts)
+FORMAT_VERSION = 4  # 4: raw frequencies and a delta segment (updates); 3: combining marks kept
+#: The delta is merged into the main segment when it holds more than this share of the rows …
+MERGE_SHARE = 1 / 16
+#: … and more than this many rows.
+MERGE_MIN = 512
+#: A query touching more postings than this share of the rows sums them in a dense array.
+DENSE_SHARE = 1 / 8
+
+Floats = npt.NDArray[np.float64]
 
 
 class BM25Index:
     def __init__(
         self,
         vocabulary: dict[str, int],
-        offsets: npt.NDArray[np.int64],
-        docs: npt.NDArray[np.int32],
-        weights: npt.NDArray[np.float32],
-        idf: npt.NDArray[np.float32],
-        n_docs: int,
+        main: Segment,
+        df: Ints,
+        lengths: Ints,
         *,
         k1: float,
         b: float,
         name: str = "bm25",
+        in_main: npt.NDArray[np.bool_] | None = None,
+        delta: dict[int, tuple[Int32s, Int32s]] | None = None,
     ) -> None:
         self.vocabulary = vocabulary
-        self.offsets = offsets
-        self.docs = docs
-        self.weights = weights
-        self.idf = idf
-        self.n_docs = n_docs
+        self.main = main
+        self.df = df
+        self.lengths = lengths
+        self.total_length = int(lengths.sum())
         self.k1 = k1
         self.b = b
         self.name = name
+        #: Whether main holds the current content of each of its rows (False: changed since).
+        self.in_main = np.ones(main.n_rows, dtype=np.bool_) if in_main is None else in_main
+        #: Rows added or changed since the main segment was built: (term ids, frequencies).
+        self.delta: dict[int, tuple[Int32s, Int32s]] = delta or {}
+        self._changed()
+
+    def copy(self) -> BM25Index:
+        """An index to update while this one keeps serving (the main segment is shared: it
+        is never changed in place)."""
+        return BM25Index(
+            dict(self.vocabulary),
+            self.main,
+            self.df.copy(),
+            self.lengths.copy(),
+            k1=self.k1,
+            b=self.b,
+            name=self.name,
+            in_main=self.in_main.copy(),
+            delta=dict(self.delta),
+        )
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.lengths.shape[0])
+
+    # -- building and updating ---------------------------------------------------------------------
 
     @classmethod
     def build(
@@ -57,106 +106,320 @@ class BM25Index:
         name: str = "bm25",
     ) -> BM25Index:
         """Index token lists (one per document; the row number is the document id)."""
-        n_docs = len(documents)
-        lengths = np.array([len(d) for d in documents], dtype=np.float64)
-        average = float(lengths.mean()) if n_docs and lengths.sum() else 1.0
-        postings: dict[str, list[tuple[int, int]]] = {}
-        for doc, tokens in enumerate(documents):
-            for term, tf in Counter(tokens).items():
-                postings.setdefault(term, []).append((doc, tf))
-        vocabulary = {term: i for i, term in enumerate(sorted(postings))}
-        offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
-        doc_list: list[int] = []
-        weight_list: list[float] = []
-        idfs = np.zeros(len(vocabulary), dtype=np.float32)
-        for term, index in vocabulary.items():
-            plist = postings[term]
-            df = len(plist)
-            idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-            idfs[index] = idf
-            for doc, tf in plist:
-                norm = k1 * (1.0 - b + b * lengths[doc] / average)
-                doc_list.append(doc)
-                weight_list.append(idf * tf * (k1 + 1.0) / (tf + norm))
-            offsets[index + 1] = len(doc_list)
-        return cls(
-            vocabulary,
-            offsets,
-            np.array(doc_list, dtype=np.int32),
-            np.array(weight_list, dtype=np.float32),
-            idfs,
-            n_docs,
-            k1=k1,
-            b=b,
-            name=name,
-        )
+        counted = [Counter(tokens) for tokens in documents]
+        vocabulary = {t: i for i, t in enumerate(sorted({t for c in counted for t in c}))}
+        rows = np.repeat(np.arange(len(counted), dtype=np.int64), [len(c) for c in counted])
+        terms = np.array([vocabulary[t] for c in counted for t in c], dtype=np.int64)
+        tfs = np.array([f for c in counted for f in c.values()], dtype=np.int32)
+        main = segment_of(rows, terms, tfs, len(counted), len(vocabulary))
+        df = np.bincount(terms, minlength=len(vocabulary)).astype(np.int64)
+        lengths = np.array([len(tokens) for tokens in documents], dtype=np.int64)
+        return cls(vocabulary, main, df, lengths, k1=k1, b=b, name=name)
+
+    def append(self, documents: Sequence[Sequence[str]]) -> None:
+        """Add documents as the rows after the last one."""
+        first = self.n_docs
+        self.lengths = np.concatenate([self.lengths, np.zeros(len(documents), dtype=np.int64)])
+        for row, tokens in enumerate(documents, start=first):
+            self._put(row, tokens)
+        self._changed()
+
+    def replace(self, row: int, tokens: Sequence[str]) -> None:
+        """Change the document of one row."""
+        self.replace_many([row], [tokens])
+
+    def replace_many(self, rows: Sequence[int], documents: Sequence[Sequence[str]]) -> None:
+        """Change the documents of some rows."""
+        for row, tokens in zip(rows, documents, strict=True):
+            self._clear(row)
+            self._put(row, tokens)
+        self._changed()
+
+    def renumber(self, new_of_old: Ints, n_docs: int) -> None:
+        """Move row ``r`` to ``new_of_old[r]`` (``-1``: remove it), keeping the rows' order;
+        rows of the ``n_docs`` no old row maps to are new, empty documents (fill them with
+        :meth:`replace`). Linear in the postings (removing a case from the middle)."""
+        for row in np.flatnonzero(new_of_old < 0):
+            self._clear(int(row))
+        kept = np.flatnonzero(new_of_old >= 0)
+        lengths = np.zeros(n_docs, dtype=np.int64)
+        lengths[new_of_old[kept]] = self.lengths[kept]
+        in_main = np.zeros(n_docs, dtype=np.bool_)
+        main_kept = kept[kept < self.main.n_rows]
+        in_main[new_of_old[main_kept]] = self.in_main[main_kept]
+        self.main = renumbered(self.main, new_of_old[: self.main.n_rows], n_docs)
+        self.lengths, self.in_main = lengths, in_main
+        self.delta = {int(new_of_old[row]): entry for row, entry in self.delta.items()}
+        self._changed()
+
+    def _clear(self, row: int) -> None:
+        if row in self.delta:
+            terms, _ = self.delta.pop(row)
+            self.df[terms] -= 1
+        elif row < self.main.n_rows and self.in_main[row]:
+            self.df[self.main.row(row)[0]] -= 1
+            self.in_main[row] = False
+        self.total_length -= int(self.lengths[row])
+        self.lengths[row] = 0
+
+    def _put(self, row: int, tokens: Sequence[str]) -> None:
+        counts = Counter(tokens)
+        new = [t for t in counts if t not in self.vocabulary]
+        if new:
+            first = len(self.vocabulary)
+            self.vocabulary.update((t, first + i) for i, t in enumerate(new))
+            self.df = np.concatenate([self.df, np.zeros(len(new), dtype=np.int64)])
+        ids = np.array([self.vocabulary[t] for t in counts], dtype=np.int32)
+        order = np.argsort(ids)
+        terms = ids[order]
+        self.df[terms] += 1
+        self.delta[row] = (terms, np.array(list(counts.values()), dtype=np.int32)[order])
+        self.lengths[row] = len(tokens)
+        self.total_length += len(tokens)
+
+    def _changed(self) -> None:
+        self._idf: npt.NDArray[np.float32] | None = None
+        self._delta_postings: tuple[Int32s, Int32s, Int32s] | None = None
+        self._norm: Floats | None = None
+        self._all_main = bool(self.in_main.all())
+        stale = len(self.delta) + int(self.main.n_rows - self.in_main.sum())
+        if stale > max(MERGE_MIN, self.n_docs * MERGE_SHARE):
+            self.merge()
+
+    def merge(self) -> None:
+        """Rebuild the main segment from the current documents (and drop unused terms)."""
+        rows, terms, tfs = self.main.triples(None if self._all_main else self.in_main)
+        if self.delta:
+            delta_rows = sorted(self.delta)
+            rows = np.concatenate(
+                [rows, np.repeat(delta_rows, [len(self.delta[r][0]) for r in delta_rows])]
+            )
+            terms = np.concatenate([terms, *(self.delta[r][0] for r in delta_rows)])
+            tfs = np.concatenate([tfs, *(self.delta[r][1] for r in delta_rows)])
+        alive = self.df > 0
+        if not alive.all():
+            new_id = np.cumsum(alive) - 1
+            self.vocabulary = {t: int(new_id[i]) for t, i in self.vocabulary.items() if alive[i]}
+            self.df = self.df[alive]
+            terms = new_id[terms]
+        self.main = segment_of(rows.astype(np.int64), terms, tfs, self.n_docs, len(self.df))
+        self.in_main = np.ones(self.n_docs, dtype=np.bool_)
+        self.delta = {}
+        self._changed()
+
+    # -- searching ---------------------------------------------------------------------------------
+
+    @property
+    def idf(self) -> npt.NDArray[np.float32]:
+        """The idf of every term id (0 for a term no document holds any more)."""
+        if self._idf is None:
+            df = self.df.astype(np.float64)
+            idf = np.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+            self._idf = np.where(self.df > 0, idf, 0.0).astype(np.float32)
+        return self._idf
+
+    def _idf_of(self, df: int) -> float:
+        return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def _postings(self, ids: Ints) -> tuple[Int32s, Int32s, Ints]:
+        """The current postings of some term ids: rows, frequencies, and which of ``ids``
+        each is for (main segment first, then the delta; a row is in one of them)."""
+        known = ids[ids < self.main.n_terms]
+        starts = self.main.offsets[known]
+        lengths = self.main.offsets[known + 1] - starts
+        at = gather_ranges(starts, lengths)
+        docs, tfs = self.main.docs[at], self.main.tfs[at]
+        which = np.repeat(np.flatnonzero(ids < self.main.n_terms), lengths)
+        if not self._all_main and len(docs):
+            keep = self.in_main[docs]
+            docs, tfs, which = docs[keep], tfs[keep], which[keep]
+        if self.delta:
+            terms, delta_docs, delta_tfs = self._delta_index()
+            starts = np.searchsorted(terms, ids, "left")
+            lengths = np.searchsorted(terms, ids, "right") - starts
+            at = gather_ranges(starts, lengths)
+            docs = np.concatenate([docs, delta_docs[at]])
+            tfs = np.concatenate([tfs, delta_tfs[at]])
+            which = np.concatenate([which, np.repeat(np.arange(len(ids)), lengths)])
+        return docs, tfs, which
+
+    def _delta_index(self) -> tuple[Int32s, Int32s, Int32s]:
+        """The delta's postings sorted by term then row: (terms, rows, frequencies)."""
+        if self._delta_postings is None:
+            rows = sorted(self.delta)
+            terms = np.concatenate([self.delta[r][0] for r in rows])
+            docs = np.repeat(np.array(rows, dtype=np.int32), [len(self.delta[r][0]) for r in rows])
+            tfs = np.concatenate([self.delta[r][1] for r in rows])
+            order = np.lexsort((docs, terms))
+            self._delta_postings = (terms[order], docs[order], tfs[order])
+        return self._delta_postings
+
+    def _norms(self) -> Floats:
+        """``k1·(1 − b + b·dl/avgdl)`` of every row."""
+        norm = self._norm
+        if norm is None:
+            n, total = self.n_docs, self.total_length
+            average = total / n if n and total else 1.0
+            norm = self._norm = (self.k1 * (1.0 - self.b + self.b * self.lengths / average)).astype(
+                np.float64
+            )
+        return norm
+
+    def _matches(self, query: Sequence[str]) -> tuple[Ints, Floats]:
+        """The rows some query term matches and their BM25 scores (float64)."""
+        counts = Counter(t for t in query if t in self.vocabulary)
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        ids = np.array([self.vocabulary[t] for t in counts], dtype=np.int64)
+        df = self.df[ids].astype(np.float64)
+        idf = np.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+        docs, tfs, which = self._postings(ids)
+        if not len(docs):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        factor = idf * np.array(list(counts.values()), dtype=np.float64)
+        weight = factor[which] * tfs * (self.k1 + 1.0) / (tfs + self._norms()[docs])
+        summed: Floats
+        if len(docs) > self.n_docs * DENSE_SHARE:
+            summed = np.bincount(docs, weight, minlength=self.n_docs).astype(np.float64)
+            rows: Ints = np.flatnonzero(summed > 0).astype(np.int64)
+            return rows, summed[rows]
+        unique, at = np.unique(docs, return_inverse=True)
+        summed = np.bincount(at, weight).astype(np.float64)
+        return unique.astype(np.int64), summed
 
     def scores(self, query: Sequence[str]) -> npt.NDArray[np.float32]:
         """BM25 score of every document for the query tokens (0 where nothing matches)."""
         out = np.zeros(self.n_docs, dtype=np.float32)
-        for term, count in Counter(query).items():
-            index = self.vocabulary.get(term)
-            if index is None:
-                continue
-            start, end = self.offsets[index], self.offsets[index + 1]
-            np.add.at(out, self.docs[start:end], self.weights[start:end] * count)
+        rows, scores = self._matches(query)
+        out[rows] = scores
         return out
 
-    def coverage(self, query: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Share of the query's idf mass each document contains (0..1): an absolute measure of
-        lexical overlap, comparable across queries, unlike raw BM25 scores. Terms the index
-        has never seen count with the largest idf (they are rare by definition)."""
-        out = np.zeros(self.n_docs, dtype=np.float32)
-        unseen = math.log(1.0 + (self.n_docs + 0.5) / 0.5)
-        total = 0.0
-        for term in set(query):
-            index = self.vocabulary.get(term)
-            if index is None:
-                total += unseen
-                continue
-            total += float(self.idf[index])
-            start, end = self.offsets[index], self.offsets[index + 1]
-            out[self.docs[start:end]] += self.idf[index]
-        return out / total if total > 0 else out
-
     def search(self, query: Sequence[str], k: int = 10) -> list[Hit]:
-        """The top ``k`` documents with a positive score, best first."""
-        return top_hits(self.scores(query), k, self.name)
+        """The top ``k`` documents with a positive score, best first (ties: lower row first)."""
+        rows, scores64 = self._matches(query)
+        if k <= 0 or not len(rows):
+            return []
+        scores = scores64.astype(np.float32)
+        if len(rows) > k:
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            keep = scores >= kth
+            rows, scores = rows[keep], scores[keep]
+        order = np.lexsort((rows, -scores))[:k]
+        return [
+            Hit(int(rows[i]), float(scores[i]), rank, self.name)
+            for rank, i in enumerate(order, start=1)
+        ]
+
+    def coverage(self, query: Sequence[str]) -> npt.NDArray[np.float32]:
+        """:meth:`coverage_of` every document."""
+        return self.coverage_of(query, np.arange(self.n_docs, dtype=np.int64))
+
+    def coverage_of(self, query: Sequence[str], rows: npt.ArrayLike) -> npt.NDArray[np.float32]:
+        """Share of the query's idf mass each of the given documents contains (0..1): an
+        absolute measure of lexical overlap, comparable across queries, unlike raw BM25 scores.
+        Terms no document holds count with the largest idf (they are rare by definition).
+        Reads the given documents' terms only, never the posting lists."""
+        wanted = np.asarray(rows, dtype=np.int64)
+        total, ids, idfs = 0.0, [], []
+        for term in sorted(set(query)):
+            index = self.vocabulary.get(term)
+            df = int(self.df[index]) if index is not None else 0
+            total += self._idf_of(df)
+            if index is not None and df > 0:
+                ids.append(index)
+                idfs.append(self._idf_of(df))
+        out = np.zeros(len(wanted), dtype=np.float64)
+        if not ids or not len(wanted) or total <= 0:
+            return out.astype(np.float32)
+        holds = self._holding(wanted, np.array(ids, dtype=np.int64))
+        for column, idf in enumerate(idfs):  # in term order: the same sums however stored
+            out += holds[:, column] * idf
+        return (out / total).astype(np.float32)
+
+    def _holding(self, rows: Ints, ids: Ints) -> npt.NDArray[np.bool_]:
+        """Which of the term ids ``ids`` each row holds (rows × ids)."""
+        holds = np.zeros((len(rows), len(ids)), dtype=np.bool_)
+        order = np.argsort(ids)
+        sorted_ids = ids[order]
+        in_main = rows < self.main.n_rows
+        in_main[in_main] = self.in_main[rows[in_main]]
+        picked = np.flatnonzero(in_main)
+        owner, terms = self.main.rows_terms(rows[picked])
+        owners = [picked[owner]]
+        found_terms = [terms]
+        for i in np.flatnonzero(~in_main):
+            entry = self.delta.get(int(rows[i]))
+            if entry is not None:
+                owners.append(np.full(len(entry[0]), i, dtype=np.int64))
+                found_terms.append(entry[0].astype(np.int64))
+        who, what = np.concatenate(owners), np.concatenate(found_terms)
+        at = np.minimum(np.searchsorted(sorted_ids, what), len(ids) - 1)
+        hit = sorted_ids[at] == what
+        holds[who[hit], order[at[hit]]] = True
+        return holds
+
+    # -- files -------------------------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
+        """Write the files (each to a new file renamed into place: a loaded index maps them;
+        the main segment's files, when unchanged since loaded, are hard-linked)."""
         folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "offsets.npy", self.offsets)
-        np.save(folder / "docs.npy", self.docs)
-        np.save(folder / "weights.npy", self.weights)
-        np.save(folder / "idf.npy", self.idf)
-        params = {
-            "format": FORMAT_VERSION,
-            "k1": self.k1,
-            "b": self.b,
-            "n_docs": self.n_docs,
-            "name": self.name,
+        arrays: dict[str, npt.NDArray[np.generic]] = {
+            f"main_{key}": array for key, array in self.main.arrays().items()
         }
+        rows = sorted(self.delta)
+        arrays.update(
+            df=self.df,
+            lengths=self.lengths,
+            in_main=self.in_main,
+            delta_rows=np.array(rows, dtype=np.int64),
+            delta_sizes=np.array([len(self.delta[r][0]) for r in rows], dtype=np.int64),
+        )
+        for part, name in ((0, "terms"), (1, "tfs")):
+            flat = [self.delta[r][part] for r in rows]
+            arrays[f"delta_{name}"] = np.concatenate(flat) if flat else np.zeros(0, np.int32)
+        for name, array in arrays.items():
+            save_array(folder / f"{name}.npy", array)
+        params = {"format": FORMAT_VERSION, "k1": self.k1, "b": self.b, "name": self.name}
         (folder / "params.json").write_text(json.dumps(params), encoding="utf-8")
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         (folder / "vocabulary.json").write_text(json.dumps(terms, ensure_ascii=False), "utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
+        """The saved index; the main segment memory-mapped, the counters in memory."""
         params = json.loads((folder / "params.json").read_text(encoding="utf-8"))
         if params.get("format") != FORMAT_VERSION:
             raise ValueError(f"{folder}: BM25 index format {params.get('format')} is not supported")
         terms = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
-        return cls(
+        main = Segment(
+            **{
+                key: load_array(folder / f"main_{key}.npy")
+                for key in ("offsets", "docs", "tfs", "row_offsets", "terms", "row_tfs")
+            }
+        )
+        sizes = np.load(folder / "delta_sizes.npy")
+        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        delta_terms = np.load(folder / "delta_terms.npy").astype(np.int32)
+        delta_tfs = np.load(folder / "delta_tfs.npy").astype(np.int32)
+        delta = {
+            int(row): (delta_terms[starts[i] : starts[i + 1]], delta_tfs[starts[i] : starts[i + 1]])
+            for i, row in enumerate(np.load(folder / "delta_rows.npy"))
+        }
+        index = cls(
             {term: i for i, term in enumerate(terms)},
-            np.load(folder / "offsets.npy", mmap_mode="r"),
-            np.load(folder / "docs.npy", mmap_mode="r"),
-            np.load(folder / "weights.npy", mmap_mode="r"),
-            np.load(folder / "idf.npy", mmap_mode="r"),
-            int(params["n_docs"]),
+            main,
+            np.load(folder / "df.npy").astype(np.int64),
+            np.load(folder / "lengths.npy").astype(np.int64),
             k1=float(params["k1"]),
             b=float(params["b"]),
             name=str(params["name"]),
+            in_main=np.load(folder / "in_main.npy").astype(np.bool_),
+            delta=delta,
         )
+        if len(terms) != len(index.df) or main.n_rows > index.n_docs:
+            raise ValueError(f"{folder}: BM25 index files do not agree")
+        return index
 
 
 def top_hits(scores: npt.NDArray[np.float32], k: int, retriever: str) -> list[Hit]:

@@ -92,11 +92,13 @@ def write_bundle(
 ) -> Bundle:
     """Save the matcher's index and case details in ``folder`` (kept when it is current)."""
     from disproof.folders import staged_folder
+    from disproof.match.index import FORMAT_VERSION as INDEX_FORMAT
 
     index = matcher.index
     model_id = matcher.embedder.model_id if matcher.embedder else None
     meta = {
         "format": BUNDLE_FORMAT,
+        "index_format": INDEX_FORMAT,  # a bundle of an older index format is written again
         "model_id": model_id,
         "backend": backend,
         "fingerprint": index.fingerprint,

@@ -52,16 +52,47 @@ class StoredVector:
     vector: npt.NDArray[np.float32]
 
 
+@dataclass(frozen=True)
+class CorpusState:
+    """Which cases there are and what they hold: primary keys ascending, a 64-bit digest of
+    each case's content hash, and the store's fingerprint (as :meth:`CorpusStore.fingerprint`)."""
+
+    pks: npt.NDArray[np.int64]
+    digests: npt.NDArray[np.bytes_]
+    fingerprint: str
+
+
+def fingerprint_of(rows: Iterable[tuple[int, str]]) -> str:
+    """The fingerprint of cases given as (primary key, content hash) in primary-key order."""
+    return hashlib.sha256("".join(f"{pk}:{content};" for pk, content in rows).encode()).hexdigest()
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_digests(content_hashes: list[str]) -> npt.NDArray[np.bytes_]:
+    """64 bits of each case's content hash (a SHA-256 in hex): its first 16 characters, as
+    ``S16`` (anything not ASCII is hashed again first)."""
+    try:
+        return np.array(content_hashes, dtype="S16")
+    except UnicodeEncodeError:
+        return np.array(
+            [hashlib.blake2b(h.encode(), digest_size=8).hexdigest() for h in content_hashes],
+            dtype="S16",
+        )
+
+
+#: Primary keys per ``IN (…)`` list (well under SQLite's limit on bound parameters).
+CHUNK = 900
 
 
 class CorpusStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def case_texts(self) -> list[CaseText]:
-        """Every case's matchable text, ordered by primary key."""
+    def case_texts(self, pks: Iterable[int] | None = None) -> list[CaseText]:
+        """Every case's matchable text (or only the given cases'), ordered by primary key."""
         query = sa.select(
             cases.c.pk,
             cases.c.id,
@@ -71,16 +102,36 @@ class CorpusStore:
             cases.c.content_hash,
         ).order_by(cases.c.pk)
         with self.engine.connect() as connection:
-            return [CaseText(*row) for row in connection.execute(query)]
+            if pks is None:
+                return [CaseText(*row) for row in connection.execute(query)]
+            wanted = sorted(set(pks))
+            found = [
+                CaseText(*row)
+                for start in range(0, len(wanted), CHUNK)
+                for row in connection.execute(
+                    query.where(cases.c.pk.in_(wanted[start : start + CHUNK]))
+                )
+            ]
+            return found
+
+    def state(self) -> CorpusState:
+        """The primary keys and content digests of every case, and the fingerprint, read
+        together (one query): what an index update compares with what it holds."""
+        query = sa.select(cases.c.pk, cases.c.content_hash).order_by(cases.c.pk)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        hashes = [content for _, content in rows]
+        return CorpusState(
+            np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows)),
+            content_digests(hashes),
+            fingerprint_of(rows),
+        )
 
     def fingerprint(self) -> str:
         """Changes whenever any case is added, changed or removed."""
-        digest = hashlib.sha256()
         query = sa.select(cases.c.pk, cases.c.content_hash).order_by(cases.c.pk)
         with self.engine.connect() as connection:
-            for pk, content in connection.execute(query):
-                digest.update(f"{pk}:{content};".encode())
-        return digest.hexdigest()
+            return fingerprint_of((pk, content) for pk, content in connection.execute(query))
 
     def details(self, pks: Iterable[int]) -> dict[int, CaseDetail]:
         """Title, summary, date and outlets of the given cases (by primary key)."""
@@ -110,18 +161,31 @@ class CorpusStore:
                 out[pk].append(value)
         return out
 
-    def vectors(self, model: str) -> dict[tuple[int, str], StoredVector]:
-        """All stored vectors of a model: (case pk, field) → hash and vector."""
+    def vectors(
+        self, model: str, pks: Iterable[int] | None = None
+    ) -> dict[tuple[int, str], StoredVector]:
+        """All stored vectors of a model (or only the given cases'): (case pk, field) → hash
+        and vector."""
         query = sa.select(
             case_vectors.c.case_pk,
             case_vectors.c.field,
             case_vectors.c.text_hash,
             case_vectors.c.vector,
         ).where(case_vectors.c.model == model)
+        wanted = None if pks is None else sorted(set(pks))
+        queries = (
+            [query]
+            if wanted is None
+            else [
+                query.where(case_vectors.c.case_pk.in_(wanted[start : start + CHUNK]))
+                for start in range(0, len(wanted), CHUNK)
+            ]
+        )
         out: dict[tuple[int, str], StoredVector] = {}
         with self.engine.connect() as connection:
-            for pk, field, digest, blob in connection.execute(query):
-                out[(pk, field)] = StoredVector(digest, np.frombuffer(blob, dtype=np.float32))
+            for each in queries:
+                for pk, field, digest, blob in connection.execute(each):
+                    out[(pk, field)] = StoredVector(digest, np.frombuffer(blob, dtype=np.float32))
         return out
 
     def save_vectors(

@@ -1,0 +1,154 @@
+"""Updating a saved match index for the cases added, changed or removed since it was saved.
+
+The index keeps a 64-bit digest of each row's content hash. Against the store's primary keys
+and digests (:meth:`CorpusStore.state`, one query), the rows whose case is gone, changed or new
+are known without reading any text; only the added and changed cases' texts and vectors are
+read. BM25 takes them in its delta segment (``retrieve/lexical.py``); the dense matrices,
+languages and digests are reassembled (rows stay in primary-key order). New primary keys are
+normally larger than every indexed one: then the old rows keep their numbers and the new ones
+are appended; a case removed from the middle, or a key inserted before others, renumbers the
+rows (linear in the postings). When most of the index changed, a full build is as fast:
+:func:`update_index` declines and the caller builds.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+import numpy as np
+import numpy.typing as npt
+
+from disproof.embed import Embedder
+from disproof.match.index import (
+    FIELDS,
+    CaseIndex,
+    Progress,
+    ensure_vectors,
+    field_tokens,
+    field_vectors,
+    languages_of,
+)
+from disproof.retrieve import DenseIndex
+from disproof.store.corpus import CorpusState, CorpusStore, content_digests
+from disproof.text import Analyzer
+
+logger = logging.getLogger(__name__)
+
+#: More changed rows than this share of the cases: build afresh instead.
+MAX_CHANGED_SHARE = 0.5
+
+Ints = npt.NDArray[np.int64]
+Array = TypeVar("Array", bound=npt.NDArray[Any])
+
+
+@dataclass(frozen=True)
+class Changes:
+    """How the cases differ from the index's rows."""
+
+    #: Old row → its new row, or -1 for a case removed.
+    new_of_old: Ints
+    #: New rows whose case is new or changed (ascending): their texts must be read.
+    todo: Ints
+    added: int
+    changed: int
+    removed: int
+
+    @property
+    def appended(self) -> bool:
+        """No old row moved: new cases only after the last one."""
+        return self.removed == 0 and bool(
+            np.array_equal(self.new_of_old, np.arange(len(self.new_of_old)))
+        )
+
+    @property
+    def count(self) -> int:
+        return self.added + self.changed + self.removed
+
+
+def changes(index: CaseIndex, state: CorpusState) -> Changes:
+    """Compare the index's (primary key, digest) rows with the store's."""
+    old, new = index.pks, state.pks
+    at = np.searchsorted(new, old)
+    clipped = np.minimum(at, max(len(new) - 1, 0))
+    present = (at < len(new)) & (new[clipped] == old) if len(new) else np.zeros(len(old), bool)
+    new_of_old = np.where(present, at, -1).astype(np.int64)
+    same = present & (state.digests[clipped] == index.digests) if len(new) else present
+    fresh = np.ones(len(new), dtype=np.bool_)
+    fresh[new_of_old[present]] = False
+    changed = new_of_old[present & ~same]
+    todo = np.union1d(np.flatnonzero(fresh), changed).astype(np.int64)
+    return Changes(new_of_old, todo, int(fresh.sum()), len(changed), int((~present).sum()))
+
+
+def update_index(
+    index: CaseIndex,
+    state: CorpusState,
+    corpus: CorpusStore,
+    embedder: Embedder | None,
+    analyzer: Analyzer,
+    *,
+    progress: Progress | None = None,
+) -> CaseIndex | None:
+    """A new index: ``index`` (built for an older state of the cases; left as it is, it may be
+    serving) brought to ``state``. None when most of it changed, or when the cases changed
+    again while it was read (build afresh then)."""
+    plan = changes(index, state)
+    if plan.count > MAX_CHANGED_SHARE * len(state.pks):
+        return None
+    wanted = state.pks[plan.todo].tolist()
+    texts = corpus.case_texts(wanted)
+    if [c.pk for c in texts] != wanted:
+        return None  # a case removed meanwhile
+    languages = languages_of(texts, analyzer)
+    bm25s = {field: bm25.copy() for field, bm25 in index.bm25.items()}
+    for field in FIELDS:
+        tokens = field_tokens(texts, languages, field, analyzer)
+        bm25 = bm25s[field]
+        if plan.appended:
+            split = int(np.searchsorted(plan.todo, len(index)))  # changed rows, then new ones
+            bm25.replace_many(plan.todo[:split].tolist(), tokens[:split])
+            bm25.append(tokens[split:])
+        else:
+            bm25.renumber(plan.new_of_old, len(state.pks))
+            bm25.replace_many(plan.todo.tolist(), tokens)
+    dense: dict[str, DenseIndex] = {}
+    if embedder is not None and index.dense:
+        vectors = ensure_vectors(corpus, texts, embedder, progress, every=False)
+        for field, old_dense in index.dense.items():
+            fresh = field_vectors(texts, vectors, field, embedder.dim)
+            if plan.appended:  # the new vectors beside the saved matrix, not a copy of it
+                dense[field] = old_dense.updated(plan.todo, fresh, len(state.pks))
+            else:
+                matrix = _moved(old_dense.vectors, plan, fresh, len(state.pks))
+                dense[field] = DenseIndex(matrix, old_dense.name)
+    width = max([index.languages.dtype.itemsize // 4, *(len(x) for x in languages), 1])
+    digests = content_digests([c.content_hash for c in texts])
+    logger.info(
+        "match index updated: %d added, %d changed, %d removed",
+        plan.added,
+        plan.changed,
+        plan.removed,
+    )
+    return CaseIndex(
+        index.model_id,
+        state.fingerprint,
+        state.pks.copy(),
+        bm25s,
+        dense,
+        _moved(index.languages.astype(f"<U{width}"), plan, np.array(languages), len(state.pks)),
+        _moved(index.digests, plan, digests, len(state.pks)),
+    )
+
+
+def _moved(old: Array, plan: Changes, todo: Array, rows: int) -> Array:
+    """The rows of ``old`` in their new places, and ``todo`` in the rows to do."""
+    out = cast(Array, np.empty((rows, *old.shape[1:]), dtype=old.dtype))
+    kept = np.flatnonzero(plan.new_of_old >= 0)
+    if plan.appended:
+        out[: len(old)] = old
+    else:
+        out[plan.new_of_old[kept]] = old[kept]
+    out[plan.todo] = todo
+    return out

@@ -1,0 +1,176 @@
+"""The match index is updated, not rebuilt, when cases are added, changed or removed: the
+updated index and the matcher's answers equal those of a full build, and only the changed
+cases are read and encoded (``match/update.py``)."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from disproof.match.index import FIELDS, CaseIndex, build_index
+from disproof.match.matcher import Matcher
+from disproof.models import CaseCreate, CaseUpdate
+from disproof.service import Disproof
+from disproof.settings import Settings
+from disproof.store.corpus import CorpusStore
+from disproof.text import Analyzer
+from tests.fakes import FakeEmbedder
+
+pytestmark = pytest.mark.both_backends
+
+WORDS = ["nato", "bases", "biolabs", "ukraine", "vaccines", "election", "fraud", "soros", "climate"]
+WORDS += ["hoax", "sanctions", "europe", "russia", "border", "migrants", "staged", "puppets"]
+QUERIES = [
+    "NATO builds secret bases on the Russian border",
+    "The US runs secret biolabs in Ukraine",
+    "election fraud: migrants vote twice",
+    "Zelensky owns a villa in Egypt",
+    "Simmer the tomatoes for twenty minutes",
+]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.builds: list[tuple[int, bool]] = []
+
+    def building(self, cases: int, fresh: bool) -> None:
+        self.builds.append((cases, fresh))
+
+    def __call__(self, done: int, total: int) -> None:
+        pass
+
+
+@pytest.fixture
+def service(fake_matching: FakeEmbedder, settings: Settings) -> Disproof:
+    service = Disproof.open(settings)
+    combos = itertools.islice(itertools.combinations(WORDS, 3), 0, None, 7)
+    for i, words in zip(range(60), combos, strict=False):
+        title = " ".join(words)
+        service.create_case(CaseCreate(id=f"c{i}", title=title, summary=f"They say {title}."), "t")
+    return service
+
+
+def full_build(service: Disproof, embedder: FakeEmbedder) -> CaseIndex:
+    return build_index(CorpusStore(service.store.engine), embedder, Analyzer())
+
+
+def assert_same(updated: Matcher, fresh: CaseIndex, service: Disproof) -> None:
+    index = updated.index
+    assert index.fingerprint == fresh.fingerprint
+    assert np.array_equal(index.pks, fresh.pks) and np.array_equal(index.digests, fresh.digests)
+    assert index.languages.tolist() == fresh.languages.tolist()
+    for field in FIELDS:
+        assert np.array_equal(index.dense[field].vectors, fresh.dense[field].vectors)
+        for query in QUERIES:
+            tokens = Analyzer().tokens(query, "en")
+            assert index.bm25[field].search(tokens, 10) == fresh.bm25[field].search(tokens, 10)
+            assert np.allclose(
+                index.bm25[field].coverage(tokens), fresh.bm25[field].coverage(tokens)
+            )
+    corpus = CorpusStore(service.store.engine)
+    reference = Matcher(fresh, corpus, updated.embedder, updated.calibration, Analyzer())
+    for query in QUERIES:
+        got = [(m.case_id, m.score, m.band) for m in updated.match(query, top_k=5).matches]
+        assert got == [
+            (m.case_id, m.score, m.band) for m in reference.match(query, top_k=5).matches
+        ]
+
+
+def test_changes_update_the_saved_index(
+    service: Disproof,
+    fake_matching: FakeEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    service.matcher()  # the first build, saved
+    builds: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> CaseIndex:
+        builds.append(1)
+        return build_index(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("disproof.match.index.build_index", counted)
+    caplog.set_level(logging.INFO, logger="disproof.match.update")
+    steps = [
+        lambda: service.create_case(
+            CaseCreate(id="new", title="Zelensky owns a villa in Egypt", summary=""), "t"
+        ),
+        lambda: service.update_case("c3", CaseUpdate(title="Soros pays puppets in Europe"), "t"),
+        lambda: service.delete_case("c10", "t"),  # a row from the middle: rows renumbered
+        lambda: service.update_case("c5", CaseUpdate(keywords=["NATO"]), "t"),  # text unchanged
+    ]
+    for step in steps:
+        step()
+        encoded = fake_matching.encoded
+        recorder = Recorder()
+        matcher = service.matcher(progress=recorder)
+        assert recorder.builds == [(service.store.count(), False)]
+        assert not builds, "the saved index was rebuilt instead of updated"
+        assert fake_matching.encoded - encoded <= 2  # only the changed case's texts
+        assert_same(matcher, full_build(service, fake_matching), service)
+    assert sum("match index updated" in r.getMessage() for r in caplog.records) == len(steps)
+    folder = service.settings.index_dir()
+    if folder is not None:  # the saved main arrays were linked, not written again
+        inode = (folder / "bm25_title" / "main_docs.npy").stat().st_ino
+        service.create_case(CaseCreate(id="one-more", title="One more claim"), "t")
+        matcher = service.matcher()
+        assert (folder / "bm25_title" / "main_docs.npy").stat().st_ino == inode
+        assert matcher.index.dense["title"].pending
+        assert_same(matcher, full_build(service, fake_matching), service)
+    assert service.matcher().match(QUERIES[3]).matches[0].case_id == "new"
+    # nothing changed since: loaded as saved
+    recorder = Recorder()
+    service.matcher(progress=recorder)
+    assert recorder.builds == [] and not builds
+
+
+def test_most_cases_changed_or_an_unusable_index_means_a_full_build(
+    service: Disproof, fake_matching: FakeEmbedder, settings: Settings
+) -> None:
+    service.matcher()
+    for i in range(40):
+        service.update_case(f"c{i}", CaseUpdate(summary=f"Changed summary {i}"), "t")
+    recorder = Recorder()
+    matcher = service.matcher(progress=recorder)
+    assert recorder.builds == [(60, False)]  # a saved index for this model: "updating"
+    assert_same(matcher, full_build(service, fake_matching), service)
+    folder = settings.index_dir()
+    if folder is None:  # PostgreSQL: no index is saved (the builder updates the last one)
+        return
+    (folder / "digests.npy").write_bytes(b"not an array")
+    service.create_case(CaseCreate(id="new", title="Zelensky owns a villa in Egypt"), "t")
+    recorder = Recorder()
+    service = Disproof.open(settings)  # (a running one would update the index it holds)
+    matcher = service.matcher(progress=recorder)
+    assert recorder.builds == [(61, True)]
+    assert_same(matcher, full_build(service, fake_matching), service)
+    assert CaseIndex.load_saved(Path(folder), FakeEmbedder.model_id) is not None
+
+
+def test_a_case_between_indexed_ones_is_inserted_in_its_row(
+    service: Disproof, fake_matching: FakeEmbedder
+) -> None:
+    from disproof.match.update import changes, update_index
+    from disproof.store.corpus import CorpusState
+
+    corpus = CorpusStore(service.store.engine)
+    state = corpus.state()
+    full = full_build(service, fake_matching)
+    # the index as it was before the cases of rows 3 and 40 existed (removed from a copy)
+    keep = np.ones(len(state.pks), dtype=bool)
+    keep[[3, 40]] = False
+    earlier = CorpusState(state.pks[keep], state.digests[keep], "earlier")
+    older = update_index(full, earlier, corpus, fake_matching, Analyzer())
+    assert older is not None and len(older) == len(state.pks) - 2
+    plan = changes(older, state)
+    assert (plan.added, plan.changed, plan.removed, plan.appended) == (2, 0, 0, False)
+    updated = update_index(older, state, corpus, fake_matching, Analyzer())
+    assert updated is not None
+    matcher = service.matcher()  # (loaded as saved: the full build's equal)
+    assert_same(
+        Matcher(updated, corpus, fake_matching, matcher.calibration, Analyzer()), full, service
+    )

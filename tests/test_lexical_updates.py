@@ -1,0 +1,107 @@
+"""BM25 updates: after any sequence of adds, changes and removals (with merges and save/load
+cycles in between), scores, coverage and search equal those of a fresh build (property tests)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from disproof.retrieve import lexical
+from disproof.retrieve.lexical import BM25Index
+
+WORDS = st.sampled_from([f"w{i}" for i in range(12)] + ["nato", "biolab", "ukrain"])
+DOC = st.lists(WORDS, max_size=8)
+OPERATION = st.one_of(
+    st.tuples(st.just("append"), st.lists(DOC, min_size=1, max_size=3)),
+    st.tuples(st.just("replace"), st.integers(0, 1000), DOC),
+    st.tuples(st.just("remove"), st.integers(0, 1000)),
+    st.tuples(st.just("insert"), st.integers(0, 1000), DOC),
+    st.tuples(
+        st.just("save"),
+    ),
+    st.tuples(
+        st.just("merge"),
+    ),
+)
+
+
+def apply(index: BM25Index, docs: list[list[str]], operation: tuple, folder: Path) -> BM25Index:
+    """Apply one operation to the index and to the plain list of documents it should hold."""
+    kind = operation[0]
+    if kind == "append":
+        index.append(operation[1])
+        docs.extend(operation[1])
+    elif kind == "save":
+        index.save(folder)
+        return BM25Index.load(folder)
+    elif kind == "merge":
+        index.merge()
+    elif not docs and kind != "insert":
+        return index
+    elif kind == "replace":
+        row = operation[1] % len(docs)
+        index.replace(row, operation[2])
+        docs[row] = operation[2]
+    elif kind == "remove":
+        row = operation[1] % len(docs)
+        mapping = np.arange(len(docs), dtype=np.int64) - (np.arange(len(docs)) > row)
+        mapping[row] = -1
+        index.renumber(mapping, len(docs) - 1)
+        del docs[row]
+    else:  # insert a document before row
+        row = operation[1] % (len(docs) + 1)
+        mapping = np.arange(len(docs), dtype=np.int64) + (np.arange(len(docs)) >= row)
+        index.renumber(mapping, len(docs) + 1)
+        index.replace(row, operation[2])
+        docs.insert(row, operation[2])
+    return index
+
+
+def assert_same(index: BM25Index, docs: list[list[str]]) -> None:
+    fresh = BM25Index.build(docs)
+    assert index.n_docs == fresh.n_docs
+    queries = [["nato"], ["w1", "w2", "w2"], ["biolab", "zzz", "w3"], [], *docs[:5]]
+    for query in queries:
+        assert np.allclose(index.scores(query), fresh.scores(query), rtol=1e-6, atol=1e-7)
+        assert index.search(query, 4) == fresh.search(query, 4)
+        assert np.allclose(index.coverage(query), fresh.coverage(query), rtol=1e-6, atol=1e-7)
+        rows = np.arange(0, len(docs), 2)
+        assert np.allclose(index.coverage_of(query, rows), fresh.coverage(query)[rows])
+    for term, i in fresh.vocabulary.items():  # the matcher's idf mass reads these
+        assert index.idf[index.vocabulary[term]] == pytest.approx(float(fresh.idf[i]), rel=1e-6)
+
+
+@pytest.mark.parametrize("merge_min", [0, 4, 10_000])
+@settings(max_examples=60, deadline=None)
+@given(start=st.lists(DOC, max_size=6), operations=st.lists(OPERATION, max_size=12))
+def test_updates_equal_a_fresh_build(
+    merge_min: int, start: list[list[str]], operations: list[tuple]
+) -> None:
+    saved = lexical.MERGE_MIN
+    lexical.MERGE_MIN = merge_min  # 0: merge on nearly every change; 10,000: never
+    try:
+        docs = [list(d) for d in start]
+        index = BM25Index.build(docs)
+        with tempfile.TemporaryDirectory() as folder:
+            for operation in operations:
+                index = apply(index, docs, operation, Path(folder) / "bm25")
+                assert_same(index, docs)
+    finally:
+        lexical.MERGE_MIN = saved
+
+
+def test_the_delta_is_merged_when_it_grows() -> None:
+    index = BM25Index.build([["a", "b"]] * 10_000)
+    index.append([["c"]] * 10)
+    assert len(index.delta) == 10 and index.main.n_rows == 10_000
+    index.append([["d"]] * 700)  # over a 16th of the rows (and over 512)
+    assert not index.delta and index.main.n_rows == index.n_docs == 10_710
+    index.replace(0, [])
+    assert index.df[index.vocabulary["a"]] == 9_999 and not index.in_main[0]
+    index.merge()
+    assert index.search(["a"], 1)[0].doc == 1
