@@ -35,6 +35,8 @@ from benchmarks.team import (
     TARGETS,
     TARGETS_HELP,
     Target,
+    cpu_now,
+    cpu_per,
     fill_cluster,
     load_average,
     parse_targets,
@@ -111,9 +113,10 @@ def main() -> None:
     )
     print(
         "| served by | requests/s | search p50 / p99 ms | case page p50 / p99 ms | "
-        "match p50 / p99 ms | errors | RSS MB (server + workers) | load before → after |"
+        "match p50 / p99 ms | CPU ms per request (app + PostgreSQL) | errors | "
+        "RSS MB (server + workers) | load before → after |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---|")
     failed = False
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="disproof-workers-") as folder:
         cluster = None
@@ -131,9 +134,9 @@ def _one(
     with served(target, prepared, folder, cluster) as server:
         ids = case_ids(server.base)
         drive(server.base, ids, args.clients, args.warmup)
-        before = load_average()
+        before, cpu = load_average(), cpu_now(server, cluster)
         rec, elapsed = drive(server.base, ids, args.clients, args.seconds)
-        after = load_average()
+        after, cpu_after = load_average(), cpu_now(server, cluster)
         rss = memory(server.pid)
     cells = []
     for kind in KINDS:
@@ -142,7 +145,8 @@ def _one(
     total = sum(len(v) for v in rec.latencies.values())
     errors = sum(rec.errors.values())
     print(
-        f"| {target.label} | {total / elapsed:,.1f} | {' | '.join(cells)} | {errors} | "
+        f"| {target.label} | {total / elapsed:,.1f} | {' | '.join(cells)} | "
+        f"{cpu_per(cpu, cpu_after, total)} | {errors} | "
         f"{rss} | {before} → {after} |",
         flush=True,
     )
