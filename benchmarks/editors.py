@@ -1,5 +1,4 @@
-"""Concurrent editors: optimistic concurrency (ETag / If-Match) under contention, then a check
-that no acknowledged edit was lost.
+"""Concurrent editors with If-Match on shared cases; then no acknowledged edit may be lost.
 
     python -m benchmarks.editors [--targets sqlite:1,postgresql:1,postgresql:4] [--editors 8]
                                  [--cases 20] [--seconds 60] [--cache DIR]
@@ -8,12 +7,14 @@ Each target is a real ``disproof serve`` on 127.0.0.1 on a copy of the same data
 ``benchmarks/team.py``). ``--editors`` threads, each signed in with its own editor token, loop
 for ``--seconds``: pick one of ``--cases`` shared cases, GET it, PATCH its summary (a marker
 naming the editor and the edit, then the original text) with ``If-Match`` set to the ETag read;
-on 412 read it again and redo the edit with a new marker (a conflict, retried). Afterwards, for
-every case, its history (``GET …/history?full=true``) must hold each acknowledged edit at the
-version its answer named, by its editor, with its marker; no entry that was not acknowledged
-(a refused edit written anyway); versions without gaps; and the case must equal the last
-acknowledged edit. Prints one Markdown row per target; exits 1 on any lost or phantom write or
-failed request.
+on 412 read it again and redo the edit with a new marker (a conflict, retried). Each GET must
+show at least the newest version acknowledged before it was sent (else a stale read: a worker
+behind the others). Afterwards, for every case, its history (``GET …/history?full=true``) must
+hold each acknowledged edit at the version its answer named, by its editor, with its marker; no
+entry that was not acknowledged (a refused edit written anyway); versions without gaps; and the
+case must be at the last acknowledged edit's version and marker. Prints one Markdown row per
+target (with the server's and PostgreSQL's CPU time per GET + PATCH, and the load average);
+exits 1 on any lost or phantom write, stale read or failed request.
 """
 
 from __future__ import annotations
@@ -21,31 +22,16 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 import threading
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from benchmarks.serving import pg_cluster
 from benchmarks.soak import percentile
 from benchmarks.soak_clients import case_path
-from benchmarks.team import (
-    TARGETS,
-    TARGETS_HELP,
-    Target,
-    cpu_now,
-    cpu_per,
-    fill_cluster,
-    load_average,
-    parse_targets,
-    prepare,
-    served,
-)
+from benchmarks.team import Target, Window, add_arguments, each_served, prepare, window
 
 
 @dataclass
@@ -226,11 +212,9 @@ def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--targets", type=parse_targets, default=list(TARGETS), help=TARGETS_HELP)
+    add_arguments(parser)
     parser.add_argument("--editors", type=int, default=8, help="at most 8 (one token each)")
     parser.add_argument("--cases", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "disproof-team")
     args = parser.parse_args()
     prepared, tokens = prepare(args.cache)
     print(
@@ -244,36 +228,23 @@ def main() -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     failed = False
-    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="disproof-editors-") as folder:
-        cluster = None
-        if any(t.store == "postgresql" for t in args.targets):
-            cluster = stack.enter_context(pg_cluster())
-            fill_cluster(cluster, prepared)
-        for target in args.targets:
-            failed |= _one(target, prepared, Path(folder), cluster, tokens, args)
+    for target, server, cluster in each_served(args.targets, prepared):
+        with window(server, cluster) as seen:
+            tally, verdict, elapsed = run(
+                server.base, tokens, args.editors, args.cases, args.seconds
+            )
+        failed |= _report(target, tally, verdict, elapsed, seen)
     sys.exit(1 if failed else 0)
 
 
-def _one(
-    target: Target,
-    prepared: Path,
-    folder: Path,
-    cluster: Any,
-    tokens: dict[str, str],
-    args: argparse.Namespace,
-) -> bool:
-    with served(target, prepared, folder, cluster) as server:
-        before, cpu = load_average(), cpu_now(server, cluster)
-        tally, verdict, elapsed = run(server.base, tokens, args.editors, args.cases, args.seconds)
-        after, cpu_after = load_average(), cpu_now(server, cluster)
+def _report(target: Target, tally: Tally, verdict: Verdict, elapsed: float, seen: Window) -> bool:
     ms = sorted(tally.patch_ms)
     print(
         f"| {target.label} | {len(tally.acked):,} | {len(tally.acked) / elapsed:,.1f} | "
         f"{len(tally.refused):,} | {percentile(ms, 0.5):.0f} / {percentile(ms, 0.99):.0f} | "
-        f"{cpu_per(cpu, cpu_after, len(tally.acked) + len(tally.refused))} | "
-        f"{len(tally.errors)} | {len(tally.stale)} | {verdict.checked:,} | {verdict.lost} | "
-        f"{verdict.phantom} | "
-        f"{before} → {after} |",
+        f"{seen.cpu_per(len(tally.acked) + len(tally.refused))} | {len(tally.errors)} | "
+        f"{len(tally.stale)} | {verdict.checked:,} | {verdict.lost} | {verdict.phantom} | "
+        f"{seen.loads} |",
         flush=True,
     )
     for problem in [*verdict.problems, *tally.errors[:5], *tally.stale[:5]]:

@@ -10,17 +10,19 @@ the SQLite file (cases, history, tokens and the index's vectors) in a throwaway 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmarks.serving import CLI, UNLIMITED, Server, cli, cpu_seconds
+from benchmarks.serving import CLI, UNLIMITED, Server, cli, cpu_seconds, pg_cluster
 
 if TYPE_CHECKING:
     from tests.pg import Cluster
@@ -145,14 +147,64 @@ def load_average() -> str:
 
 def cpu_now(server: Server, cluster: Cluster | None) -> tuple[float, float]:
     """CPU seconds used so far by the server's processes and by the PostgreSQL cluster's (0
-    without one; only its processes alive now count)."""
+    without one)."""
     database = 0.0
     if cluster is not None:
         database = cpu_seconds(int((cluster.data / "postmaster.pid").read_text().split()[0]))
     return cpu_seconds(server.pid), database
 
 
-def cpu_per(before: tuple[float, float], after: tuple[float, float], count: int) -> str:
-    """CPU milliseconds per request: the server's, and PostgreSQL's when it ran."""
-    app, database = ((b - a) * 1000 / max(count, 1) for a, b in zip(before, after, strict=True))
-    return f"{app:.0f}" + (f" + {database:.0f}" if after[1] else "")
+@dataclass
+class Window:
+    """The load average and the CPU time used around a measurement."""
+
+    load_before: str
+    cpu_before: tuple[float, float]
+    load_after: str = ""
+    cpu_after: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def loads(self) -> str:
+        return f"{self.load_before} → {self.load_after}"
+
+    def cpu_per(self, count: int) -> str:
+        """CPU milliseconds per request: the server's, and PostgreSQL's when it ran."""
+        app, database = (
+            (b - a) * 1000 / max(count, 1)
+            for a, b in zip(self.cpu_before, self.cpu_after, strict=True)
+        )
+        return f"{app:.0f}" + (f" + {database:.0f}" if self.cpu_after[1] else "")
+
+
+@contextmanager
+def window(server: Server, cluster: Cluster | None) -> Iterator[Window]:
+    seen = Window(load_average(), cpu_now(server, cluster))
+    yield seen
+    seen.load_after, seen.cpu_after = load_average(), cpu_now(server, cluster)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of every team benchmark."""
+    parser.add_argument("--targets", type=parse_targets, default=list(TARGETS), help=TARGETS_HELP)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "disproof-team",
+        help="where the prepared data is kept between runs",
+    )
+
+
+def each_served(
+    targets: list[Target], prepared: Path
+) -> Iterator[tuple[Target, Server, Cluster | None]]:
+    """Each target served in turn on a copy of the prepared data (a cluster started first when
+    a target needs PostgreSQL)."""
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="disproof-team-") as folder:
+        cluster = None
+        if any(t.store == "postgresql" for t in targets):
+            cluster = stack.enter_context(pg_cluster())
+            fill_cluster(cluster, prepared)
+        for target in targets:
+            with served(target, prepared, Path(folder), cluster) as server:
+                yield target, server, cluster

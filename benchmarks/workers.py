@@ -18,31 +18,16 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 import threading
 import time
-from contextlib import ExitStack
-from pathlib import Path
-from typing import Any
 
 import httpx
 
 from benchmarks.load import CLAIMS, QUERIES
-from benchmarks.serving import pg_cluster, process_tree, read_memory
+from benchmarks.serving import process_tree, read_memory
 from benchmarks.soak import percentile
 from benchmarks.soak_clients import Recorder, case_path
-from benchmarks.team import (
-    TARGETS,
-    TARGETS_HELP,
-    Target,
-    cpu_now,
-    cpu_per,
-    fill_cluster,
-    load_average,
-    parse_targets,
-    prepare,
-    served,
-)
+from benchmarks.team import Target, Window, add_arguments, each_served, prepare, window
 
 MIX = ("search",) * 5 + ("case page",) * 3 + ("match",) * 2
 KINDS = ("search", "case page", "match")
@@ -99,11 +84,9 @@ def memory(pid: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--targets", type=parse_targets, default=list(TARGETS), help=TARGETS_HELP)
+    add_arguments(parser)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=30)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "disproof-team")
     args = parser.parse_args()
     prepared, _ = prepare(args.cache)
     print(
@@ -118,26 +101,16 @@ def main() -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---|---|")
     failed = False
-    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="disproof-workers-") as folder:
-        cluster = None
-        if any(t.store == "postgresql" for t in args.targets):
-            cluster = stack.enter_context(pg_cluster())
-            fill_cluster(cluster, prepared)
-        for target in args.targets:
-            failed |= _one(target, prepared, Path(folder), cluster, args)
+    for target, server, cluster in each_served(args.targets, prepared):
+        ids = case_ids(server.base)
+        drive(server.base, ids, args.clients, args.warmup)
+        with window(server, cluster) as seen:
+            rec, elapsed = drive(server.base, ids, args.clients, args.seconds)
+        failed |= _report(target, rec, elapsed, seen, memory(server.pid))
     sys.exit(1 if failed else 0)
 
 
-def _one(
-    target: Target, prepared: Path, folder: Path, cluster: Any, args: argparse.Namespace
-) -> bool:
-    with served(target, prepared, folder, cluster) as server:
-        ids = case_ids(server.base)
-        drive(server.base, ids, args.clients, args.warmup)
-        before, cpu = load_average(), cpu_now(server, cluster)
-        rec, elapsed = drive(server.base, ids, args.clients, args.seconds)
-        after, cpu_after = load_average(), cpu_now(server, cluster)
-        rss = memory(server.pid)
+def _report(target: Target, rec: Recorder, elapsed: float, seen: Window, rss: str) -> bool:
     cells = []
     for kind in KINDS:
         values = sorted(rec.latencies[kind])
@@ -146,8 +119,7 @@ def _one(
     errors = sum(rec.errors.values())
     print(
         f"| {target.label} | {total / elapsed:,.1f} | {' | '.join(cells)} | "
-        f"{cpu_per(cpu, cpu_after, total)} | {errors} | "
-        f"{rss} | {before} → {after} |",
+        f"{seen.cpu_per(total)} | {errors} | {rss} | {seen.loads} |",
         flush=True,
     )
     for sample in rec.samples:
