@@ -275,7 +275,6 @@ def test_nul_characters_in_lookups_and_list_items_are_harmless(service: Disproof
         service.get("a\x00b")
 
 
-
 def test_postgresql_keeps_the_connections_it_opened(service: Disproof, backend: str) -> None:
     """Eight threads using the database at once, again and again, reuse the eight connections
     opened first: a new one per burst costs a server process on PostgreSQL. (SQLAlchemy's
