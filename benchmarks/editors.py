@@ -31,7 +31,15 @@ import httpx
 
 from benchmarks.soak import percentile
 from benchmarks.soak_clients import case_path
-from benchmarks.team import Target, Window, add_arguments, each_served, prepare, window
+from benchmarks.team import (
+    Target,
+    Window,
+    add_arguments,
+    each_served,
+    for_seconds,
+    prepare,
+    window,
+)
 
 
 @dataclass
@@ -199,14 +207,7 @@ def run(
         )
         for name in names
     ]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    stop.wait(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
+    elapsed = for_seconds(threads, stop, seconds)
     return tally, verify(base, tokens["viewer"], starts, tally), elapsed
 
 

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -138,6 +139,18 @@ def settle(server: Server, busy: float = 0.05, timeout: float = 600) -> float:
         time.sleep(1)  # sampling CPU time: there is nothing to wait on
         now = cpu_seconds(server.pid)
         quiet, used = (quiet + 1 if now - used < busy else 0), now
+    return time.monotonic() - started
+
+
+def for_seconds(threads: list[threading.Thread], stop: threading.Event, seconds: float) -> float:
+    """Run ``threads`` (which end once ``stop`` is set) for ``seconds``; the seconds taken."""
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    stop.wait(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
     return time.monotonic() - started
 
 

@@ -27,7 +27,15 @@ from benchmarks.load import CLAIMS, QUERIES
 from benchmarks.serving import process_tree, read_memory
 from benchmarks.soak import percentile
 from benchmarks.soak_clients import Recorder, case_path
-from benchmarks.team import Target, Window, add_arguments, each_served, prepare, window
+from benchmarks.team import (
+    Target,
+    Window,
+    add_arguments,
+    each_served,
+    for_seconds,
+    prepare,
+    window,
+)
 
 MIX = ("search",) * 5 + ("case page",) * 3 + ("match",) * 2
 KINDS = ("search", "case page", "match")
@@ -66,14 +74,7 @@ def drive(base: str, ids: list[str], clients: int, seconds: float) -> tuple[Reco
     threads = [
         threading.Thread(target=client_loop, args=(base, n, ids, rec, stop)) for n in range(clients)
     ]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    stop.wait(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    return rec, time.monotonic() - started
+    return rec, for_seconds(threads, stop, seconds)
 
 
 def memory(pid: int) -> str:
