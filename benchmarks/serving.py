@@ -15,6 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.pg import Cluster
 
 import httpx
 
@@ -26,10 +30,10 @@ UNLIMITED = {"DISPROOF_BUDGET_BURST": "1e12", "DISPROOF_BUDGET_PER_MINUTE": "1e1
 CLI = [sys.executable, "-c", "import sys; from disproof.cli import main; sys.exit(main())"]
 
 
-def cli(db: Path | str, *args: str) -> str:
+def cli(db: Path | str, *args: str, timeout: float = 300) -> str:
     """Run ``disproof --db DB ARGS``; its standard output."""
     out = subprocess.run(
-        [*CLI, "--db", str(db), *args], capture_output=True, text=True, check=True, timeout=300
+        [*CLI, "--db", str(db), *args], capture_output=True, text=True, check=True, timeout=timeout
     )
     return out.stdout.strip()
 
@@ -100,6 +104,51 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(30)
         self.process = None
+
+
+@contextmanager
+def pg_cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster on a free loopback port, started as the tests start theirs
+    (``tests/pg.py``: Debian's PostgreSQL, ``fsync=off``), stopped and removed at the end."""
+    from tests.pg import Cluster, _bindir
+
+    bindir = _bindir()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL binaries: install postgresql or pass --pg-url")
+    cluster = Cluster(bindir)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux ``/proc``): a server and its worker processes."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in task.read_text().split()]
+            except OSError:
+                pass
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by ``pid`` and its descendants (Linux ``/proc``),
+    also by those that exited (their parent's ``cutime`` and ``cstime``): PostgreSQL's
+    backends come and go with the connections."""
+    total = 0
+    for process in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime (fields 14–17)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)

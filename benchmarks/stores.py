@@ -20,8 +20,10 @@ import re
 import statistics
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
+from benchmarks.serving import pg_cluster
 from disproof.copying import copy_database
 from disproof.models import CaseQuery
 from disproof.service import Disproof
@@ -94,20 +96,20 @@ def main() -> None:
     parser.add_argument("--pg-url", help="an empty PostgreSQL database per run is made on it")
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
-    cluster = None
-    if args.pg_url is None:
-        from tests.pg import TEMPLATE, Cluster, _bindir
+    with ExitStack() as stack:
+        if args.pg_url is None:
+            from tests.pg import TEMPLATE
 
-        bindir = _bindir()
-        if bindir is None:
-            raise SystemExit("no PostgreSQL binaries: install postgresql or pass --pg-url")
-        cluster = Cluster(bindir)
-        cluster.start()
-        for name in (TEMPLATE, "bench", "copy"):
-            cluster.admin(f"CREATE DATABASE {name}")
-        urls = {"bench": cluster.url("bench"), "copy": cluster.url("copy")}
-    else:
-        urls = {"bench": args.pg_url, "copy": args.pg_url}
+            cluster = stack.enter_context(pg_cluster())
+            for name in (TEMPLATE, "bench", "copy"):
+                cluster.admin(f"CREATE DATABASE {name}")
+            urls = {"bench": cluster.url("bench"), "copy": cluster.url("copy")}
+        else:
+            urls = {"bench": args.pg_url, "copy": args.pg_url}
+        _compare(args, urls, copy=args.pg_url is None)
+
+
+def _compare(args: argparse.Namespace, urls: dict[str, str], copy: bool) -> None:
     load = os.getloadavg()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -117,26 +119,22 @@ def main() -> None:
     print()
     print("| store | what | size | time |")
     print("|---|---|---:|---:|")
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            sqlite_db = str(Path(folder) / "bench.db")
-            lite, rows, lite_totals = _measure("SQLite", sqlite_db, args.data, args.queries)
-            print("\n".join(rows), flush=True)
-            server, rows, totals = _measure("PostgreSQL", urls["bench"], args.data, args.queries)
-            print("\n".join(rows), flush=True)
-            same = sum(a == b for a, b in zip(lite_totals, totals, strict=True))
-            print(f"| both | the same number of hits | {same} of {len(totals)} texts | |")
-            if args.pg_url is None:
-                summary = copy_database(lite.settings, Settings(db=urls["copy"]))
-                print(
-                    f"| SQLite → PostgreSQL | `disproof copy` (verified) | "
-                    f"{sum(summary.rows.values()):,} rows | {summary.seconds:.1f} s |"
-                )
-            lite.store.engine.dispose()
-            server.store.engine.dispose()
-    finally:
-        if cluster is not None:
-            cluster.stop()
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_db = str(Path(folder) / "bench.db")
+        lite, rows, lite_totals = _measure("SQLite", sqlite_db, args.data, args.queries)
+        print("\n".join(rows), flush=True)
+        server, rows, totals = _measure("PostgreSQL", urls["bench"], args.data, args.queries)
+        print("\n".join(rows), flush=True)
+        same = sum(a == b for a, b in zip(lite_totals, totals, strict=True))
+        print(f"| both | the same number of hits | {same} of {len(totals)} texts | |")
+        if copy:
+            summary = copy_database(lite.settings, Settings(db=urls["copy"]))
+            print(
+                f"| SQLite → PostgreSQL | `disproof copy` (verified) | "
+                f"{sum(summary.rows.values()):,} rows | {summary.seconds:.1f} s |"
+            )
+        lite.store.engine.dispose()
+        server.store.engine.dispose()
 
 
 if __name__ == "__main__":

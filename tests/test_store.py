@@ -273,3 +273,35 @@ def test_nul_characters_in_lookups_and_list_items_are_harmless(service: Disproof
         service.search(query)
     with pytest.raises(CaseNotFound):
         service.get("a\x00b")
+
+
+def test_postgresql_keeps_the_connections_it_opened(service: Disproof, backend: str) -> None:
+    """Eight threads using the database at once, again and again, reuse the eight connections
+    opened first: a new one per burst costs a server process on PostgreSQL. (SQLAlchemy's
+    default pool kept five and opened three new ones every round: a server worker answering
+    eight concurrent editors opened a backend every four edits.)"""
+    if backend != "postgresql":
+        pytest.skip("an SQLite connection is a file handle: its default pool is kept")
+    import threading
+
+    from disproof.store.engine import PG_POOL_SIZE
+
+    engine = service.store.engine
+    engine.dispose()
+    opened: list[int] = []
+    sa.event.listen(engine, "connect", lambda *_: opened.append(1))
+    holding, returned = threading.Barrier(8), threading.Barrier(8)
+
+    def use() -> None:
+        for _ in range(10):
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+                holding.wait()  # all eight hold a connection at once
+            returned.wait()  # and all gave it back before the next round
+
+    threads = [threading.Thread(target=use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(opened) == 8 <= PG_POOL_SIZE

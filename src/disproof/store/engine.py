@@ -73,10 +73,20 @@ def _shown(url: str) -> str:
         return "the database URL given"
 
 
+#: The connections a PostgreSQL engine keeps, which is also the most it opens. SQLAlchemy's
+#: default keeps 5 and opens up to 10 more for a burst, closing each as it is returned: one
+#: ``disproof serve`` worker answering 8 concurrent editors opened a new server process (a
+#: PostgreSQL backend) every four edits (docs/benchmarks.md, "A team on one server").
+PG_POOL_SIZE = 15
+
+
 def create_db_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout per connection."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout per connection,
+    PostgreSQL a pool that keeps every connection it opens (:data:`PG_POOL_SIZE`)."""
     try:
-        engine = create_engine(url)
+        pooled = make_url(url).get_backend_name() == "postgresql"
+        options = {"pool_size": PG_POOL_SIZE, "max_overflow": 0} if pooled else {}
+        engine = create_engine(url, **options)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise StoreError(f"cannot use database {_shown(url)!r}: {error_text(exc)}") from exc
     if engine.dialect.name == "sqlite":
