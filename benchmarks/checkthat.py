@@ -1,6 +1,7 @@
 """CheckThat! 2022 Task 2A (English): fit the match calibration, then score retrieval.
 
-    python -m benchmarks.checkthat [--backend e5|use] [--fit | --fit-one-text] [--db PATH]
+    python -m benchmarks.checkthat [--backend e5|use] [--db PATH]
+           [--fit | --fit-one-text | --fit-domain]
 
 The verified claims are imported into a benchmark database (kept in ``benchmarks/.work``, so
 case vectors are encoded once) and matched with the production ``Matcher``. With ``--fit`` the
@@ -28,6 +29,7 @@ from benchmarks.checkthat_data import (
 )
 from benchmarks.logistic import Fitted, fit_logistic, fitted_scorer
 from disproof.match.calibration import Calibration, Scorer, Thresholds, calibration_file_name
+from disproof.match.domain import SAMPLE, Domain, density
 from disproof.match.features import FEATURES, FieldScores, feature_matrix
 from disproof.match.index import CaseIndex
 from disproof.match.matcher import Matcher
@@ -242,6 +244,11 @@ def main() -> None:
     parser.add_argument("--backend", default="e5")
     parser.add_argument("--fit", action="store_true", help="refit and write the calibration")
     parser.add_argument(
+        "--fit-domain",
+        action="store_true",
+        help="measure this database's density and write it as the calibration's domain",
+    )
+    parser.add_argument(
         "--fit-one-text",
         action="store_true",
         help="refit the one-text model only (claims read as one text) and write it",
@@ -278,6 +285,8 @@ def main() -> None:
         matcher.calibration = calibration
     if args.fit_one_text:
         write_one_text(matcher, model_id, groups, ids, qrels)
+    if args.fit_domain:
+        write_domain(matcher, model_id)
     calibration = matcher.calibration
     assert calibration is not None, "no calibration for this model: run with --fit"
     print()
@@ -310,6 +319,24 @@ def main() -> None:
         for q in sample
     )
     print(f"\nMatcher.match gives the scored ranking for {agree}/{len(sample)} sampled queries")
+
+
+def write_domain(matcher: Matcher, model_id: str) -> None:
+    """The density of the claims the calibration was fitted on (``match/domain.py``), with a
+    tolerance of half a standard deviation of the claim-summary cosine feature."""
+    path = CALIBRATION_DIR / calibration_file_name(model_id)
+    shipped = Calibration.model_validate_json(path.read_text(encoding="utf-8"))
+    measured = density(matcher.index.dense["summary"].vectors)
+    domain = Domain(
+        density=round(measured, 4),
+        tolerance=round(0.5 * shipped.scale[FEATURES.index("dense_summary")], 4),
+        measured_on=f"CheckThat! 2022 Task 2A verified claims ({len(matcher.index):,}), claim "
+        f"summaries, median nearest-other cosine over {SAMPLE:,} of them (seed 0)",
+    )
+    updated = shipped.model_copy(update={"domain": domain})
+    path.write_text(json.dumps(updated.model_dump(), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote the domain ({domain.density} + {domain.tolerance}) into {path.relative_to(ROOT)}")
+    matcher.calibration = updated
 
 
 def write_one_text(

@@ -496,6 +496,10 @@ class MatchExplanation(_Model):
     #: The pair scored ``confirmed`` but its span is too unspecific to confirm a case on its
     #: own, so it is shown ``suggested``.
     capped: bool = False
+    #: The pair scored ``confirmed`` but the database is denser than the one the calibration
+    #: was fitted on (its cases are much closer to one another), where such confirmations were
+    #: measured wrong most of the time: shown ``suggested`` (docs/matching.md).
+    outside_calibration: bool = False
 
 
 class CaseMatch(_Model):

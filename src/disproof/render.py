@@ -330,6 +330,8 @@ def _match_line(console: Console, match: CaseMatch) -> None:
             "  · not confirmed: the passage says too little on its own"
             f" (span check {match.why.span_check:.2f})"
         )
+    if match.why.outside_calibration:
+        capped = "  · not confirmed: this database is outside the calibration (see the note)"
     console.print(
         Text("            " + safe(match.case_id).plain + across + capped, style="dim"),
         soft_wrap=True,

@@ -34,6 +34,7 @@ import numpy.typing as npt
 from pydantic import BaseModel
 
 from disproof.match.article import ArticleRule
+from disproof.match.domain import Domain
 from disproof.match.features import FEATURES
 
 Band = Literal["confirmed", "suggested", "none"]
@@ -83,6 +84,8 @@ class Calibration(Scorer):
     cross_language: Scorer | None = None
     #: The model for a same-language pair whose case has one text (None: the two-field one).
     one_text: Scorer | None = None
+    #: How dense the database the models were fitted on is (``domain.py``); None: unknown.
+    domain: Domain | None = None
 
     def probability(
         self,

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from disproof.embed import Embedder
 from disproof.match.article import SpanEvidence, max_cases, one_per_case, span_features
 from disproof.match.calibration import Band, Calibration, Situation
+from disproof.match.domain import density
 from disproof.match.features import FieldScores, feature_matrix
 from disproof.match.index import FIELDS, CaseIndex
 from disproof.match.retrieval import one_text, retrieve
@@ -54,6 +55,13 @@ RULE_LANGUAGE = "en"
 SPAN_CHECK_MIN_CASES = 1000
 #: Without a calibration for the active model, only a lexical coverage this high suggests.
 UNCALIBRATED_SUGGEST = 0.6
+#: The note of every answer from a database outside the calibration's domain.
+OUTSIDE_NOTE = (
+    "this database's cases are much closer to one another (density {measured:.3f}) than the "
+    "claims the calibration was fitted on ({reference:.3f}): there, scores rank the nearest "
+    "cases but do not tell a repeat from a neighbour on the same topic, so nothing is "
+    "confirmed and a long text lists only its strongest passages (docs/matching.md)"
+)
 #: Spans encoded and scored at a time: a long text (a book, a dump) is checked whole, in
 #: batches of this many spans, so memory stays flat and progress can be shown.
 SPAN_BATCH = 256
@@ -73,6 +81,8 @@ class Candidate:
     span_check: float | None = None
     #: The claim-level band said ``confirmed`` and the span check did not: shown ``suggested``.
     capped: bool = False
+    #: It would be ``confirmed``, but the database is outside the calibration's domain.
+    outside: bool = False
 
 
 class CaseDetails(Protocol):
@@ -108,6 +118,22 @@ class Matcher:
         self.analyzer = analyzer
         self.depth = candidates_per_retriever
         self.notes = list(notes)
+        self.outside = self._outside_calibration()
+        if self.outside and calibration is not None and calibration.domain is not None:
+            self.notes.append(
+                OUTSIDE_NOTE.format(measured=self.density, reference=calibration.domain.density)
+            )
+
+    def _outside_calibration(self) -> bool:
+        """Whether this database is denser than the calibration's (``match/domain.py``), in a
+        database of ``SPAN_CHECK_MIN_CASES`` or more (a few dozen cases have few neighbours)."""
+        self.density: float | None = None
+        domain = self.calibration.domain if self.calibration is not None else None
+        vectors = self.index.dense.get("summary")
+        if domain is None or vectors is None or len(self.index) < SPAN_CHECK_MIN_CASES:
+            return False
+        self.density = density(vectors.vectors)
+        return domain.outside(self.density)
 
     # -- scoring ---------------------------------------------------------------------------------
 
@@ -312,6 +338,13 @@ class Matcher:
         few common words). The claim-level probability is kept as the score; only the band is
         capped at ``suggested``. English spans only (the rule has seen no other language), in a
         database of ``SPAN_CHECK_MIN_CASES`` or more (the check is still reported below)."""
+        if self.outside:
+            candidates = [
+                dataclasses.replace(c, band="suggested", outside=True)
+                if c.band == "confirmed"
+                else c
+                for c in candidates
+            ]
         rule = self.calibration.article if self.calibration is not None else None
         if rule is None or not candidates or span.language != RULE_LANGUAGE:
             return candidates
@@ -335,8 +368,18 @@ class Matcher:
         if rule is None:
             return [best] if best.band == "confirmed" else []
         if best.span_check is None:  # a span the rule does not know: its claim-level band
+            if self.outside:  # only what would have been confirmed
+                return [best] if best.outside else []
             return [best] if best.band != "none" else []
         band = rule.band(best.span_check)
+        if self.outside:  # only what the rule would confirm, and not as confirmed
+            if band != "confirmed":
+                return []
+            return [
+                dataclasses.replace(
+                    best, probability=best.span_check, band="suggested", capped=False, outside=True
+                )
+            ]
         if band == "none":
             return []
         return [dataclasses.replace(best, probability=best.span_check, band=band, capped=False)]
@@ -371,5 +414,6 @@ class Matcher:
                     round(candidate.span_check, 4) if candidate.span_check is not None else None
                 ),
                 capped=candidate.capped,
+                outside_calibration=candidate.outside,
             ),
         )
