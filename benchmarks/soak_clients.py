@@ -314,7 +314,7 @@ def verify(base: str, ledgers: list[Ledger]) -> Check:
                 check.note(f"{case_id}: deleted, but GET answers {response.status_code}")
             elif body is not None and (response.status_code != 200 or response.json() != body):
                 check.lost += 1
-                check.note(f"{case_id}: GET {response.status_code} {response.text[:200]}")
+                check.note(f"{case_id}: GET {response.status_code} {_difference(response, body)}")
         for (case_id, name), value in (
             (key, value) for ledger in ledgers for key, value in ledger.fields.items()
         ):
@@ -331,3 +331,19 @@ def verify(base: str, ledgers: list[Ledger]) -> Check:
         for case_id in sorted(extra)[:5]:
             check.note(f"{case_id}: listed, but not written (or deleted) as acknowledged")
     return check
+
+
+def _difference(response: httpx.Response, body: dict[str, Any]) -> str:
+    """The fields of a case read back that differ from its last acknowledged body."""
+    if response.status_code != 200:
+        return response.text[:200]
+    found = response.json()
+    missing = object()
+    fields = sorted(
+        k for k in set(found) | set(body) if found.get(k, missing) != body.get(k, missing)
+    )
+    return "; ".join(
+        f"{k}: {str(found.get(k, '(absent)'))[:60]!r}, "
+        f"acknowledged {str(body.get(k, '(absent)'))[:60]!r}"
+        for k in fields
+    )

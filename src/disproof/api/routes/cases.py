@@ -29,7 +29,9 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 
 
 class CaseDetail(CaseView):
-    """A case as ``GET /cases/{id}`` reads it; ``techniques`` only when asked for."""
+    """A case as the API answers it (read, created, changed): ``techniques`` is filled only
+    when a read asks for it (``include=techniques``), else null — one shape for every answer,
+    so a client can compare what it wrote with what it reads."""
 
     techniques: CaseTechniques | None = None
 
@@ -64,14 +66,14 @@ def list_cases(query: PagedQuery, service: ServiceDep, _: ReadAccess) -> SearchP
 )
 def create_case(
     data: CaseCreate, response: Response, service: ServiceDep, principal: Editor
-) -> CaseView:
+) -> CaseDetail:
     """Add a case. Without an `id`, one is derived from the source, date, title and first
     outlet. An id that exists already is a 409 (the id of a deleted case can be used again; its
     versions go on from the deleted ones). The `ETag` header is the new case's version."""
     case = service.create_case(data, principal)
     response.headers["Location"] = case_location(case.id)
     response.headers["ETag"] = etag(case.version)
-    return case_view(case, stored_fields(service.store.engine, case))
+    return CaseDetail(**dict(case_view(case, stored_fields(service.store.engine, case))))
 
 
 @router.get("/{case_id:path}/related", summary="Cases related to a case", responses=errors(404))
@@ -123,14 +125,14 @@ def update_case(
     service: ServiceDep,
     principal: Editor,
     if_match: IfMatch = None,
-) -> CaseView:
+) -> CaseDetail:
     """Only the fields in the body change; `null` clears a field. A change makes a new version
     (the `ETag` of the answer) and a history entry; a body that changes nothing makes neither.
     With `If-Match`, a case changed since that version is not touched: 412 with
     `current_version`."""
     case = service.update_case(case_id, data, principal, expected_version(if_match))
     response.headers["ETag"] = etag(case.version)
-    return case_view(case, stored_fields(service.store.engine, case))
+    return CaseDetail(**dict(case_view(case, stored_fields(service.store.engine, case))))
 
 
 @router.delete(
