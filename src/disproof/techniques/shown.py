@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from disproof.excerpts import excerpt
 from disproof.techniques.taxonomy import technique_info
 
 #: Said wherever technique labels are shown.
@@ -55,17 +56,6 @@ class ShownSpan:
     quote: str
 
 
-def quote(text: str, limit: int = MAX_QUOTE) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + "…"
-
-
 def shown_spans(text: str, spans: Iterable[SpanLike]) -> list[ShownSpan]:
     """``spans`` in text order, their passages numbered from 1, with what a reader needs;
     offsets are clamped to ``text``, empty spans dropped."""
@@ -88,7 +78,7 @@ def shown_spans(text: str, spans: Iterable[SpanLike]) -> list[ShownSpan]:
                 start=start,
                 end=end,
                 score=float(span.score),
-                quote=quote(text[start:end]),
+                quote=excerpt(text[start:end], MAX_QUOTE),
             )
         )
     return out

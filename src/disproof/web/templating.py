@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from disproof.auth import Role
+from disproof.excerpts import excerpt
 from disproof.normalize import country_name, language_name
 from disproof.techniques import shown
 from disproof.web import csrf, text
@@ -43,7 +44,7 @@ def environment() -> jinja2.Environment:
         number=_number,
         country=country_name,
         language=language_name,
-        excerpt=text.excerpt,
+        excerpt=excerpt,
         paragraphs=text.paragraphs,
         linkify=text.linkify,
         json_script=text.json_for_script,

@@ -60,18 +60,6 @@ def paragraphs(text: str) -> list[Markup]:
     return [linkify(p.strip()) for p in _PARAGRAPH.split(text) if p.strip()]
 
 
-def excerpt(text: str, limit: int = 300) -> str:
-    """At most ``limit`` characters of ``text``, cut at a word, with an ellipsis."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + "…"
-
-
 _JSON_IN_HTML = {
     ord("<"): "\\u003c",
     ord(">"): "\\u003e",
