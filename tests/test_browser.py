@@ -11,8 +11,15 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.fakes import FAKE_CALIBRATION, FakeEmbedder
+
+if TYPE_CHECKING:
+    from disproof.service import Disproof
+    from disproof.settings import Settings
 
 pytestmark = pytest.mark.browser
 
@@ -183,6 +190,28 @@ def test_trends_chart_is_the_thing_to_look_at(server: tuple[str, str], page: obj
     assert table.is_visible()
     assert table.locator("tbody tr").count() < 60  # months without cases are left out
     shot(page, "trends-month")
+
+
+@contextlib.contextmanager
+def fake_matching_service(
+    tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Iterator[tuple[Settings, Disproof]]:
+    """A service on a new database of its own, matching with the fake embedder and calibration
+    (no model package needed): for a browser module's server. Skips without Chromium."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed")
+
+    from disproof.service import Disproof
+    from disproof.settings import Settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        embedder = FakeEmbedder()
+        patch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+        patch.setattr(
+            "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
+        )
+        settings = Settings(db=str(tmp_path_factory.mktemp(name) / f"{name}.db"))
+        yield settings, Disproof.open(settings)
 
 
 @contextlib.contextmanager

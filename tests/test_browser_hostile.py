@@ -3,15 +3,13 @@ search results, runs nothing — no dialog, no global set, no injected element i
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, add_cases
-from tests.test_browser import ARGS, CHROMIUM, serve_in_thread
+from tests.fakes import add_cases
+from tests.test_browser import ARGS, CHROMIUM, fake_matching_service, serve_in_thread
 from tests.test_injection import HTML_PAYLOADS, PAYLOAD_CASES, RELATOR, marker
 
 pytestmark = pytest.mark.browser
@@ -28,21 +26,9 @@ PROBE = """() => ({
 
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed")
-
     from disproof.api.app import create_app
-    from disproof.service import Disproof
-    from disproof.settings import Settings
 
-    with pytest.MonkeyPatch.context() as patch:
-        embedder = FakeEmbedder()
-        patch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
-        patch.setattr(
-            "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
-        )
-        settings = Settings(db=str(tmp_path_factory.mktemp("xss") / "xss.db"))
-        service = Disproof.open(settings)
+    with fake_matching_service(tmp_path_factory, "xss") as (settings, service):
         add_cases(service, *PAYLOAD_CASES, RELATOR)
         with serve_in_thread(create_app(settings, service=service)) as base:
             yield base

@@ -6,14 +6,12 @@ case-techniques.png."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.fakes import FAKE_CALIBRATION, FakeEmbedder
-from tests.test_browser import ARGS, CHROMIUM, serve_in_thread, shot
+from tests.test_browser import ARGS, CHROMIUM, fake_matching_service, serve_in_thread, shot
 
 pytestmark = pytest.mark.browser
 
@@ -31,21 +29,9 @@ TEXT = (
 
 @pytest.fixture(scope="module")
 def technique_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed")
-
     from disproof.api.app import create_app
-    from disproof.service import Disproof
-    from disproof.settings import Settings
 
-    with pytest.MonkeyPatch.context() as patch:
-        embedder = FakeEmbedder()
-        patch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
-        patch.setattr(
-            "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
-        )
-        settings = Settings(db=str(tmp_path_factory.mktemp("tq") / "tq.db"))
-        service = Disproof.open(settings)
+    with fake_matching_service(tmp_path_factory, "tq") as (settings, service):
         service.load_demo()
         with serve_in_thread(create_app(settings, service=service)) as base:
             yield base

@@ -5,15 +5,13 @@ and hostile item text runs nothing. Screenshot: artifacts/screenshots/triage*.pn
 from __future__ import annotations
 
 import html
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, add_cases
+from tests.fakes import add_cases
 from tests.feedserver import FeedServer, rss
-from tests.test_browser import ARGS, CHROMIUM, serve_in_thread, shot
+from tests.test_browser import ARGS, CHROMIUM, fake_matching_service, serve_in_thread, shot
 from tests.test_watch import CLAIM, LABS, VACCINE
 
 pytestmark = pytest.mark.browser
@@ -24,24 +22,12 @@ HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</scrip
 def triage_server(
     tmp_path_factory: pytest.TempPathFactory, feed_server: FeedServer
 ) -> Iterator[tuple[str, str, object]]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed")
-
     from disproof.api.app import create_app
     from disproof.auth import Role
-    from disproof.service import Disproof
-    from disproof.settings import Settings
     from disproof.watch.models import SourceCreate
     from disproof.watch.service import Monitoring
 
-    with pytest.MonkeyPatch.context() as patch:
-        embedder = FakeEmbedder()
-        patch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
-        patch.setattr(
-            "disproof.match.calibration.calibration_for", lambda model_id: FAKE_CALIBRATION
-        )
-        settings = Settings(db=str(tmp_path_factory.mktemp("triage") / "triage.db"))
-        service = Disproof.open(settings)
+    with fake_matching_service(tmp_path_factory, "triage") as (settings, service):
         add_cases(service, LABS, VACCINE)
         feed = rss(
             # item HTML whose text is the payload (the feed's markup itself is stripped)
