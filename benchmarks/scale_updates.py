@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import random
@@ -34,11 +33,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
+from tests.fakes import FakeEmbedder
 
 from benchmarks.checkthat_data import load_queries, load_vclaims
 from disproof.models import Case, CaseCreate
@@ -50,31 +47,11 @@ WORK = ROOT / "benchmarks" / ".work" / "scale_updates"
 MODEL = "benchmark-hash/384"
 
 
-class HashEmbedder:
-    """Hashed bag of words (384 dimensions): cheap stand-in vectors."""
+class HashEmbedder(FakeEmbedder):
+    """The tests' hashed bag of words at e5's width (384 dimensions): cheap stand-in vectors."""
 
     model_id = MODEL
     dim = 384
-    normalized = True
-    query_prefix = ""
-    document_prefix = ""
-
-    def _encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                digest = hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=4)
-                out[row, int.from_bytes(digest.digest()) % self.dim] += 1
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
-
-    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
-        return self._encode(texts)
-
-    def encode_documents(
-        self, texts: Sequence[str], batch_size: int = 32
-    ) -> npt.NDArray[np.float32]:
-        return self._encode(texts)
 
 
 def use_stand_ins() -> None:
