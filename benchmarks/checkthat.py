@@ -16,6 +16,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -275,10 +276,10 @@ def main() -> None:
             model_id, groups["train"] + groups["dev"], ids, {**qrels["train"], **qrels["dev"]}
         )
         path = CALIBRATION_DIR / calibration_file_name(model_id)
-        if path.exists():  # the article rule and the cross-language model are fitted elsewhere
-            previous = Calibration.model_validate_json(path.read_text(encoding="utf-8"))
+        if path.exists():  # the other parts are fitted by their own options and benchmarks
+            previous = shipped_calibration(model_id)
             calibration = calibration.model_copy(
-                update={"article": previous.article, "cross_language": previous.cross_language}
+                update={part: getattr(previous, part) for part in KEPT_PARTS}
             )
         path.write_text(json.dumps(calibration.model_dump(), indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
@@ -321,11 +322,30 @@ def main() -> None:
     print(f"\nMatcher.match gives the scored ranking for {agree}/{len(sample)} sampled queries")
 
 
+#: What ``--fit`` keeps of the shipped file: fitted by other options or benchmarks.
+KEPT_PARTS = ("article", "cross_language", "one_text", "domain")
+
+
+def shipped_calibration(model_id: str) -> Calibration:
+    path = CALIBRATION_DIR / calibration_file_name(model_id)
+    return Calibration.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def write_part(matcher: Matcher, model_id: str, **parts: Any) -> Calibration:
+    """Write ``parts`` (e.g. ``one_text=…``) into the shipped calibration file, keeping the rest,
+    and give the matcher the result."""
+    path = CALIBRATION_DIR / calibration_file_name(model_id)
+    updated = shipped_calibration(model_id).model_copy(update=parts)
+    path.write_text(json.dumps(updated.model_dump(), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {', '.join(parts)} into {path.relative_to(ROOT)}")
+    matcher.calibration = updated
+    return updated
+
+
 def write_domain(matcher: Matcher, model_id: str) -> None:
     """The density of the claims the calibration was fitted on (``match/domain.py``), with a
     tolerance of half a standard deviation of the claim-summary cosine feature."""
-    path = CALIBRATION_DIR / calibration_file_name(model_id)
-    shipped = Calibration.model_validate_json(path.read_text(encoding="utf-8"))
+    shipped = shipped_calibration(model_id)
     measured = density(matcher.index.dense["summary"].vectors)
     domain = Domain(
         density=round(measured, 4),
@@ -333,10 +353,7 @@ def write_domain(matcher: Matcher, model_id: str) -> None:
         measured_on=f"CheckThat! 2022 Task 2A verified claims ({len(matcher.index):,}), claim "
         f"summaries, median nearest-other cosine over {SAMPLE:,} of them (seed 0)",
     )
-    updated = shipped.model_copy(update={"domain": domain})
-    path.write_text(json.dumps(updated.model_dump(), indent=2) + "\n", encoding="utf-8")
-    print(f"wrote the domain ({domain.density} + {domain.tolerance}) into {path.relative_to(ROOT)}")
-    matcher.calibration = updated
+    write_part(matcher, model_id, domain=domain)
 
 
 def write_one_text(
@@ -360,12 +377,7 @@ def write_one_text(
             "claim; thresholds as for the same-language model; dev-test never used.",
         }
     )
-    path = CALIBRATION_DIR / calibration_file_name(model_id)
-    shipped = Calibration.model_validate_json(path.read_text(encoding="utf-8"))
-    updated = shipped.model_copy(update={"one_text": scorer})
-    path.write_text(json.dumps(updated.model_dump(), indent=2) + "\n", encoding="utf-8")
-    print(f"wrote the one-text model into {path.relative_to(ROOT)}")
-    matcher.calibration = updated
+    shipped = write_part(matcher, model_id, one_text=scorer)
     as_one = Calibration.model_validate(
         {**scorer.model_dump(), "model_id": model_id, "features": list(FEATURES)}
     )
