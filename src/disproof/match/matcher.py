@@ -118,22 +118,22 @@ class Matcher:
         self.analyzer = analyzer
         self.depth = candidates_per_retriever
         self.notes = list(notes)
-        self.outside = self._outside_calibration()
-        if self.outside and calibration is not None and calibration.domain is not None:
-            self.notes.append(
-                OUTSIDE_NOTE.format(measured=self.density, reference=calibration.domain.density)
-            )
+        domain = calibration.domain if calibration is not None else None
+        #: The database's density (``match/domain.py``) where its calibration has a domain
+        #: and it holds ``SPAN_CHECK_MIN_CASES`` or more (a few dozen cases have few neighbours).
+        self.density = self._density() if domain is not None else None
+        #: Denser than the calibration's database: nothing is confirmed (docs/matching.md).
+        self.outside = (
+            domain is not None and self.density is not None and domain.outside(self.density)
+        )
+        if self.outside and domain is not None:
+            self.notes.append(OUTSIDE_NOTE.format(measured=self.density, reference=domain.density))
 
-    def _outside_calibration(self) -> bool:
-        """Whether this database is denser than the calibration's (``match/domain.py``), in a
-        database of ``SPAN_CHECK_MIN_CASES`` or more (a few dozen cases have few neighbours)."""
-        self.density: float | None = None
-        domain = self.calibration.domain if self.calibration is not None else None
+    def _density(self) -> float | None:
         vectors = self.index.dense.get("summary")
-        if domain is None or vectors is None or len(self.index) < SPAN_CHECK_MIN_CASES:
-            return False
-        self.density = density(vectors.vectors)
-        return domain.outside(self.density)
+        if vectors is None or len(self.index) < SPAN_CHECK_MIN_CASES:
+            return None
+        return density(vectors.vectors)
 
     # -- scoring ---------------------------------------------------------------------------------
 
