@@ -4,11 +4,15 @@ Vectors are saved in shards (``.npz``: the SHA-256 keys of the texts and their r
 named by the embedder's ``model_id``; a rerun encodes only texts not yet cached.
 
     nice python -m benchmarks.techniques_cache   # warm the cache (about half an hour, once)
+
+``DISPROOF_TECHNIQUES_CACHE=DIR`` puts (or finds) the cache in ``DIR`` instead, so several
+checkouts can share one set of vectors.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 import time
@@ -21,7 +25,9 @@ from disproof.embed import Embedder, load_embedder
 from disproof.embed.base import Vectors
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / "benchmarks" / ".work" / "techniques"
+WORK = Path(
+    os.environ.get("DISPROOF_TECHNIQUES_CACHE") or ROOT / "benchmarks" / ".work" / "techniques"
+)
 DATA = Path("/work/shared/data/persuasion")
 #: Languages in the order they are warmed: the small sets first, so a partial cache is useful.
 ORDER = ("de", "fr", "it", "pl", "ru", "en", "bg", "pt")
