@@ -205,6 +205,40 @@ class _OtherEmbedder(FakeEmbedder):
     model_id = "other/1"
 
 
+def test_language_heads_are_fitted_saved_and_chosen_by_language(tmp_path: Path, toy: Path) -> None:
+    """Two languages with enough paragraphs each get a head (own regression plus half the
+    pooled one); a text reads its language's head, another language the shared model."""
+    embedder = FakeEmbedder()
+    spec = FeatureSpec(buckets=512, language_paragraphs=50)
+    model = train(read_corpus(toy), embedder=embedder, spec=spec)
+    assert sorted(model.language_heads) == ["aa", "bb"]
+    assert not train(read_corpus(toy, ["aa"]), embedder=embedder, spec=spec).language_heads
+    path = tmp_path / "heads.npz"
+    model.save(path)
+    loaded = load_model(path)
+    assert sorted(loaded.language_heads) == ["aa", "bb"]
+    for code, head in model.language_heads.items():
+        weights, bias, thresholds = loaded.head(code)
+        assert np.allclose(weights, head.weights, atol=1e-2) and (bias == head.bias).all()
+        assert (thresholds == head.thresholds).all()
+    assert loaded.head("zz")[2] is loaded.thresholds and loaded.head(None)[2] is loaded.thresholds
+    text = "Title\n\nFrankly, can anyone really trust the ministry figures. Rain fell."
+    detector = Detector(loaded, embedder)
+    margins = {
+        code: detector._paragraph_margins([text.split("\n")[-1]], [False], [code])[0]
+        for code in ("aa", "bb", None)
+    }
+    assert not np.allclose(margins["aa"], margins[None])
+    assert not np.allclose(margins["aa"], margins["bb"])
+    for code in ("aa", "bb", None):
+        found = detector.detect(text, code)
+        expected = {NAMES[j] for j in np.flatnonzero(margins[code] >= 0)}
+        assert {s.technique for s in found} == expected
+    assert Detector(loaded, embedder).detect_many([text, text], ["aa", "zz"])[1] == (
+        Detector(loaded, embedder).detect(text, None)
+    )
+
+
 def test_bad_model_files_are_refused(tmp_path: Path, toy_model: TechniqueModel) -> None:
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"not a zip")

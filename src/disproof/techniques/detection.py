@@ -81,27 +81,48 @@ class Detector:
             return self._given
         return _embedder(self.model.embedder_id)
 
-    def detect(self, text: str) -> list[TechniqueSpan]:
-        return self.detect_many([text])[0]
+    def detect(self, text: str, language: str | None = None) -> list[TechniqueSpan]:
+        return self.detect_many([text], None if language is None else [language])[0]
 
-    def detect_many(self, texts: Sequence[str]) -> list[list[TechniqueSpan]]:
+    def detect_many(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> list[list[TechniqueSpan]]:
         """The spans of each text, sorted by start then technique; paragraphs of all texts are
-        encoded together."""
+        encoded together. A model with language heads reads each text with the head of its
+        language (``languages``, one per text, else identified from the text)."""
+        codes = self._languages(texts, languages)
         bounds = [paragraph_bounds(text) for text in texts]
         pieces = [text[s:e] for text, b in zip(texts, bounds, strict=True) for _, s, e in b]
         first = [i == 0 for b in bounds for i in range(len(b))]
-        logits = self._paragraph_logits(pieces, first)
+        row_codes = [code for code, b in zip(codes, bounds, strict=True) for _ in b]
+        margins = self._paragraph_margins(pieces, first, row_codes)
         out: list[list[TechniqueSpan]] = []
         row = 0
         for text, paragraphs in zip(texts, bounds, strict=True):
             spans: list[TechniqueSpan] = []
             for _, start, end in paragraphs:
-                spans.extend(self._place(text, start, end, logits[row]))
+                spans.extend(self._place(text, start, end, margins[row]))
                 row += 1
             out.append(sorted(spans, key=lambda s: (s.start, s.end, s.technique)))
         return out
 
-    def _paragraph_logits(self, pieces: list[str], first: list[bool]) -> Array:
+    def _languages(
+        self, texts: Sequence[str], given: Sequence[str | None] | None
+    ) -> list[str | None]:
+        """The head each text uses (None: the shared model)."""
+        heads = self.model.language_heads
+        if not heads:
+            return [None] * len(texts)
+        if given is None:
+            from disproof.text import document_language
+
+            given = [document_language(text).code for text in texts]
+        return [code if code in heads else None for code in given]
+
+    def _paragraph_margins(
+        self, pieces: list[str], first: list[bool], codes: list[str | None]
+    ) -> Array:
+        """Each paragraph's logits minus their thresholds, by its text's head."""
         model = self.model
         if not pieces:
             return np.zeros((0, len(model.techniques)))
@@ -109,13 +130,18 @@ class Detector:
         embedder = self.embedder()
         if embedder is not None:
             x = np.hstack([x, embedder.encode_queries(pieces, batch_size=16)])
-        out: Array = (x @ model.paragraph_weights + model.paragraph_bias).astype(np.float64)
+        out: Array = np.zeros((len(pieces), len(model.techniques)))
+        of_row = np.array(codes, dtype=object)
+        for code in set(codes):
+            rows = np.flatnonzero(of_row == code)
+            weights, bias, thresholds = model.head(code)
+            out[rows] = (x[rows] @ weights + bias - thresholds).astype(np.float64)
         return out
 
-    def _place(self, text: str, start: int, end: int, logits: Array) -> list[TechniqueSpan]:
-        """Spans inside the paragraph ``text[start:end]`` for each technique it carries."""
+    def _place(self, text: str, start: int, end: int, margins: Array) -> list[TechniqueSpan]:
+        """Spans inside the paragraph ``text[start:end]`` for each technique it carries
+        (``margins``: its logits minus their thresholds)."""
         model = self.model
-        margins = logits - model.thresholds
         chosen = np.flatnonzero(margins >= 0)
         if len(chosen) == 0:
             return []

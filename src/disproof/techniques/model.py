@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -31,6 +31,16 @@ Array32 = npt.NDArray[np.float32]
 FORMAT = "disproof-techniques/1"
 #: The file name of a model next to the database, and of the shipped default.
 MODEL_FILE = "techniques.npz"
+
+
+@dataclass(frozen=True)
+class LanguageHead:
+    """The paragraph weights, biases and thresholds a language's texts use instead of the
+    shared ones (:mod:`.fit`: the language's own regression plus a share of the pooled one)."""
+
+    weights: Array32
+    bias: Array32
+    thresholds: Array32
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,16 @@ class TechniqueModel:
     sentence_bias: Array32
     sentence_thresholds: Array32
     trained_on: str = ""
+    #: Heads of the languages the model learned enough of (ISO code → head); a text in another
+    #: language (or of unknown language) uses the shared ``paragraph_weights`` and ``thresholds``.
+    language_heads: dict[str, LanguageHead] = field(default_factory=dict)
+
+    def head(self, language: str | None) -> tuple[Array32, Array32, Array32]:
+        """Weights, biases and thresholds for a paragraph of a text in ``language``."""
+        found = self.language_heads.get(language) if language is not None else None
+        if found is None:
+            return self.paragraph_weights, self.paragraph_bias, self.thresholds
+        return found.weights, found.bias, found.thresholds
 
     def check(self, where: str) -> TechniqueModel:
         """``self`` if its arrays agree with each other, else a clear error naming ``where``."""
@@ -69,6 +89,16 @@ class TechniqueModel:
         for name, (got, want) in shapes.items():
             if got != want:
                 raise DisproofError(f"{where}: {name} has shape {got}, expected {want}")
+        for code, head in self.language_heads.items():
+            for name, got, want in (
+                ("weights", head.weights.shape, (width, n)),
+                ("bias", head.bias.shape, (n,)),
+                ("thresholds", head.thresholds.shape, (n,)),
+            ):
+                if got != want:
+                    raise DisproofError(
+                        f"{where}: the {code!r} head's {name} have shape {got}, expected {want}"
+                    )
         unknown = sorted(set(self.techniques) - set(NAMES))
         if unknown:
             raise DisproofError(f"{where}: unknown techniques {', '.join(unknown)}")
@@ -84,6 +114,9 @@ class TechniqueModel:
             "embedding_dim": self.embedding_dim,
             "trained_on": self.trained_on,
         }
+        codes = sorted(self.language_heads)
+        if codes:
+            header["languages"] = codes
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {
             "header": np.array(json.dumps(header, sort_keys=True)),
@@ -94,6 +127,11 @@ class TechniqueModel:
             "sentence_bias": self.sentence_bias,
             "sentence_thresholds": self.sentence_thresholds,
         }
+        if codes:
+            heads = [self.language_heads[code] for code in codes]
+            arrays["language_weights"] = np.stack([h.weights for h in heads]).astype(np.float16)
+            arrays["language_bias"] = np.stack([h.bias for h in heads])
+            arrays["language_thresholds"] = np.stack([h.thresholds for h in heads])
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
         try:
             with os.fdopen(handle, "wb") as out:
@@ -141,6 +179,14 @@ def load_model(path: Path | None = None) -> TechniqueModel:
                     "sentence_thresholds",
                 )
             }
+            codes = header.get("languages") or []
+            if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+                raise DisproofError(f"{path}: languages must be a list of codes")
+            stacked = [
+                np.asarray(data[name], np.float32)
+                for name in ("language_weights", "language_bias", "language_thresholds")
+                if codes
+            ]
     except (OSError, ValueError, KeyError) as exc:
         raise DisproofError(f"{path}: not a technique model ({exc})") from exc
     return TechniqueModel(
@@ -149,8 +195,18 @@ def load_model(path: Path | None = None) -> TechniqueModel:
         embedder_id=header.get("embedder_id"),
         embedding_dim=int(header.get("embedding_dim", 0)),
         trained_on=str(header.get("trained_on", "")),
+        language_heads=_heads(codes, stacked, str(path)),
         **arrays,
     ).check(str(path))
+
+
+def _heads(codes: list[str], stacked: list[Array32], where: str) -> dict[str, LanguageHead]:
+    if not codes:
+        return {}
+    if any(len(array) != len(codes) for array in stacked):
+        raise DisproofError(f"{where}: the language heads do not match the languages listed")
+    weights, bias, thresholds = stacked
+    return {code: LanguageHead(weights[i], bias[i], thresholds[i]) for i, code in enumerate(codes)}
 
 
 def default_model_path() -> Path | None:
