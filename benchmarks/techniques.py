@@ -195,6 +195,48 @@ def evaluate_language(
     return out
 
 
+def evaluate_pooled(
+    by_language: dict[str, list[Article]], e5: CachedE5, folds: int
+) -> dict[str, tuple[float, ...]]:
+    """``hash+e5 pooled``: the detector as ``disproof techniques train`` builds it from several
+    languages (one pooled regression and a head per language, :mod:`disproof.techniques.fit`),
+    trained on the training folds of every language at once (each language's folds as in
+    :func:`evaluate_language`, seed 1), and run on each language's held-out fold with the text's
+    language given. Micro / macro / span F1 per language."""
+    fold_of: dict[str, npt.NDArray[np.intp]] = {}
+    for lang, articles in by_language.items():
+        of = np.zeros(len(articles), np.intp)
+        for k, mask in enumerate(article_folds(np.arange(len(articles)), folds, seed=1)):
+            of[mask] = k
+        fold_of[lang] = of
+    spans: dict[str, list[list[TechniqueSpan]]] = {
+        lang: [[] for _ in a] for lang, a in by_language.items()
+    }
+    for k in range(folds):
+        train = [
+            a
+            for lang, arts in by_language.items()
+            for i, a in enumerate(arts)
+            if fold_of[lang][i] != k
+        ]
+        vectors = e5.encode_queries(paragraph_rows(train).texts)
+        model = fit_model(train, vectors=vectors, embedder_id=e5.model_id)
+        detector = Detector(model, e5)  # type: ignore[arg-type]
+        for lang, arts in by_language.items():
+            test_ids = np.flatnonzero(fold_of[lang] == k)
+            found = detector.detect_many([arts[i].text for i in test_ids], [lang] * len(test_ids))
+            for i, result in zip(test_ids, found, strict=True):
+                spans[lang][i] = result
+        print(f"  pooled: fold {k + 1}/{folds} done", flush=True)
+    out: dict[str, tuple[float, ...]] = {}
+    for lang, arts in by_language.items():
+        gold = paragraph_rows(arts).gold
+        micro, macro = micro_macro(gold, paragraph_predictions(arts, spans[lang]))
+        gold_spans = [[(s.start, s.end, s.technique) for s in a.spans] for a in arts]
+        out[lang] = (micro, macro, span_f1(gold_spans, spans[lang]))
+    return out
+
+
 def thousand_words(articles: Sequence[Article]) -> str:
     lines: list[str] = []
     words = 0
@@ -247,11 +289,27 @@ def main() -> None:
     parser.add_argument("--timing", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--only-timing", action="store_true")
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument(
+        "--pooled",
+        action="store_true",
+        help="only hash+e5 pooled: one model of every given language's training folds",
+    )
     args = parser.parse_args()
     folders = sorted(WORK.iterdir()) if WORK.is_dir() else []
     e5 = CachedE5(folders[0], load_cache(folders[0])) if folders else None
     if args.only_timing:
         report_timing(e5)
+        return
+    if args.pooled:
+        if e5 is None:
+            raise SystemExit("no cached e5 vectors: run `python -m benchmarks.techniques_cache`")
+        by_language = {}
+        for lang in args.languages.split(","):
+            articles = read_corpus(DATA, [lang])
+            by_language[lang] = articles[:: args.en_stride] if lang == "en" else articles
+        print("| lang | hash+e5 pooled micro/macro/span |")
+        for lang, result in evaluate_pooled(by_language, e5, args.folds).items():
+            print(f"| {lang} | " + "/".join(f"{v:.3f}" for v in result) + " |", flush=True)
         return
     print(
         "| lang | articles | paragraphs | top3 micro/macro | TF-IDF+LR micro/macro "

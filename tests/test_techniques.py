@@ -213,6 +213,7 @@ def test_language_heads_are_fitted_saved_and_chosen_by_language(tmp_path: Path, 
     model = train(read_corpus(toy), embedder=embedder, spec=spec)
     assert sorted(model.language_heads) == ["aa", "bb"]
     assert not train(read_corpus(toy, ["aa"]), embedder=embedder, spec=spec).language_heads
+    assert not train(read_corpus(toy), embed=False, spec=spec).language_heads  # e5 only
     path = tmp_path / "heads.npz"
     model.save(path)
     loaded = load_model(path)

@@ -8,14 +8,14 @@ Scaling`, then folded into the weights). Balanced weights put every technique's 
 different scale, so each technique gets its own threshold, chosen on out-of-fold logits
 (cross-validation by article) to maximise micro-F1 over all (paragraph, technique) decisions.
 
-Languages: when the articles are in several languages, the model above learns from all of them
-(the e5 space is multilingual), and each language with at least ``language_paragraphs``
-paragraphs also gets a head of its own: the same regression fitted on that language's paragraphs
-alone, plus ``pooled_share`` times the pooled model's logits (late fusion; both are linear in the
-same features, so the head is one weight matrix), with thresholds chosen on that sum's
-out-of-fold logits over the language's paragraphs. Measured (docs/benchmarks.md, "Variants of
-the paragraph model"): about a point of paragraph micro-F1 over either model alone in each of
-de, fr, it, ru and en. A text in another language uses the pooled model.
+Languages: when the articles are in several languages and e5 vectors are given, the model
+above learns from all of them (the e5 space is multilingual), and each language with at least
+``language_paragraphs`` paragraphs also gets a head of its own: the same regression fitted on
+that language's paragraphs alone, plus ``pooled_share`` times the pooled model's logits (late
+fusion; both are linear in the same features, so the head is one weight matrix), with thresholds
+chosen on that sum's out-of-fold logits over the language's paragraphs. Measured
+(docs/benchmarks.md, "Variants of the paragraph model"): about a point of paragraph micro-F1
+over either model alone in every language. A text in another language uses the pooled model.
 
 Sentences: the same regression over hashed n-grams of the sentences of paragraphs that carry a
 technique, a sentence labelled with the techniques of the gold spans it overlaps. It only places
@@ -280,10 +280,11 @@ def _language_heads(
     pooled: tuple[Array, Array],
 ) -> dict[str, LanguageHead]:
     """A head per language with at least ``spec.language_paragraphs`` paragraphs (none when
-    the articles are all in one language): its own regression plus ``spec.pooled_share`` times
+    the articles are all in one language, or without e5 vectors: the fusion was measured with
+    them only): its own regression plus ``spec.pooled_share`` times
     the pooled one, thresholds on the sum's out-of-fold logits (the pooled model's folds)."""
     of_row = np.array(languages, dtype=object)[rows.group]
-    if len(set(languages)) < 2:
+    if len(set(languages)) < 2 or vectors is None:  # measured with e5 only
         return {}
     raw = hashed if vectors is None else np.hstack([hashed, np.asarray(vectors, np.float32)])
     folds = article_folds(rows.group, THRESHOLD_FOLDS)
