@@ -18,6 +18,8 @@ pooled per language. Printed per language:
 * the time to detect a 1,000-word article (paragraphs of English development articles).
 
     nice python -m benchmarks.techniques [--languages de,fr] [--en-stride 4] [--folds 3]
+    nice python -m benchmarks.techniques --pooled   # the detector trained on all languages at
+                                                    # once, with its language heads
 """
 
 from __future__ import annotations
