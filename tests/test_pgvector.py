@@ -132,7 +132,8 @@ def test_the_vectors_follow_case_edits_and_deletions(embedder: FakeEmbedder, pgv
     after = _embeddings(service, "title")
     assert "s8" not in after and len(after) == 299
     new = embedder.encode_documents(["Zelensky owns a villa in Egypt"])[0]
-    assert after["s7"] is not None and np.allclose(after["s7"], new, atol=1e-6)
+    assert after["s7"] is not None
+    assert np.array_equal(np.array(after["s7"], dtype=np.float32), new)
     assert all(len(graph) == 299 for graph in matcher.index.ann.values())
     found = matcher.match("Zelensky bought a villa in Egypt").matches
     assert found[0].case_id == "s7"
@@ -160,8 +161,34 @@ def test_rows_without_an_embedding_are_filled_from_their_own_vector(
     assert all(e is not None for e in filled.values())
     by_id = {c.id: row for row, c in enumerate(synthetic_cases(50))}  # rows in pk order
     for case_id, embedding in filled.items():
-        assert np.allclose(embedding, vectors[by_id[case_id]], atol=1e-6), case_id
+        assert np.array_equal(np.array(embedding, dtype=np.float32), vectors[by_id[case_id]])
     assert all(len(g) == 50 for g in index.ann.values())
+
+
+def test_an_index_left_invalid_by_a_failed_build_is_built_again(
+    embedder: FakeEmbedder, pgv_db: str
+) -> None:
+    service = Disproof.open(Settings(db=pgv_db, ann_threshold=0))
+    add_cases(service, *synthetic_cases(40))
+    graph = service.matcher().index.ann["title"]
+    assert isinstance(graph, pgvector.ServerGraph)
+    name = pgvector.index_name(graph.model_id, "title", graph.dim)
+    state = sa.text(
+        "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE c.relname = :name"
+    )
+    with service.store.engine.begin() as connection:  # as a crashed CREATE INDEX CONCURRENTLY
+        connection.execute(
+            sa.text(
+                "UPDATE pg_index SET indisvalid = false WHERE indexrelid = "
+                "(SELECT oid FROM pg_class WHERE relname = :name)"
+            ),
+            {"name": name},
+        )
+    assert pgvector.ensure_index(service.store.engine, graph.model_id, "title", graph.dim)
+    with service.store.engine.connect() as connection:
+        assert connection.execute(state, {"name": name}).scalar_one() is True
+    assert not pgvector.ensure_index(service.store.engine, graph.model_id, "title", graph.dim)
 
 
 def test_without_pgvector_the_graphs_are_built_in_process_and_the_log_says_why(

@@ -127,8 +127,11 @@ def fill(engine: Engine, model: str, field: str) -> int:
         "field = :field AND embedding IS NULL AND case_pk > :after ORDER BY case_pk LIMIT :n"
     )
     update = sa.text(
-        "UPDATE case_vectors SET embedding = CAST(:embedding AS vector) WHERE case_pk = :pk "
-        "AND model = :model AND field = :field AND text_hash = :hash AND embedding IS NULL"
+        "UPDATE case_vectors AS v SET embedding = CAST(u.embedding AS vector) "
+        "FROM unnest(CAST(:pks AS integer[]), CAST(:hashes AS text[]), "
+        "CAST(:embeddings AS text[])) AS u(pk, hash, embedding) "
+        "WHERE v.case_pk = u.pk AND v.model = :model AND v.field = :field "
+        "AND v.text_hash = u.hash AND v.embedding IS NULL"
     )
     after, filled = -1, 0
     while True:
@@ -138,18 +141,24 @@ def fill(engine: Engine, model: str, field: str) -> int:
             ).all()
             if not rows:
                 return filled
-            params = [
+            connection.execute(
+                update,
                 {
-                    "embedding": np.frombuffer(blob, dtype=np.float32).tolist(),
-                    "pk": pk,
+                    "pks": [pk for pk, _, _ in rows],
+                    "hashes": [digest for _, digest, _ in rows],
+                    "embeddings": [vector_text(blob) for *_, blob in rows],
                     "model": model,
                     "field": field,
-                    "hash": digest,
-                }
-                for pk, digest, blob in rows
-            ]
-            connection.execute(update, params)
+                },
+            )
         after, filled = rows[-1][0], filled + len(rows)
+
+
+def vector_text(blob: bytes) -> str:
+    """pgvector's text form of a stored vector (float32 bytes), exactly: nine significant
+    digits read back as the same float32 (pgvector reads them with ``strtof``)."""
+    values = np.frombuffer(blob, dtype=np.float32).tolist()
+    return "[" + ",".join(["%.9g"] * len(values)) % tuple(values) + "]"
 
 
 def index_name(model: str, field: str, dim: int) -> str:
