@@ -268,7 +268,7 @@ def pgvector_bench(sizes: list[int], base: npt.NDArray[np.float32], widths: list
             new_ms = (time.perf_counter() - start) * 1000
             start = time.perf_counter()
             pgvector.prepare(engine)
-            pgvector.server_graph(engine, MODEL, "title", 384)
+            pgvector.server_graph(engine, MODEL, "title", 384, n + 1)
             check_ms = (time.perf_counter() - start) * 1000
             engine.dispose()
             cluster.drop_database(name)

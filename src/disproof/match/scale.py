@@ -74,12 +74,12 @@ def server_graphs(index: CaseIndex, engine: Engine) -> dict[str, Neighbours] | N
         graphs: dict[str, Neighbours] = {}
         for field, dense in index.dense.items():
             started = time.perf_counter()
-            graph = server_graph(engine, index.model_id, field, int(dense.vectors.shape[1]))
             held = int(np.count_nonzero(np.any(dense.vectors != 0, axis=1)))
+            dim = int(dense.vectors.shape[1])
+            graph = server_graph(engine, index.model_id, field, dim, held)
             logger.info(
-                "pgvector HNSW index of %s: %d vectors (the match index holds %d), ready in %.1f s",
+                "pgvector HNSW index of %s (%d vectors) ready in %.2f s",
                 field,
-                len(graph),
                 held,
                 time.perf_counter() - started,
             )

@@ -75,6 +75,11 @@ def prepare(engine: Engine) -> None:
                 _create_extension(connection)
             if not _has_column(connection):
                 connection.exec_driver_sql("ALTER TABLE case_vectors ADD COLUMN embedding vector")
+                # the rows still to fill, found without reading the others (see fill)
+                connection.exec_driver_sql(
+                    "CREATE INDEX IF NOT EXISTS ix_case_vectors_unfilled ON case_vectors "
+                    "(model, field, case_pk) WHERE embedding IS NULL"
+                )
                 logger.info("added the pgvector column case_vectors.embedding")
     except SQLAlchemyError as exc:
         raise PgVectorUnavailable(f"pgvector could not be set up: {error_text(exc)}") from exc
@@ -226,16 +231,6 @@ def ensure_index(engine: Engine, model: str, field: str, dim: int) -> bool:
             connection.execute(sa.select(sa.func.pg_advisory_unlock(key)))
 
 
-def indexed_count(engine: Engine, model: str, field: str, dim: int) -> int:
-    """How many vectors of the field have their ``embedding`` (what the index holds)."""
-    query = sa.text(
-        f"SELECT count(*) FROM case_vectors WHERE {_where(model, field, dim)} "
-        "AND embedding IS NOT NULL"
-    )
-    with engine.connect() as connection:
-        return int(connection.execute(query).scalar_one())
-
-
 @dataclass
 class ServerGraph:
     """One field's HNSW index in the database: ``search`` answers case primary keys, nearest
@@ -269,16 +264,16 @@ class ServerGraph:
             return np.fromiter(keys, dtype=np.int64)
 
 
-def server_graph(engine: Engine, model_id: str, field: str, dim: int) -> ServerGraph:
-    """The HNSW index of one model's field, its vectors filled and the index built first if
-    needed. Raises :class:`PgVectorUnavailable` when the database cannot serve it."""
+def server_graph(engine: Engine, model_id: str, field: str, dim: int, count: int) -> ServerGraph:
+    """The HNSW index of one model's field (``count`` vectors: what the matcher holds), its
+    vectors filled and the index built first if needed. Raises :class:`PgVectorUnavailable`
+    when the database cannot serve it."""
     try:
         filled = fill(engine, model_id, field)
         if filled:
             logger.info("pgvector %s: %d vectors copied into case_vectors.embedding", field, filled)
         if ensure_index(engine, model_id, field, dim):
             logger.info("built the pgvector HNSW index of %s", field)
-        count = indexed_count(engine, model_id, field, dim)
         return ServerGraph(engine, model_id, field, dim, count)
     except SQLAlchemyError as exc:
         raise PgVectorUnavailable(f"pgvector index of {field}: {error_text(exc)}") from exc
