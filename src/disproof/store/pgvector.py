@@ -74,7 +74,9 @@ def prepare(engine: Engine) -> None:
             if not _installed(connection):
                 _create_extension(connection)
             if not _has_column(connection):
-                connection.exec_driver_sql("ALTER TABLE case_vectors ADD COLUMN embedding vector")
+                connection.exec_driver_sql(
+                    "ALTER TABLE case_vectors ADD COLUMN IF NOT EXISTS embedding vector"
+                )
                 # the rows still to fill, found without reading the others (see fill)
                 connection.exec_driver_sql(
                     "CREATE INDEX IF NOT EXISTS ix_case_vectors_unfilled ON case_vectors "
