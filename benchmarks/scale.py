@@ -297,6 +297,7 @@ def main() -> None:
     parser.add_argument("--vectors-db", type=Path, default=ROOT / "benchmarks/.work/checkthat.db")
     parser.add_argument("--pgvector", action="store_true", help="pgvector's HNSW instead")
     parser.add_argument("--ef-search", type=int, nargs="+", default=[100, 200, 400])
+    parser.add_argument("--ef-construction", type=int, help="pgvector's (default: disproof's)")
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -305,6 +306,10 @@ def main() -> None:
     base = seeds(args.vectors_db)
     print(f"# {dt.date.today()} · {len(base):,} seed vectors · load {os.getloadavg()[0]:.1f}")
     if args.pgvector:
+        if args.ef_construction:
+            from disproof.store import pgvector
+
+            pgvector.EF_CONSTRUCTION = args.ef_construction
         pgvector_bench(args.sizes, base, args.ef_search)
         print(f"# load after: {os.getloadavg()[0]:.1f}")
         return

@@ -27,16 +27,23 @@ from tests.test_ann import QUERIES, WordVectorEmbedder, synthetic_cases  # noqa:
 pytestmark = pytest.mark.postgresql
 
 
+def _servers_wanted(config: pytest.Config) -> None:
+    if config.getoption("--backend") == "sqlite":
+        pytest.skip("--backend sqlite: no PostgreSQL server is started")
+
+
 @pytest.fixture(scope="module")
-def pgv_template(pgvector_cluster: pg.Cluster) -> str:
+def pgv_template(request: pytest.FixtureRequest) -> str:
     """A database at the newest schema on the pgvector server."""
+    _servers_wanted(request.config)
+    pgvector_cluster: pg.Cluster = request.getfixturevalue("pgvector_cluster")
     name = pgvector_cluster.create_database()
     Disproof.open(Settings(db=pgvector_cluster.url(name))).store.engine.dispose()
     return name
 
 
 @pytest.fixture
-def pgv_db(pgvector_cluster: pg.Cluster, pgv_template: str) -> Iterator[str]:
+def pgv_db(pgv_template: str, pgvector_cluster: pg.Cluster) -> Iterator[str]:
     """The URL of a fresh database on the pgvector server."""
     name = pgvector_cluster.create_database(pgv_template)
     yield pgvector_cluster.url(name)
@@ -197,6 +204,7 @@ def test_without_pgvector_the_graphs_are_built_in_process_and_the_log_says_why(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    _servers_wanted(request.config)
     db = pg.database(request, "postgresql", tmp_path / "unused.db")  # Debian's: no pgvector
     service = Disproof.open(Settings(db=db, ann_threshold=0))
     add_cases(service, *synthetic_cases(100))
