@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -198,6 +199,35 @@ def test_an_index_left_invalid_by_a_failed_build_is_built_again(
     assert not pgvector.ensure_index(service.store.engine, graph.model_id, "title", graph.dim)
 
 
+def test_two_processes_wanting_the_index_build_it_once(embedder: FakeEmbedder, pgv_db: str) -> None:
+    """Two workers' matchers at once (two engines: two processes' pools): one builds, the
+    other waits for it — without a deadlock against the concurrent build — and uses it."""
+    service = Disproof.open(Settings(db=pgv_db))
+    add_cases(service, *synthetic_cases(1000))
+    service.matcher()  # the vectors, below the threshold: no index yet
+    pgvector.prepare(service.store.engine)
+    pgvector.fill(service.store.engine, embedder.model_id, "title")
+    engines = [Disproof.open(Settings(db=pgv_db)).store.engine for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        built = list(
+            pool.map(
+                lambda e: pgvector.ensure_index(e, embedder.model_id, "title", embedder.dim),
+                engines,
+            )
+        )
+    assert sorted(built) == [False, True]
+    name = pgvector.index_name(embedder.model_id, "title", embedder.dim)
+    with engines[0].connect() as connection:
+        valid = connection.execute(
+            sa.text(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = :name"
+            ),
+            {"name": name},
+        ).scalar_one()
+    assert valid is True
+
+
 def test_without_pgvector_the_graphs_are_built_in_process_and_the_log_says_why(
     embedder: FakeEmbedder,
     request: pytest.FixtureRequest,
@@ -208,7 +238,7 @@ def test_without_pgvector_the_graphs_are_built_in_process_and_the_log_says_why(
     db = pg.database(request, "postgresql", tmp_path / "unused.db")  # Debian's: no pgvector
     service = Disproof.open(Settings(db=db, ann_threshold=0))
     add_cases(service, *synthetic_cases(100))
-    with caplog.at_level(logging.WARNING, logger="disproof.match.scale"):
+    with caplog.at_level(logging.INFO, logger="disproof.match.scale"):
         matcher = service.matcher()
     assert all(isinstance(g, AnnIndex) for g in matcher.index.ann.values())
     assert set(matcher.index.ann) == {"title", "summary"}

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 200_000
+#: Why pgvector could not serve, as already logged by this process.
+_TOLD: set[str] = set()
 
 
 def ann_dir(index_dir: Path) -> Path:
@@ -86,8 +88,13 @@ def server_graphs(index: CaseIndex, engine: Engine) -> dict[str, Neighbours] | N
             graphs[field] = graph
         return graphs
     except PgVectorUnavailable as exc:
-        logger.warning(
-            "vectors not served by pgvector (%s): building the HNSW graphs in this process", exc
+        # at warning level once per reason and process: matchers are rebuilt on every change
+        level = logging.INFO if str(exc) in _TOLD else logging.WARNING
+        _TOLD.add(str(exc))
+        logger.log(
+            level,
+            "vectors not served by pgvector (%s): building the HNSW graphs in this process",
+            exc,
         )
         return None
 

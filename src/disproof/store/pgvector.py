@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,8 @@ CONNECTIVITY = 16
 EF_CONSTRUCTION = 256
 EF_SEARCH = 400
 MAX_EF_SEARCH = 1000
+#: Seconds between tries for the lock of an index another process is building.
+LOCK_POLL = 1.0
 #: Rows read and filled at a time.
 FILL_BATCH = 1000
 #: Memory a build may use (``maintenance_work_mem`` for the session that builds): an HNSW build
@@ -215,7 +218,10 @@ def ensure_index(engine: Engine, model: str, field: str, dim: int) -> bool:
         connection.rollback()
     key = sa.func.hashtextextended(name, 0)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(sa.select(sa.func.pg_advisory_lock(key)))
+        # polled, not waited for: a statement waiting for the lock would hold a snapshot that
+        # the other process's CREATE INDEX CONCURRENTLY waits to see end (a deadlock)
+        while not connection.execute(sa.select(sa.func.pg_try_advisory_lock(key))).scalar():
+            time.sleep(LOCK_POLL)
         try:
             state = _index_state(connection, name)
             if state:
