@@ -45,7 +45,7 @@ from disproof.store.engine import error_text
 
 logger = logging.getLogger(__name__)
 
-#: HNSW parameters (docs/benchmarks.md, "Scale: pgvector"): pgvector's default graph degree,
+#: HNSW parameters (docs/benchmarks.md, "Scale: pgvector's HNSW index"): its default degree,
 #: a build four times as wide as its default 64 and a search ten times its default 40 — on
 #: crowded e5-like vectors ef_construction 128 and ef_search 200 found 0.986 of the exact
 #: top 10 at 20,000, 256 and 400 0.996. A search asks for at least the candidates it wants
