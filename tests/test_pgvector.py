@@ -152,6 +152,34 @@ def test_the_vectors_follow_case_edits_and_deletions(embedder: FakeEmbedder, pgv
     assert set(pk_s8_gone.tolist()) <= set(matcher.index.pks.tolist())
 
 
+def test_a_dropped_column_falls_back_to_exact_search_and_comes_back(
+    embedder: FakeEmbedder, pgv_db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Dropping the derived column is safe: a matcher holding the index answers by exact
+    search meanwhile (saying so), and the next matcher makes it again."""
+    exact = Disproof.open(Settings(db=pgv_db))
+    add_cases(exact, *synthetic_cases(200))
+    served = Disproof.open(Settings(db=pgv_db, ann_threshold=0))
+    matcher = served.matcher()
+    with served.store.engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE case_vectors DROP COLUMN embedding"))
+    want = exact.matcher()
+    with caplog.at_level(logging.WARNING, logger="disproof.store.pgvector"):
+        for query in QUERIES:
+            got = matcher.match(query, top_k=5).matches
+            assert [(m.case_id, m.score) for m in got] == [
+                (m.case_id, m.score) for m in want.match(query, top_k=5).matches
+            ], query
+    assert sum("searching exactly" in r.getMessage() for r in caplog.records) == 2  # per field
+    add_cases(served, Case(id="new", title="Zelensky owns a villa in Egypt", summary=""))
+    again = served.matcher()
+    assert pgvector.has_column(served.store.engine)
+    assert all(
+        isinstance(g, pgvector.ServerGraph) and not g.failed for g in again.index.ann.values()
+    )
+    assert again.match("Zelensky bought a villa in Egypt").matches[0].case_id == "new"
+
+
 def test_rows_without_an_embedding_are_filled_from_their_own_vector(
     embedder: FakeEmbedder, pgv_db: str
 ) -> None:

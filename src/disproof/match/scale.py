@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from disproof.match.index import CaseIndex
+from disproof.retrieve import DenseIndex
 from disproof.retrieve.ann import AnnIndex, AnnUnavailable, Neighbours, Rows, require_usearch
 
 if TYPE_CHECKING:
@@ -78,7 +81,8 @@ def server_graphs(index: CaseIndex, engine: Engine) -> dict[str, Neighbours] | N
             started = time.perf_counter()
             held = int(np.count_nonzero(np.any(dense.vectors != 0, axis=1)))
             dim = int(dense.vectors.shape[1])
-            graph = server_graph(engine, index.model_id, field, dim, held)
+            exact = partial(_exact_keys, index.pks, dense)
+            graph = server_graph(engine, index.model_id, field, dim, held, exact)
             logger.info(
                 "pgvector HNSW index of %s (%d vectors) ready in %.2f s",
                 field,
@@ -97,6 +101,17 @@ def server_graphs(index: CaseIndex, engine: Engine) -> dict[str, Neighbours] | N
             exc,
         )
         return None
+
+
+def _exact_keys(
+    pks: npt.NDArray[np.int64], dense: DenseIndex, query: npt.NDArray[np.float32], k: int
+) -> npt.NDArray[np.int64]:
+    """The keys of the ``k`` nearest vectors by exact search (where the database's index
+    cannot answer): what the graph would propose at best."""
+    scores = dense.scores(query)
+    keep = np.flatnonzero(scores != 0)  # a zero row is a case without the field
+    best = keep[np.argsort(-scores[keep], kind="stable")[:k]]
+    return np.asarray(pks[best], dtype=np.int64)
 
 
 def _graph(model_id: str, rows: Rows, folder: Path | None, field: str) -> AnnIndex:

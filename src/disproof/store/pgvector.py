@@ -33,6 +33,7 @@ import hashlib
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -244,22 +245,46 @@ def ensure_index(engine: Engine, model: str, field: str, dim: int) -> bool:
             connection.execute(sa.select(sa.func.pg_advisory_unlock(key)))
 
 
+#: Exact search standing in when the database cannot answer: (query, k) → case keys.
+Fallback = Callable[[npt.NDArray[np.float32], int], npt.NDArray[np.int64]]
+
+
 @dataclass
 class ServerGraph:
     """One field's HNSW index in the database: ``search`` answers case primary keys, nearest
-    first, as ``retrieve.ann.AnnIndex`` does."""
+    first, as ``retrieve.ann.AnnIndex`` does. Where the database fails to answer (the column
+    or the extension dropped by an operator, a server restarting) the ``fallback`` answers,
+    and the log says so once."""
 
     engine: Engine
     model_id: str
     field: str
     dim: int
     count: int
+    fallback: Fallback | None = None
+    failed: bool = False
 
     def __len__(self) -> int:
         return self.count
 
     def search(self, query: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
         """The keys of about the ``k`` nearest vectors (by cosine), nearest first."""
+        try:
+            return self._search(query, k)
+        except SQLAlchemyError as exc:
+            if self.fallback is None:
+                raise
+            if not self.failed:
+                logger.warning(
+                    "pgvector search of %s failed (%s): searching exactly until the matcher is "
+                    "rebuilt",
+                    self.field,
+                    error_text(exc),
+                )
+                self.failed = True
+            return self.fallback(query, k)
+
+    def _search(self, query: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
         if k <= 0:
             return np.zeros(0, dtype=np.int64)
         k = min(k, MAX_EF_SEARCH)
@@ -277,7 +302,14 @@ class ServerGraph:
             return np.fromiter(keys, dtype=np.int64)
 
 
-def server_graph(engine: Engine, model_id: str, field: str, dim: int, count: int) -> ServerGraph:
+def server_graph(
+    engine: Engine,
+    model_id: str,
+    field: str,
+    dim: int,
+    count: int,
+    fallback: Fallback | None = None,
+) -> ServerGraph:
     """The HNSW index of one model's field (``count`` vectors: what the matcher holds), its
     vectors filled and the index built first if needed. Raises :class:`PgVectorUnavailable`
     when the database cannot serve it."""
@@ -287,6 +319,6 @@ def server_graph(engine: Engine, model_id: str, field: str, dim: int, count: int
             logger.info("pgvector %s: %d vectors copied into case_vectors.embedding", field, filled)
         if ensure_index(engine, model_id, field, dim):
             logger.info("built the pgvector HNSW index of %s", field)
-        return ServerGraph(engine, model_id, field, dim, count)
+        return ServerGraph(engine, model_id, field, dim, count, fallback)
     except SQLAlchemyError as exc:
         raise PgVectorUnavailable(f"pgvector index of {field}: {error_text(exc)}") from exc
