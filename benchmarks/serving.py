@@ -107,16 +107,17 @@ class Server:
 
 
 @contextmanager
-def pg_cluster() -> Iterator[Cluster]:
+def pg_cluster(bindir: Path | None = None, *settings: str) -> Iterator[Cluster]:
     """A throwaway PostgreSQL cluster on a free loopback port, started as the tests start theirs
-    (``tests/pg.py``: Debian's PostgreSQL, ``fsync=off``), stopped and removed at the end."""
+    (``tests/pg.py``: Debian's PostgreSQL unless ``bindir`` names other binaries,
+    ``fsync=off``, and any more ``name=value`` settings), stopped and removed at the end."""
     from tests.pg import Cluster, _bindir
 
-    bindir = _bindir()
+    bindir = bindir or _bindir()
     if bindir is None:
         raise SystemExit("no PostgreSQL binaries: install postgresql or pass --pg-url")
     cluster = Cluster(bindir)
-    cluster.start()
+    cluster.start(*settings)
     try:
         yield cluster
     finally:

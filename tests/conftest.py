@@ -16,7 +16,7 @@ from disproof.service import Disproof
 from disproof.settings import Settings
 from tests import pg
 from tests.fakes import FAKE_CALIBRATION, FakeEmbedder
-from tests.pg import pg_cluster, pg_template  # noqa: F401 (fixtures)
+from tests.pg import pg_cluster, pg_template, pgvector_cluster  # noqa: F401 (fixtures)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

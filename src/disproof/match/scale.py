@@ -5,7 +5,12 @@ exactly — milliseconds, and the reference. At or above it, :func:`attach_ann` 
 one graph per dense field (``retrieve/ann.py``), saved in a folder beside the match index
 (``disproof.db.ann`` beside ``disproof.db.index``) and checked on load: another model or
 dimension, or files that fail their checksum, are rebuilt; a graph saved for an older state of
-the cases is updated (changed vectors removed and re-added) unless most of it changed. See
+the cases is updated (changed vectors removed and re-added) unless most of it changed.
+
+On PostgreSQL with the pgvector extension the graphs are the database's own instead: an HNSW
+index per field over ``case_vectors`` (``store/pgvector.py``), built once and shared by every
+worker process and host, kept by the database as vectors change. Without the extension (or if
+it cannot be set up) the graphs are built in each process as above, and the log says why. See
 docs/scale.md.
 """
 
@@ -13,14 +18,25 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
 
 from disproof.match.index import CaseIndex
-from disproof.retrieve.ann import AnnIndex, AnnUnavailable, Rows, require_usearch
+from disproof.retrieve import DenseIndex
+from disproof.retrieve.ann import AnnIndex, AnnUnavailable, Neighbours, Rows, require_usearch
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 200_000
+#: Why pgvector could not serve, as already logged by this process.
+_TOLD: set[str] = set()
 
 
 def ann_dir(index_dir: Path) -> Path:
@@ -28,12 +44,20 @@ def ann_dir(index_dir: Path) -> Path:
     return index_dir.with_name(index_dir.name.removesuffix(".index") + ".ann")
 
 
-def attach_ann(index: CaseIndex, folder: Path | None, threshold: int) -> list[str]:
-    """Give ``index`` its graphs if it has ``threshold`` cases or more (loaded, updated or
-    built; saved in ``folder`` unless None). Returns notes for the matcher's answers."""
+def attach_ann(
+    index: CaseIndex, folder: Path | None, threshold: int, engine: Engine | None = None
+) -> list[str]:
+    """Give ``index`` its graphs if it has ``threshold`` cases or more: the database's HNSW
+    indexes where ``engine`` is PostgreSQL with pgvector, else usearch graphs (loaded, updated
+    or built; saved in ``folder`` unless None). Returns notes for the matcher's answers."""
     index.ann = {}
     if index.model_id is None or not index.dense or len(index) < threshold:
         return []
+    if engine is not None and engine.dialect.name == "postgresql":
+        served = server_graphs(index, engine)
+        if served is not None:
+            index.ann = served
+            return []
     try:
         require_usearch()
     except AnnUnavailable as exc:
@@ -42,6 +66,52 @@ def attach_ann(index: CaseIndex, folder: Path | None, threshold: int) -> list[st
     for field, dense in index.dense.items():
         index.ann[field] = _graph(index.model_id, Rows.of(index.pks, dense.vectors), folder, field)
     return []
+
+
+def server_graphs(index: CaseIndex, engine: Engine) -> dict[str, Neighbours] | None:
+    """The database's HNSW index of each dense field (vectors filled and indexes built as
+    needed), or None — logged with the reason — where the database cannot serve them."""
+    from disproof.store.pgvector import PgVectorUnavailable, prepare, server_graph
+
+    assert index.model_id is not None
+    try:
+        prepare(engine)
+        graphs: dict[str, Neighbours] = {}
+        for field, dense in index.dense.items():
+            started = time.perf_counter()
+            held = int(np.count_nonzero(np.any(dense.vectors != 0, axis=1)))
+            dim = int(dense.vectors.shape[1])
+            exact = partial(_exact_keys, index.pks, dense)
+            graph = server_graph(engine, index.model_id, field, dim, held, exact)
+            logger.info(
+                "pgvector HNSW index of %s (%d vectors) ready in %.2f s",
+                field,
+                held,
+                time.perf_counter() - started,
+            )
+            graphs[field] = graph
+        return graphs
+    except PgVectorUnavailable as exc:
+        # at warning level once per reason and process: matchers are rebuilt on every change
+        level = logging.INFO if str(exc) in _TOLD else logging.WARNING
+        _TOLD.add(str(exc))
+        logger.log(
+            level,
+            "vectors not served by pgvector (%s): building the HNSW graphs in this process",
+            exc,
+        )
+        return None
+
+
+def _exact_keys(
+    pks: npt.NDArray[np.int64], dense: DenseIndex, query: npt.NDArray[np.float32], k: int
+) -> npt.NDArray[np.int64]:
+    """The keys of the ``k`` nearest vectors by exact search (where the database's index
+    cannot answer): what the graph would propose at best."""
+    scores = dense.scores(query)
+    keep = np.flatnonzero(scores != 0)  # a zero row is a case without the field
+    best = keep[np.argsort(-scores[keep], kind="stable")[:k]]
+    return np.asarray(pks[best], dtype=np.int64)
 
 
 def _graph(model_id: str, rows: Rows, folder: Path | None, field: str) -> AnnIndex:

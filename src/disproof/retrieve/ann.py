@@ -22,7 +22,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +45,15 @@ EXPANSION_SEARCH = 512
 REBUILD_SHARE = 0.5
 _GRAPH, _KEYS, _DIGESTS, _META = "graph.usearch", "keys.npy", "digests.npy", "meta.json"
 _MIX = np.random.default_rng(0x5EED).integers(1, 2**63, size=4096, dtype=np.uint64) | 1
+
+
+class Neighbours(Protocol):
+    """What the matcher asks of a field's graph (this module's :class:`AnnIndex`, or the
+    database's own, ``store.pgvector.ServerGraph``): about the ``k`` nearest case keys."""
+
+    def __len__(self) -> int: ...
+
+    def search(self, query: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]: ...
 
 
 class AnnUnavailable(RuntimeError):
