@@ -86,20 +86,39 @@ def current_state(index: CaseIndex, corpus: CorpusStore) -> CorpusState:
 
 
 def state_after(index: CaseIndex, delta: ChangedCases) -> CorpusState | None:
-    """The index's rows with the logged changes laid over them (linear in the rows, no
-    query); None when that does not come to the number of cases counted."""
+    """The index's rows with the logged changes laid over them (no query; copies of the key and
+    digest arrays in a few slices, not a mask: ~10 ms at a million rows); None when that does
+    not come to the number of cases counted."""
     touched = np.union1d(delta.pks, delta.gone)
     at = np.searchsorted(index.pks, touched)
     hit = at < len(index.pks)
     hit[hit] = index.pks[at[hit]] == touched[hit]
-    keep = np.ones(len(index.pks), dtype=np.bool_)
-    keep[at[hit]] = False
-    pks = np.concatenate([index.pks[keep], delta.pks])
-    if len(pks) != delta.count:
+    drop = at[hit]
+    if len(index.pks) - len(drop) + len(delta.pks) != delta.count:
         return None
-    digests = np.concatenate([index.digests[keep], content_digests(delta.content_hashes)])
-    order = np.argsort(pks, kind="stable")  # sorted runs: linear
-    return CorpusState(pks[order], digests[order], str(delta.position))
+    where = np.searchsorted(index.pks, delta.pks)  # a changed case goes back to its row
+    digests = content_digests(delta.content_hashes)
+    return CorpusState(
+        _spliced(index.pks, drop, where, delta.pks),
+        _spliced(index.digests, drop, where, digests),
+        str(delta.position),
+    )
+
+
+def _spliced(old: Array, drop: Ints, where: Ints, values: Array) -> Array:
+    """``old`` without the rows ``drop``, with ``values[k]`` before old row ``where[k]``."""
+    # inserts before drops at one row: a changed case's new value takes its old one's place
+    events = sorted([(int(w), 0, k) for k, w in enumerate(where)] + [(int(d), 1, 0) for d in drop])
+    pieces, done = [], 0
+    for row, kind, k in events:
+        pieces.append(old[done:row])
+        done = row
+        if kind == 0:
+            pieces.append(values[k : k + 1])
+        else:
+            done = row + 1
+    pieces.append(old[done:])
+    return cast(Array, np.concatenate(pieces))
 
 
 def changes(index: CaseIndex, state: CorpusState) -> Changes:
