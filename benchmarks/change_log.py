@@ -1,6 +1,6 @@
 """What changed since the match index was saved: every case's (pk, content hash), or the log.
 
-    python -m benchmarks.change_log [--sizes 100000 1000000] [--repeats 10]
+    python -m benchmarks.change_log [--sizes 100000 1000000] [--repeats 10] [--reuse]
 
 An SQLite database at the newest schema with ``n`` minimal cases written straight into the
 ``cases`` table (short synthetic titles, random content hashes: only the rows the change
@@ -47,7 +47,7 @@ WORK = ROOT / "benchmarks" / ".work" / "change_log"
 BATCH = 20_000
 
 
-def row(i: int, now: dt.datetime) -> dict[str, object]:
+def row(i: object, now: dt.datetime) -> dict[str, object]:
     return {
         "id": f"case-{i}",
         "title": f"claim number {i}",
@@ -113,7 +113,7 @@ def measure(db: Path, repeats: int) -> dict[str, float]:
         state = corpus.state()
         index = CaseIndex(None, state.fingerprint, state.pks, {}, {}, np.array([]), state.digests)
         with store.engine.begin() as connection:
-            connection.execute(sa.insert(cases), [row(10**9 + i, now)])
+            connection.execute(sa.insert(cases), [row(f"added-{time.time_ns()}", now)])
             pks = state.pks[len(state.pks) // 3 :: 1 + len(state.pks) // 2][:2].tolist()
             connection.execute(
                 sa.update(cases).where(cases.c.pk == pks[0]).values(content_hash=f"{i:064x}")
@@ -135,12 +135,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--reuse", action="store_true", help="keep a database made before")
     args = parser.parse_args()
     print(f"# {dt.date.today()} · load {os.getloadavg()[0]:.1f}")
     for n in args.sizes:
         started = time.perf_counter()
-        db = make_database(n)
-        print(f"\n{n:,} cases (written in {time.perf_counter() - started:.0f} s)\n")
+        db = WORK / str(n) / "cases.db"
+        if not (args.reuse and db.exists()):
+            db = make_database(n)
+            print(f"\n{n:,} cases (written in {time.perf_counter() - started:.0f} s)\n")
+        else:
+            print(f"\n{n:,} cases (written before)\n")
         print(f"| step (median of {args.repeats}) | ms |\n|---|---:|")
         for step, value in measure(db, args.repeats).items():
             print(f"| {step} | {value:.1f} |", flush=True)

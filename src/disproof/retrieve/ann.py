@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,9 +165,10 @@ class AnnIndex:
 
     # -- persistence -----------------------------------------------------------------------------
 
-    def save(self, folder: Path) -> None:
+    def save(self, folder: Path, fingerprint: str | None = None) -> None:
         """Write the graph, its keys and digests, and a meta file with their checksum (all or
-        nothing: a staged folder swapped in)."""
+        nothing: a staged folder swapped in); ``fingerprint``: of the match index whose
+        vectors it holds (:meth:`load_for`)."""
         with staged_folder(folder) as staging:
             self.graph.save(str(staging / _GRAPH))
             np.save(staging / _KEYS, self.keys)
@@ -177,15 +179,40 @@ class AnnIndex:
                 "dim": self.dim,
                 "count": len(self),
                 "checksum": _checksum(staging),
+                "fingerprint": fingerprint,
             }
             (staging / _META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+    @staticmethod
+    def stamp(folder: Path, fingerprint: str) -> None:
+        """Record that the saved index (found to hold exactly its rows' vectors) serves the
+        match index of ``fingerprint`` too (the meta file replaced atomically)."""
+        meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+        if meta.get("fingerprint") == fingerprint:
+            return
+        meta["fingerprint"] = fingerprint
+        staged = folder / f".{_META}.{os.getpid()}"
+        staged.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        os.replace(staged, folder / _META)
 
     @classmethod
     def load(cls, folder: Path, model_id: str, rows: Rows) -> AnnIndex | None:
         """The saved index if its files check out for this model and dimension, else None.
         When it holds exactly ``rows`` the graph is memory-mapped (read-only, shared between
         processes); otherwise it is read writable, for :meth:`update`."""
-        dim = int(rows.vectors.shape[1])
+        return cls._load(folder, model_id, int(rows.vectors.shape[1]), None, rows)
+
+    @classmethod
+    def load_for(cls, folder: Path, model_id: str, dim: int, fingerprint: str) -> AnnIndex | None:
+        """The saved index, memory-mapped, if it was saved for the match index of this
+        ``fingerprint`` (and its files check out), without reading a single vector; else None
+        (then :meth:`load` with the rows compares the vectors themselves)."""
+        return cls._load(folder, model_id, dim, fingerprint, None)
+
+    @classmethod
+    def _load(
+        cls, folder: Path, model_id: str, dim: int, fingerprint: str | None, rows: Rows | None
+    ) -> AnnIndex | None:
         if not (folder / _META).exists():
             return None
         try:
@@ -197,12 +224,16 @@ class AnnIndex:
             ):
                 logger.info("ANN index at %s is for another model or format; rebuilding", folder)
                 return None
+            if rows is None and (fingerprint is None or meta.get("fingerprint") != fingerprint):
+                return None  # saved for another state of the cases: compare the vectors
             if meta.get("checksum") != _checksum(folder):
                 logger.warning("ANN index at %s fails its checksum; rebuilding", folder)
                 return None
             keys = np.load(folder / _KEYS, allow_pickle=False)
             digests = np.load(folder / _DIGESTS, allow_pickle=False)
-            view = np.array_equal(keys, rows.keys) and np.array_equal(digests, rows.digests)
+            view = rows is None or (
+                np.array_equal(keys, rows.keys) and np.array_equal(digests, rows.digests)
+            )
             graph = require_usearch().Index.restore(str(folder / _GRAPH), view=view)
             if graph is None or graph.ndim != dim or not len(graph) == len(keys) == len(digests):
                 logger.warning("ANN index at %s is inconsistent; rebuilding", folder)
