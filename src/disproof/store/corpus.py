@@ -131,6 +131,16 @@ class CorpusStore:
         (one indexed lookup, whatever the number of cases)."""
         return str(current(self.engine))
 
+    def content_fingerprint(self) -> str:
+        """A digest of every case's key and content hash: the same for two databases holding
+        the same cases (for caches keyed by content; reads every case)."""
+        query = sa.select(cases.c.pk, cases.c.content_hash).order_by(cases.c.pk)
+        digest = hashlib.sha256()
+        with self.engine.connect() as connection:
+            for pk, content in connection.execute(query):
+                digest.update(f"{pk}:{content};".encode())
+        return digest.hexdigest()
+
     def changed_since(self, fingerprint: str, limit: int) -> ChangedCases | None:
         """The cases changed since the state ``fingerprint`` names (``store.changes``); None
         when the log cannot vouch for it, or more than ``limit`` changed."""
