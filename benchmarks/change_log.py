@@ -1,12 +1,15 @@
 """What changed since the match index was saved: every case's (pk, content hash), or the log.
 
     python -m benchmarks.change_log [--sizes 100000 1000000] [--repeats 10] [--reuse]
+        [--postgresql]
 
-An SQLite database at the newest schema with ``n`` minimal cases written straight into the
-``cases`` table (short synthetic titles, random content hashes: only the rows the change
-detection reads matter; the change log's and full-text triggers fire as for any write). An
-index stand-in holds every case's key and content digest at the log's position (no BM25, no
-vectors: this times finding the changes, not applying them; docs/benchmarks.md has both).
+An SQLite database (``--postgresql``: a database on a throwaway PostgreSQL cluster started as
+the tests start theirs, ``fsync=off``) at the newest schema with ``n`` minimal cases written
+straight into the ``cases`` table (short synthetic titles, random content hashes: only the
+rows the change detection reads matter; the change log's and full-text triggers fire as for
+any write). An index stand-in holds every case's key and content digest at the log's
+position (no BM25, no vectors: this times finding the changes, not applying them;
+docs/benchmarks.md has both).
 
 Per size, median of ``repeats``:
 
@@ -30,6 +33,7 @@ import shutil
 import statistics
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -62,12 +66,14 @@ def row(i: object, now: dt.datetime) -> dict[str, object]:
     }
 
 
-def make_database(n: int) -> Path:
-    folder = WORK / str(n)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    db = folder / "cases.db"
-    store = open_store(Settings(db=str(db)))
+def make_database(n: int, url: str | None = None) -> str:
+    """A database of ``n`` cases: an SQLite file under WORK, or the PostgreSQL ``url``."""
+    if url is None:
+        folder = WORK / str(n)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    db = url or str(WORK / str(n) / "cases.db")
+    store = open_store(Settings(db=db))
     now = dt.datetime.now(dt.UTC)
     for start in range(0, n, BATCH):
         with store.engine.begin() as connection:
@@ -95,8 +101,8 @@ def median_ms(call: Callable[[], object], repeats: int) -> float:
     return statistics.median(times) * 1000
 
 
-def measure(db: Path, repeats: int) -> dict[str, float]:
-    store = open_store(Settings(db=str(db)))
+def measure(db: str, repeats: int) -> dict[str, float]:
+    store = open_store(Settings(db=db))
     corpus = CorpusStore(store.engine)
     out = {
         "before: every (pk, content hash) + fingerprint": median_ms(
@@ -136,13 +142,28 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--reuse", action="store_true", help="keep a database made before")
+    parser.add_argument("--postgresql", action="store_true", help="on a throwaway cluster")
     args = parser.parse_args()
-    print(f"# {dt.date.today()} · load {os.getloadavg()[0]:.1f}")
+    with ExitStack() as stack:
+        url = None
+        if args.postgresql:
+            from benchmarks.serving import pg_cluster
+
+            cluster = stack.enter_context(pg_cluster())
+            cluster.admin("CREATE DATABASE bench")
+            url = cluster.url("bench")
+        run(args, url)
+
+
+def run(args: argparse.Namespace, url: str | None) -> None:
+    print(
+        f"# {dt.date.today()} · {'PostgreSQL' if url else 'SQLite'} · load {os.getloadavg()[0]:.1f}"
+    )
     for n in args.sizes:
         started = time.perf_counter()
-        db = WORK / str(n) / "cases.db"
-        if not (args.reuse and db.exists()):
-            db = make_database(n)
+        db = str(WORK / str(n) / "cases.db")
+        if url is not None or not (args.reuse and Path(db).exists()):
+            db = make_database(n, url)
             print(f"\n{n:,} cases (written in {time.perf_counter() - started:.0f} s)\n")
         else:
             print(f"\n{n:,} cases (written before)\n")
