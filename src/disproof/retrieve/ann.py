@@ -85,7 +85,14 @@ class Rows:
 
     @classmethod
     def of(cls, keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> Rows:
-        keep = np.flatnonzero(np.any(vectors != 0, axis=1))
+        block = 65_536  # bounded temporaries at a million rows
+        present = np.zeros(len(vectors), dtype=np.bool_)
+        for start in range(0, len(vectors), block):
+            present[start : start + block] = np.any(vectors[start : start + block] != 0, axis=1)
+        if present.all() and bool(np.all(keys[1:] > keys[:-1])):  # the usual case: no copy
+            picked = np.asarray(vectors, dtype=np.float32)
+            return cls(np.asarray(keys, dtype=np.int64), picked, vector_digests(picked))
+        keep = np.flatnonzero(present)
         keep = keep[np.argsort(keys[keep], kind="stable")]
         picked = np.asarray(vectors[keep], dtype=np.float32)
         return cls(np.asarray(keys[keep], dtype=np.int64), picked, vector_digests(picked))
