@@ -61,6 +61,15 @@ def open_matcher(db: Path, backend: str) -> tuple[Matcher, list[str], float]:
     return matcher, ids, time.perf_counter() - start
 
 
+def content_key(matcher: Matcher) -> str:
+    """12 hex digits naming the cases (their keys and content hashes), for cache files: the
+    index's fingerprint names a position in one database's change log instead."""
+    from disproof.store.corpus import CorpusStore
+
+    assert isinstance(matcher.corpus, CorpusStore)
+    return matcher.corpus.content_fingerprint()[:12]
+
+
 def candidate_groups(
     matcher: Matcher, queries: dict[str, str], qids: list[str], cache: Path
 ) -> list[Group]:
@@ -265,7 +274,7 @@ def main() -> None:
     qrels = {split: load_qrels(split) for split in ("train", "dev", "devtest")}
     start = time.perf_counter()
     cache = args.db.with_name(
-        f"candidates-{calibration_file_name(model_id)[:-5]}-{matcher.index.fingerprint[:12]}.npz"
+        f"candidates-{calibration_file_name(model_id)[:-5]}-{content_key(matcher)}.npz"
     )
     everything = sorted({q for split in qrels.values() for q in split})
     by_query = {g[0]: g for g in candidate_groups(matcher, queries, everything, cache)}

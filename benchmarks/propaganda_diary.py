@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks.checkthat import CALIBRATION_DIR
+from benchmarks.checkthat import CALIBRATION_DIR, content_key
 from benchmarks.propaganda_diary_data import (
     CASES,
     DATA,
@@ -151,7 +151,7 @@ def fit(matcher: Matcher, queries: list[Query], strict: dict[str, set[str]], db:
     model_id = matcher.embedder.model_id
     ids = [case.id for case in matcher.corpus.case_texts()]
     cache = db.with_name(
-        f"quotes-{calibration_file_name(model_id)[:-5]}-{matcher.index.fingerprint[:12]}.npz"
+        f"quotes-{calibration_file_name(model_id)[:-5]}-{content_key(matcher)}.npz"
     )
     quotes = quote_candidates(matcher, queries, cache)
     foreign = [q for q in quotes if q.query.lang != "en"]

@@ -1,7 +1,7 @@
 """Adding one case to a large database: what the match index update costs (issue 19).
 
     python -m benchmarks.scale_updates [--sizes 20000 100000] [--repeats 10]
-        [--before /work/main/src]
+        [--before /work/main/src] [--no-latency]
 
 Cases: the 14,231 CheckThat! 2022 verified claims (title, claim) and, past them, synthetic
 ones: a seeded random claim whose title and claim have a quarter of their words replaced by
@@ -12,12 +12,14 @@ scores the matches. The cases are written through the store's bulk upsert (an im
 
 Per size: the full build; then, ``repeats`` times, one case added through the service
 (``create_case``: the store write) and the index brought up to date, each step timed the way
-``MatcherBuilder.build`` runs it — read the store's (pk, content hash) list, load the saved
-index, update it (read the new case's texts and vectors, language, BM25, dense rows), save it —
-plus ``service.matcher()`` end to end. Then single-claim match latency (200 CheckThat! dev-test
-tweets, warm, top 5) and one add-then-``matcher()`` in a fresh process, for this tree and, with
-``--before``, for another source tree (the code before the change) on a copy of the database
-(each keeps its own saved index), three rounds alternating.
+``MatcherBuilder.build`` runs it — load the saved index, read what changed since from the
+store's change log (and, for comparison, the store's whole (pk, content hash) list, which the
+builder read before the log), update it (read the new case's texts and vectors, language,
+BM25, dense rows), save it — plus ``service.matcher()`` end to end. Then (unless
+``--no-latency``) single-claim match latency (200 CheckThat! dev-test tweets, warm, top 5) and
+one add-then-``matcher()`` in a fresh process, for this tree and, with ``--before``, for
+another source tree (the code before the change) on a copy of the database (each keeps its own
+saved index), three rounds alternating.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def ms(seconds: float) -> str:
 def updates(db: Path, repeats: int) -> dict[str, float]:
     """Median times (s) of each step of adding one case, over ``repeats`` cases."""
     from disproof.match.index import CaseIndex
-    from disproof.match.update import update_index
+    from disproof.match.update import current_state, update_index
     from disproof.store.corpus import CorpusStore
     from disproof.text import Analyzer
 
@@ -137,8 +139,13 @@ def updates(db: Path, repeats: int) -> dict[str, float]:
         claim = rng.choice(claims)
         new = CaseCreate(id=f"added-{i}", title=f"{claim.title} {i}", summary=claim.claim)
         timed("store write (create_case)", lambda new=new: service.create_case(new, "bench"))
-        state = timed("read (pk, content hash) of every case", corpus.state)
+        timed("before the change log: read every case's (pk, content hash)", corpus.state)
         saved = timed("load the saved index", lambda: CaseIndex.load_saved(folder, MODEL))
+        assert saved is not None
+        state = timed(
+            "what changed: the change log since the index's position",
+            lambda saved=saved: current_state(saved, corpus),
+        )
         updated = timed(
             "update (texts, vectors, language, BM25, dense rows)",
             lambda saved=saved, state=state: update_index(saved, state, corpus, embedder, analyzer),
@@ -201,6 +208,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--before", type=Path, help="another source tree to compare latency with")
     parser.add_argument("--latency", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--no-latency", action="store_true", help="only the update steps")
     args = parser.parse_args()
     use_stand_ins()
     if args.latency:
@@ -214,6 +222,8 @@ def main() -> None:
         print(f"| step (median of {args.repeats}) | ms |\n|---|---:|")
         for step, seconds in results.items():
             print(f"| {step} | {ms(seconds)} |")
+        if args.no_latency:
+            continue
         trees = [("this tree", ROOT / "src", db)]
         if args.before:
             trees.append(("before", args.before, db.with_name("before.db")))

@@ -225,3 +225,39 @@ def test_without_usearch_a_large_database_is_searched_exactly_and_says_so(
     matcher = service.matcher()
     assert not matcher.index.ann
     assert any("searched exactly" in note for note in matcher.match("nato bases").notes)
+
+
+def test_a_graph_saved_for_this_index_is_mapped_without_reading_vectors(
+    fake_matching: FakeEmbedder, fresh_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from disproof.models import CaseUpdate
+    from disproof.retrieve import ann
+
+    settings = Settings(db=fresh_db, ann_threshold=0)
+    service = Disproof.open(settings)
+    add_cases(service, *synthetic_cases(40))
+    built = service.matcher()
+    folder = Path(fresh_db).with_name(Path(fresh_db).name + ".ann")
+    meta = json.loads((folder / "title" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["fingerprint"] == built.index.fingerprint
+    compared: list[int] = []
+    original = ann.Rows.of
+
+    def counted(keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> Rows:
+        compared.append(len(keys))
+        return original(keys, vectors)
+
+    monkeypatch.setattr(ann.Rows, "of", staticmethod(counted))
+    again = Disproof.open(settings).matcher()  # another process, the same cases
+    assert set(again.index.ann) == {"title", "summary"} and compared == []
+    # a change of keywords only: the vectors compared, found the same, the graph stamped
+    service.update_case("s3", CaseUpdate(keywords=["nato"]), "t")
+    service.matcher()
+    assert compared == [40, 40]
+    assert Disproof.open(settings).matcher().index.ann and compared == [40, 40]
+    # a new case: compared, updated, saved for the new index
+    add_cases(service, Case(id="new", title="Zelensky owns a villa in Egypt", summary=""))
+    latest = service.matcher()
+    assert compared == [40, 40, 41, 41]
+    meta = json.loads((folder / "summary" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["fingerprint"] == latest.index.fingerprint and meta["count"] == 41

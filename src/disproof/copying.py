@@ -41,9 +41,10 @@ from disproof.store.engine import (
     begin_write,
     create_db_engine,
     error_text,
+    snapshot,
     stored_revision,
 )
-from disproof.store.transfer import Progress, copy_all, occupied, snapshot
+from disproof.store.transfer import Progress, copy_all, occupied
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ class MatcherBuilder:
         from disproof.match.index import CaseIndex, build_index
         from disproof.match.matcher import Matcher
         from disproof.match.scale import ann_dir, attach_ann
-        from disproof.match.update import update_index
+        from disproof.match.update import current_state, update_index
         from disproof.store.corpus import CorpusStore
         from disproof.text import Analyzer
 
@@ -90,15 +90,17 @@ class MatcherBuilder:
         model_id = embedder.model_id if embedder else None
         folder = self.settings.index_dir()
         analyzer = Analyzer()
-        state = corpus.state()
+        fingerprint = corpus.fingerprint()
         saved = CaseIndex.load_saved(folder, model_id) if folder else None
         if saved is None and self._last is not None and self._last.model_id == model_id:
             saved = self._last
-        index = saved if saved is not None and saved.fingerprint == state.fingerprint else None
+        index = saved if saved is not None and saved.fingerprint == fingerprint else None
         if index is None:
+            state = current_state(saved, corpus) if saved is not None else None
             if progress is not None:
-                progress.building(len(state.pks), fresh=saved is None)
-            if saved is not None:
+                cases = len(state.pks) if state is not None else self.store.count()
+                progress.building(cases, fresh=saved is None)
+            if saved is not None and state is not None:
                 index = update_index(saved, state, corpus, embedder, analyzer, progress=progress)
             if index is None:
                 index = build_index(corpus, embedder, analyzer, progress=progress)

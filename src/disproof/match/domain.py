@@ -39,14 +39,22 @@ class Domain(BaseModel):
         return measured > self.density + self.tolerance
 
 
+def sample_rows(n: int, sample: int = SAMPLE, seed: int = 0) -> npt.NDArray[np.int64]:
+    """The rows :func:`density` measures, ascending (all of them in a smaller database)."""
+    return np.sort(np.random.default_rng(seed).choice(n, min(sample, n), replace=False))
+
+
 def density(vectors: npt.NDArray[np.float32], sample: int = SAMPLE, seed: int = 0) -> float:
     """The median cosine of a case to its nearest other case, over ``sample`` cases drawn with
     ``seed`` (all of them in a smaller database); 0 with fewer than two cases."""
     n = int(vectors.shape[0])
     if n < 2:
         return 0.0
-    rows = np.sort(np.random.default_rng(seed).choice(n, min(sample, n), replace=False))
-    chosen = np.asarray(vectors[rows], dtype=np.float32)
+    return nearest_median(np.asarray(vectors[sample_rows(n, sample, seed)], dtype=np.float32))
+
+
+def nearest_median(chosen: npt.NDArray[np.float32]) -> float:
+    """:func:`density` of the sampled rows themselves (at least two)."""
     cosines = chosen @ chosen.T
     np.fill_diagonal(cosines, -1.0)
     cosines[cosines > COPY] = -1.0

@@ -4,9 +4,10 @@ Derived data, rebuilt from the store. Vectors live in the database (``case_vecto
 once per case text and model and re-encoded only when a case's text changes (incremental, batch
 by batch, so an interrupted run resumes). The assembled index (BM25 arrays and vector matrices)
 is saved as plain ``.npy`` files plus ``meta.json`` beside an SQLite database, tagged with the
-store's fingerprint and the model id. Each row keeps a digest of its case's content hash, so an
-index saved for an older state of the cases is updated for the cases added, changed or removed
-since (``match/update.py``); another model or format means a full build.
+store's fingerprint (the position of its change log, ``store/changes.py``) and the model id.
+Each row keeps a digest of its case's content hash, so an index saved for an older state of
+the cases is updated for the cases added, changed or removed since (``match/update.py``);
+another model or format means a full build.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from disproof.store.corpus import (
     CaseText,
     CorpusStore,
     content_digests,
-    fingerprint_of,
     text_hash,
 )
 from disproof.text import Analyzer
@@ -216,8 +216,8 @@ def build_index(
     progress: Progress | None = None,
 ) -> CaseIndex:
     """Assemble the index from the store (encoding new or changed case texts first)."""
+    fingerprint = corpus.fingerprint()  # before the cases: they may be newer, never older
     texts = corpus.case_texts()
-    fingerprint = fingerprint_of((c.pk, c.content_hash) for c in texts)
     pks = np.array([c.pk for c in texts], dtype=np.int64)
     languages = languages_of(texts, analyzer)
     bm25 = {

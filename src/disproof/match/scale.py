@@ -4,7 +4,8 @@ Below ``Settings.ann_threshold`` cases (200,000 by default) the matcher searches
 exactly — milliseconds, and the reference. At or above it, :func:`attach_ann` gives the index
 one graph per dense field (``retrieve/ann.py``), saved in a folder beside the match index
 (``disproof.db.ann`` beside ``disproof.db.index``) and checked on load: another model or
-dimension, or files that fail their checksum, are rebuilt; a graph saved for an older state of
+dimension, or files that fail their checksum, are rebuilt; a graph saved for this very index
+(its fingerprint) is memory-mapped without reading a vector; one saved for an older state of
 the cases is updated (changed vectors removed and re-added) unless most of it changed.
 
 On PostgreSQL with the pgvector extension the graphs are the database's own instead: an HNSW
@@ -64,7 +65,17 @@ def attach_ann(
         logger.warning("%s; searching %d cases exactly", exc, len(index))
         return [f"{exc}: vectors are searched exactly (slower at this size)"]
     for field, dense in index.dense.items():
-        index.ann[field] = _graph(index.model_id, Rows.of(index.pks, dense.vectors), folder, field)
+        where = folder / field if folder is not None else None
+        current = (
+            AnnIndex.load_for(where, index.model_id, dense.dim, index.fingerprint)
+            if where is not None
+            else None
+        )
+        if current is not None:  # saved for this very index: no vector read, no digest
+            index.ann[field] = current
+            continue
+        rows = Rows.of(index.pks, dense.vectors)
+        index.ann[field] = _graph(index.model_id, rows, where, field, index.fingerprint)
     return []
 
 
@@ -114,10 +125,14 @@ def _exact_keys(
     return np.asarray(pks[best], dtype=np.int64)
 
 
-def _graph(model_id: str, rows: Rows, folder: Path | None, field: str) -> AnnIndex:
-    where = folder / field if folder is not None else None
+def _graph(model_id: str, rows: Rows, where: Path | None, field: str, fingerprint: str) -> AnnIndex:
     graph = AnnIndex.load(where, model_id, rows) if where is not None else None
     if graph is not None and graph.holds(rows):
+        if where is not None:
+            try:  # the next load for this index maps it without comparing vectors
+                AnnIndex.stamp(where, fingerprint)
+            except (OSError, ValueError) as exc:
+                logger.warning("could not stamp the ANN graph at %s (%s)", where, exc)
         return graph
     if graph is not None:
         changes = graph.update(rows)
@@ -132,7 +147,7 @@ def _graph(model_id: str, rows: Rows, folder: Path | None, field: str) -> AnnInd
         logger.info("built in %.0f s", time.perf_counter() - started)
     if where is not None:
         try:
-            graph.save(where)
+            graph.save(where, fingerprint)
         except OSError as exc:  # another worker process saving the same update: keep ours
             logger.warning("could not save the ANN graph at %s (%s); using it unsaved", where, exc)
     return graph

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -93,7 +94,14 @@ class Rows:
 
     @classmethod
     def of(cls, keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> Rows:
-        keep = np.flatnonzero(np.any(vectors != 0, axis=1))
+        block = 65_536  # bounded temporaries at a million rows
+        present = np.zeros(len(vectors), dtype=np.bool_)
+        for start in range(0, len(vectors), block):
+            present[start : start + block] = np.any(vectors[start : start + block] != 0, axis=1)
+        if present.all() and bool(np.all(keys[1:] > keys[:-1])):  # the usual case: no copy
+            picked = np.asarray(vectors, dtype=np.float32)
+            return cls(np.asarray(keys, dtype=np.int64), picked, vector_digests(picked))
+        keep = np.flatnonzero(present)
         keep = keep[np.argsort(keys[keep], kind="stable")]
         picked = np.asarray(vectors[keep], dtype=np.float32)
         return cls(np.asarray(keys[keep], dtype=np.int64), picked, vector_digests(picked))
@@ -158,13 +166,12 @@ class AnnIndex:
         changed, add the new and changed ones — unless more than ``max_share`` of the rows
         changed (None: nothing done; rebuild instead, a much-patched graph searches worse).
         The graph must be loaded writable (``view=False``)."""
-        old = dict(zip(self.keys.tolist(), self.digests.tolist(), strict=True))
-        new = dict(zip(rows.keys.tolist(), rows.digests.tolist(), strict=True))
-        gone = [k for k, d in old.items() if new.get(k) != d]
-        fresh = np.array([i for i, k in enumerate(new) if old.get(k) != new[k]], dtype=np.intp)
-        if len(gone) + len(fresh) > max_share * max(len(old), len(new), 1):
+        # both key lists are sorted: compare them vectorised (dicts of a million keys took ~1 s)
+        gone = self.keys[~_kept(self.keys, self.digests, rows.keys, rows.digests)]
+        fresh = np.flatnonzero(~_kept(rows.keys, rows.digests, self.keys, self.digests))
+        if len(gone) + len(fresh) > max_share * max(len(self.keys), len(rows.keys), 1):
             return None
-        for key in gone:
+        for key in gone.tolist():
             self.graph.remove(key)
         if len(fresh):
             self.graph.add(rows.keys[fresh].astype(np.uint64), rows.vectors[fresh])
@@ -173,9 +180,10 @@ class AnnIndex:
 
     # -- persistence -----------------------------------------------------------------------------
 
-    def save(self, folder: Path) -> None:
+    def save(self, folder: Path, fingerprint: str | None = None) -> None:
         """Write the graph, its keys and digests, and a meta file with their checksum (all or
-        nothing: a staged folder swapped in)."""
+        nothing: a staged folder swapped in); ``fingerprint``: of the match index whose
+        vectors it holds (:meth:`load_for`)."""
         with staged_folder(folder) as staging:
             self.graph.save(str(staging / _GRAPH))
             np.save(staging / _KEYS, self.keys)
@@ -186,15 +194,40 @@ class AnnIndex:
                 "dim": self.dim,
                 "count": len(self),
                 "checksum": _checksum(staging),
+                "fingerprint": fingerprint,
             }
             (staging / _META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+    @staticmethod
+    def stamp(folder: Path, fingerprint: str) -> None:
+        """Record that the saved index (found to hold exactly its rows' vectors) serves the
+        match index of ``fingerprint`` too (the meta file replaced atomically)."""
+        meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+        if meta.get("fingerprint") == fingerprint:
+            return
+        meta["fingerprint"] = fingerprint
+        staged = folder / f".{_META}.{os.getpid()}"
+        staged.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        os.replace(staged, folder / _META)
 
     @classmethod
     def load(cls, folder: Path, model_id: str, rows: Rows) -> AnnIndex | None:
         """The saved index if its files check out for this model and dimension, else None.
         When it holds exactly ``rows`` the graph is memory-mapped (read-only, shared between
         processes); otherwise it is read writable, for :meth:`update`."""
-        dim = int(rows.vectors.shape[1])
+        return cls._load(folder, model_id, int(rows.vectors.shape[1]), None, rows)
+
+    @classmethod
+    def load_for(cls, folder: Path, model_id: str, dim: int, fingerprint: str) -> AnnIndex | None:
+        """The saved index, memory-mapped, if it was saved for the match index of this
+        ``fingerprint`` (and its files check out), without reading a single vector; else None
+        (then :meth:`load` with the rows compares the vectors themselves)."""
+        return cls._load(folder, model_id, dim, fingerprint, None)
+
+    @classmethod
+    def _load(
+        cls, folder: Path, model_id: str, dim: int, fingerprint: str | None, rows: Rows | None
+    ) -> AnnIndex | None:
         if not (folder / _META).exists():
             return None
         try:
@@ -206,12 +239,16 @@ class AnnIndex:
             ):
                 logger.info("ANN index at %s is for another model or format; rebuilding", folder)
                 return None
+            if rows is None and (fingerprint is None or meta.get("fingerprint") != fingerprint):
+                return None  # saved for another state of the cases: compare the vectors
             if meta.get("checksum") != _checksum(folder):
                 logger.warning("ANN index at %s fails its checksum; rebuilding", folder)
                 return None
             keys = np.load(folder / _KEYS, allow_pickle=False)
             digests = np.load(folder / _DIGESTS, allow_pickle=False)
-            view = np.array_equal(keys, rows.keys) and np.array_equal(digests, rows.digests)
+            view = rows is None or (
+                np.array_equal(keys, rows.keys) and np.array_equal(digests, rows.digests)
+            )
             graph = require_usearch().Index.restore(str(folder / _GRAPH), view=view)
             if graph is None or graph.ndim != dim or not len(graph) == len(keys) == len(digests):
                 logger.warning("ANN index at %s is inconsistent; rebuilding", folder)
@@ -221,6 +258,20 @@ class AnnIndex:
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             logger.warning("ANN index at %s is unusable (%s); rebuilding", folder, exc)
             return None
+
+
+def _kept(
+    keys: npt.NDArray[np.int64],
+    digests: npt.NDArray[np.uint64],
+    other_keys: npt.NDArray[np.int64],
+    other_digests: npt.NDArray[np.uint64],
+) -> npt.NDArray[np.bool_]:
+    """Which of ``keys`` (with ``digests``) the other sorted list holds with the same digest."""
+    if not len(other_keys):
+        return np.zeros(len(keys), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(other_keys, keys), len(other_keys) - 1)
+    kept: npt.NDArray[np.bool_] = (other_keys[at] == keys) & (other_digests[at] == digests)
+    return kept
 
 
 def _files(folder: Path) -> Iterator[Path]:

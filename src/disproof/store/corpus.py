@@ -17,8 +17,9 @@ import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from disproof.store.changes import ChangedCases, Position, changed_since, current, position
 from disproof.store.derived import refresh_narratives_of
-from disproof.store.engine import begin_write
+from disproof.store.engine import begin_write, snapshot
 from disproof.store.schema import case_terms, case_vectors, cases
 
 
@@ -55,16 +56,12 @@ class StoredVector:
 @dataclass(frozen=True)
 class CorpusState:
     """Which cases there are and what they hold: primary keys ascending, a 64-bit digest of
-    each case's content hash, and the store's fingerprint (as :meth:`CorpusStore.fingerprint`)."""
+    each case's content hash, and the store's fingerprint (as :meth:`CorpusStore.fingerprint`,
+    read before them: the state may be newer than it says, never older)."""
 
     pks: npt.NDArray[np.int64]
     digests: npt.NDArray[np.bytes_]
     fingerprint: str
-
-
-def fingerprint_of(rows: Iterable[tuple[int, str]]) -> str:
-    """The fingerprint of cases given as (primary key, content hash) in primary-key order."""
-    return hashlib.sha256("".join(f"{pk}:{content};" for pk, content in rows).encode()).hexdigest()
 
 
 def text_hash(text: str) -> str:
@@ -115,23 +112,40 @@ class CorpusStore:
             return found
 
     def state(self) -> CorpusState:
-        """The primary keys and content digests of every case, and the fingerprint, read
-        together (one query): what an index update compares with what it holds."""
+        """The primary keys and content digests of every case, read in one snapshot after the
+        change log's position: what an index update compares with what it holds when the log
+        cannot say what changed (``store.changes``)."""
         query = sa.select(cases.c.pk, cases.c.content_hash).order_by(cases.c.pk)
-        with self.engine.connect() as connection:
+        with snapshot(self.engine) as connection:
+            where = position(connection)
             rows = connection.execute(query).all()
         hashes = [content for _, content in rows]
         return CorpusState(
             np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows)),
             content_digests(hashes),
-            fingerprint_of(rows),
+            str(where),
         )
 
     def fingerprint(self) -> str:
-        """Changes whenever any case is added, changed or removed."""
+        """Changes whenever any case is added, changed or removed: the change log's position
+        (one indexed lookup, whatever the number of cases)."""
+        return str(current(self.engine))
+
+    def content_fingerprint(self) -> str:
+        """A digest of every case's key and content hash: the same for two databases holding
+        the same cases (for caches keyed by content; reads every case)."""
         query = sa.select(cases.c.pk, cases.c.content_hash).order_by(cases.c.pk)
+        digest = hashlib.sha256()
         with self.engine.connect() as connection:
-            return fingerprint_of((pk, content) for pk, content in connection.execute(query))
+            for pk, content in connection.execute(query):
+                digest.update(f"{pk}:{content};".encode())
+        return digest.hexdigest()
+
+    def changed_since(self, fingerprint: str, limit: int) -> ChangedCases | None:
+        """The cases changed since the state ``fingerprint`` names (``store.changes``); None
+        when the log cannot vouch for it, or more than ``limit`` changed."""
+        since = Position.parse(fingerprint)
+        return None if since is None else changed_since(self.engine, since, limit)
 
     def details(self, pks: Iterable[int]) -> dict[int, CaseDetail]:
         """Title, summary, date and outlets of the given cases (by primary key)."""

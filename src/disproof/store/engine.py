@@ -28,7 +28,7 @@ BUSY_TIMEOUT_MS = 10_000
 BUSY_RETRY_AFTER = 10
 #: The newest migration's revision, spelled out so that opening a database already there needs
 #: no Alembic (a fifth of a second at start-up); ``tests/test_startup.py`` checks it is the head.
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 _BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
 
 
@@ -111,6 +111,20 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
         if engine.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         yield connection
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read transaction that sees one state of the database throughout."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # pysqlite begins none for reads
+        else:
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        try:
+            yield connection
+        finally:
+            connection.rollback()
 
 
 def write_if_free(engine: Engine, statement: Executable) -> bool:

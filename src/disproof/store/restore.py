@@ -12,7 +12,9 @@
    a file rename would do, silently sending its later writes into the old copy). A database
    file that cannot be read at all (corrupt) is instead moved aside and replaced by rename.
 4. The derived match index beside the database (``<db>.index/``) is removed; it is rebuilt
-   on next use. Stored case vectors come with the backup and are checked per case text anyway.
+   on next use. The restored change log gets a new name (``store/changes.py``), so a server
+   still holding a matcher of the replaced cases sees that they changed. Stored case vectors
+   come with the backup and are checked per case text anyway.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import os
 import shutil
 import sqlite3
 import time
+import uuid
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +41,7 @@ from disproof.store.backup import (
     require_sqlite_file,
     temp_file_beside,
 )
+from disproof.store.changes import LOG_KEY
 from disproof.store.engine import create_db_engine, head_revision, migrate
 
 
@@ -104,6 +108,9 @@ def _stage(source: Path, staged: Path) -> str:
         with closing(connect(staged)) as db:
             db.execute("PRAGMA journal_mode=DELETE")
         check_database(staged, f"{source} (migrated to {head_revision()})")
+    with closing(connect(staged)) as db, db:  # positions in the live log describe other cases
+        db.execute("DELETE FROM store_meta WHERE key = ?", (LOG_KEY,))
+        db.execute("INSERT INTO store_meta (key, value) VALUES (?, ?)", (LOG_KEY, uuid.uuid4().hex))
     return revision
 
 

@@ -81,6 +81,26 @@ imports = Table(
 
 #: Embeddings of case fields ("title", "summary"), one row per case × model × field. Derived data:
 #: ``text_hash`` tells whether the stored vector still belongs to the case's current text.
+#: The change log of the cases (migration 0014): a row per case inserted, deleted, or updated
+#: in its key or content hash, written by triggers in the same transaction, so every way of
+#: writing a case is logged. ``seq`` grows in commit order (SQLite: one writer at a time;
+#: PostgreSQL: stamped at commit, under a lock, by a deferred trigger — NULL until then).
+#: What an index reflects is a position in this log (``disproof.store.changes``).
+case_changes = Table(
+    "case_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=True),
+    Column("case_pk", Integer, nullable=False),
+    Index("ix_case_changes_seq", "seq"),
+    Index(
+        "ix_case_changes_unstamped",
+        "id",
+        sqlite_where=text("seq IS NULL"),
+        postgresql_where=text("seq IS NULL"),
+    ),
+)
+
 case_vectors = Table(
     "case_vectors",
     metadata,

@@ -13,13 +13,13 @@ it follows the copied rows by itself.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
+from disproof.store.changes import rename_log
 from disproof.store.schema import (
     api_tokens,
     case_edits,
@@ -52,20 +52,6 @@ BATCH = 500
 Progress = Callable[[str, int, int], None]
 
 
-@contextmanager
-def snapshot(engine: Engine) -> Iterator[Connection]:
-    """A read transaction that sees one state of the database throughout."""
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN")  # pysqlite begins none for reads
-        else:
-            connection.execution_options(isolation_level="REPEATABLE READ")
-        try:
-            yield connection
-        finally:
-            connection.rollback()
-
-
 def counts(connection: Connection) -> dict[str, int]:
     """Rows per table."""
     return {
@@ -91,6 +77,7 @@ def copy_all(
     for table in TABLES:
         copy_table(source, target, table, expected[table.name], progress)
     reset_sequences(target)
+    rename_log(target)  # the source's positions describe the source's history, not this one
     return expected, counts(target)
 
 
