@@ -97,3 +97,35 @@ def test_the_cli_exits_1_naming_the_value(cli: object, tmp_path: object) -> None
     assert "unknown country 'Narnia'" in result.err and "unknown language 'Klingon'" in result.err
     good: CliResult = run("search", "--country", "Ukraine", "--json")  # type: ignore[operator]
     assert good.code == 0 and json.loads(good.out)["total"] == 0
+
+
+def test_words_that_name_one_narrative_select_it_and_words_that_name_several_are_refused(
+    seeded: Disproof,
+) -> None:
+    def ids(value: str) -> list[str]:
+        query = seeded.check_filters(CaseQuery(narratives=[value]))
+        return [c.id for c in seeded.search(query).results]
+
+    assert ids("biolabs") == ["labs"] and ids("US BIOLABS") == ["labs"]
+    assert seeded.check_filters(CaseQuery(narratives=["MH17"])).narratives == [
+        "mh17-ukraine-guilty"
+    ]
+    with pytest.raises(InvalidInput) as raised:
+        seeded.check_filters(CaseQuery(narratives=["Ukraine"]))
+    [error] = raised.value.errors
+    assert error["type"] == "value_error.ambiguous" and "give one" in str(error["msg"])
+    candidates = error["closest"]
+    assert isinstance(candidates, list) and "ukraine-illegitimate" in candidates
+    assert "mh17-ukraine-guilty" in candidates
+    with pytest.raises(InvalidInput):  # a word's prefix is no word of a name
+        seeded.check_filters(CaseQuery(narratives=["biolab"]))
+
+
+def test_the_cli_says_which_narrative_words_were_taken_for(cli: object) -> None:
+    run = cli  # type: ignore[assignment]
+    assert run("init").code == 0  # type: ignore[operator]
+    result: CliResult = run("search", "--narrative", "MH17", "--json")  # type: ignore[operator]
+    assert result.code == 0 and json.loads(result.out)["total"] == 0
+    assert "narrative 'MH17': Ukraine, not Russia, shot down flight MH17" in result.err
+    exact: CliResult = run("search", "--narrative", "us-biolabs", "--json")  # type: ignore[operator]
+    assert exact.code == 0 and "narrative" not in exact.err

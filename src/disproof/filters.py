@@ -6,13 +6,16 @@ spelling ``disproof.normalize`` accepts; narratives by id or name in the shipped
 when a stored case carries it (a narrative or country outside the vocabularies, kept as
 imported). An unknown value is refused with :class:`InvalidInput` naming the filter, the value
 and up to ``CLOSEST`` known values that look like it (``difflib``): HTTP 422 in the API, exit 1
-on the command line. Narrative names are turned into ids; countries and languages are
-normalised by the store as on import.
+on the command line. Narrative names are turned into ids, and so are words that name one
+narrative of the taxonomy ("MH17" for "Ukraine, not Russia, shot down flight MH17"; words that
+fit several are refused, naming them); countries and languages are normalised by the store as
+on import.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,9 +44,13 @@ class Problem:
     field: str
     value: str
     closest: list[str]
+    #: The value names several known ones (each of its words is in each of their names).
+    ambiguous: bool = False
 
     def message(self) -> str:
         shown = self.value if len(self.value) <= 80 else self.value[:79] + "…"
+        if self.ambiguous:
+            return f"{self.field} {shown!r} could be any of: {', '.join(self.closest)}; give one"
         hint = f"; closest known: {', '.join(self.closest)}" if self.closest else ""
         return f"unknown {self.field} {shown!r}{hint}"
 
@@ -51,7 +58,7 @@ class Problem:
         return {
             "loc": ["query", self.field],
             "msg": self.message(),
-            "type": "value_error.unknown",
+            "type": "value_error.ambiguous" if self.ambiguous else "value_error.unknown",
             "closest": self.closest,
         }
 
@@ -65,7 +72,29 @@ def closest(value: str, known: list[str], n: int = CLOSEST) -> list[str]:
     return [by_key[key] for key in found]
 
 
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
+
+
+def _named_by_words(value: str) -> list[str]:
+    """Ids of the taxonomy's narratives whose id or name holds every word of ``value`` ("MH17",
+    "Skripal", "shot down"): how a user names a narrative without its id."""
+    from disproof.narratives.taxonomy import builtin_taxonomy
+
+    wanted = _words(value)
+    if not wanted:
+        return []
+    return [
+        n.id
+        for n in builtin_taxonomy().narratives
+        if wanted <= _words(n.id.replace("-", " ")) | _words(n.name)
+    ]
+
+
 def _narrative_ids(values: list[str], stored: StoredValues, found: list[Problem]) -> list[str]:
+    """Each value as a narrative id: an id or name of the taxonomy or a stored id (any case),
+    else the one taxonomy narrative whose id or name holds all of its words; several such
+    narratives, or none, is a problem naming them or the closest known ones."""
     from disproof.narratives.taxonomy import builtin_taxonomy
 
     by_key = {n.id.casefold(): n.id for n in builtin_taxonomy().narratives}
@@ -78,8 +107,16 @@ def _narrative_ids(values: list[str], stored: StoredValues, found: list[Problem]
         if key in by_key:
             ids.append(by_key[key])
             continue
-        names = [n.name for n in builtin_taxonomy().narratives]
-        found.append(Problem("narrative", value, closest(value, sorted(by_key.values()) + names)))
+        named = _named_by_words(value)
+        if len(named) == 1:
+            ids.append(named[0])
+            continue
+        if named:
+            found.append(Problem("narrative", value, named, ambiguous=True))
+        else:
+            names = [n.name for n in builtin_taxonomy().narratives]
+            known = sorted(by_key.values()) + names
+            found.append(Problem("narrative", value, closest(value, known)))
         ids.append(value)
     return ids
 

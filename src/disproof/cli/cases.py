@@ -235,7 +235,10 @@ def search(
     ] = None,
     narrative: Annotated[
         list[str] | None,
-        typer.Option("--narrative", help="Advances this narrative id (repeatable)."),
+        typer.Option(
+            "--narrative",
+            help="Advances this narrative: id, name, or words naming only it (MH17); repeatable.",
+        ),
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="From this source dataset.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="On or after YYYY-MM-DD.")] = None,
@@ -263,11 +266,27 @@ def search(
         offset=offset,
     )
     service = open_service(ctx)
-    page = service.search(service.check_filters(query))
+    checked = service.check_filters(query)
+    _say_resolved_narratives(query.narratives, checked.narratives)
+    page = service.search(checked)
     if as_json:
         print(page.model_dump_json(indent=2))
     else:
         console.print(render.search_table(page, text))
+
+
+def _say_resolved_narratives(given: list[str], ids: list[str]) -> None:
+    """Which narrative words such as "MH17" were taken to mean (on stderr)."""
+    from disproof.narratives.taxonomy import builtin_taxonomy
+
+    names = {n.id: n.name for n in builtin_taxonomy().narratives}
+    for value, narrative_id in zip(given, ids, strict=True):
+        if value.strip().casefold() not in (
+            narrative_id.casefold(),
+            names.get(narrative_id, "").casefold(),
+        ):
+            said = f"narrative {value!r}: {names.get(narrative_id, narrative_id)} ({narrative_id})"
+            err_console.print(render.safe(said))
 
 
 def stats(
