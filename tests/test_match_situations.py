@@ -91,3 +91,38 @@ def test_a_deep_list_is_retrieved_that_deep(service: Disproof, fake_matching: Fa
     matcher.depth = 5
     assert len(matcher.match("Claim about topic 3", top_k=40).matches) == 40
     assert len(matcher.match("Claim about topic 3", top_k=3).matches) == 3
+
+
+def test_nearest_cases_across_languages_read_not_confirmed_rather_than_not_a_match(
+    service: Disproof, calibrated: None
+) -> None:
+    from rich.console import Console
+
+    from disproof import render
+    from disproof.report import build_report, to_html, to_markdown
+
+    add_cases(service, CASES[3])  # the German case alone: every pair is cross-language
+    query = "Completely unrelated words about a football match on Sunday"
+    result = service.matcher().match(query, top_k=3)
+    assert result.matches and all(m.band == "none" for m in result.matches)
+    assert all(m.why.calibration == "cross-language" for m in result.matches)
+    console = Console(record=True, width=200)
+    render.match_report(console, result)
+    shown = console.export_text()
+    assert "not confirmed across languages" in shown and "not a match" not in shown
+    report = build_report(service, query)
+    assert report.nearest and report.nearest[0].calibration == "cross-language"
+    for document in (to_markdown(report), to_html(report)):
+        assert "across languages the score ranks cases but cannot confirm one" in document
+        assert "none is a match" not in document
+
+
+def test_nearest_cases_in_the_same_language_are_still_not_a_match(
+    service: Disproof, calibrated: None
+) -> None:
+    from disproof.report import build_report, to_markdown
+
+    add_cases(service, CASES[1])
+    report = build_report(service, "Completely unrelated words about a football match")
+    assert report.nearest and report.nearest[0].calibration == "same-language"
+    assert "none is a match" in to_markdown(report)

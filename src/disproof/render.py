@@ -272,6 +272,8 @@ BAND_STYLE = {"confirmed": "bold red", "suggested": "yellow", "none": "dim"}
 
 def match_report(console: Console, result: MatchResult) -> None:
     """Matches grouped by the span of the text they are about."""
+    from disproof.report.wording import nearest_label
+
     for note in result.notes:
         console.print(safe(f"note: {note}"), style="dim", soft_wrap=True)
     checked = count(result.spans_checked, "claim-like passage")
@@ -294,7 +296,8 @@ def match_report(console: Console, result: MatchResult) -> None:
             _match_line(console, match)
         nearest = [m for m in matches if m.band == "none"][:3]
         if nearest:
-            label = "nearest cases, not a match" if not found else "also near, not a match"
+            across = all(m.why.calibration == "cross-language" for m in nearest)
+            label = nearest_label(bool(found), across)
             names = "; ".join(safe(m.title, 70).plain for m in nearest)
             console.print(Text(f"  {label}: {names}", style="dim"), soft_wrap=True)
 

@@ -230,6 +230,7 @@ def build_report(
             score=match.score,
             case_number=numbers.get(match.case_id) if match.band != "none" else None,
             shared_terms=match.why.shared_terms,
+            calibration=match.why.calibration,
         )
 
     report_claims = [

@@ -22,6 +22,8 @@ from disproof.report.wording import (
     SOURCE_LABEL,
     band_counts,
     matched_claims,
+    nearest_intro,
+    nearest_label,
     plural,
     summary_narratives,
 )
@@ -36,7 +38,12 @@ def _environment() -> jinja2.Environment:
     env = strict_environment(TEMPLATES)
     env.filters["source_label"] = lambda source: SOURCE_LABEL.get(source, source)
     env.globals.update(
-        external_link=external_link, paragraphs=paragraphs, band_label=BAND_LABEL, plural=plural
+        external_link=external_link,
+        paragraphs=paragraphs,
+        band_label=BAND_LABEL,
+        plural=plural,
+        nearest_label=nearest_label,
+        nearest_intro=nearest_intro,
     )
     return env
 

@@ -24,6 +24,8 @@ from disproof.report.wording import (
     SOURCE_LABEL,
     band_counts,
     matched_claims,
+    nearest_intro,
+    nearest_label,
     plural,
     summary_narratives,
 )
@@ -146,7 +148,8 @@ def _claim(claim: ReportClaim) -> list[str]:
     lines = [f"### Claim {claim.number}", "", f"> {text(claim.text)}", ""]
     lines += [_match_line(m) for m in found]
     if near:
-        label = "also near, not a match" if found else "nearest cases, not a match"
+        across = all(m.calibration == "cross-language" for m in near)
+        label = nearest_label(bool(found), across)
         lines.append(f"- {label}: " + "; ".join(text(m.title) for m in near))
     return [*lines, ""]
 
@@ -263,7 +266,7 @@ def to_markdown(report: Report) -> str:
         for case in report.cases:
             lines += _case(case)
     elif report.nearest:
-        lines += ["## Nearest cases", "", "These are the closest known cases; none is a match.", ""]
+        lines += ["## Nearest cases", "", nearest_intro(report), ""]
         lines += [f"- score {m.score:.2f}: {link(m.title, m.url)}" for m in report.nearest] + [""]
     lines += _narratives(report)
     lines += _techniques(report)

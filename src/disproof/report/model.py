@@ -33,6 +33,9 @@ class ReportMatch(_Model):
     #: The number of the case in ``Report.cases`` (None for a ``none``-band match).
     case_number: int | None = None
     shared_terms: list[str] = Field(default_factory=list)
+    #: Which calibration scored the pair (``CaseMatch.why.calibration``): across languages a
+    #: ``none`` is "not confirmed", not "not a match".
+    calibration: str = "same-language"
 
 
 class ReportClaim(_Model):

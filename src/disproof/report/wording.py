@@ -12,6 +12,30 @@ SOURCE_LABEL = {
 }
 
 
+def nearest_label(found: bool, across: bool) -> str:
+    """How the nearest cases below the bands are introduced. Across languages the calibration
+    cannot reach ``confirmed`` and rarely ``suggested`` (docs/matching.md), so its ``none`` says
+    "not confirmed", not "not a match": the right case is often among them."""
+    if across:
+        return (
+            "also near, not confirmed across languages"
+            if found
+            else ("nearest cases, not confirmed across languages (read them)")
+        )
+    return "also near, not a match" if found else "nearest cases, not a match"
+
+
+def nearest_intro(report: Report) -> str:
+    """The sentence before a report's nearest cases (when nothing matched)."""
+    if report.nearest and all(m.calibration == "cross-language" for m in report.nearest):
+        return (
+            "These are the closest known cases. The text is in another language than they are, "
+            "and across languages the score ranks cases but cannot confirm one: read them, the "
+            "case the text repeats is often among them."
+        )
+    return "These are the closest known cases; none is a match."
+
+
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
     """ "1 case", "2 cases" (with thousands separators)."""
     return f"{count:,} {word if count == 1 else plural_form or word + 's'}"
