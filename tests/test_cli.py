@@ -71,6 +71,25 @@ def test_errors_are_one_clear_line(cli: Cli, tmp_path: Path) -> None:
     assert cli("import", str(tmp_path / "nope.csv")).code == 1
 
 
+@pytest.mark.parametrize("command", ["match", "report"])
+def test_a_file_to_check_that_is_no_text_is_refused_saying_why(
+    cli: Cli, tmp_path: Path, command: str
+) -> None:
+    binary, latin = tmp_path / "a.bin", tmp_path / "latin.txt"
+    binary.write_bytes(b"\x7fELF\x00\x00")
+    latin.write_bytes(b"first line\ncaf\xe9\n")
+    expected = {
+        tmp_path / "nope.txt": "no such file",
+        tmp_path: "is a folder, not a text file",
+        binary: "looks like a binary file",
+        latin: "not UTF-8 text (byte 14, line 2)",
+    }
+    for path, message in expected.items():
+        result = cli(command, "--file", str(path))
+        assert result.code == 1 and f"{path}: {message}" in result.err, result.err
+        assert "Traceback" not in result.err and "Errno" not in result.err
+
+
 def test_hostile_text_is_printed_inert(cli: Cli, tmp_path: Path) -> None:
     payload = {
         "id": "x",

@@ -348,7 +348,7 @@ def test_cli_report_usage_errors(cli: Cli, fake_matching: object, tmp_path: Path
     assert run("report", "text", "--format", "pdf").code == 2
     assert run("report", "text", "--base-url", "javascript:x").code == 2
     missing = run("report", "--file", str(tmp_path / "nope.txt"))
-    assert missing.code == 1 and "cannot read" in missing.err
+    assert missing.code == 1 and "nope.txt: no such file" in missing.err
     assert run("report", "  ").code == 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -117,3 +118,25 @@ def read_jsonl_stdin() -> list[tuple[object, str]]:
             raise DisproofError(f"stdin, {line.error}")
         items.append((line.id, line.text))
     return items
+
+
+def read_input_text(file: Path) -> str:
+    """The text of ``--file PATH`` (``-``: standard input), refusing what is no text file with
+    a message that says why: no such file, a folder, binary, or not UTF-8 (with the line)."""
+    if str(file) == "-":
+        return sys.stdin.read()
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise DisproofError(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise DisproofError(f"{file}: is a folder, not a text file") from None
+    except OSError as exc:
+        raise DisproofError(f"{file}: cannot read it ({exc.strerror})") from None
+    if b"\x00" in data[:65536]:
+        raise DisproofError(f"{file}: looks like a binary file (it holds NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DisproofError(f"{file}: not UTF-8 text (byte {exc.start}, line {line})") from None

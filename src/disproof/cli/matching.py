@@ -12,6 +12,7 @@ from disproof.cli.common import (
     console,
     err_console,
     open_service,
+    read_input_text,
 )
 from disproof.cli.progress import AHEAD_HINT, IndexProgress, StepProgress, progress_bar
 from disproof.errors import DisproofError
@@ -65,7 +66,8 @@ def match(
     ctx: typer.Context,
     text: Annotated[str | None, typer.Argument(help="The text to check.")] = None,
     file: Annotated[
-        Path | None, typer.Option("--file", help="Check the text of this file.")
+        Path | None,
+        typer.Option("--file", help="Check the text of this file (- reads standard input)."),
     ] = None,
     jsonl: Annotated[
         bool,
@@ -95,10 +97,7 @@ def match(
         _match_jsonl(matcher_for(service, backend, show_progress=True), top_k, band)
         return
     if file is not None:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DisproofError(f"{file}: cannot read it as UTF-8 text: {exc}") from None
+        text = read_input_text(file)
     assert text is not None
     if not text.strip():
         raise DisproofError(f"{file} is empty: nothing to check" if file else "the text is empty")

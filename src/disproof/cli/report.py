@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from disproof import render
-from disproof.cli.common import err_console, open_service, settings_of
+from disproof.cli.common import err_console, open_service, read_input_text, settings_of
 from disproof.cli.matching import BACKEND_HELP, BAND_HELP, matcher_for, parse_band
 from disproof.errors import DisproofError
 from disproof.links import http_url
@@ -42,10 +42,7 @@ def read_text(text: str | None, file: Path | None) -> str:
         if not text.strip():
             raise DisproofError("the text is empty")
         return text
-    try:
-        content = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DisproofError(f"{file}: cannot read it as UTF-8 text: {exc}") from None
+    content = read_input_text(file)
     if not content.strip():
         raise DisproofError(f"{'standard input' if str(file) == '-' else file} is empty")
     return content
