@@ -14,15 +14,14 @@ SOURCE_LABEL = {
 
 def nearest_label(found: bool, across: bool) -> str:
     """How the nearest cases below the bands are introduced. Across languages the calibration
-    cannot reach ``confirmed`` and rarely ``suggested`` (docs/matching.md), so its ``none`` says
-    "not confirmed", not "not a match": the right case is often among them."""
+    cannot reach ``confirmed`` and rarely ``suggested`` (docs/matching.md), so when nothing was
+    found its ``none`` says "not confirmed", not "not a match": the right case is often among
+    them. Below a case that was found, the rest stay "not a match"."""
+    if found:
+        return "also near, not a match"
     if across:
-        return (
-            "also near, not confirmed across languages"
-            if found
-            else ("nearest cases, not confirmed across languages (read them)")
-        )
-    return "also near, not a match" if found else "nearest cases, not a match"
+        return "nearest cases, not confirmed across languages (read them)"
+    return "nearest cases, not a match"
 
 
 def nearest_intro(report: Report) -> str:
