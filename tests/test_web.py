@@ -242,6 +242,14 @@ def test_search_filters_with_facets_and_chips(client: TestClient) -> None:
     assert "1 case" in narrowed and "secret biolabs" in narrowed
 
 
+def test_search_takes_words_that_name_one_narrative(client: TestClient) -> None:
+    moved = client.get("/search", params={"narrative": "MH17"}, follow_redirects=False)
+    assert moved.status_code == 303 and "narrative=mh17-ukraine-guilty" in moved.headers["location"]
+    # words that name several narratives, or none, stay a chip of an empty result
+    several = client.get("/search", params={"narrative": "Ukraine"}, follow_redirects=False)
+    assert several.status_code == 200 and "No cases found" in several.text
+
+
 def test_search_text_year_and_paging(client: TestClient, web_service: Disproof) -> None:
     extra = [
         Case(

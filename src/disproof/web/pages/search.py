@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from disproof.api.deps import get_service
+from disproof.errors import InvalidInput
 from disproof.models import MAX_SHORT, CaseQuery
 from disproof.normalize import country_name, language_name
 from disproof.service import Disproof
@@ -151,6 +152,15 @@ def facet_groups(service: Disproof, filters: Filters, query: CaseQuery) -> list[
     return groups
 
 
+def _narratives_named(service: Disproof, narratives: list[str]) -> list[str]:
+    """The narrative filter with words that name one narrative ("MH17") as its id; unknown
+    values stay as they are (shown as chips of an empty result, as any unknown filter)."""
+    try:
+        return service.check_filters(CaseQuery(narratives=narratives)).narratives
+    except InvalidInput:
+        return narratives
+
+
 @router.get("/search", name="web_search")
 def search(
     request: Request,
@@ -178,6 +188,10 @@ def search(
     }
     filters = Filters(request, q.strip(), {k: v for k, v in selected.items() if v})
     query = filters.query(page)
+    named = _narratives_named(service, query.narratives)
+    if named != query.narratives:  # words such as "MH17": the narrative's own URL
+        moved = filters.url({"narrative": list(dict.fromkeys(named))}, page)
+        return RedirectResponse(moved, status_code=303)
     results = service.search(query)
     names = service.narrative_names()
     chips = [
