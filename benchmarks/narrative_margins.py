@@ -27,16 +27,17 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.narrative_inference import (
-    HELDOUT,
-    LABELS,
     DATA,
     FILES,
+    HELDOUT,
+    LABELS,
     Unit,
     _vectors,
     estimate,
@@ -83,6 +84,11 @@ def rule_margins(
     return out
 
 
+def _at_least(margins: dict[str, float], margin: float) -> Callable[[Unit], bool]:
+    """Flags the units whose margin is at least ``margin`` (a unit no rule flags: never)."""
+    return lambda unit: margins.get(unit.key, -math.inf) >= margin
+
+
 def fit_margin(
     units: dict[str, Unit], labels: dict[str, int], margins: dict[str, float], target: float
 ) -> float:
@@ -93,9 +99,7 @@ def fit_margin(
     best: tuple[float, float, float] | None = None
     fallback: tuple[float, float, float] | None = None
     for margin in candidates:
-        found = estimate(
-            units, labels, lambda u, m=margin: margins.get(u.key, -math.inf) >= m, bootstrap=0
-        )
+        found = estimate(units, labels, _at_least(margins, margin), bootstrap=0)
         if found.precision != found.precision:
             continue
         key = (found.recall, found.precision, margin)
@@ -123,7 +127,8 @@ def out_of_fold(
             train = {k: v for k, v in labels.items() if k in units and k not in test}
             margin = fit_margin(units, train, margins, target)
             decided |= {k: margins.get(k, -math.inf) >= margin for k in test}
-        found = estimate(units, labels, lambda u: decided.get(u.key, False), bootstrap=0)
+        flags = {key: 1.0 if kept else -1.0 for key, kept in decided.items()}
+        found = estimate(units, labels, _at_least(flags, 0.0), bootstrap=0)
         results.append((found.precision, found.recall))
     precision, recall = np.nanmean(np.array(results), axis=0)
     return float(precision), float(recall)
@@ -160,10 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     for narrative, mine in labels.items():
         units = by_pool[narrative]
         margins = rule_margins(units, narrative, rule_only, mapping.claims, vectors)
-        chosen[narrative] = fit_margin(units, mine, margins, TRAIN_PRECISION)
-        train = estimate(
-            units, mine, lambda u: margins.get(u.key, -math.inf) >= chosen[narrative], bootstrap=0
-        )
+        chosen[narrative] = margin = fit_margin(units, mine, margins, TRAIN_PRECISION)
+        train = estimate(units, mine, _at_least(margins, margin), bootstrap=0)
         folds = [out_of_fold(units, mine, margins, t) for t in TARGETS]
         cells = " | ".join(f"{p:.2f} / {r:.2f}" for p, r in folds)
         print(

@@ -92,10 +92,10 @@ def test_the_fresh_labels_find_their_cases_and_none_was_in_an_earlier_sample(
 @pytest.mark.model
 def test_the_semantic_check_gains_precision_on_every_sample(shared_data: Path) -> None:
     """v4 (rule + semantic check with learned margins, on the case vectors) against v2 (rule
-    alone): precision at least as high (or at 0.93 or more) on every sample, the fresh one (nothing fitted on it)
-    included, and recall on the fitting samples at 0.70 or more except Georgia 2008, whose
-    margin buys precision with recall (the vectors are cached under benchmarks/.work: a first
-    run encodes the pools)."""
+    alone): precision at least as high (or at 0.93 or more) on every sample, the fresh one
+    (nothing fitted on it) included, and recall on the fitting samples at 0.70 or more except
+    Georgia 2008, whose margin buys precision with recall (the vectors are cached under
+    benchmarks/.work: a first run encodes the pools)."""
     from benchmarks import narrative_inference as bench
     from benchmarks.narrative_margins import merged
 

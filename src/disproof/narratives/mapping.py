@@ -20,11 +20,12 @@ A case's narratives are
   given the case's field vectors (what the match index stores for its title and claim summary),
   a narrative with written claims (``disproof.narratives.semantic``) also needs *semantic
   support*: the case must be about as near one of the narrative's claims as to any foil or other
-  narrative's claim, within the narrative's learned margin. That drops the cases that name the subject without taking the narrative's
-  position (Ukrainian sabotage in Crimea, White Helmets without a chemical attack). Such a
-  narrative then carries the precision measured for rule + semantic check, and the nearest claim
-  and margin as its reason. Without vectors (no index, or one built with another model) the
-  decision is the rule's alone, marked so (``CaseNarrative.semantic`` is None);
+  narrative's claim, within the narrative's learned margin. That drops the cases that name the
+  subject without taking the narrative's position (Ukrainian sabotage in Crimea, White Helmets
+  without a chemical attack). Such a narrative then carries the precision measured for rule +
+  semantic check, and the nearest claim and margin as its reason. Without vectors (no index, or
+  one built with another model) the decision is the rule's alone, marked so
+  (``CaseNarrative.semantic`` is None);
 * the ancestors of both in the taxonomy (source ``parent``).
 
 The case itself is not changed: the derived narratives are what search, facets, trends and the
