@@ -29,7 +29,13 @@ v3 was designed; its table is the held-out figure.
 
 **v3** adds the semantic check (``disproof.narratives.semantic``) on the case vectors the match
 index would store (title and claim summary, e5 document side), encoded once and cached by
-``benchmarks.narrative_vectors`` (``--no-semantic``: skip it, no encoder needed).
+``benchmarks.narrative_vectors`` (``--no-semantic``: skip it, no encoder needed); its claims
+and foils are kept in ``benchmarks/data/narrative_claims_v3.json`` and encoded here.
+
+**v4** (shipped) has more foils and one margin per narrative learned from the first two samples
+(``benchmarks.narrative_margins``). A **third sample** (``narrative_labels_fresh.jsonl``, drawn
+by ``benchmarks.narrative_sample --fresh``, labelled and committed before v4 was designed) is
+its test: nothing was fitted on it.
 
 Labels are keyed by a digest of the case's normalised title and date (``case_key``), so they
 carry no text of the data. Rows are scored as read, before the import folds rows of one claim
@@ -62,6 +68,9 @@ DATA = ROOT.parent / "shared" / "data" / "euvsdisinfo"
 FILES = ("cases_2015_2017.csv", "case_index_2015_2019.csv")
 LABELS = ROOT / "benchmarks" / "data" / "narrative_labels.jsonl"
 HELDOUT = ROOT / "benchmarks" / "data" / "narrative_labels_heldout.jsonl"
+FRESH = ROOT / "benchmarks" / "data" / "narrative_labels_fresh.jsonl"
+#: The claims and foils of v3 (one margin for all), to score v3 beside the shipped v4.
+CLAIMS_V3 = ROOT / "benchmarks" / "data" / "narrative_claims_v3.json"
 
 #: The subject of each evaluated narrative, as the pool's text criterion (title + summary).
 SUBJECTS: dict[str, str] = {
@@ -166,9 +175,14 @@ class Estimate:
 
 
 def estimate(
-    units: dict[str, Unit], labels: dict[str, int], flags: Callable[[Unit], bool], seed: int = 0
+    units: dict[str, Unit],
+    labels: dict[str, int],
+    flags: Callable[[Unit], bool],
+    seed: int = 0,
+    bootstrap: int = BOOTSTRAP,
 ) -> Estimate:
-    """Stratified precision / recall of ``flags`` over a pool, with bootstrap intervals."""
+    """Stratified precision / recall of ``flags`` over a pool, with bootstrap intervals
+    (``bootstrap`` = 0: the point estimate alone, its interval NaN)."""
     rng = np.random.default_rng(seed)
     sizes = [0, 0]
     samples: list[list[tuple[int, int]]] = [[], []]  # (flagged, label) per labelled unit
@@ -191,10 +205,13 @@ def estimate(
 
     arrays = [np.array(s, dtype=float).reshape(-1, 2) for s in samples]
     precision, recall = point(arrays)
+    if bootstrap == 0:
+        nan = float("nan")
+        return Estimate(precision, recall, flagged_total, nan, nan, nan, nan)
     boots = np.array(
         [
             point([a[rng.integers(0, len(a), len(a))] if len(a) else a for a in arrays])
-            for _ in range(BOOTSTRAP)
+            for _ in range(bootstrap)
         ]
     )
     p_low, p_high = np.nanpercentile(boots[:, 0], [2.5, 97.5])
@@ -275,6 +292,21 @@ def _vectors(mapping: KeywordMapping) -> VectorCache | None:
     return VectorCache(embedder)
 
 
+def v3_mapping(mapping: KeywordMapping, vectors: VectorCache) -> KeywordMapping:
+    """The mapping of v3: its claims and foils, one margin for all."""
+    from disproof.narratives.semantic import ClaimVectors, load_claims
+
+    claims = load_claims(CLAIMS_V3.read_text(encoding="utf-8"))
+    return KeywordMapping(mapping.taxonomy, ClaimVectors.encode(vectors.embedder, claims))
+
+
+SAMPLES = (
+    ("first sample (v2/v3 designed on it; v4 fitted on it)", LABELS),
+    ("held-out sample (v4 fitted on it)", HELDOUT),
+    ("fresh sample (test of v4: nothing fitted on it)", FRESH),
+)
+
+
 def _fmt(value: float) -> str:
     return "–" if value != value else f"{value:.2f}"
 
@@ -293,15 +325,18 @@ def main(argv: list[str] | None = None) -> int:
     mapping = builtin_mapping()
     rule_only = KeywordMapping(mapping.taxonomy)
     vectors = None if args.no_semantic else _vectors(mapping)
+    v3 = v3_mapping(mapping, vectors) if vectors is not None else None
     by_pool = pools(cases)
     print(f"{len(cases):,} cases; {sum(len(v) for v in labels.values())} labels\n")
-    for title, sample in (("first sample (training)", labels), ("held-out", load_labels(HELDOUT))):
+    for title, path in SAMPLES:
+        sample = load_labels(path)
         print(f"{title}:\n")
         print(
             "| narrative | pool | labelled | v1: cases | v1 P | v1 R | v2: cases | v2 P (95 %) "
-            "| v2 R (95 %) | v3: cases | v3 P (95 %) | v3 R (95 %) |"
+            "| v2 R (95 %) | v3: cases | v3 P (95 %) | v3 R (95 %) "
+            "| v4: cases | v4 P (95 %) | v4 R (95 %) |"
         )
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for narrative, units in by_pool.items():
             mine = sample.get(narrative, {})
             if not mine:
@@ -311,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
             row = f"| {narrative} | {len(units):,} | {sum(k in units for k in mine)} "
             row += f"| {old.flagged:,.0f} | {_fmt(old.precision)} | {_fmt(old.recall)} "
             row += _cells(v2)
-            if vectors is not None:
+            if vectors is not None and v3 is not None:
+                row += _cells(estimate(units, mine, product_flags(v3, narrative, vectors)))
                 row += _cells(estimate(units, mine, product_flags(mapping, narrative, vectors)))
             print(row + "|")
         print()

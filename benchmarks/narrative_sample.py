@@ -1,6 +1,6 @@
 """Draw the held-out sample of inferred-narrative labels (seeded), and show it for labelling.
 
-    python -m benchmarks.narrative_sample [--show]
+    python -m benchmarks.narrative_sample [--fresh] [--show]
 
 The first sample (``benchmarks/data/narrative_labels.jsonl``) shaped the keyword rules and the
 semantic check, so figures on it are training figures. This draws a second one for the four
@@ -12,6 +12,12 @@ keyword, and the rest of the pool) with seed ``SEED``. The labels are in
 ``benchmarks/data/narrative_labels.md`` by reading the printed title, summary and start of the
 disproof (not the keywords, not any model's output). ``--show`` prints the drawn cases for the
 annotator, to the terminal only: the repository keeps digests, never case text.
+
+``--fresh`` draws the third sample (``benchmarks/data/narrative_labels_fresh.jsonl``, seed
+``FRESH_SEED``), leaving out the cases of both earlier samples; it was labelled before v4 was
+designed, which was fitted on the first two samples only. Where the subject-keyword stratum has
+fewer unlabelled cases than ``PER_STRATUM`` asks, the rest of the pool makes up the difference
+(estimates are post-stratified, so the split only changes their variance).
 """
 
 from __future__ import annotations
@@ -19,10 +25,18 @@ from __future__ import annotations
 import argparse
 import random
 
-from benchmarks.narrative_inference import LABELS, case_key, load_cases, load_labels, pools
+from benchmarks.narrative_inference import (
+    HELDOUT,
+    LABELS,
+    case_key,
+    load_cases,
+    load_labels,
+    pools,
+)
 from disproof.models import Case
 
 SEED = 20261202
+FRESH_SEED = 20261203
 NARRATIVES = (
     "us-biolabs",
     "syria-chemical-attacks-staged",
@@ -33,22 +47,25 @@ NARRATIVES = (
 PER_STRATUM = (25, 15)
 
 
-def draw(cases: list[Case]) -> dict[str, list[str]]:
-    """The keys drawn per narrative, in drawing order."""
-    first = load_labels(LABELS)
+def draw(cases: list[Case], fresh: bool = False) -> dict[str, list[str]]:
+    """The keys drawn per narrative, in drawing order (``fresh``: the third sample)."""
+    earlier = [load_labels(LABELS)] + ([load_labels(HELDOUT)] if fresh else [])
     by_pool = pools(cases)
-    rng = random.Random(SEED)
+    rng = random.Random(FRESH_SEED if fresh else SEED)
     out: dict[str, list[str]] = {}
     for narrative in NARRATIVES:
-        seen = first.get(narrative, {})
+        seen = {key for labels in earlier for key in labels.get(narrative, {})}
         drawn: list[str] = []
+        short = 0
         for stratum, size in enumerate(PER_STRATUM):
             keys = sorted(
                 u.key
                 for u in by_pool[narrative].values()
                 if u.stratum == stratum and u.key not in seen
             )
-            drawn += rng.sample(keys, min(size, len(keys)))
+            want = size + short if fresh else size
+            drawn += rng.sample(keys, min(want, len(keys)))
+            short = max(0, want - len(keys))
         out[narrative] = drawn
     return out
 
@@ -56,6 +73,7 @@ def draw(cases: list[Case]) -> dict[str, list[str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print the drawn cases to label")
+    parser.add_argument("--fresh", action="store_true", help="the third sample (v4's test)")
     args = parser.parse_args(argv)
     cases = load_cases(None)
     text: dict[str, Case] = {}
@@ -63,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         best = text.get(case_key(case))
         if best is None or len(case.summary) > len(best.summary):
             text[case_key(case)] = case
-    for narrative, keys in draw(cases).items():
+    for narrative, keys in draw(cases, args.fresh).items():
         print(f"== {narrative}: {len(keys)}")
         for key in keys:
             if not args.show:

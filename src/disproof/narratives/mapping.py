@@ -20,11 +20,12 @@ A case's narratives are
   given the case's field vectors (what the match index stores for its title and claim summary),
   a narrative with written claims (``disproof.narratives.semantic``) also needs *semantic
   support*: the case must be about as near one of the narrative's claims as to any foil or other
-  narrative's claim. That drops the cases that name the subject without taking the narrative's
-  position (Ukrainian sabotage in Crimea, White Helmets without a chemical attack). Such a
-  narrative then carries the precision measured for rule + semantic check, and the nearest claim
-  and margin as its reason. Without vectors (no index, or one built with another model) the
-  decision is the rule's alone, marked so (``CaseNarrative.semantic`` is None);
+  narrative's claim, within the narrative's learned margin. That drops the cases that name the
+  subject without taking the narrative's position (Ukrainian sabotage in Crimea, White Helmets
+  without a chemical attack). Such a narrative then carries the precision measured for rule +
+  semantic check, and the nearest claim and margin as its reason. Without vectors (no index, or
+  one built with another model) the decision is the rule's alone, marked so
+  (``CaseNarrative.semantic`` is None);
 * the ancestors of both in the taxonomy (source ``parent``).
 
 The case itself is not changed: the derived narratives are what search, facets, trends and the
@@ -42,7 +43,6 @@ from typing import Literal
 
 from disproof.models import Case, CasePublic, CaseView, InferredNarrative, Narrative, Taxonomy
 from disproof.narratives.semantic import (
-    MARGIN,
     ClaimVectors,
     Matrix,
     Support,
@@ -128,7 +128,9 @@ class KeywordMapping:
             "specific": sorted((n, sorted(terms)) for n, terms in self.specific.items()),
             "specific_in": SPECIFIC_IN,
             "claims": [self.claims.model_id, self.claims.digest] if self.claims else None,
-            "margin": MARGIN,
+            "margins": sorted((n, c.margin) for n, c in self.claims.claims.items())
+            if self.claims
+            else None,
         }
 
     def ancestors(self, narrative_id: str) -> list[str]:

@@ -12,8 +12,13 @@ thesis in several ways (``claims``), and sentences about the same subject that d
 its position (``foils``): ``data/taxonomies/disproof.claims.json``. A case supports the
 narrative when one of its stored field vectors (title, claim summary: what the match index
 keeps) is nearer one of the narrative's claims than any foil and any other narrative's claim,
-by at least ``MARGIN`` (cosine). The foils carry the distinction a rank among the bare
-definitions could not make (no help for Syria, where every case named the White Helmets).
+by at least the narrative's ``margin`` (cosine; may be negative: a rival may be that much
+nearer). The foils carry the distinction a rank among the bare definitions could not make (no
+help for Syria, where every case named the White Helmets).
+
+Each narrative's margin is learned from labelled cases (``benchmarks.narrative_margins``: the
+largest recall at which the first two labelled samples keep precision 0.93, chosen so that
+out-of-fold precision stays at 0.90 or more); a narrative without one uses ``MARGIN``.
 
 The sentences' vectors are computed once per embedding model and shipped beside the sentences
 (``disproof.claims.vectors.npz``), tagged with the model id and a digest of the sentences; a
@@ -38,9 +43,9 @@ CLAIMS_FILE = "disproof.claims.json"
 VECTORS_FILE = "disproof.claims.vectors.npz"
 _PACKAGE = "disproof.data.taxonomies"
 #: How much nearer a narrative's claim a case must be than its nearest rival (cosine; negative:
-#: a rival may be up to that much nearer). One value for every narrative, chosen on the first
-#: labelled sample as the largest recall at which the narratives reach precision 0.90 there
-#: (``docs/benchmarks.md``, *Inferred narratives*; the held-out sample was not used).
+#: a rival may be up to that much nearer), for a narrative whose entry has no ``margin`` of its
+#: own: the one value v3 used for every narrative (``docs/benchmarks.md``, *Inferred
+#: narratives*).
 MARGIN = -0.02
 
 Matrix = npt.NDArray[np.float32]
@@ -55,6 +60,8 @@ class NarrativeClaims:
     foils: tuple[str, ...]
     #: Precision of keyword rule + this check, measured (None where not measured).
     precision: float | None
+    #: The margin (cosine) a case must clear to support the narrative, learned from labels.
+    margin: float = MARGIN
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,7 @@ def load_claims(text: str) -> dict[str, NarrativeClaims]:
             tuple(entry["claims"]),
             tuple(entry.get("foils", [])),
             entry.get("precision"),
+            float(entry.get("margin", MARGIN)),
         )
         for narrative, entry in data["narratives"].items()
     }
@@ -188,7 +196,7 @@ class ClaimVectors:
         found = self.support(narrative, fields)
         if found is None:
             return False, None
-        return found.margin >= MARGIN, found
+        return found.margin >= self.claims[narrative].margin, found
 
 
 @cache
