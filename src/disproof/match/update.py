@@ -124,6 +124,13 @@ def _spliced(old: Array, drop: Ints, where: Ints, values: Array) -> Array:
 def changes(index: CaseIndex, state: CorpusState) -> Changes:
     """Compare the index's (primary key, digest) rows with the store's."""
     old, new = index.pks, state.pks
+    if len(new) >= len(old) and np.array_equal(new[: len(old)], old):
+        # the usual case (cases added or changed, none removed): no search, no gather
+        same = np.asarray(state.digests[: len(old)] == index.digests)
+        changed = np.flatnonzero(~same).astype(np.int64)
+        todo = np.concatenate([changed, np.arange(len(old), len(new), dtype=np.int64)])
+        new_of_old = np.arange(len(old), dtype=np.int64)
+        return Changes(new_of_old, todo, len(new) - len(old), len(changed), 0)
     at = np.searchsorted(new, old)
     clipped = np.minimum(at, max(len(new) - 1, 0))
     present = (at < len(new)) & (new[clipped] == old) if len(new) else np.zeros(len(old), bool)
