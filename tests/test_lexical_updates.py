@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -119,7 +120,10 @@ SKEWED_DOC = st.lists(st.one_of(COMMON, WORDS), max_size=10)
     k=st.integers(1, 6),
 )
 def test_pruned_search_equals_the_exhaustive_one(
-    start: list[list[str]], operations: list[tuple], queries: list[list[str]], k: int
+    start: list[list[str]],
+    operations: list[tuple[Any, ...]],
+    queries: list[list[str]],
+    k: int,
 ) -> None:
     """MaxScore pruning (``BM25Index._pruned``) finds exactly the exhaustive search's hits —
     rows, float32 scores and ranks — with a delta, changed rows and merges in between."""

@@ -368,7 +368,7 @@ class BM25Index:
         docs, tfs, which = self._postings(ids[terms])
         weight = factor[terms][which] * tfs * (self.k1 + 1.0) / (tfs + self._norms()[docs])
         rows, at = np.unique(docs, return_inverse=True)
-        partial = np.bincount(at, weight, minlength=len(rows))
+        partial: Floats = np.bincount(at, weight, minlength=len(rows)).astype(np.float64)
         kth = float(np.partition(partial, len(rows) - k)[len(rows) - k]) if len(rows) >= k else 0.0
         return kth, rows.astype(np.int64), partial
 
