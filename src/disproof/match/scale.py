@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 200_000
-#: Rows beside a graph searched exactly, at most (~0.5 ms per query at 384 dimensions); past
+#: Rows beside a graph searched exactly (a matrix product over them per query), at most; past
 #: this they are added to the graph and it is saved again (docs/scale.md).
 FOLD_AT = 4096
 #: Why pgvector could not serve, as already logged by this process.
