@@ -170,7 +170,8 @@ def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[
         bm25[field] = BM25Index.load(folder / f"bm25_{field}")
     pks = np.arange(1, n + 1, dtype=np.int64)
     digests = np.array([pk.to_bytes(8, "big").hex().encode() for pk in range(1, n + 1)], "S16")
-    dense = {f: DenseIndex(matrix[:n], f"dense_{f}", base_id=BASE) for f in ("title", "summary")}
+    rows = matrix if matrix.shape[0] == n else matrix[:n]  # whole: linked, not written again
+    dense = {f: DenseIndex(rows, f"dense_{f}", base_id=BASE) for f in ("title", "summary")}
     languages = np.full(n, "en", dtype="<U2")
     CaseIndex(model_id, "bench:0", pks, bm25, dense, languages, digests).save(index_dir)
     for field in ("title", "summary"):
