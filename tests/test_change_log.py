@@ -14,7 +14,15 @@ from disproof.match.index import CaseIndex
 from disproof.models import CaseCreate, CaseUpdate
 from disproof.service import Disproof
 from disproof.settings import Settings
-from disproof.store.changes import LOG_KEY, Position, changed_since, current, rename_log
+from disproof.store.changes import (
+    LOG_KEY,
+    Position,
+    changed_since,
+    current,
+    log_span,
+    prune,
+    rename_log,
+)
 from disproof.store.corpus import CorpusStore
 from disproof.store.engine import begin_write
 from tests.fakes import FakeEmbedder
@@ -214,3 +222,53 @@ def test_concurrent_writers_are_stamped_in_commit_order(service: Disproof, backe
     first.close()
     delta = changed_since(engine, seen, 100)
     assert delta is not None and delta.pks.tolist() == [c0]
+
+
+def test_pruning_keeps_what_every_position_reads(service: Disproof) -> None:
+    """The log pruned to the newest row per case: from every position it had, the cases
+    changed since (and the deleted ones) are the same as before, and the log is shorter."""
+    engine = service.store.engine
+    positions = [current(engine)]
+    for round_ in range(3):
+        service.update_case("c1", CaseUpdate(summary=f"changed {round_}"), "t")
+        positions.append(current(engine))
+        service.create_case(CaseCreate(id=f"n{round_}", title=f"New claim {round_}"), "t")
+        service.update_case("c3", CaseUpdate(title=f"Soros again {round_}"), "t")
+        positions.append(current(engine))
+    service.delete_case("n0", "t")
+    service.delete_case("c3", "t")
+    end = current(engine)
+    positions += [end, *(Position(end.log, seq) for seq in range(end.seq + 1))]
+
+    def reads() -> list[tuple[list[int], list[int], int] | None]:
+        out = []
+        for at in positions:
+            delta = changed_since(engine, at, 1000)
+            out.append(None if delta is None else (delta.pks.tolist(), delta.gone.tolist(), 0))
+        return out
+
+    before, span = reads(), log_span(engine)
+    dropped = prune(engine)
+    assert dropped > 0 and reads() == before
+    assert current(engine) == end  # the log's end is kept
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT count(*) FROM case_changes")).scalar_one()
+        cases = connection.execute(sa.text("SELECT count(DISTINCT case_pk) FROM case_changes"))
+        assert rows == cases.scalar_one() < span
+    assert prune(engine) == 0
+
+
+def test_the_log_is_pruned_when_an_index_is_built(
+    service: Disproof, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.matcher()
+    for round_ in range(4):
+        service.update_case("c1", CaseUpdate(summary=f"changed {round_}"), "t")
+    monkeypatch.setattr("disproof.store.changes.log_span", lambda engine: 10_000)  # "long"
+    service.matcher()
+    with service.store.engine.connect() as connection:
+        logged = connection.execute(
+            sa.text("SELECT count(*) FROM case_changes WHERE case_pk = :pk"),
+            {"pk": pk_of(service, "c1")},
+        ).scalar_one()
+    assert logged == 1

@@ -33,6 +33,7 @@ def test_updated_rows_read_like_one_matrix() -> None:
         assert np.allclose(index.scores(query), expected @ query)
         picked = np.array([r for r in (35, 0, 3, 12, 31) if r < total])
         assert np.array_equal(index.take(picked), expected[picked])
+        assert index.held() == int(np.count_nonzero(np.any(expected != 0, axis=1)))
     merged = index.merged()
     assert not merged.pending and np.array_equal(merged.vectors, expected)
 
@@ -51,3 +52,30 @@ def test_a_mapped_array_is_linked_only_while_its_file_is_there(tmp_path: Path) -
     assert os.stat(tmp_path / "again.npy").st_ino != os.stat(first).st_ino
     save_array(tmp_path / "slice.npy", mapped[1:3])
     assert np.array_equal(np.load(tmp_path / "slice.npy"), [1, 2])
+
+
+def test_the_main_matrix_keeps_its_identity_until_it_is_replaced() -> None:
+    index = DenseIndex(unit(30, 0), "d")
+    updated = index.updated(np.array([3, 30]), unit(2, 1), 31)
+    assert updated.base_id == index.base_id  # the same main matrix, rows beside it
+    assert updated.pending_rows.tolist() == [3, 30]
+    assert updated.merged().base_id != index.base_id  # a new matrix: graphs saved for it differ
+    assert DenseIndex(unit(30, 0), "d").base_id != index.base_id
+
+
+def test_an_array_written_whole_is_linked_into_the_next_save(tmp_path: Path) -> None:
+    from disproof.folders import staged_folder
+
+    array = np.arange(6, dtype=np.int64)
+    with staged_folder(tmp_path / "index") as staging:
+        save_array(staging / "a.npy", array)
+    assert not array.flags.writeable  # kept as saved: like a mapped array, never changed
+    inode = os.stat(tmp_path / "index" / "a.npy").st_ino
+    with staged_folder(tmp_path / "index") as staging:
+        save_array(staging / "a.npy", array)
+    assert os.stat(tmp_path / "index" / "a.npy").st_ino == inode  # linked, not written
+    np.save(tmp_path / "other.npy", np.zeros(6, dtype=np.int64))  # another save since
+    os.replace(tmp_path / "other.npy", tmp_path / "index" / "a.npy")
+    with staged_folder(tmp_path / "index") as staging:
+        save_array(staging / "a.npy", array)
+    assert np.array_equal(np.load(tmp_path / "index" / "a.npy"), np.arange(6))

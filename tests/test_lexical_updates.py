@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -105,3 +106,57 @@ def test_the_delta_is_merged_when_it_grows() -> None:
     assert index.df[index.vocabulary["a"]] == 9_999 and not index.in_main[0]
     index.merge()
     assert index.search(["a"], 1)[0].doc == 1
+
+
+COMMON = st.sampled_from(["the", "the", "the", "of", "of", "nato", "w1", "w2", "w3", "w4"])
+SKEWED_DOC = st.lists(st.one_of(COMMON, WORDS), max_size=10)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    start=st.lists(SKEWED_DOC, min_size=1, max_size=40),
+    operations=st.lists(OPERATION, max_size=6),
+    queries=st.lists(st.lists(st.one_of(COMMON, WORDS), min_size=2, max_size=8), max_size=6),
+    k=st.integers(1, 6),
+)
+def test_pruned_search_equals_the_exhaustive_one(
+    start: list[list[str]],
+    operations: list[tuple[Any, ...]],
+    queries: list[list[str]],
+    k: int,
+) -> None:
+    """MaxScore pruning (``BM25Index._pruned``) finds exactly the exhaustive search's hits —
+    rows, float32 scores and ranks — with a delta, changed rows and merges in between."""
+    saved = lexical.PRUNE_FROM, lexical.MERGE_MIN
+    try:
+        lexical.MERGE_MIN = 10_000  # keep a delta: changed rows masked, rows beside the main
+        docs = [list(d) for d in start]
+        index = BM25Index.build(docs)
+        with tempfile.TemporaryDirectory() as folder:
+            for operation in operations:
+                index = apply(index, docs, operation, Path(folder) / "bm25")
+            for query in [*queries, *docs[:3]]:
+                lexical.PRUNE_FROM = 10**9
+                exhaustive = index.search(query, k)
+                lexical.PRUNE_FROM = 0
+                assert index.search(query, k) == exhaustive, query
+    finally:
+        lexical.PRUNE_FROM, lexical.MERGE_MIN = saved
+
+
+def test_pruning_skips_the_common_terms() -> None:
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(200)]
+    docs = [["the", "of", *rng.choice(words, 6).tolist()] for _ in range(5_000)]
+    index = BM25Index.build(docs)
+    query = ["the", "of", "w7", "w9"]
+    pruned = index._pruned(query, 5)
+    assert pruned is None  # 10,000+ postings: below PRUNE_FROM, searched exhaustively
+    saved = lexical.PRUNE_FROM
+    try:
+        lexical.PRUNE_FROM = 1_000
+        pruned = index._pruned(query, 5)
+        assert pruned is not None and len(pruned[0]) < 1_000  # not every row holding "the"
+        assert index.search(query, 5)[0].doc in pruned[0].tolist()
+    finally:
+        lexical.PRUNE_FROM = saved

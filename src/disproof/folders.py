@@ -38,6 +38,11 @@ def inside(folder: Path, name: str) -> Path:
     return target
 
 
+#: Staged folders renamed into place by this process, the latest last: where a file written
+#: into one is now (``retrieve/arrays.py`` links files it wrote into the next save).
+MOVED: dict[Path, Path] = {}
+
+
 @contextmanager
 def staged_folder(folder: Path) -> Iterator[Path]:
     """A fresh folder beside ``folder`` to write into. When the block ends without error it
@@ -50,6 +55,9 @@ def staged_folder(folder: Path) -> Iterator[Path]:
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
+        MOVED[staging] = folder
+        while len(MOVED) > 64:
+            MOVED.pop(next(iter(MOVED)))
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -8,9 +8,12 @@ server logs it and answers with lexical matching meanwhile (``disproof.matchers`
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from disproof.embed import Embedder
     from disproof.match.index import CaseIndex
     from disproof.match.matcher import Matcher
@@ -78,10 +81,11 @@ class MatcherBuilder:
         the cases changed since it was saved, or (re)built (``progress.building`` first, then
         per batch of texts encoded) and saved."""
         from disproof.match.calibration import calibration_for
-        from disproof.match.index import CaseIndex, build_index
+        from disproof.match.index import build_index
         from disproof.match.matcher import Matcher
         from disproof.match.scale import ann_dir, attach_ann
         from disproof.match.update import current_state, update_index
+        from disproof.store.changes import prune_if_long
         from disproof.store.corpus import CorpusStore
         from disproof.text import Analyzer
 
@@ -91,9 +95,7 @@ class MatcherBuilder:
         folder = self.settings.index_dir()
         analyzer = Analyzer()
         fingerprint = corpus.fingerprint()
-        saved = CaseIndex.load_saved(folder, model_id) if folder else None
-        if saved is None and self._last is not None and self._last.model_id == model_id:
-            saved = self._last
+        saved = self._saved(folder, model_id)
         index = saved if saved is not None and saved.fingerprint == fingerprint else None
         if index is None:
             state = current_state(saved, corpus) if saved is not None else None
@@ -106,6 +108,7 @@ class MatcherBuilder:
                 index = build_index(corpus, embedder, analyzer, progress=progress)
             if folder is not None:
                 index.save(folder)
+            prune_if_long(self.store.engine, len(index))
         self._last = index
         graphs = ann_dir(folder) if folder else None
         notes += attach_ann(index, graphs, self.settings.ann_threshold, self.store.engine)
@@ -113,6 +116,20 @@ class MatcherBuilder:
         if embedder is not None and calibration is None:
             notes.append(f"no calibration for {model_id}: matches are never 'confirmed'")
         return Matcher(index, corpus, embedder, calibration, analyzer, notes=notes)
+
+    def _saved(self, folder: Path | None, model_id: str | None) -> CaseIndex | None:
+        """The saved index for this model, or the last one this builder built or loaded when
+        it is the one saved (its fingerprint; at a million cases reading the files again costs
+        ~0.3 s) or none is saved (a PostgreSQL store). A copy without graphs: the one serving
+        is left as it is."""
+        from disproof.match.index import CaseIndex, saved_fingerprint
+
+        last = self._last if self._last is not None and self._last.model_id == model_id else None
+        if folder is not None and (
+            last is None or saved_fingerprint(folder, model_id) != last.fingerprint
+        ):
+            return CaseIndex.load_saved(folder, model_id)
+        return dataclasses.replace(last, ann={}) if last is not None else None
 
     def lexical(self) -> Matcher:
         """A BM25-only matcher over the current cases (seconds: nothing is encoded), for

@@ -86,9 +86,7 @@ class CaseIndex:
         with staged_folder(folder) as staging:
             save_array(staging / "pks.npy", self.pks)
             save_array(staging / "digests.npy", self.digests)
-            (staging / "languages.json").write_text(
-                json.dumps(self.languages.tolist()), encoding="utf-8"
-            )
+            save_array(staging / "languages.npy", np.asarray(self.languages, dtype=np.str_))
             for field, bm25 in self.bm25.items():
                 bm25.save(staging / f"bm25_{field}")
             for field, dense in self.dense.items():
@@ -104,6 +102,7 @@ class CaseIndex:
                 "cases": len(self),
                 "fields": list(FIELDS),
                 "dense": sorted(self.dense),
+                "dense_bases": {field: dense.base_id for field, dense in self.dense.items()},
             }
             (staging / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
@@ -124,14 +123,14 @@ class CaseIndex:
             index = cls(
                 model_id,
                 str(meta["fingerprint"]),
-                np.load(folder / "pks.npy"),
+                load_array(folder / "pks.npy"),
                 {f: BM25Index.load(folder / f"bm25_{f}") for f in FIELDS},
-                {f: _load_dense(folder, f) for f in meta.get("dense", [])},
-                np.array(
-                    json.loads((folder / "languages.json").read_text(encoding="utf-8")),
-                    dtype=np.str_,
-                ),
-                np.load(folder / "digests.npy").astype("S16"),
+                {
+                    f: _load_dense(folder, f, meta.get("dense_bases", {}).get(f))
+                    for f in meta.get("dense", [])
+                },
+                _load_languages(folder),
+                _load_digests(folder),
             )
             sizes = {len(index.languages), len(index.digests)}
             sizes |= {bm25.n_docs for bm25 in index.bm25.values()}
@@ -144,15 +143,47 @@ class CaseIndex:
             return None
 
 
-def _load_dense(folder: Path, field: str) -> DenseIndex:
+def _load_languages(folder: Path) -> npt.NDArray[np.str_]:
+    """The per-row languages: memory-mapped (``languages.npy``), or from the JSON list an index
+    saved before kept them in."""
+    if (folder / "languages.npy").exists():
+        return load_array(folder / "languages.npy")
+    return np.array(
+        json.loads((folder / "languages.json").read_text(encoding="utf-8")), dtype=np.str_
+    )
+
+
+def _load_digests(folder: Path) -> npt.NDArray[np.bytes_]:
+    digests = load_array(folder / "digests.npy")
+    return digests if digests.dtype == np.dtype("S16") else digests.astype("S16")
+
+
+def saved_fingerprint(folder: Path, model_id: str | None) -> str | None:
+    """The fingerprint of the index saved in ``folder`` for this model and format (its meta
+    file only), or None."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or (meta.get("format"), meta.get("model_id")) != (
+        FORMAT_VERSION,
+        model_id,
+    ):
+        return None
+    return str(meta.get("fingerprint"))
+
+
+def _load_dense(folder: Path, field: str, base_id: str | None) -> DenseIndex:
     main = load_array(folder / f"vectors_{field}.npy")
     if not (folder / f"vectors_{field}.tail.npy").exists():
-        return DenseIndex(main, f"dense_{field}")
+        return DenseIndex(main, f"dense_{field}", base_id=base_id)
     tail, rows, changed = (
         np.load(folder / f"vectors_{field}.{part}.npy")
         for part in ("tail", "changed_rows", "changed")
     )
-    return DenseIndex(main, f"dense_{field}", tail=tail, changed_rows=rows, changed=changed)
+    return DenseIndex(
+        main, f"dense_{field}", tail=tail, changed_rows=rows, changed=changed, base_id=base_id
+    )
 
 
 def _vector_hash(text: str, embedder: Embedder) -> str:

@@ -116,4 +116,4 @@ def one_text(index: CaseIndex, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.boo
     title, summary = index.dense.get("title"), index.dense.get("summary")
     if title is None or summary is None or not len(rows):
         return np.zeros(len(rows), dtype=bool)
-    return np.asarray(np.all(title.vectors[rows] == summary.vectors[rows], axis=1))
+    return np.asarray(np.all(title.take(rows) == summary.take(rows), axis=1))

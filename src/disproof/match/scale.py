@@ -4,9 +4,15 @@ Below ``Settings.ann_threshold`` cases (200,000 by default) the matcher searches
 exactly — milliseconds, and the reference. At or above it, :func:`attach_ann` gives the index
 one graph per dense field (``retrieve/ann.py``), saved in a folder beside the match index
 (``disproof.db.ann`` beside ``disproof.db.index``) and checked on load: another model or
-dimension, or files that fail their checksum, are rebuilt; a graph saved for this very index
-(its fingerprint) is memory-mapped without reading a vector; one saved for an older state of
-the cases is updated (changed vectors removed and re-added) unless most of it changed.
+dimension, or files that fail their checksum, are rebuilt. A graph saved for the index's dense
+matrix (``DenseIndex.base_id``: the saved matrix that updates keep, adding rows beside it) is
+memory-mapped once per process, and the rows added or changed beside the matrix since are
+searched exactly next to it (``retrieve.ann.Overlay``) — adding a case reads and writes no
+graph — until there are ``FOLD_AT`` of them: then they are added to the graph, which is saved
+again. A graph saved for this very index (its fingerprint) is mapped without reading a vector;
+one saved for another matrix (after a merge, or a case deleted: the rows renumbered) is
+compared with every vector and updated (changed vectors removed and re-added) unless most of
+it changed.
 
 On PostgreSQL with the pgvector extension the graphs are the database's own instead: an HNSW
 index per field over ``case_vectors`` (``store/pgvector.py``), built once and shared by every
@@ -28,7 +34,15 @@ import numpy.typing as npt
 
 from disproof.match.index import CaseIndex
 from disproof.retrieve import DenseIndex
-from disproof.retrieve.ann import AnnIndex, AnnUnavailable, Neighbours, Rows, require_usearch
+from disproof.retrieve.ann import (
+    AnnIndex,
+    AnnUnavailable,
+    Neighbours,
+    Overlay,
+    Rows,
+    require_usearch,
+    vector_digests,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -36,6 +50,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 200_000
+#: Rows beside a graph searched exactly (a matrix product over them per query), at most; past
+#: this they are added to the graph and it is saved again (docs/scale.md).
+FOLD_AT = 4096
 #: Why pgvector could not serve, as already logged by this process.
 _TOLD: set[str] = set()
 
@@ -66,6 +83,11 @@ def attach_ann(
         return [f"{exc}: vectors are searched exactly (slower at this size)"]
     for field, dense in index.dense.items():
         where = folder / field if folder is not None else None
+        if where is not None:
+            graph = _beside(index, field, dense, where)
+            if graph is not None:  # saved for this matrix: only the rows beside it are read
+                index.ann[field] = graph
+                continue
         current = (
             AnnIndex.load_for(where, index.model_id, dense.dim, index.fingerprint)
             if where is not None
@@ -75,8 +97,50 @@ def attach_ann(
             index.ann[field] = current
             continue
         rows = Rows.of(index.pks, dense.vectors)
-        index.ann[field] = _graph(index.model_id, rows, where, field, index.fingerprint)
+        index.ann[field] = _graph(
+            index.model_id, rows, where, field, index.fingerprint, dense.base_id
+        )
     return []
+
+
+def _beside(index: CaseIndex, field: str, dense: DenseIndex, where: Path) -> Neighbours | None:
+    """The graph saved for the dense matrix ``dense.main``, with the rows added or changed
+    beside it that the graph does not hold searched exactly (:class:`Overlay`); folded into the
+    graph, saved again, once there are more than ``FOLD_AT``. None: no such graph."""
+    assert index.model_id is not None
+    graph = AnnIndex.load_base(where, index.model_id, dense.dim, dense.base_id)
+    if graph is None:
+        return None
+    rows = dense.pending_rows
+    keys, vectors = index.pks[rows], dense.take(rows)
+    present = np.any(vectors != 0, axis=1)  # a zero row: a case without the field
+    order = np.argsort(keys[present], kind="stable")
+    keys, vectors = keys[present][order], vectors[present][order]
+    digests = vector_digests(vectors)
+    at = np.minimum(np.searchsorted(graph.keys, keys), max(len(graph.keys) - 1, 0))
+    held = np.zeros(len(keys), dtype=np.bool_)
+    if len(graph.keys):
+        held = (graph.keys[at] == keys) & (graph.digests[at] == digests)
+    if np.count_nonzero(~held) <= FOLD_AT:
+        return Overlay(graph, keys[~held], vectors[~held])
+    started = time.perf_counter()
+    writable = AnnIndex.load_base(where, index.model_id, dense.dim, dense.base_id, writable=True)
+    if writable is None:
+        return Overlay(graph, keys[~held], vectors[~held])
+    writable.patch(keys[~held], vectors[~held], digests[~held])
+    try:
+        writable.save(where, index.fingerprint, dense.base_id)
+    except OSError as exc:  # another worker process saving the same: keep ours
+        logger.warning("could not save the ANN graph at %s (%s); using it unsaved", where, exc)
+        return writable
+    logger.info(
+        "ANN %s: %d vectors folded into the graph in %.1f s",
+        field,
+        int(np.count_nonzero(~held)),
+        time.perf_counter() - started,
+    )
+    # mapped again (shared between worker processes) rather than kept in this one's memory
+    return AnnIndex.load_base(where, index.model_id, dense.dim, dense.base_id) or writable
 
 
 def server_graphs(index: CaseIndex, engine: Engine) -> dict[str, Neighbours] | None:
@@ -90,8 +154,7 @@ def server_graphs(index: CaseIndex, engine: Engine) -> dict[str, Neighbours] | N
         graphs: dict[str, Neighbours] = {}
         for field, dense in index.dense.items():
             started = time.perf_counter()
-            held = int(np.count_nonzero(np.any(dense.vectors != 0, axis=1)))
-            dim = int(dense.vectors.shape[1])
+            held, dim = dense.held(), dense.dim
             exact = partial(_exact_keys, index.pks, dense)
             graph = server_graph(engine, index.model_id, field, dim, held, exact)
             logger.info(
@@ -125,7 +188,9 @@ def _exact_keys(
     return np.asarray(pks[best], dtype=np.int64)
 
 
-def _graph(model_id: str, rows: Rows, where: Path | None, field: str, fingerprint: str) -> AnnIndex:
+def _graph(
+    model_id: str, rows: Rows, where: Path | None, field: str, fingerprint: str, base: str
+) -> AnnIndex:
     graph = AnnIndex.load(where, model_id, rows) if where is not None else None
     if graph is not None and graph.holds(rows):
         if where is not None:
@@ -147,7 +212,7 @@ def _graph(model_id: str, rows: Rows, where: Path | None, field: str, fingerprin
         logger.info("built in %.0f s", time.perf_counter() - started)
     if where is not None:
         try:
-            graph.save(where, fingerprint)
+            graph.save(where, fingerprint, base)
         except OSError as exc:  # another worker process saving the same update: keep ours
             logger.warning("could not save the ANN graph at %s (%s); using it unsaved", where, exc)
     return graph

@@ -18,6 +18,7 @@ caller builds.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -61,7 +62,7 @@ class Changes:
     changed: int
     removed: int
 
-    @property
+    @functools.cached_property
     def appended(self) -> bool:
         """No old row moved: new cases only after the last one."""
         return self.removed == 0 and bool(
@@ -124,6 +125,13 @@ def _spliced(old: Array, drop: Ints, where: Ints, values: Array) -> Array:
 def changes(index: CaseIndex, state: CorpusState) -> Changes:
     """Compare the index's (primary key, digest) rows with the store's."""
     old, new = index.pks, state.pks
+    if len(new) >= len(old) and np.array_equal(new[: len(old)], old):
+        # the usual case (cases added or changed, none removed): no search, no gather
+        same = _same(state.digests[: len(old)], index.digests)
+        changed = np.flatnonzero(~same).astype(np.int64)
+        todo = np.concatenate([changed, np.arange(len(old), len(new), dtype=np.int64)])
+        new_of_old = np.arange(len(old), dtype=np.int64)
+        return Changes(new_of_old, todo, len(new) - len(old), len(changed), 0)
     at = np.searchsorted(new, old)
     clipped = np.minimum(at, max(len(new) - 1, 0))
     present = (at < len(new)) & (new[clipped] == old) if len(new) else np.zeros(len(old), bool)
@@ -134,6 +142,16 @@ def changes(index: CaseIndex, state: CorpusState) -> Changes:
     changed = new_of_old[present & ~same]
     todo = np.union1d(np.flatnonzero(fresh), changed).astype(np.int64)
     return Changes(new_of_old, todo, int(fresh.sum()), len(changed), int((~present).sum()))
+
+
+def _same(a: npt.NDArray[np.bytes_], b: npt.NDArray[np.bytes_]) -> npt.NDArray[np.bool_]:
+    """Which rows of two digest arrays are equal (as pairs of 64-bit words where both are
+    16-byte digests in one block: a fifth of the time of comparing bytes at a million)."""
+    wide = np.dtype("S16")
+    if a.dtype == b.dtype == wide and a.flags.c_contiguous and b.flags.c_contiguous:
+        x, y = a.view(np.uint64).reshape(-1, 2), b.view(np.uint64).reshape(-1, 2)
+        return np.asarray((x[:, 0] == y[:, 0]) & (x[:, 1] == y[:, 1]))
+    return np.asarray(a == b)
 
 
 def update_index(
@@ -190,10 +208,15 @@ def update_index(
     return CaseIndex(
         index.model_id,
         state.fingerprint,
-        state.pks.copy(),
+        state.pks,  # a state's arrays are its own (never changed in place)
         bm25s,
         dense,
-        _moved(index.languages.astype(f"<U{width}"), plan, np.array(languages), len(state.pks)),
+        _moved(
+            index.languages.astype(f"<U{width}", copy=False),
+            plan,
+            np.array(languages),
+            len(state.pks),
+        ),
         _moved(index.digests, plan, digests, len(state.pks)),
     )
 

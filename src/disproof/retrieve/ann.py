@@ -9,7 +9,11 @@ from their stored vectors (docs/scale.md). The index is derived data:
   each key's vector, so that an index saved for an older state of the cases is brought up to
   date by removing and adding the vectors that changed — no rebuild for a few changed cases;
 - saved with a checksum of its files, the model id, the dimension and the format: a file that
-  does not match them (corrupt, truncated, another model) is rebuilt, never trusted.
+  does not match them (corrupt, truncated, another model) is rebuilt, never trusted;
+- saved for a dense matrix (its ``base`` identity, ``DenseIndex.base_id``): rows added or
+  changed beside that matrix since are searched exactly next to the graph (:class:`Overlay`),
+  so a new case never rewrites the graph; they are folded into it (:meth:`AnnIndex.patch`) once
+  there are many.
 
 ``usearch`` is an optional dependency (the ``scale`` extra), imported only when an index is
 built or loaded.
@@ -161,6 +165,27 @@ class AnnIndex:
         matches = self.graph.search(query.astype(np.float32), min(k, len(self)))
         return np.asarray(matches.keys, dtype=np.int64)
 
+    def patch(
+        self,
+        keys: npt.NDArray[np.int64],
+        vectors: npt.NDArray[np.float32],
+        digests: npt.NDArray[np.uint64],
+    ) -> None:
+        """Hold these vectors for these keys (sorted, unique): a key already held is removed
+        and added again. The graph must be loaded writable; the rest of it is not compared."""
+        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        held = (self.keys[at] == keys) if len(self.keys) else np.zeros(len(keys), np.bool_)
+        for key in keys[held].tolist():
+            self.graph.remove(key)
+        if len(keys):
+            self.graph.add(keys.astype(np.uint64), vectors)
+        new_digests = self.digests.copy()
+        new_digests[at[held]] = digests[held]
+        merged_keys = np.concatenate([self.keys, keys[~held]])
+        order = np.argsort(merged_keys, kind="stable")
+        self.keys = merged_keys[order]
+        self.digests = np.concatenate([new_digests, digests[~held]])[order]
+
     def update(self, rows: Rows, max_share: float = REBUILD_SHARE) -> Changes | None:
         """Bring the graph to exactly these rows: remove the keys that are gone or whose vector
         changed, add the new and changed ones — unless more than ``max_share`` of the rows
@@ -180,10 +205,11 @@ class AnnIndex:
 
     # -- persistence -----------------------------------------------------------------------------
 
-    def save(self, folder: Path, fingerprint: str | None = None) -> None:
+    def save(self, folder: Path, fingerprint: str | None = None, base: str | None = None) -> None:
         """Write the graph, its keys and digests, and a meta file with their checksum (all or
         nothing: a staged folder swapped in); ``fingerprint``: of the match index whose
-        vectors it holds (:meth:`load_for`)."""
+        vectors it holds (:meth:`load_for`); ``base``: the identity of the dense matrix whose
+        every row it holds (:meth:`load_base`)."""
         with staged_folder(folder) as staging:
             self.graph.save(str(staging / _GRAPH))
             np.save(staging / _KEYS, self.keys)
@@ -195,6 +221,7 @@ class AnnIndex:
                 "count": len(self),
                 "checksum": _checksum(staging),
                 "fingerprint": fingerprint,
+                "base": base,
             }
             (staging / _META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
@@ -225,13 +252,49 @@ class AnnIndex:
         return cls._load(folder, model_id, dim, fingerprint, None)
 
     @classmethod
-    def _load(
-        cls, folder: Path, model_id: str, dim: int, fingerprint: str | None, rows: Rows | None
+    def load_base(
+        cls, folder: Path, model_id: str, dim: int, base: str, *, writable: bool = False
     ) -> AnnIndex | None:
-        if not (folder / _META).exists():
+        """The saved index if it holds every row of the dense matrix ``base`` (rows changed
+        beside it since excepted) and its files check out; else None. Memory-mapped, and kept
+        for the next call while its files stay the same (the checksum reads the whole graph:
+        ~1 s at a million vectors); ``writable``: read into memory, for :meth:`patch`."""
+        try:
+            meta_text = (folder / _META).read_text(encoding="utf-8")
+            meta = json.loads(meta_text)
+            identity = (folder / _GRAPH).stat()
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or meta.get("base") != base:
+            return None
+        stamp = (meta_text, identity.st_dev, identity.st_ino, identity.st_mtime_ns)
+        cached = _MAPPED.get(folder)
+        if not writable and cached is not None and cached[0] == stamp:
+            return cached[1]
+        loaded = cls._load(folder, model_id, dim, None, None, meta=meta, view=not writable)
+        if loaded is not None and not writable:
+            _MAPPED[folder] = (stamp, loaded)
+        return loaded
+
+    @classmethod
+    def _load(
+        cls,
+        folder: Path,
+        model_id: str,
+        dim: int,
+        fingerprint: str | None,
+        rows: Rows | None,
+        *,
+        meta: dict[str, Any] | None = None,
+        view: bool = True,
+    ) -> AnnIndex | None:
+        if meta is None and not (folder / _META).exists():
             return None
         try:
-            meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+            if meta is None:
+                meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+                if rows is None and (fingerprint is None or meta.get("fingerprint") != fingerprint):
+                    return None  # saved for another state of the cases: compare the vectors
             if (meta.get("format"), meta.get("model_id"), meta.get("dim")) != (
                 FORMAT,
                 model_id,
@@ -239,15 +302,14 @@ class AnnIndex:
             ):
                 logger.info("ANN index at %s is for another model or format; rebuilding", folder)
                 return None
-            if rows is None and (fingerprint is None or meta.get("fingerprint") != fingerprint):
-                return None  # saved for another state of the cases: compare the vectors
             if meta.get("checksum") != _checksum(folder):
                 logger.warning("ANN index at %s fails its checksum; rebuilding", folder)
                 return None
             keys = np.load(folder / _KEYS, allow_pickle=False)
             digests = np.load(folder / _DIGESTS, allow_pickle=False)
-            view = rows is None or (
-                np.array_equal(keys, rows.keys) and np.array_equal(digests, rows.digests)
+            view = view and (
+                rows is None
+                or (np.array_equal(keys, rows.keys) and np.array_equal(digests, rows.digests))
             )
             graph = require_usearch().Index.restore(str(folder / _GRAPH), view=view)
             if graph is None or graph.ndim != dim or not len(graph) == len(keys) == len(digests):
@@ -258,6 +320,35 @@ class AnnIndex:
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             logger.warning("ANN index at %s is unusable (%s); rebuilding", folder, exc)
             return None
+
+
+#: Graphs memory-mapped by :meth:`AnnIndex.load_base`, by folder, with what their files were.
+_MAPPED: dict[Path, tuple[tuple[str, int, int, int], AnnIndex]] = {}
+
+
+class Overlay:
+    """A graph and, beside it, vectors searched exactly: the rows added or changed since the
+    graph was saved. ``search`` answers the graph's keys and the overlay's nearest ones (up to
+    twice ``k`` keys: the matcher re-scores them all exactly from its own vectors, and a key
+    whose graph vector is stale is re-scored like any other)."""
+
+    def __init__(
+        self, graph: AnnIndex, keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]
+    ) -> None:
+        self.graph = graph
+        self.keys = keys
+        self.vectors = vectors
+
+    def __len__(self) -> int:
+        return len(self.graph) + len(self.keys)
+
+    def search(self, query: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
+        found = self.graph.search(query, k)
+        if not len(self.keys) or k <= 0:
+            return found
+        scores = self.vectors @ query.astype(np.float32)
+        near = np.argsort(-scores, kind="stable")[:k]
+        return np.concatenate([found, self.keys[near]])
 
 
 def _kept(

@@ -2,18 +2,23 @@
 
 Saved index arrays are never changed in place (a serving process may have them memory-mapped),
 so an array still mapped whole from a saved file can be hard-linked into the next save instead
-of written again: an index that changed a little saves a little.
+of written again: an index that changed a little saves a little. So can an array this process
+wrote whole and kept in memory (made read-only then, as a mapped one is): a serving process
+that updates the index it holds, without loading it again, links as much.
 """
 
 from __future__ import annotations
 
 import mmap
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from disproof.folders import MOVED
 
 
 def load_array(path: Path) -> npt.NDArray[Any]:
@@ -53,10 +58,42 @@ def save_array(path: Path, array: npt.NDArray[Any]) -> None:
     except OSError:
         with open(temporary, "wb") as file:
             np.save(file, array)
+        if array.base is None and not isinstance(array, np.memmap):  # its own data: kept
+            array.flags.writeable = False  # as if mapped: never changed after it is saved
+            stat = os.stat(temporary)
+            key = id(array)
+            _WRITTEN[key] = (weakref.ref(array, lambda _: _WRITTEN.pop(key, None)), path, stat)
     os.replace(temporary, path)
 
 
+#: Arrays written whole by :func:`save_array` and still alive: where, and the file's identity.
+_WRITTEN: dict[int, tuple[weakref.ref[npt.NDArray[Any]], Path, os.stat_result]] = {}
+
+
+def _written_file(array: npt.NDArray[Any]) -> Path | None:
+    entry = _WRITTEN.get(id(array))
+    if entry is None or entry[0]() is not array or array.flags.writeable:
+        return None
+    _, path, written = entry
+    places = [path] + [
+        folder / path.relative_to(staging)
+        for staging, folder in reversed(MOVED.items())
+        if path.is_relative_to(staging)
+    ]
+    for place in places:
+        try:
+            stat = os.stat(place)
+        except OSError:
+            continue
+        if (stat.st_dev, stat.st_ino) == (written.st_dev, written.st_ino):
+            return place
+    return None
+
+
 def _mapped_file(array: npt.NDArray[Any]) -> Path | None:
+    written = _written_file(array)
+    if written is not None:
+        return written
     saved_as = getattr(array, "saved_as", None)
     filename = getattr(array, "filename", None)
     if saved_as is None or not filename or not isinstance(array.base, mmap.mmap):

@@ -7,10 +7,14 @@ open behind ``search``.
 The vectors are a main matrix (memory-mapped once saved) plus, after updates, a small tail of
 rows appended since and a few rows whose vector changed: adding a case copies and saves its
 own vector, not the whole matrix (:meth:`DenseIndex.updated`); :meth:`DenseIndex.merged` folds
-them into one matrix again.
+them into one matrix again. The main matrix has an identity (``base_id``, random, kept by
+updates that leave it as it is): an HNSW graph saved for it knows that the rows beside it are
+all it lacks (``retrieve/ann.py``).
 """
 
 from __future__ import annotations
+
+import secrets
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +35,7 @@ class DenseIndex:
         tail: Vectors | None = None,
         changed_rows: Rows | None = None,
         changed: Vectors | None = None,
+        base_id: str | None = None,
     ) -> None:
         if vectors.ndim != 2:
             raise ValueError("vectors must be a 2-d array (documents × dimensions)")
@@ -42,6 +47,8 @@ class DenseIndex:
         #: Rows of the main matrix whose vector is ``changed[i]`` instead (ascending).
         self.changed_rows = np.zeros(0, np.int64) if changed_rows is None else changed_rows
         self.changed = np.zeros((0, dim), np.float32) if changed is None else changed
+        #: The identity of ``main``: the same for every index that keeps this very matrix.
+        self.base_id = base_id or secrets.token_hex(16)
 
     @property
     def dim(self) -> int:
@@ -63,6 +70,23 @@ class DenseIndex:
         out = np.concatenate([self.main, self.tail])
         out[self.changed_rows] = self.changed
         return out
+
+    @property
+    def pending_rows(self) -> Rows:
+        """The rows held outside the main matrix (changed ones, then the tail's), ascending."""
+        base = self.main.shape[0]
+        return np.concatenate([self.changed_rows, np.arange(base, len(self), dtype=np.int64)])
+
+    def held(self) -> int:
+        """How many rows hold a vector (a zero row is a case without the field), read in blocks
+        of the main matrix: no copy of it."""
+        block, base = 65_536, self.main.shape[0]
+        main_rows = np.zeros(base, dtype=np.bool_)
+        for start in range(0, base, block):
+            main_rows[start : start + block] = np.any(self.main[start : start + block] != 0, axis=1)
+        if len(self.changed_rows):
+            main_rows[self.changed_rows] = np.any(self.changed != 0, axis=1)
+        return int(main_rows.sum()) + int(np.count_nonzero(np.any(self.tail != 0, axis=1)))
 
     def take(self, rows: npt.ArrayLike) -> Vectors:
         """The vectors of some rows."""
@@ -107,7 +131,12 @@ class DenseIndex:
         order = sorted(changed)
         matrix = np.array([changed[r] for r in order], dtype=np.float32).reshape(-1, self.dim)
         out = DenseIndex(
-            self.main, self.name, tail=tail, changed_rows=np.array(order, np.int64), changed=matrix
+            self.main,
+            self.name,
+            tail=tail,
+            changed_rows=np.array(order, np.int64),
+            changed=matrix,
+            base_id=self.base_id,
         )
         return out.merged() if out.pending > max(512, total // 16) else out
 

@@ -43,6 +43,13 @@ MERGE_SHARE = 1 / 16
 MERGE_MIN = 512
 #: A query touching more postings than this share of the rows sums them in a dense array.
 DENSE_SHARE = 1 / 8
+#: Past this many postings of a query's terms, :meth:`BM25Index.search` prunes (MaxScore).
+PRUNE_FROM = 50_000
+#: … unless more rows than this are left to score from their own terms.
+PRUNE_ROWS = 5_000
+#: A pruning threshold is lowered by this factor: every dropped row scores below the ``k``-th
+#: even once rounded to float32 (relative step ~1.2e-7).
+MARGIN = 1.0 - 1e-6
 
 Floats = npt.NDArray[np.float64]
 
@@ -296,7 +303,8 @@ class BM25Index:
 
     def search(self, query: Sequence[str], k: int = 10) -> list[Hit]:
         """The top ``k`` documents with a positive score, best first (ties: lower row first)."""
-        rows, scores64 = self._matches(query)
+        pruned = self._pruned(query, k)
+        rows, scores64 = pruned if pruned is not None else self._matches(query)
         if k <= 0 or not len(rows):
             return []
         scores = scores64.astype(np.float32)
@@ -309,6 +317,84 @@ class BM25Index:
             Hit(int(rows[i]), float(scores[i]), rank, self.name)
             for rank, i in enumerate(order, start=1)
         ]
+
+    def _pruned(self, query: Sequence[str], k: int) -> tuple[Ints, Floats] | None:
+        """Rows holding the top ``k`` and their exact scores, without scoring every posting
+        (MaxScore): None where that would not save much (then :meth:`_matches` scores all).
+
+        A threshold ``θ`` — the ``k``-th best score of the rows over the rarest terms alone, a
+        lower bound of the ``k``-th best full score — splits the query's terms: the commonest
+        ones whose upper bounds (``idf·(k1+1)`` each) add up to less than ``θ`` cannot bring a
+        row into the top ``k`` by themselves, so only rows holding another term are candidates;
+        of those, the ones whose partial score plus those bounds stays below ``θ`` (raised to
+        their ``k``-th best partial score) are dropped, and the rest scored exactly from their
+        own terms, summed in the order :meth:`_matches` sums them (the same float64 bits). The
+        margin on ``θ`` keeps every dropped row below the ``k``-th even after rounding to
+        float32: the hits equal the exhaustive search's (property test)."""
+        counts = Counter(t for t in query if t in self.vocabulary)
+        if k <= 0 or len(counts) < 2:
+            return None
+        ids = np.array([self.vocabulary[t] for t in counts], dtype=np.int64)
+        known = ids < self.main.n_terms
+        lengths = np.zeros(len(ids), dtype=np.int64)
+        lengths[known] = self.main.offsets[ids[known] + 1] - self.main.offsets[ids[known]]
+        if int(lengths.sum()) <= PRUNE_FROM:
+            return None
+        df = self.df[ids].astype(np.float64)
+        factor = np.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5)) * np.array(
+            list(counts.values()), dtype=np.float64
+        )
+        rare = np.argsort(lengths, kind="stable")
+        seeds = rare[: max(1, int(np.searchsorted(np.cumsum(lengths[rare]), PRUNE_FROM // 10)))]
+        theta = self._kth_partial(ids, factor, seeds, k)[0]
+        bounds = factor * (self.k1 + 1.0)
+        cheap = np.argsort(bounds, kind="stable")
+        skipped = cheap[: int(np.searchsorted(np.cumsum(bounds[cheap]), theta * MARGIN))]
+        if not len(skipped):
+            return None
+        essential = np.setdiff1d(np.arange(len(ids)), skipped)
+        kth, rows, partial = self._kth_partial(ids, factor, essential, k)
+        theta = max(theta, kth) * MARGIN  # below the float32 rounding of any score
+        rows = rows[partial + float(bounds[skipped].sum()) >= theta]
+        if len(rows) > PRUNE_ROWS:
+            return None  # too many left to score from their own terms
+        return rows, self._exact(rows, ids, factor)
+
+    def _kth_partial(
+        self, ids: Ints, factor: Floats, terms: Ints, k: int
+    ) -> tuple[float, Ints, Floats]:
+        """The ``k``-th best score of the rows over some of the query's terms only (a lower
+        bound of the ``k``-th best full score; 0 with fewer rows), those rows and scores."""
+        docs, tfs, which = self._postings(ids[terms])
+        weight = factor[terms][which] * tfs * (self.k1 + 1.0) / (tfs + self._norms()[docs])
+        rows, at = np.unique(docs, return_inverse=True)
+        partial: Floats = np.bincount(at, weight, minlength=len(rows)).astype(np.float64)
+        kth = float(np.partition(partial, len(rows) - k)[len(rows) - k]) if len(rows) >= k else 0.0
+        return kth, rows.astype(np.int64), partial
+
+    def _exact(self, rows: Ints, ids: Ints, factor: Floats) -> Floats:
+        """The BM25 scores of some rows (ascending, unique) for query term ids ``ids`` (weighted
+        by ``factor``), summed term by term in the order of ``ids`` as :meth:`_matches` does."""
+        in_main = rows < self.main.n_rows
+        in_main[in_main] = self.in_main[rows[in_main]]
+        picked = np.flatnonzero(in_main)
+        owner, terms, tfs = self.main.rows_postings(rows[picked])
+        owners, found, found_tfs = [picked[owner]], [terms.astype(np.int64)], [tfs]
+        for i in np.flatnonzero(~in_main):
+            entry = self.delta.get(int(rows[i]))
+            if entry is not None:
+                owners.append(np.full(len(entry[0]), i, dtype=np.int64))
+                found.append(entry[0].astype(np.int64))
+                found_tfs.append(entry[1])
+        who, what, tf = np.concatenate(owners), np.concatenate(found), np.concatenate(found_tfs)
+        order = np.argsort(ids, kind="stable")
+        at = np.minimum(np.searchsorted(ids[order], what), len(ids) - 1)
+        hit = ids[order][at] == what
+        who, which, tf = who[hit], order[at[hit]], tf[hit]
+        sequence = np.lexsort((which, who))  # each row's terms in the order of ``ids``
+        who, which, tf = who[sequence], which[sequence], tf[sequence]
+        weight = factor[which] * tf * (self.k1 + 1.0) / (tf + self._norms()[rows[who]])
+        return np.bincount(who, weight, minlength=len(rows)).astype(np.float64)
 
     def coverage(self, query: Sequence[str]) -> npt.NDArray[np.float32]:
         """:meth:`coverage_of` every document."""

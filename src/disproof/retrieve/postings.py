@@ -59,6 +59,15 @@ class Segment:
         owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
         return owner, self.terms[gather_ranges(starts, lengths)]
 
+    def rows_postings(self, rows: Ints) -> tuple[Ints, Int32s, Int32s]:
+        """The (term, frequency) pairs of several rows, concatenated, and for each the position
+        of its row in ``rows``."""
+        starts = self.row_offsets[rows]
+        lengths = self.row_offsets[rows + 1] - starts
+        owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+        at = gather_ranges(starts, lengths)
+        return owner, self.terms[at], self.row_tfs[at]
+
     def triples(self, keep: npt.NDArray[np.bool_] | None = None) -> tuple[Ints, Int32s, Int32s]:
         """Every (row, term, tf) as three arrays, optionally only the rows where ``keep``."""
         rows = np.repeat(np.arange(self.n_rows, dtype=np.int64), np.diff(self.row_offsets))

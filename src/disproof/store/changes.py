@@ -13,10 +13,16 @@ everything, as before) when the log has another name (another database, a copy, 
 backup: each gets a new name), when the position is past the log's end (a database rewound
 to an older state), or when the cases counted do not add up to what the index holds after
 the logged changes (a log that missed a write).
+
+The log is pruned (:func:`prune`) to the newest row of each case: every position then reads
+the same cases changed as before (a row dropped is older than a row kept for the same case, so
+a position before it is before the kept one too), and the log holds at most one row per case
+that ever existed instead of one per write.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -27,6 +33,8 @@ from sqlalchemy import Connection, Engine
 
 from disproof.store.engine import snapshot
 from disproof.store.schema import case_changes, cases, store_meta
+
+logger = logging.getLogger(__name__)
 
 #: ``store_meta`` key of the log's name.
 LOG_KEY = "case_changes_log"
@@ -122,3 +130,52 @@ def rename_log(connection: Connection) -> None:
     copy or a restore, whose cases are not the history those positions describe)."""
     connection.execute(sa.delete(store_meta).where(store_meta.c.key == LOG_KEY))
     connection.execute(sa.insert(store_meta).values(key=LOG_KEY, value=uuid.uuid4().hex))
+
+
+def log_span(engine: Engine) -> int:
+    """How many rows the log may hold: the span of its row ids (two lookups on its primary
+    key, however long it is)."""
+    with engine.connect() as connection:
+        low, high = connection.execute(
+            sa.select(sa.func.min(case_changes.c.id), sa.func.max(case_changes.c.id))
+        ).one()
+    return 0 if low is None else int(high) - int(low) + 1
+
+
+def prune_if_long(engine: Engine, cases: int) -> None:
+    """:func:`prune` once the log may hold more than twice ``cases`` rows (and 1,000): after
+    each index build or update, so the log stays within a few rows per case at a cost
+    proportional to the writes since the last pruning. A store that cannot be written (a
+    read-only database) keeps its log: logged, not raised."""
+    if log_span(engine) <= 2 * cases + 1000:
+        return
+    try:
+        dropped = prune(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        logger.warning("could not prune the change log (%s)", exc)
+        return
+    logger.info("change log pruned: %d rows older than their case's newest dropped", dropped)
+
+
+def prune(engine: Engine) -> int:
+    """Drop every stamped row of the log older than the newest row of its case; the number
+    dropped. Safe while cases are written: a row committed meanwhile is newer than every row
+    dropped, and no position reads a different set of changed cases afterwards (see the
+    module). Linear (a grouped pass and a lookup per row), so run now and then."""
+    # the newest row of each case in a temporary table first: the log has no index on case_pk,
+    # and a correlated max() over it would read the log once per row
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS disproof_log_newest")
+        connection.exec_driver_sql(
+            "CREATE TEMPORARY TABLE disproof_log_newest AS SELECT case_pk, max(seq) AS seq "
+            "FROM case_changes WHERE seq IS NOT NULL GROUP BY case_pk"
+        )
+        connection.exec_driver_sql(
+            "CREATE UNIQUE INDEX disproof_log_newest_pk ON disproof_log_newest (case_pk)"
+        )
+        dropped = connection.exec_driver_sql(
+            "DELETE FROM case_changes WHERE seq IS NOT NULL AND seq < ("
+            "SELECT n.seq FROM disproof_log_newest n WHERE n.case_pk = case_changes.case_pk)"
+        ).rowcount
+        connection.exec_driver_sql("DROP TABLE disproof_log_newest")
+    return int(dropped or 0)

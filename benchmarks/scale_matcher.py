@@ -1,0 +1,336 @@
+"""The whole matcher at a million cases: single-claim latency, memory, and adding one case.
+
+    python -m benchmarks.scale_matcher [--cases 1000000] [--adds 10] [--queries 200]
+        [--vectors benchmarks/.work/scale/1000000] [--rebuild]
+
+No store of a million cases (writing and indexing one would take hours here): the match index
+is assembled straight from cached parts, as ``build_index`` would assemble it from a store.
+
+- Vectors: the million synthetic e5-like vectors of ``benchmarks.scale`` (real CheckThat! e5
+  title vectors as seeds; ``--vectors``, its cache), copied once into this benchmark's folder;
+  the **same matrix for both dense fields** (title and summary), and the **same HNSW graph**
+  (``benchmarks.scale``'s, built once in 53 minutes: a second graph would cost as much again)
+  served for both, each field from its own folder of links to it. Case ``k`` is row ``k - 1``.
+- Texts: the analysed tokens of the 14,231 CheckThat! claims' titles and claims, and past them
+  synthetic ones (a seeded random claim's tokens with a quarter replaced by another's, as
+  ``benchmarks.scale_lexical``); what a match shows of a case is its tokens joined. English.
+- Queries: the CheckThat! dev-test tweets, encoded by the real e5 model (the shipped
+  calibration scores them); each span's vector is encoded once in a warm-up pass and looked
+  up in the timed pass, so the latency is the matcher's without the encoder (measured apart).
+
+Measured, in one process: the first load as a serving process does it (``load_saved``,
+``attach_ann``: the graphs' checksums), single-claim ``Matcher.match`` p50/p95 warm (top 5),
+RSS (anonymous and file-backed), then ``--adds`` cases added one by one as
+``MatcherBuilder.build`` runs it in the server — the last index, kept in memory (the saved
+one's meta file checked), updated for the new case (its text read from a stand-in store; its
+vector given: its encoding is left out), saved, the graphs attached (the new rows beside
+them), a new ``Matcher`` — each step's median; then the latency again with the added cases
+beside the graphs; then BM25 search alone, pruned (MaxScore) against exhaustive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import statistics
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from benchmarks.checkthat_data import load_queries, load_vclaims
+from disproof.embed import Embedder, load_embedder
+from disproof.match.calibration import calibration_for
+from disproof.match.index import CaseIndex, _vector_hash, saved_fingerprint
+from disproof.match.matcher import Matcher
+from disproof.match.retrieval import dense_hits
+from disproof.match.scale import attach_ann
+from disproof.match.update import update_index
+from disproof.retrieve import BM25Index, DenseIndex
+from disproof.retrieve.arrays import load_array
+from disproof.store.corpus import CaseDetail, CaseText, CorpusState, StoredVector
+from disproof.text import Analyzer
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "benchmarks" / ".work" / "scale_matcher"
+BASE = "benchmark-million-vectors"  # the dense matrix's identity (both fields: one matrix)
+
+
+class Texts:
+    """The cases' tokens, regenerated from their key (deterministic)."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        claims = load_vclaims()
+        self.seeds = {
+            "title": [analyzer.tokens(c.title, "en") for c in claims],
+            "summary": [analyzer.tokens(c.claim, "en") for c in claims],
+        }
+
+    def tokens(self, pk: int, field: str) -> list[str]:
+        seeds = self.seeds[field]
+        if pk <= len(seeds):
+            return seeds[pk - 1]
+        rng = random.Random(pk * 2 + (field == "summary"))
+        a, b = rng.choice(seeds), rng.choice(seeds)
+        return [rng.choice(b) if b and rng.random() < 0.25 else t for t in a]
+
+
+class StandIn:
+    """What the matcher and the index update read of the store, for a million cases that are
+    not in one: details of any key (its tokens joined), and the added cases' texts and
+    vectors."""
+
+    def __init__(self, texts: Texts, embedder: Embedder) -> None:
+        self.texts = texts
+        self.embedder = embedder
+        self.added: dict[int, tuple[CaseText, npt.NDArray[np.float32]]] = {}
+
+    def details(self, pks: Iterable[int]) -> dict[int, CaseDetail]:
+        out = {}
+        for pk in pks:
+            if pk in self.added:
+                case = self.added[pk][0]
+                out[pk] = CaseDetail(case.id, case.title, case.summary, None, [])
+            else:
+                title, summary = (" ".join(self.texts.tokens(pk, f)) for f in ("title", "summary"))
+                out[pk] = CaseDetail(f"case-{pk}", title, summary, None, [])
+        return out
+
+    def case_texts(self, pks: Sequence[int] | None = None) -> list[CaseText]:
+        assert pks is not None
+        return [self.added[pk][0] for pk in pks]
+
+    def vectors(
+        self, model: str, pks: Sequence[int] | None = None
+    ) -> dict[tuple[int, str], StoredVector]:
+        assert pks is not None
+        out = {}
+        for pk in pks:
+            case, vector = self.added[pk]
+            for field, text in (("title", case.title), ("summary", case.summary)):
+                out[(pk, field)] = StoredVector(_vector_hash(text, self.embedder), vector)
+        return out
+
+    def save_vectors(self, model: str, rows: object) -> None:
+        raise AssertionError("the added cases' vectors are given: nothing is encoded")
+
+
+class Cached:
+    """The e5 embedder with each query text's vector kept: encoded once (warm-up), then looked
+    up, so that timed matching leaves the encoder out."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.inner = embedder
+        self.model_id, self.dim = embedder.model_id, embedder.dim
+        self.document_prefix = embedder.document_prefix
+        self.seen: dict[str, npt.NDArray[np.float32]] = {}
+        self.encoding_s: list[float] = []
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
+        todo = [t for t in texts if t not in self.seen]
+        if todo:
+            started = time.perf_counter()
+            vectors = self.inner.encode_queries(todo)
+            self.encoding_s.append((time.perf_counter() - started) / len(todo))
+            self.seen.update(zip(todo, vectors, strict=True))
+        return np.stack([self.seen[t] for t in texts]).astype(np.float32)
+
+    def encode_documents(
+        self, texts: Sequence[str], batch_size: int = 32
+    ) -> npt.NDArray[np.float32]:
+        return self.inner.encode_documents(texts, batch_size)
+
+
+def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[Path, float]:
+    """The saved match index of ``n`` cases, and its graphs' folders (built once, then kept)."""
+    folder = WORK / str(n)
+    index_dir, ann = folder / "cases.index", folder / "cases.ann"
+    if (index_dir / "meta.json").exists():
+        return index_dir, 0.0
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    started = time.perf_counter()
+    shutil.copyfile(vectors / "vectors.npy", folder / "vectors.npy")
+    matrix = load_array(folder / "vectors.npy")
+    assert matrix.shape[0] >= n
+    texts = Texts(analyzer)
+    bm25 = {}
+    for field in ("title", "summary"):
+        docs = [texts.tokens(pk, field) for pk in range(1, n + 1)]
+        built = BM25Index.build(docs, name=f"bm25_{field}")
+        del docs
+        built.save(folder / f"bm25_{field}")
+        bm25[field] = BM25Index.load(folder / f"bm25_{field}")
+    pks = np.arange(1, n + 1, dtype=np.int64)
+    digests = np.array([pk.to_bytes(8, "big").hex().encode() for pk in range(1, n + 1)], "S16")
+    rows = matrix if matrix.shape[0] == n else matrix[:n]  # whole: linked, not written again
+    dense = {f: DenseIndex(rows, f"dense_{f}", base_id=BASE) for f in ("title", "summary")}
+    languages = np.full(n, "en", dtype="<U2")
+    CaseIndex(model_id, "bench:0", pks, bm25, dense, languages, digests).save(index_dir)
+    for field in ("title", "summary"):
+        shutil.rmtree(folder / f"bm25_{field}")
+    graph = vectors / "graph"
+    for field in ("title", "summary"):  # the same graph for both fields, linked, not copied
+        (ann / field).mkdir(parents=True)
+        for name in ("graph.usearch", "keys.npy", "digests.npy"):
+            (ann / field / name).symlink_to(graph / name)
+        meta = json.loads((graph / "meta.json").read_text(encoding="utf-8"))
+        meta.update(model_id=model_id, fingerprint=None, base=BASE)
+        (ann / field / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return index_dir, time.perf_counter() - started
+
+
+def memory() -> dict[str, float]:
+    out = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def latency(matcher: Matcher, queries: list[str]) -> tuple[float, float]:
+    times = []
+    for text in queries:
+        started = time.perf_counter()
+        matcher.match(text, top_k=5)
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return statistics.median(times) * 1000, times[int(0.95 * len(times)) - 1] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--adds", type=int, default=10)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--vectors", type=Path, default=ROOT / "benchmarks/.work/scale/1000000")
+    parser.add_argument("--rebuild", action="store_true", help="assemble the index again")
+    args = parser.parse_args()
+    if args.rebuild:
+        shutil.rmtree(WORK / str(args.cases), ignore_errors=True)
+    print(f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · load {os.getloadavg()}")
+    analyzer = Analyzer()
+    e5, _ = load_embedder()
+    embedder = Cached(e5)
+    index_dir, built_s = assemble(args.cases, args.vectors, embedder.model_id, analyzer)
+    print(f"assembled in {built_s:.0f} s" if built_s else "assembled before: reused")
+    ann = index_dir.with_name("cases.ann")
+    calibration = calibration_for(embedder.model_id)
+    stand_in = StandIn(Texts(analyzer), embedder)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    index = CaseIndex.load_saved(index_dir, embedder.model_id)
+    assert index is not None
+    loaded_s = time.perf_counter() - started
+    attach_ann(index, ann, 0)
+    first_s = time.perf_counter() - started
+    matcher = Matcher(index, stand_in, embedder, calibration, analyzer)  # type: ignore[arg-type]
+    print(f"first load: index {loaded_s:.2f} s, with graphs and matcher {first_s:.2f} s")
+    queries = list(load_queries("devtest").values())[: args.queries]
+    for text in queries:  # warm-up: every span encoded once
+        matcher.match(text, top_k=5)
+    encode_ms = statistics.median(embedder.encoding_s) * 1000
+    p50, p95 = latency(matcher, queries)
+    mem = memory()
+    print(
+        f"match: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(queries)} tweets, warm; e5 encoding "
+        f"apart: {encode_ms:.0f} ms per span) · RSS {mem['VmRSS']:.0f} MB (anonymous "
+        f"{mem['RssAnon']:.0f}, file-backed {mem['RssFile']:.0f}) · load {os.getloadavg()[0]:.1f}"
+    )
+    steps: dict[str, list[float]] = {}
+    rng = random.Random(7)
+    claims = load_vclaims()
+    extra = np.load(args.vectors / "queries.npy")
+    first = int(index.pks[-1]) + 1
+    for i in range(args.adds):
+        pk = first + i
+        claim = rng.choice(claims)
+        case = CaseText(pk, f"added-{i}", f"{claim.title} {i}", claim.claim, None, f"hash-{i}")
+        stand_in.added[pk] = (case, extra[i])
+        state = CorpusState(
+            np.append(index.pks, pk),
+            np.append(index.digests, np.array([f"{pk:016x}".encode()], "S16")),
+            f"bench:{i + 1}",
+        )
+        clock = time.perf_counter()
+
+        def lap(step: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            steps.setdefault(step, []).append((now - clock) * 1000)
+            clock = now
+
+        # as MatcherBuilder._saved: the index in memory, if it is the one saved
+        assert saved_fingerprint(index_dir, embedder.model_id) == index.fingerprint
+        saved = dataclasses.replace(index, ann={})
+        lap("the saved index (in memory: its meta file checked)")
+        updated = update_index(saved, state, stand_in, embedder, analyzer)  # type: ignore[arg-type]
+        assert updated is not None
+        lap("update (text, language, BM25, dense rows)")
+        updated.save(index_dir)
+        lap("save the index")
+        attach_ann(updated, ann, 0)
+        lap("attach the graphs (the new rows beside them)")
+        matcher = Matcher(updated, stand_in, embedder, calibration, analyzer)  # type: ignore[arg-type]
+        lap("a new Matcher")
+        index = updated
+    print(f"\n| step (median of {args.adds} adds) | ms |\n|---|---:|")
+    total = [sum(values) for values in zip(*steps.values(), strict=True)]
+    for step, values in steps.items():
+        print(f"| {step} | {statistics.median(values):.1f} |")
+    print(f"| **all** | **{statistics.median(total):.1f}** (max {max(total):.0f}) |")
+    last = first + args.adds - 1
+    found = dense_hits(matcher.index, "title", stand_in.added[last][1], 20)
+    assert int(matcher.index.pks[found[0].doc]) == last, "the last added case is not found"
+    print("the last added case is its own vector's nearest (beside the graph)")
+    p50, p95 = latency(matcher, queries)
+    mem = memory()
+    print(
+        f"\nmatch after the adds: p50 {p50:.1f} ms, p95 {p95:.1f} ms · RSS {mem['VmRSS']:.0f} MB "
+        f"(anonymous {mem['RssAnon']:.0f}, file-backed {mem['RssFile']:.0f}, peak "
+        f"{mem['VmHWM']:.0f}) · load {os.getloadavg()[0]:.1f}"
+    )
+
+    bm25_pruning(matcher.index, queries, analyzer)
+
+
+def bm25_pruning(index: CaseIndex, queries: list[str], analyzer: Analyzer) -> None:
+    """BM25 search alone, each tweet whole as one span: pruned (MaxScore) against exhaustive,
+    per field — p50/p95 and whether the hits (rows, scores, ranks) are identical."""
+    from disproof.retrieve import lexical
+
+    saved = lexical.PRUNE_FROM
+    print("\n| field | exhaustive p50 / p95 ms | pruned p50 / p95 ms | identical hits |")
+    print("|---|---:|---:|---:|")
+    for field, bm25 in index.bm25.items():
+        times: dict[str, list[float]] = {"exhaustive": [], "pruned": []}
+        same = 0
+        for text in queries:
+            tokens = analyzer.tokens(text, "en")
+            hits = {}
+            for mode, prune_from in (("exhaustive", 10**12), ("pruned", saved)):
+                lexical.PRUNE_FROM = prune_from
+                started = time.perf_counter()
+                hits[mode] = bm25.search(tokens, 20)
+                times[mode].append((time.perf_counter() - started) * 1000)
+            same += hits["exhaustive"] == hits["pruned"]
+        lexical.PRUNE_FROM = saved
+        cells = []
+        for mode in ("exhaustive", "pruned"):
+            ordered = sorted(times[mode])
+            cells.append(
+                f"{statistics.median(ordered):.1f} / {ordered[int(0.95 * len(ordered))]:.1f}"
+            )
+        print(f"| {field} | {cells[0]} | {cells[1]} | {same} of {len(queries)} |")
+    print(f"# load {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
