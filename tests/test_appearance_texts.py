@@ -260,6 +260,7 @@ def test_replacing_rows_equals_building_them(
         for owner, value, row in zip(owners, best, at, strict=True):
             mine = expected.vectors[expected.owners == owner] @ query
             assert value == pytest.approx(mine.max()) and expected.owners[row] == owner
+            assert float(expected.vectors[row] @ query) == pytest.approx(value)
 
 
 def test_the_case_page_shows_the_text_escaped(settings: Settings, fake_matching: object) -> None:

@@ -114,11 +114,9 @@ class AppearanceRows:
         starts = np.flatnonzero(np.r_[True, self.owners[1:] != self.owners[:-1]])
         owners = self.owners[starts]
         best = np.maximum.reduceat(cosines, starts)
-        ends = np.r_[starts[1:], len(self)]
-        at = np.array(
-            [s + int(np.argmax(cosines[s:e])) for s, e in zip(starts, ends, strict=True)],
-            dtype=np.int64,
-        )
+        # the first row of each case's run that reaches its best (every run has one)
+        tops = np.flatnonzero(cosines == np.repeat(best, np.diff(np.r_[starts, len(self)])))
+        at = tops[np.searchsorted(tops, starts)].astype(np.int64)
         held = np.isin(owners, pks)
         return owners[held], best[held], at[held]
 
