@@ -193,14 +193,17 @@ def appearances_cv(
     queries: list[Query],
     qrels: dict[str, dict[str, set[str]]],
     folds: int,
+    baseline: bool = True,
 ) -> None:
     """The quotes scored without appearance texts and, fold by fold, with the other folds'
     quotes filed under their claims (``propaganda_diary_appearances``)."""
     from benchmarks.propaganda_diary_appearances import run_cv, through_appearance
 
     assert matcher.embedder is not None, "appearance texts need an embedder"
-    without, with_texts = run_cv(db, matcher.embedder, queries, qrels["strict"], folds, DEPTH)
+    without, with_texts = run_cv(db, matcher.embedder, queries, qrels["strict"], folds, baseline)
     for label, results in (("without appearance texts", without), ("with", with_texts)):
+        if not results:
+            continue
         runs = {qid: [m.case_id for m in r.matches] for qid, r in results.items()}
         print(f"**{label}**\n")
         print("\n".join(ranking_table(runs, queries, qrels)) + "\n")
@@ -224,6 +227,9 @@ def main() -> None:
         help="file the other folds' quotes under their claims as appearance texts",
     )
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="with --appearances: skip the run without"
+    )
     args = parser.parse_args()
     args.db.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -243,7 +249,7 @@ def main() -> None:
         queries = queries[: args.limit]
     qrels = {kind: load_qrels(kind) for kind in ("strict", "narrative")}
     if args.appearances:
-        appearances_cv(matcher, args.db, queries, qrels, args.folds)
+        appearances_cv(matcher, args.db, queries, qrels, args.folds, not args.no_baseline)
         return
     if args.fit:
         fit(matcher, queries, qrels["strict"], args.db)

@@ -28,7 +28,8 @@ import numpy as np
 from benchmarks.propaganda_diary_data import DATA, Query, group_folds
 from disproof.embed import Embedder
 from disproof.embed.base import Vectors
-from disproof.match.calibration import calibration_for
+from disproof.match import appearances
+from disproof.match.calibration import calibration_file_name, calibration_for
 from disproof.match.index import CaseIndex, build_index
 from disproof.match.matcher import Matcher
 from disproof.match.update import current_state, update_index
@@ -46,6 +47,18 @@ class CachedEmbedder:
         self.inner = inner
         self.cache: dict[tuple[str, str], np.ndarray] = {}
         self.encoded = 0
+
+    def load(self, path: Path) -> None:
+        """Vectors a previous run saved (for this model: the file name says which)."""
+        if path.exists():
+            data = np.load(path)
+            keys = json.loads(str(data["keys"]))
+            self.cache.update({(s, t): v for (s, t), v in zip(keys, data["vectors"], strict=True)})
+
+    def save(self, path: Path) -> None:
+        keys = list(self.cache)
+        vectors = np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, self.dim))
+        np.savez(path, keys=json.dumps(keys), vectors=vectors)
 
     @property
     def model_id(self) -> str:
@@ -132,21 +145,24 @@ def run_cv(
     queries: list[Query],
     strict: dict[str, set[str]],
     folds: int,
-    depth: int,
+    baseline: bool = True,
 ) -> tuple[dict[str, MatchResult], dict[str, MatchResult]]:
-    """(without, with): every quote's results with the claims as shipped, and with the other
-    folds' quotes filed under their claims."""
+    """(without, with): every quote's results with the claims as shipped (unless not
+    ``baseline``: then empty), and with the other folds' quotes filed under their claims."""
     from benchmarks.propaganda_diary import run
 
     work = base_db.with_name("propaganda_diary_appearances.db")
     copy_database(base_db, work)
     service = Disproof.open(Settings(db=str(work)))
     cached = CachedEmbedder(embedder)
+    cache = work.with_name(f"appearances-{calibration_file_name(embedder.model_id)[:-5]}.npz")
+    cached.load(cache)
+    print(f"appearance texts folded into lexical coverage too: {appearances.FOLD_LEXICAL}")
     matcher, took = matcher_for(service, cached, None)
     print(f"index built in {took:.0f} s; {len(matcher.index):,} cases", flush=True)
     start = time.perf_counter()
-    without = run(matcher, queries)
-    print(f"no appearances: {len(queries):,} quotes in {time.perf_counter() - start:.0f} s")
+    without = run(matcher, queries) if baseline else {}
+    print(f"no appearances: {len(without):,} quotes in {time.perf_counter() - start:.0f} s")
     fold_of = group_folds(queries, folds)
     with_texts: dict[str, MatchResult] = {}
     jsonl = work.with_name("propaganda_diary_appearances.jsonl")
@@ -169,6 +185,7 @@ def run_cv(
             flush=True,
         )
     print(f"texts encoded this run: {cached.encoded:,}\n")
+    cached.save(cache)
     jsonl.unlink(missing_ok=True)
     return without, with_texts
 

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -221,8 +222,12 @@ def _same_rows(a: AppearanceRows | None, b: AppearanceRows | None) -> bool:
     )
 
 
-def _texts(layout: dict[int, list[int]]) -> tuple[list[CaseText], dict[tuple[int, str], object]]:
-    texts, vectors = [], {}
+Vectors = dict[tuple[int, str], npt.NDArray[np.float32]]
+
+
+def _texts(layout: dict[int, list[int]]) -> tuple[list[CaseText], Vectors]:
+    texts: list[CaseText] = []
+    vectors: Vectors = {}
     for pk, positions in sorted(layout.items()):
         items = tuple(AppearanceText(p, f"quote {pk} {p}", f"o{p}", "de") for p in positions)
         texts.append(CaseText(pk, f"c{pk}", "t", "", None, "h", items))
@@ -245,16 +250,16 @@ def test_replacing_rows_equals_building_them(
 ) -> None:
     old_texts, old_vectors = _texts(before)
     new_texts, new_vectors = _texts(after)
-    old = AppearanceRows.build(old_texts, old_vectors, 4)  # type: ignore[arg-type]
+    old = AppearanceRows.build(old_texts, old_vectors, 4, Analyzer())
     changed = [pk for pk in after if before.get(pk) != after[pk]]
     gone = np.array(sorted(set(before) - set(after)) + changed, dtype=np.int64)
     fresh_texts = [t for t in new_texts if t.pk in changed]
-    fresh = AppearanceRows.build(fresh_texts, new_vectors, 4)  # type: ignore[arg-type]
-    expected = AppearanceRows.build(new_texts, new_vectors, 4)  # type: ignore[arg-type]
+    fresh = AppearanceRows.build(fresh_texts, new_vectors, 4, Analyzer())
+    expected = AppearanceRows.build(new_texts, new_vectors, 4, Analyzer())
     assert _same_rows(old.replaced(gone, fresh), expected)
     pks = np.array(sorted(after), dtype=np.int64)
     if len(expected) and len(pks):
-        query = np.ones(4, np.float32) / 2
+        query = np.full(4, 0.5, dtype=np.float32)
         owners, best, at = expected.best(pks, query)
         assert owners.tolist() == sorted(pk for pk, ps in after.items() if ps)
         for owner, value, row in zip(owners, best, at, strict=True):
