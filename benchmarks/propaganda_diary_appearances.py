@@ -28,7 +28,6 @@ import numpy as np
 from benchmarks.propaganda_diary_data import DATA, Query, group_folds
 from disproof.embed import Embedder
 from disproof.embed.base import Vectors
-from disproof.match import appearances
 from disproof.match.calibration import calibration_file_name, calibration_for
 from disproof.match.index import CaseIndex, build_index
 from disproof.match.matcher import Matcher
@@ -157,7 +156,6 @@ def run_cv(
     cached = CachedEmbedder(embedder)
     cache = work.with_name(f"appearances-{calibration_file_name(embedder.model_id)[:-5]}.npz")
     cached.load(cache)
-    print(f"appearance texts folded into lexical coverage too: {appearances.FOLD_LEXICAL}")
     matcher, took = matcher_for(service, cached, None)
     print(f"index built in {took:.0f} s; {len(matcher.index):,} cases", flush=True)
     start = time.perf_counter()

@@ -250,12 +250,12 @@ def test_replacing_rows_equals_building_them(
 ) -> None:
     old_texts, old_vectors = _texts(before)
     new_texts, new_vectors = _texts(after)
-    old = AppearanceRows.build(old_texts, old_vectors, 4, Analyzer())
+    old = AppearanceRows.build(old_texts, old_vectors, 4)
     changed = [pk for pk in after if before.get(pk) != after[pk]]
     gone = np.array(sorted(set(before) - set(after)) + changed, dtype=np.int64)
     fresh_texts = [t for t in new_texts if t.pk in changed]
-    fresh = AppearanceRows.build(fresh_texts, new_vectors, 4, Analyzer())
-    expected = AppearanceRows.build(new_texts, new_vectors, 4, Analyzer())
+    fresh = AppearanceRows.build(fresh_texts, new_vectors, 4)
+    expected = AppearanceRows.build(new_texts, new_vectors, 4)
     assert _same_rows(old.replaced(gone, fresh), expected)
     pks = np.array(sorted(after), dtype=np.int64)
     if len(expected) and len(pks):

@@ -25,15 +25,9 @@ import numpy.typing as npt
 
 from disproof.retrieve.arrays import load_array, save_array
 from disproof.store.corpus import CaseText
-from disproof.text import Analyzer
 
 #: The retriever's name (``why.retrievers``).
 RETRIEVER = "dense_appearance"
-#: Fold the lexical coverage of a case's nearest appearance text into its claim-side coverage
-#: too (measured both ways in docs/benchmarks.md: with the cosine alone, a span matched through
-#: a quote reads "near in meaning, no shared words" to a same-language model, which calls that
-#: a mismatch).
-FOLD_LEXICAL = True
 FIELD_PREFIX = "appearance:"
 
 
@@ -45,15 +39,13 @@ def field_name(position: int) -> str:
 @dataclass(frozen=True)
 class AppearanceRows:
     """The appearance texts of every case: owner (case primary key, ascending), the
-    appearance's position in its case, its outlet and language (what ``why`` shows), vector,
-    and its terms (analysed in its language, for the lexical coverage of the nearest one)."""
+    appearance's position in its case, its outlet and language (what ``why`` shows), vector."""
 
     owners: npt.NDArray[np.int64]
     positions: npt.NDArray[np.int64]
     outlets: list[str]
     languages: list[str]
     vectors: npt.NDArray[np.float32]
-    terms: list[list[str]]
 
     def __len__(self) -> int:
         return int(self.owners.shape[0])
@@ -61,12 +53,7 @@ class AppearanceRows:
     @classmethod
     def empty(cls, dim: int) -> AppearanceRows:
         return cls(
-            np.zeros(0, np.int64),
-            np.zeros(0, np.int64),
-            [],
-            [],
-            np.zeros((0, dim), np.float32),
-            [],
+            np.zeros(0, np.int64), np.zeros(0, np.int64), [], [], np.zeros((0, dim), np.float32)
         )
 
     @classmethod
@@ -75,28 +62,24 @@ class AppearanceRows:
         texts: list[CaseText],
         vectors: dict[tuple[int, str], npt.NDArray[np.float32]],
         dim: int,
-        analyzer: Analyzer,
     ) -> AppearanceRows:
         """The rows of the appearance texts of ``texts`` that have a vector."""
-        items = sorted(
-            (
-                (case.pk, item)
-                for case in texts
-                for item in case.appearances
-                if (case.pk, field_name(item.position)) in vectors
-            ),
-            key=lambda pair: (pair[0], pair[1].position),
-        )
-        if not items:
+        keys = [
+            (case.pk, item.position, item.outlet or "", item.language or "")
+            for case in texts
+            for item in case.appearances
+            if (case.pk, field_name(item.position)) in vectors
+        ]
+        keys.sort(key=lambda key: (key[0], key[1]))
+        if not keys:
             return cls.empty(dim)
-        matrix = np.stack([vectors[(pk, field_name(item.position))] for pk, item in items])
+        matrix = np.stack([vectors[(pk, field_name(position))] for pk, position, _, _ in keys])
         return cls(
-            np.array([pk for pk, _ in items], dtype=np.int64),
-            np.array([item.position for _, item in items], dtype=np.int64),
-            [item.outlet or "" for _, item in items],
-            [item.language or "" for _, item in items],
+            np.array([k[0] for k in keys], dtype=np.int64),
+            np.array([k[1] for k in keys], dtype=np.int64),
+            [k[2] for k in keys],
+            [k[3] for k in keys],
             matrix.astype(np.float32, copy=False),
-            [sorted(set(analyzer.tokens(item.text, item.language))) for _, item in items],
         )
 
     def replaced(self, gone: npt.NDArray[np.int64], fresh: AppearanceRows) -> AppearanceRows:
@@ -109,14 +92,12 @@ class AppearanceRows:
         outlets = [self.outlets[i] for i in keep] + fresh.outlets
         languages = [self.languages[i] for i in keep] + fresh.languages
         vectors = np.concatenate([self.vectors[keep], fresh.vectors])
-        terms = [self.terms[i] for i in keep] + fresh.terms
         return AppearanceRows(
             owners[order],
             positions[order],
             [outlets[i] for i in order],
             [languages[i] for i in order],
             vectors[order],
-            [terms[i] for i in order],
         )
 
     # -- scoring ---------------------------------------------------------------------------------
@@ -145,7 +126,7 @@ class AppearanceRows:
         save_array(folder / "appearances_owners.npy", self.owners)
         save_array(folder / "appearances_positions.npy", self.positions)
         save_array(folder / "appearances_vectors.npy", self.vectors)
-        labels = {"outlets": self.outlets, "languages": self.languages, "terms": self.terms}
+        labels = {"outlets": self.outlets, "languages": self.languages}
         (folder / "appearances.json").write_text(json.dumps(labels), encoding="utf-8")
 
     @classmethod
@@ -157,10 +138,8 @@ class AppearanceRows:
             [str(x) for x in labels["outlets"]],
             [str(x) for x in labels["languages"]],
             np.asarray(load_array(folder / "appearances_vectors.npy"), dtype=np.float32),
-            [[str(t) for t in terms] for terms in labels["terms"]],
         )
         sizes = {len(rows.positions), len(rows.outlets), len(rows.languages), len(rows.vectors)}
-        sizes.add(len(rows.terms))
         if sizes != {len(rows)}:
             raise ValueError("its appearance files do not agree on the number of rows")
         return rows

@@ -270,7 +270,7 @@ def build_index(
         for field in FIELDS:
             matrix = field_vectors(texts, vectors, field, embedder.dim)
             dense[field] = DenseIndex(matrix, f"dense_{field}")
-        appearances = AppearanceRows.build(texts, vectors, embedder.dim, analyzer)
+        appearances = AppearanceRows.build(texts, vectors, embedder.dim)
     return CaseIndex(
         embedder.model_id if embedder else None,
         fingerprint,

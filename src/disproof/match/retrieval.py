@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from disproof.match import appearances as appearance_texts
 from disproof.match.appearances import RETRIEVER, AppearanceRows
 from disproof.match.features import FieldScores
 from disproof.match.index import FIELDS, CaseIndex
@@ -159,28 +158,10 @@ def candidate_scores(
     summary = cosines(index, "summary", vector, rows)
     near, at = (nearest or NearestAppearances.of(index, vector)).of_rows(rows)
     via = np.where(near > np.maximum(title, summary), at, -1)
-    lex_title, lex_summary = lexical["title"], lexical["summary"]
     if (at >= 0).any():
-        single = one_text(index, rows)
-        title = np.where(single, np.maximum(title, near), title)
+        title = np.where(one_text(index, rows), np.maximum(title, near), title)
         summary = np.maximum(summary, near)
-        if appearance_texts.FOLD_LEXICAL and index.appearances is not None:
-            found = _appearance_coverage(index, index.appearances, tokens, at)
-            lex_title = np.where(single, np.maximum(lex_title, found), lex_title)
-            lex_summary = np.maximum(lex_summary, found)
-    return FieldScores(title, summary, lex_title, lex_summary), via
-
-
-def _appearance_coverage(
-    index: CaseIndex, rows: AppearanceRows, tokens: list[str], at: npt.NDArray[np.int64]
-) -> npt.NDArray[np.float32]:
-    """The span's lexical coverage (idf of the claim summaries' vocabulary) of each candidate's
-    nearest appearance text (0 for a candidate without)."""
-    bm25 = index.bm25["summary"]
-    out = np.zeros(len(at), dtype=np.float32)
-    for i in np.flatnonzero(at >= 0):
-        out[i] = bm25.text_coverage(tokens, set(rows.terms[int(at[i])]))
-    return out
+    return FieldScores(title, summary, lexical["title"], lexical["summary"]), via
 
 
 def one_text(index: CaseIndex, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:

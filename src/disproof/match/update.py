@@ -176,7 +176,7 @@ def update_index(
     appearances = None
     if embedder is not None and index.dense:
         vectors = ensure_vectors(corpus, texts, embedder, progress, every=False)
-        appearances = _appearances(index, plan, state, texts, vectors, embedder.dim, analyzer)
+        appearances = _appearances(index, plan, state, texts, vectors, embedder.dim)
         for field, old_dense in index.dense.items():
             fresh = field_vectors(texts, vectors, field, embedder.dim)
             if plan.appended:  # the new vectors beside the saved matrix, not a copy of it
@@ -211,12 +211,11 @@ def _appearances(
     texts: list[CaseText],
     vectors: dict[tuple[int, str], npt.NDArray[np.float32]],
     dim: int,
-    analyzer: Analyzer,
 ) -> AppearanceRows:
     """The appearance rows brought to ``state``: those of removed and changed cases dropped,
     those of changed and new cases (``texts``) added."""
     assert index.appearances is not None  # update_index builds afresh otherwise
-    fresh = AppearanceRows.build(texts, vectors, dim, analyzer)
+    fresh = AppearanceRows.build(texts, vectors, dim)
     gone = np.concatenate([index.pks[plan.new_of_old < 0], state.pks[plan.todo]])
     return index.appearances.replaced(gone, fresh)
 

@@ -218,18 +218,6 @@ class BM25Index:
             self._idf = np.where(self.df > 0, idf, 0.0).astype(np.float32)
         return self._idf
 
-    def text_coverage(self, query: Sequence[str], terms: set[str]) -> float:
-        """Share of the query's idf mass (as :meth:`coverage_of` weighs it) found in a text
-        outside the index (its set of ``terms``); a term no document holds counts with the
-        largest idf, found or not."""
-        total = found = 0.0
-        for term in sorted(set(query)):
-            index = self.vocabulary.get(term)
-            idf = self._idf_of(int(self.df[index]) if index is not None else 0)
-            total += idf
-            found += idf if term in terms else 0.0
-        return found / total if total > 0 else 0.0
-
     def _idf_of(self, df: int) -> float:
         return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
 
