@@ -284,3 +284,26 @@ def test_the_case_page_shows_the_text_escaped(settings: Settings, fake_matching:
     assert page.status_code == 200
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "<script>alert(1)" not in page.text and "long " * 80 not in page.text
+
+
+@pytest.mark.model
+def test_a_german_quote_finds_its_case_through_an_earlier_german_one(tmp_path: Path) -> None:
+    service = Disproof.open(Settings(db=str(tmp_path / "demo.db")))
+    service.load_demo()
+    case = service.get_public("demo-ukraine-biolabs-2022")
+    filed = Appearance(
+        outlet="Example DE",
+        language="de",
+        text="Laut dem russischen Verteidigungsministerium betreibt das Pentagon in der Ukraine "
+        "geheime Labore, in denen Biowaffen entwickelt werden.",
+    )
+    update = CaseUpdate(appearances=[*case.appearances, filed])
+    service.update_case(case.id, update, "t", case.version)
+    text = (
+        "Das russische Militär sagt, die Amerikaner entwickeln in ukrainischen Laboren Biowaffen."
+    )
+    top = service.matcher().match(text, top_k=3).matches[0]
+    assert top.case_id == case.id
+    assert top.why.appearance is not None and top.why.appearance.language == "de"
+    assert top.why.appearance.position == len(case.appearances)
+    assert top.band != "confirmed"  # a German span and an English case: cross-language model
