@@ -108,6 +108,9 @@ def test_jsonl_and_csv_import_and_export_keep_appearance_texts(
     exported = json.loads(out.getvalue())
     assert exported["appearances"][0]["text"] == QUOTE
     assert "text" not in exported["appearances"][1]
+    from disproof.io.claimreview import claim_review, dumps
+
+    assert QUOTE not in dumps(claim_review(stored))  # ClaimReview has no place for it
     again = tmp_path / "again.jsonl"
     again.write_text(out.getvalue(), encoding="utf-8")
     assert service.import_file(again).unchanged == ["q1"]
