@@ -1,13 +1,16 @@
 """Cross-lingual matching on real pro-Kremlin quotes: VoxCheck's Propaganda Diary.
 
     python -m benchmarks.propaganda_diary [--backend e5|use] [--db PATH] [--limit N]
+    python -m benchmarks.propaganda_diary --appearances cv [--folds 5]
 
 Imports the EUvsDisinfo 2015–2017 cases and the diary's 68 English claims into one database
 (``benchmarks/.work``, so case vectors are encoded once), runs the production matcher
 (``Matcher.match_many``, a deep list) on the 1,699 development quotes (343 quotes in en, de,
 it, ru, uk) and prints, per query language, R@1, R@5 and MRR@10 over the diary's claims (strict
 and narrative qrels; see ``propaganda_diary_data``), how often another case is on top, and the
-bands of the top-1 match.
+bands of the top-1 match. ``--appearances cv``: the quotes of the other folds' groups filed
+under their claims as appearance texts, each fold's quotes scored against them
+(``propaganda_diary_appearances``), beside the same matcher without them.
 """
 
 from __future__ import annotations
@@ -184,6 +187,30 @@ def fit(matcher: Matcher, queries: list[Query], strict: dict[str, set[str]], db:
     print(f"\nwrote the cross-language model into {path.relative_to(ROOT)}\n")
 
 
+def appearances_cv(
+    matcher: Matcher,
+    db: Path,
+    queries: list[Query],
+    qrels: dict[str, dict[str, set[str]]],
+    folds: int,
+    baseline: bool = True,
+) -> None:
+    """The quotes scored without appearance texts and, fold by fold, with the other folds'
+    quotes filed under their claims (``propaganda_diary_appearances``)."""
+    from benchmarks.propaganda_diary_appearances import run_cv, through_appearance
+
+    assert matcher.embedder is not None, "appearance texts need an embedder"
+    without, with_texts = run_cv(db, matcher.embedder, queries, qrels["strict"], folds, baseline)
+    for label, results in (("without appearance texts", without), ("with", with_texts)):
+        if not results:
+            continue
+        runs = {qid: [m.case_id for m in r.matches] for qid, r in results.items()}
+        print(f"**{label}**\n")
+        print("\n".join(ranking_table(runs, queries, qrels)) + "\n")
+        print("\n".join(band_table(results, queries, qrels)) + "\n")
+    print("\n".join(through_appearance(with_texts, queries)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default=None)
@@ -194,6 +221,15 @@ def main() -> None:
     parser.add_argument("--part", choices=("quotes", "reuse", "all"), default="all")
     parser.add_argument("--fit", action="store_true", help="refit the cross-language model")
     parser.add_argument("--save", type=Path, help="write each quote's top 3 matches (JSONL)")
+    parser.add_argument(
+        "--appearances",
+        choices=("cv",),
+        help="file the other folds' quotes under their claims as appearance texts",
+    )
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="with --appearances: skip the run without"
+    )
     args = parser.parse_args()
     args.db.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -212,6 +248,9 @@ def main() -> None:
     if args.limit:
         queries = queries[: args.limit]
     qrels = {kind: load_qrels(kind) for kind in ("strict", "narrative")}
+    if args.appearances:
+        appearances_cv(matcher, args.db, queries, qrels, args.folds, not args.no_baseline)
+        return
     if args.fit:
         fit(matcher, queries, qrels["strict"], args.db)
     start = time.perf_counter()

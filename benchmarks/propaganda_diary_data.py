@@ -30,6 +30,7 @@ class Query:
     lang: str
     text: str
     group: str
+    outlet: str = ""
 
 
 def load_queries(folder: Path = DATA) -> list[Query]:
@@ -37,7 +38,8 @@ def load_queries(folder: Path = DATA) -> list[Query]:
     for line in (folder / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
             item = json.loads(line)
-            out.append(Query(item["qid"], item["lang"], item["text"], item["group"]))
+            outlet = item.get("outlet") or ""
+            out.append(Query(item["qid"], item["lang"], item["text"], item["group"], outlet))
     return out
 
 

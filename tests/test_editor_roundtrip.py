@@ -366,3 +366,22 @@ def test_a_row_naming_no_stored_item_is_a_new_row(site: Site, number: str) -> No
     site.save(case.id, fields)
     after = site.service.get_public(case.id).appearances
     assert after == [Appearance(outlet="A"), Appearance(outlet="B")]
+
+
+def test_an_appearance_text_survives_edits_of_its_row(site: Site) -> None:
+    """The editor has no input for an appearance's text (a quote): a row typed into keeps it,
+    as does a row only shown (even one with nothing else in it)."""
+    quote = "Die Krim ist freiwillig beigetreten"
+    case = site.add(
+        {
+            "title": "Quoted",
+            "appearances": [{"outlet": "RT DE", "text": quote}, {"text": "only a quote"}],
+        }
+    )
+    assert case is not None
+    site.save(case.id, _set_row(site.form(case.id), 1, {"outlets_language": "de"}))
+    after = site.service.get_public(case.id).appearances
+    assert after == [
+        Appearance(outlet="RT DE", language="de", text=quote),
+        Appearance(text="only a quote"),
+    ]

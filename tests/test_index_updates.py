@@ -13,7 +13,7 @@ import pytest
 
 from disproof.match.index import FIELDS, CaseIndex, build_index
 from disproof.match.matcher import Matcher
-from disproof.models import CaseCreate, CaseUpdate
+from disproof.models import Appearance, CaseCreate, CaseUpdate
 from disproof.service import Disproof
 from disproof.settings import Settings
 from disproof.store.corpus import CorpusStore
@@ -30,6 +30,12 @@ QUERIES = [
     "election fraud: migrants vote twice",
     "Zelensky owns a villa in Egypt",
     "Simmer the tomatoes for twenty minutes",
+]
+
+
+QUOTED = [
+    Appearance(outlet="RT DE", language="de", text="Die NATO baut geheime Basen an der Grenze"),
+    Appearance(outlet="Sputnik", text="Zelensky owns a villa in Egypt, they say"),
 ]
 
 
@@ -63,6 +69,12 @@ def assert_same(updated: Matcher, fresh: CaseIndex, service: Disproof) -> None:
     assert index.fingerprint == fresh.fingerprint
     assert np.array_equal(index.pks, fresh.pks) and np.array_equal(index.digests, fresh.digests)
     assert index.languages.tolist() == fresh.languages.tolist()
+    ours, theirs = index.appearances, fresh.appearances
+    assert ours is not None and theirs is not None
+    assert np.array_equal(ours.owners, theirs.owners)
+    assert np.array_equal(ours.positions, theirs.positions)
+    assert (ours.outlets, ours.languages) == (theirs.outlets, theirs.languages)
+    assert np.array_equal(ours.vectors, theirs.vectors)
     for field in FIELDS:
         assert np.array_equal(index.dense[field].vectors, fresh.dense[field].vectors)
         for query in QUERIES:
@@ -102,6 +114,10 @@ def test_changes_update_the_saved_index(
         lambda: service.update_case("c3", CaseUpdate(title="Soros pays puppets in Europe"), "t"),
         lambda: service.delete_case("c10", "t"),  # a row from the middle: rows renumbered
         lambda: service.update_case("c5", CaseUpdate(keywords=["NATO"]), "t"),  # text unchanged
+        # a quote filed under a case (its vector only), another one, then the first removed
+        lambda: service.update_case("c7", CaseUpdate(appearances=[QUOTED[0]]), "t"),
+        lambda: service.update_case("c20", CaseUpdate(appearances=QUOTED), "t"),
+        lambda: service.update_case("c7", CaseUpdate(appearances=[]), "t"),
     ]
     for step in steps:
         step()

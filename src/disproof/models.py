@@ -32,6 +32,8 @@ MAX_TEXT = 50_000
 MAX_SHORT = 2_000
 MAX_URL = 2_048
 MAX_ITEMS = 500
+#: An appearance's own text (a quote as the outlet published it): a passage, not an article.
+MAX_APPEARANCE_TEXT = 5_000
 #: Search limits: values per filter (each is an SQL condition; SQLite refuses an expression
 #: tree deeper than 1,000) and results skipped (SQLite integers are 64-bit).
 MAX_FILTER_VALUES = 50
@@ -83,15 +85,30 @@ class _Model(BaseModel):
 
 
 class Appearance(_Model):
-    """One place a claim was published: an outlet, an article URL, its archived copy, a date."""
+    """One place a claim was published: an outlet, an article URL, its archived copy, a date,
+    and optionally ``text``: the claim as that outlet published it (a quote, in its own
+    language). The matcher treats these texts as one more field of the case (a new quote of the
+    same talking point finds the case through an earlier one filed under it; docs/matching.md).
+
+    ``text`` is left out of the serialised appearance when it is not set, so a case without
+    appearance texts serialises (and hashes) exactly as before the field existed."""
 
     outlet: ShortText | None = None
     url: Url | None = None
     archive_url: Url | None = None
     date: dt.date | None = None
     language: str | None = Field(default=None, max_length=100)
+    text: (
+        Annotated[
+            str,
+            StringConstraints(max_length=MAX_APPEARANCE_TEXT),
+            AfterValidator(_valid_unicode),
+            AfterValidator(_clean_text),
+        ]
+        | None
+    ) = Field(default=None, exclude_if=lambda value: value is None)
 
-    @field_validator("outlet", "url", "archive_url", mode="after")
+    @field_validator("outlet", "url", "archive_url", "text", mode="after")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None
@@ -101,9 +118,11 @@ class Appearance(_Model):
     def _language_code(cls, value: str | None) -> str | None:
         return normalize_language(value) or None if value else None
 
-    def key(self) -> tuple[str, str]:
-        """What makes two appearances the same one (outlet and URL, case-insensitively)."""
-        return ((self.outlet or "").casefold(), (self.url or "").casefold())
+    def key(self) -> tuple[str, str, str]:
+        """What makes two appearances the same one (outlet and URL, case-insensitively; without
+        a URL, its text too: two quotes of one outlet are two appearances)."""
+        text = "" if self.url else " ".join((self.text or "").split()).casefold()
+        return ((self.outlet or "").casefold(), (self.url or "").casefold(), text)
 
 
 class Link(_Model):
@@ -476,6 +495,18 @@ class MatchSpan(_Model):
     language: str | None = None
 
 
+class MatchedAppearance(_Model):
+    """The known appearance of a case whose text (a quote filed under it earlier) the span is
+    nearer to than the case's own title and claim summary: the match went through it."""
+
+    #: Its place among the case's appearances (0 = the first).
+    position: int
+    outlet: str | None = None
+    language: str | None = None
+    #: The span's cosine to the appearance's text (what ``dense_summary`` then reads).
+    cosine: float
+
+
 class MatchExplanation(_Model):
     """Why a case matched: similarities per field, shared terms, which retrievers found it."""
 
@@ -500,6 +531,8 @@ class MatchExplanation(_Model):
     #: was fitted on (its cases are much closer to one another), where such confirmations were
     #: measured wrong most of the time: shown ``suggested`` (docs/matching.md).
     outside_calibration: bool = False
+    #: The match went through an earlier appearance's text: which one (outlet, language).
+    appearance: MatchedAppearance | None = None
 
 
 class CaseMatch(_Model):

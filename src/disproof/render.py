@@ -35,6 +35,10 @@ if TYPE_CHECKING:  # imported where used: `safe` must not cost the command line 
 _CONTROL = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(0x80, 0xA0)]}
 
 
+#: Characters of an appearance's text (a quote) shown under it.
+APPEARANCE_TEXT_SHOWN = 300
+
+
 def safe(value: object, limit: int | None = None) -> Text:
     """Untrusted text as an inert Rich ``Text`` (no markup, no terminal escapes)."""
     text = str(value).translate(_CONTROL)
@@ -110,6 +114,8 @@ def case_panel(
         for a in case.appearances:
             line = " · ".join(str(x) for x in (a.date, a.outlet, a.language, a.url) if x)
             parts.append(safe(f"  • {line}"))
+            if a.text:  # the claim as this outlet published it (a quote): short, inert
+                parts.append(safe(f"    “{' '.join(a.text.split())}”", APPEARANCE_TEXT_SHOWN))
     if case.evidence:
         parts.append(Text("\nEvidence", style="bold"))
         for link in case.evidence:
@@ -335,8 +341,13 @@ def _match_line(console: Console, match: CaseMatch) -> None:
         )
     if match.why.outside_calibration:
         capped = "  · not confirmed: this database is outside the calibration (see the note)"
+    via = ""
+    if match.why.appearance is not None:
+        seen = match.why.appearance
+        where = ", ".join(x for x in (seen.outlet, seen.language) if x) or "no outlet given"
+        via = f"  · through an earlier appearance ({safe(where, 80).plain})"
     console.print(
-        Text("            " + safe(match.case_id).plain + across + capped, style="dim"),
+        Text("            " + safe(match.case_id).plain + across + via + capped, style="dim"),
         soft_wrap=True,
     )
     if not match.has_disproof:

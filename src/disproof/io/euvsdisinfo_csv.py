@@ -1,7 +1,9 @@
 """EUvsDisinfo full-case CSV (summary + disproof, one outlet per row).
 
 Columns: issue, date (MM/DD/YY), outlet, language, origin (countries, comma-separated),
-reported by, keywords (comma-separated), source (article URL), title, summary, disproof.
+reported by, keywords (comma-separated), source (article URL), title, summary, disproof; and
+optionally ``quote``: the claim as that outlet published it (the appearance's text, which the
+matcher reads as one more field of the case).
 
 The same claim republished by several outlets appears as several rows with the same title and
 summary; they share one id (derived from title and summary) and are merged by the importer into
@@ -35,6 +37,8 @@ COLUMNS = [
     "summary",
     "disproof",
 ]
+#: The optional column of an appearance's text.
+QUOTE = "quote"
 REQUIRED = {"date", "outlet", "title", "summary", "disproof"}
 
 
@@ -66,6 +70,7 @@ def to_case_data(row: dict[str, str]) -> dict[str, Any]:
                 "outlet": get["outlet"],
                 "url": _url(get["source"]),
                 "language": get["language"] or None,
+                "text": (row.get(QUOTE) or "").strip() or None,
             }
         ],
         "languages": [get["language"]] if get["language"] else [],

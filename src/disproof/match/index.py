@@ -25,11 +25,13 @@ import numpy.typing as npt
 
 from disproof.embed import Embedder
 from disproof.folders import staged_folder
+from disproof.match.appearances import FIELD_PREFIX, AppearanceRows, field_name
 from disproof.retrieve import BM25Index, DenseIndex
 from disproof.retrieve.arrays import load_array, save_array
 from disproof.store.corpus import (
     CaseText,
     CorpusStore,
+    StoredVector,
     content_digests,
     text_hash,
 )
@@ -40,8 +42,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 2: a missing title or summary takes the other field's text; 3: languages;
-# 4: content digests per row, BM25 format 4 (updates)
+FORMAT_VERSION = 5  # 2: a missing title or summary takes the other field's text; 3: languages;
+# 4: content digests per row, BM25 format 4 (updates); 5: appearance texts (appearances.py)
 FIELDS = ("title", "summary")
 ENCODE_BATCH = 64
 Progress = Callable[[int, int], None]
@@ -75,6 +77,9 @@ class CaseIndex:
     #: (``match/scale.py``: usearch graphs saved beside this index, not in it, or the
     #: database's pgvector indexes). Empty: exact search.
     ann: dict[str, Neighbours] = dataclasses.field(default_factory=dict)
+    #: The appearance texts of the cases, one vector each (``appearances.py``); None without
+    #: an embedder.
+    appearances: AppearanceRows | None = None
 
     def __len__(self) -> int:
         return int(self.pks.shape[0])
@@ -95,6 +100,8 @@ class CaseIndex:
                     save_array(staging / f"vectors_{field}.tail.npy", dense.tail)
                     save_array(staging / f"vectors_{field}.changed_rows.npy", dense.changed_rows)
                     save_array(staging / f"vectors_{field}.changed.npy", dense.changed)
+            if self.appearances is not None:
+                self.appearances.save(staging)
             meta = {
                 "format": FORMAT_VERSION,
                 "model_id": self.model_id,
@@ -103,6 +110,7 @@ class CaseIndex:
                 "fields": list(FIELDS),
                 "dense": sorted(self.dense),
                 "dense_bases": {field: dense.base_id for field, dense in self.dense.items()},
+                "appearances": self.appearances is not None,
             }
             (staging / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
@@ -131,6 +139,7 @@ class CaseIndex:
                 },
                 _load_languages(folder),
                 _load_digests(folder),
+                appearances=AppearanceRows.load(folder) if meta.get("appearances") else None,
             )
             sizes = {len(index.languages), len(index.digests)}
             sizes |= {bm25.n_docs for bm25 in index.bm25.values()}
@@ -214,10 +223,7 @@ def ensure_vectors(
     }
     todo: list[tuple[int, str, str, str]] = []
     for case in texts:
-        for field in FIELDS:
-            text = field_text(case, field)
-            if not text:
-                continue
+        for field, text in case_fields(case):
             digest = _vector_hash(text, embedder)
             item = stored.get((case.pk, field))
             if item is None or item.text_hash != digest or item.vector.shape[0] != embedder.dim:
@@ -236,7 +242,38 @@ def ensure_vectors(
             vectors[(pk, field)] = vector
         if progress:
             progress(min(start + ENCODE_BATCH, len(todo)), len(todo))
+    _drop_stale(corpus, texts, stored, vectors, embedder.model_id)
     return vectors
+
+
+def case_fields(case: CaseText) -> list[tuple[str, str]]:
+    """The texts of a case that get a vector: (field, text) for its title, claim summary and
+    appearance texts (``appearance:<position>``); empty texts left out."""
+    out = [(field, field_text(case, field)) for field in FIELDS]
+    out += [(field_name(item.position), item.text) for item in case.appearances]
+    return [(field, text) for field, text in out if text]
+
+
+def _drop_stale(
+    corpus: CorpusStore,
+    texts: list[CaseText],
+    stored: dict[tuple[int, str], StoredVector],
+    vectors: dict[tuple[int, str], npt.NDArray[np.float32]],
+    model_id: str,
+) -> None:
+    """Forget the stored vectors of appearance texts ``texts`` no longer have (an appearance
+    removed or its text cleared): they would be read as the case's again."""
+    wanted = {(case.pk, field) for case in texts for field, _ in case_fields(case)}
+    pks = {case.pk for case in texts}
+    stale = [
+        key
+        for key in stored
+        if key[0] in pks and key[1].startswith(FIELD_PREFIX) and key not in wanted
+    ]
+    if stale:
+        corpus.drop_vectors(model_id, stale)
+        for key in stale:
+            vectors.pop(key, None)
 
 
 def build_index(
@@ -258,11 +295,13 @@ def build_index(
         for field in FIELDS
     }
     dense: dict[str, DenseIndex] = {}
+    appearances = None
     if embedder is not None:
         vectors = ensure_vectors(corpus, texts, embedder, progress)
         for field in FIELDS:
             matrix = field_vectors(texts, vectors, field, embedder.dim)
             dense[field] = DenseIndex(matrix, f"dense_{field}")
+        appearances = AppearanceRows.build(texts, vectors, embedder.dim)
     return CaseIndex(
         embedder.model_id if embedder else None,
         fingerprint,
@@ -271,6 +310,7 @@ def build_index(
         dense,
         np.array(languages, dtype=np.str_),
         content_digests([c.content_hash for c in texts]),
+        appearances=appearances,
     )
 
 

@@ -1,7 +1,8 @@
 """The matching pipeline: text → claim spans → candidates → calibrated, banded matches.
 
 For each span, four retrievers propose candidates (BM25 and cosine, on title and on claim
-summary); their union is scored by the calibrated model over ``features.FEATURES``, ranked by
+summary), and a fifth where cases have appearance texts (cosine to the nearest of them); their
+union is scored by the calibrated model over ``features.FEATURES``, ranked by
 that probability and banded. Nothing here touches SQL or a terminal.
 """
 
@@ -24,7 +25,13 @@ from disproof.match.domain import nearest_median, sample_rows
 from disproof.match.features import FieldScores, feature_matrix
 from disproof.match.index import FIELDS, CaseIndex
 from disproof.match.retrieval import one_text, retrieve
-from disproof.models import CaseMatch, MatchExplanation, MatchResult, MatchSpan
+from disproof.models import (
+    CaseMatch,
+    MatchedAppearance,
+    MatchExplanation,
+    MatchResult,
+    MatchSpan,
+)
 from disproof.retrieve import Hit, reciprocal_rank_fusion
 from disproof.retrieve.fusion import RRF_K
 from disproof.store.corpus import CaseDetail
@@ -83,6 +90,9 @@ class Candidate:
     capped: bool = False
     #: It would be ``confirmed``, but the database is outside the calibration's domain.
     outside: bool = False
+    #: The appearance row (``CaseIndex.appearances``) whose text gave the claim-side cosine,
+    #: or -1 (the case's own text did).
+    via: int = -1
 
 
 class CaseDetails(Protocol):
@@ -240,6 +250,7 @@ class Matcher:
                     x[i],
                     tuple(found[int(rows[i])]),
                     situation,
+                    via=int(retrieved.via[i]),
                 )
             )
         return out
@@ -433,5 +444,19 @@ class Matcher:
                 ),
                 capped=candidate.capped,
                 outside_calibration=candidate.outside,
+                appearance=self._appearance(candidate),
             ),
+        )
+
+    def _appearance(self, candidate: Candidate) -> MatchedAppearance | None:
+        """The appearance a match went through, if it did."""
+        rows = self.index.appearances
+        if candidate.via < 0 or rows is None or candidate.via >= len(rows):
+            return None
+        at = candidate.via
+        return MatchedAppearance(
+            position=int(rows.positions[at]),
+            outlet=rows.outlets[at] or None,
+            language=rows.languages[at] or None,
+            cosine=round(float(candidate.features[1]), 4),
         )

@@ -1,6 +1,7 @@
 """The candidates of one span: each retriever's top list, and the candidates' field scores.
 
-Four retrievers: BM25 on title and on claim summary, cosine on title and on summary. The
+Four retrievers: BM25 on title and on claim summary, cosine on title and on summary; a fifth,
+cosine on the cases' appearance texts (``appearances.py``), where cases have any. The
 cosine retrievers search every case exactly (a matrix product) below the ANN threshold
 (``Settings.ann_threshold``), or ask the case index's HNSW graphs (``retrieve/ann.py``) above
 it, then re-score what the graph found exactly from the stored vectors. Either way the
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from disproof.match.appearances import RETRIEVER, AppearanceRows
 from disproof.match.features import FieldScores
 from disproof.match.index import FIELDS, CaseIndex
 from disproof.retrieve import Hit
@@ -42,6 +44,46 @@ class Retrieved:
     rows: npt.NDArray[np.intp]
     #: The candidates' scores, row ``i`` for ``rows[i]``.
     scores: FieldScores
+    #: Per candidate, the appearance row (``CaseIndex.appearances``) whose text is nearer the
+    #: span than the case's own title and summary, or -1.
+    via: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class NearestAppearances:
+    """The best appearance text of each case that has any, for one span's vector."""
+
+    #: Index rows of the cases (ascending), their best cosine and its appearance row.
+    rows: npt.NDArray[np.intp]
+    cosines: npt.NDArray[np.float32]
+    at: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, index: CaseIndex, vector: npt.NDArray[np.float32] | None) -> NearestAppearances:
+        rows: AppearanceRows | None = index.appearances
+        if vector is None or rows is None or not len(rows):
+            return cls(np.zeros(0, np.intp), np.zeros(0, np.float32), np.zeros(0, np.int64))
+        owners, best, at = rows.best(index.pks, vector)
+        return cls(np.searchsorted(index.pks, owners).astype(np.intp), best, at)
+
+    def hits(self, depth: int) -> list[Hit]:
+        """The retriever of appearance texts: the ``depth`` cases whose nearest is nearest."""
+        hits = top_hits(self.cosines, depth, RETRIEVER)
+        return [Hit(int(self.rows[hit.doc]), hit.score, hit.rank, hit.retriever) for hit in hits]
+
+    def of_rows(
+        self, rows: npt.NDArray[np.intp]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """The best cosine (0 without appearance texts) and its appearance row (-1) of some
+        candidate rows."""
+        cosines = np.zeros(len(rows), dtype=np.float32)
+        at = np.full(len(rows), -1, dtype=np.int64)
+        if len(self.rows) and len(rows):
+            where = np.minimum(np.searchsorted(self.rows, rows), len(self.rows) - 1)
+            has = self.rows[where] == rows
+            cosines[has] = self.cosines[where[has]]
+            at[has] = self.at[where[has]]
+        return cosines, at
 
 
 def retrieve(
@@ -50,15 +92,18 @@ def retrieve(
     """Each retriever's top ``depth`` cases for a span (its terms and its vector, if any), and
     the union's field scores."""
     rankings = [index.bm25[field].search(tokens, depth) for field in FIELDS]
+    nearest = NearestAppearances.of(index, vector)
     if vector is not None:
         rankings += [dense_hits(index, field, vector, depth) for field in FIELDS]
+        rankings.append(nearest.hits(depth))
     rankings = [ranking for ranking in rankings if ranking]
     found: dict[int, list[str]] = {}
     for ranking in rankings:
         for hit in ranking:
             found.setdefault(hit.doc, []).append(hit.retriever)
     rows = np.array(sorted(found), dtype=np.intp)
-    return Retrieved(rankings, found, rows, candidate_scores(index, tokens, vector, rows))
+    scores, via = candidate_scores(index, tokens, vector, rows, nearest)
+    return Retrieved(rankings, found, rows, scores, via)
 
 
 def dense_hits(
@@ -99,15 +144,24 @@ def candidate_scores(
     tokens: list[str],
     vector: npt.NDArray[np.float32] | None,
     rows: npt.NDArray[np.intp],
-) -> FieldScores:
-    """The field scores of the candidate rows only (row ``i`` for ``rows[i]``)."""
+    nearest: NearestAppearances | None = None,
+) -> tuple[FieldScores, npt.NDArray[np.int64]]:
+    """The field scores of the candidate rows only (row ``i`` for ``rows[i]``), and per row the
+    appearance whose text gave its claim-side cosine (-1: its own text did).
+
+    A case's appearance texts are folded into its claim-side cosine as a maximum: the claim
+    summary's cosine, and for a case with one text (its title and summary the same) both, so
+    the one-text model still reads one cosine twice. The calibrated features keep their meaning
+    ("how near is the span to a text that states this claim")."""
     lexical = {field: index.bm25[field].coverage_of(tokens, rows) for field in FIELDS}
-    return FieldScores(
-        cosines(index, "title", vector, rows),
-        cosines(index, "summary", vector, rows),
-        lexical["title"],
-        lexical["summary"],
-    )
+    title = cosines(index, "title", vector, rows)
+    summary = cosines(index, "summary", vector, rows)
+    near, at = (nearest or NearestAppearances.of(index, vector)).of_rows(rows)
+    via = np.where(near > np.maximum(title, summary), at, -1)
+    if (at >= 0).any():
+        title = np.where(one_text(index, rows), np.maximum(title, near), title)
+        summary = np.maximum(summary, near)
+    return FieldScores(title, summary, lexical["title"], lexical["summary"]), via
 
 
 def one_text(index: CaseIndex, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:

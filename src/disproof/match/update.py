@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.embed import Embedder
+from disproof.match.appearances import AppearanceRows
 from disproof.match.index import (
     FIELDS,
     CaseIndex,
@@ -38,7 +39,7 @@ from disproof.match.index import (
 )
 from disproof.retrieve import DenseIndex
 from disproof.store.changes import ChangedCases
-from disproof.store.corpus import CorpusState, CorpusStore, content_digests
+from disproof.store.corpus import CaseText, CorpusState, CorpusStore, content_digests
 from disproof.text import Analyzer
 
 logger = logging.getLogger(__name__)
@@ -169,6 +170,8 @@ def update_index(
     plan = changes(index, state)
     if plan.count > MAX_CHANGED_SHARE * len(state.pks):
         return None
+    if embedder is not None and index.dense and index.appearances is None:
+        return None  # vectors without appearance rows: not an index this code saved
     if plan.count == 0:  # changed and changed back: only the position moved
         return dataclasses.replace(index, fingerprint=state.fingerprint, ann={})
     wanted = state.pks[plan.todo].tolist()
@@ -188,8 +191,10 @@ def update_index(
             bm25.renumber(plan.new_of_old, len(state.pks))
             bm25.replace_many(plan.todo.tolist(), tokens)
     dense: dict[str, DenseIndex] = {}
+    appearances = None
     if embedder is not None and index.dense:
         vectors = ensure_vectors(corpus, texts, embedder, progress, every=False)
+        appearances = _appearances(index, plan, state, texts, vectors, embedder.dim)
         for field, old_dense in index.dense.items():
             fresh = field_vectors(texts, vectors, field, embedder.dim)
             if plan.appended:  # the new vectors beside the saved matrix, not a copy of it
@@ -218,7 +223,24 @@ def update_index(
             len(state.pks),
         ),
         _moved(index.digests, plan, digests, len(state.pks)),
+        appearances=appearances,
     )
+
+
+def _appearances(
+    index: CaseIndex,
+    plan: Changes,
+    state: CorpusState,
+    texts: list[CaseText],
+    vectors: dict[tuple[int, str], npt.NDArray[np.float32]],
+    dim: int,
+) -> AppearanceRows:
+    """The appearance rows brought to ``state``: those of removed and changed cases dropped,
+    those of changed and new cases (``texts``) added."""
+    assert index.appearances is not None  # update_index builds afresh otherwise
+    fresh = AppearanceRows.build(texts, vectors, dim)
+    gone = np.concatenate([index.pks[plan.new_of_old < 0], state.pks[plan.todo]])
+    return index.appearances.replaced(gone, fresh)
 
 
 def _moved(old: Array, plan: Changes, todo: Array, rows: int) -> Array:

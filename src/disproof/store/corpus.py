@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +25,17 @@ from disproof.store.schema import case_terms, case_vectors, cases
 
 
 @dataclass(frozen=True, slots=True)
+class AppearanceText:
+    """The text of one appearance of a case (a quote as published), with where it appeared:
+    ``position`` is its place among the case's appearances."""
+
+    position: int
+    text: str
+    outlet: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CaseText:
     """The parts of a case that matching reads (no full validation: this is the hot path)."""
 
@@ -33,6 +45,35 @@ class CaseText:
     summary: str
     date: dt.date | None
     content_hash: str
+    #: The texts of its appearances that have one (most cases: none).
+    appearances: tuple[AppearanceText, ...] = ()
+
+
+def appearance_texts(doc: Any) -> tuple[AppearanceText, ...]:
+    """The appearance texts of a stored case document (anything malformed is skipped: the
+    document was validated when it was written)."""
+    items = doc.get("appearances") if isinstance(doc, dict) else None
+    out = []
+    for place, item in enumerate(items if isinstance(items, list) else []):
+        text = item.get("text") if isinstance(item, dict) else None
+        if isinstance(text, str) and text.strip():
+            outlet, language = item.get("outlet"), item.get("language")
+            out.append(
+                AppearanceText(
+                    place,
+                    text,
+                    outlet if isinstance(outlet, str) else None,
+                    language if isinstance(language, str) else None,
+                )
+            )
+    return tuple(out)
+
+
+def _maybe_appearance_texts() -> sa.ColumnElement[Any]:
+    """The case document, only where it may hold an appearance text (its JSON has a key
+    ``"text"``; a string value cannot spell that, its quotes are escaped): most cases have none,
+    and their documents are not read."""
+    return sa.case((sa.cast(cases.c.doc, sa.Text).like('%"text"%'), cases.c.doc), else_=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +121,12 @@ def content_digests(content_hashes: list[str]) -> npt.NDArray[np.bytes_]:
         )
 
 
+def _case_text(row: Any) -> CaseText:
+    pk, case_id, title, summary, date, content, doc = row
+    texts = appearance_texts(doc) if doc is not None else ()
+    return CaseText(pk, case_id, title, summary, date, content, texts)
+
+
 #: Primary keys per ``IN (…)`` list (well under SQLite's limit on bound parameters).
 CHUNK = 900
 
@@ -97,13 +144,14 @@ class CorpusStore:
             cases.c.summary,
             cases.c.date,
             cases.c.content_hash,
+            _maybe_appearance_texts(),
         ).order_by(cases.c.pk)
         with self.engine.connect() as connection:
             if pks is None:
-                return [CaseText(*row) for row in connection.execute(query)]
+                return [_case_text(row) for row in connection.execute(query)]
             wanted = sorted(set(pks))
             found = [
-                CaseText(*row)
+                _case_text(row)
                 for start in range(0, len(wanted), CHUNK)
                 for row in connection.execute(
                     query.where(cases.c.pk.in_(wanted[start : start + CHUNK]))
@@ -201,6 +249,18 @@ class CorpusStore:
                 for pk, field, digest, blob in connection.execute(each):
                     out[(pk, field)] = StoredVector(digest, np.frombuffer(blob, dtype=np.float32))
         return out
+
+    def drop_vectors(self, model: str, keys: list[tuple[int, str]]) -> None:
+        """Delete the stored vectors of some (case pk, field) keys of a model."""
+        with begin_write(self.engine) as connection:
+            for pk, field in keys:
+                connection.execute(
+                    sa.delete(case_vectors).where(
+                        case_vectors.c.case_pk == pk,
+                        case_vectors.c.model == model,
+                        case_vectors.c.field == field,
+                    )
+                )
 
     def save_vectors(
         self, model: str, rows: list[tuple[int, str, str, npt.NDArray[np.float32]]]

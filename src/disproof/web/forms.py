@@ -77,10 +77,12 @@ class PostedRow:
         return self.stored is not None and self.same == set(self.values)
 
     def keep(self, item: dict[str, Any]) -> dict[str, Any]:
-        """``item`` (the values as parsed) with the parts nobody changed as stored."""
+        """``item`` (the values as parsed) with the parts nobody changed as stored, and the
+        stored item's parts the form has no input for (an appearance's text) kept."""
         if self.stored is None:
             return item
-        return item | {part: self.stored[part] for part in self.same}
+        hidden = {part: value for part, value in self.stored.items() if part not in self.values}
+        return hidden | item | {part: self.stored[part] for part in self.same}
 
 
 def row_input(name: str, part: str) -> str:
