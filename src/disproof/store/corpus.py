@@ -253,14 +253,7 @@ class CorpusStore:
     def drop_vectors(self, model: str, keys: list[tuple[int, str]]) -> None:
         """Delete the stored vectors of some (case pk, field) keys of a model."""
         with begin_write(self.engine) as connection:
-            for pk, field in keys:
-                connection.execute(
-                    sa.delete(case_vectors).where(
-                        case_vectors.c.case_pk == pk,
-                        case_vectors.c.model == model,
-                        case_vectors.c.field == field,
-                    )
-                )
+            _delete_vectors(connection, model, keys)
 
     def save_vectors(
         self, model: str, rows: list[tuple[int, str, str, npt.NDArray[np.float32]]]
@@ -275,14 +268,7 @@ class CorpusStore:
             return
         keys = [(pk, field) for pk, field, _, _ in rows]
         with begin_write(self.engine) as connection:
-            for pk, field in keys:
-                connection.execute(
-                    sa.delete(case_vectors).where(
-                        case_vectors.c.case_pk == pk,
-                        case_vectors.c.model == model,
-                        case_vectors.c.field == field,
-                    )
-                )
+            _delete_vectors(connection, model, keys)
             wanted = sorted({pk for pk, _ in keys})
             alive = set(
                 connection.scalars(
@@ -310,3 +296,15 @@ class CorpusStore:
             )
             # the semantic check of inferred narratives reads these vectors: recount them
             refresh_narratives_of(connection, sorted({row[0] for row in kept}), model)
+
+
+def _delete_vectors(connection: sa.Connection, model: str, keys: list[tuple[int, str]]) -> None:
+    """Delete the stored vectors of some (case pk, field) keys of a model."""
+    for pk, field in keys:
+        connection.execute(
+            sa.delete(case_vectors).where(
+                case_vectors.c.case_pk == pk,
+                case_vectors.c.model == model,
+                case_vectors.c.field == field,
+            )
+        )
