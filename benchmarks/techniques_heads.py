@@ -192,8 +192,9 @@ def predict(
                 ]
                 b = candidates[int(np.argmax(scores))]
             cut = micro_thresholds(fused_oof[mine] + b * prior_oof[mine], gold)
-            both = np.isfinite(cut) & np.isfinite(every)
-            cut = np.where(both, (1 - shrink) * cut + shrink * every, cut)
+            if shrink:
+                both = np.isfinite(cut) & np.isfinite(every)
+                cut = np.where(both, (1 - shrink) * cut + shrink * every, cut)
             predicted[f.test[held]] = fused_test[held] + b * prior_test[held] >= cut
     return predicted
 
