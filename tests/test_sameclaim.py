@@ -202,3 +202,36 @@ def test_the_api_reads_a_merged_case_by_an_old_id(service: Disproof, tmp_path: P
     quoted = URL_2.replace("/", "%2F").replace(":", "%3A")
     answer = client.get(f"/api/v1/cases/{quoted}")
     assert answer.status_code == 200 and answer.json()["id"] == URL
+
+
+def test_an_entry_left_apart_is_reported_by_the_import_that_meets_it_only(
+    service: Disproof, tmp_path: Path
+) -> None:
+    full = write(
+        tmp_path,
+        "cases.csv",
+        FULL_HEADER
+        + full_row("Outlet A", "03/10/17", TITLE)
+        + full_row("Outlet C", "03/10/17", TITLE + " and fishermen"),
+    )
+    index = write(
+        tmp_path,
+        "index.csv",
+        INDEX_HEADER + f"2017-03-10,{URL},The invented lake was drained by foreign agents to…,"
+        "Ukraine,Water,Russian,Outlet A\n",
+    )
+    service.import_file(full)
+    assert list(service.import_file(index).ambiguous) == [URL]  # two texts claim it equally
+    later = tmp_path / "later.jsonl"
+    later.write_text(
+        json.dumps(
+            {
+                "id": "unrelated",
+                "title": "Another invented claim",
+                "source": {"dataset": "euvsdisinfo"},
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    assert service.import_file(later).ambiguous == {}  # no news of this file

@@ -71,7 +71,12 @@ def join(connection: Connection, records: list[Case], mark: EditMark, now: dt.da
     pool = [replace(Claim.of(c), id=key) for key, c in current.items()]
     pool += [c for c in claims.candidates(connection, datasets) if c.id not in current]
     links = link(pool)
-    out.ambiguous = links.ambiguous
+    # only what this import touches: a stored entry left apart earlier is no news of this file
+    out.ambiguous = {
+        entry: claimants
+        for entry, claimants in links.ambiguous.items()
+        if entry in current or any(c in current for c in claimants)
+    }
     wanted = {m for p, secs in links.groups.items() for m in [p, *(s for s, _ in secs)]}
     loaded = claims.load(connection, wanted - set(current))
     grouped: set[str] = set()
