@@ -106,8 +106,8 @@ class AppearanceRows:
         self, pks: npt.NDArray[np.int64], vector: npt.NDArray[np.float32]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """Per case that has appearance texts: its primary key (ascending), its best cosine to
-        ``vector`` and the row of the appearance text that gave it. ``pks``: the index's cases
-        (rows of cases it does not hold are left out)."""
+        ``vector`` and the row of the appearance text that gave it. ``pks``: the index's cases,
+        ascending (rows of cases it does not hold are left out)."""
         if not len(self):
             return np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64)
         cosines = np.asarray(self.vectors @ vector.astype(np.float32), dtype=np.float32)
@@ -117,7 +117,9 @@ class AppearanceRows:
         # the first row of each case's run that reaches its best (every run has one)
         tops = np.flatnonzero(cosines == np.repeat(best, np.diff(np.r_[starts, len(self)])))
         at = tops[np.searchsorted(tops, starts)].astype(np.int64)
-        held = np.isin(owners, pks)
+        # a sorted look-up of the few owners, not ``np.isin`` over every case on every span
+        where = np.minimum(np.searchsorted(pks, owners), max(len(pks) - 1, 0))
+        held = pks[where] == owners if len(pks) else np.zeros(len(owners), dtype=bool)
         return owners[held], best[held], at[held]
 
     # -- persistence -----------------------------------------------------------------------------
