@@ -16,6 +16,8 @@ the calibration's domain, and the matcher then confirms nothing (``match/matcher
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
@@ -39,22 +41,26 @@ class Domain(BaseModel):
         return measured > self.density + self.tolerance
 
 
-def sample_rows(n: int, sample: int = SAMPLE, seed: int = 0) -> npt.NDArray[np.int64]:
-    """The rows :func:`density` measures, ascending (all of them in a smaller database)."""
-    return np.sort(np.random.default_rng(seed).choice(n, min(sample, n), replace=False))
-
-
 def density(vectors: npt.NDArray[np.float32], sample: int = SAMPLE, seed: int = 0) -> float:
     """The median cosine of a case to its nearest other case, over ``sample`` cases drawn with
     ``seed`` (all of them in a smaller database); 0 with fewer than two cases."""
-    n = int(vectors.shape[0])
+    return sampled_density(
+        int(vectors.shape[0]), lambda rows: np.asarray(vectors[rows]), sample, seed
+    )
+
+
+def sampled_density(
+    n: int,
+    take: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float32]],
+    sample: int = SAMPLE,
+    seed: int = 0,
+) -> float:
+    """:func:`density` of ``n`` vectors read by ``take(rows)``: only the sampled rows are read
+    (a matrix with rows added beside it is never copied whole)."""
     if n < 2:
         return 0.0
-    return nearest_median(np.asarray(vectors[sample_rows(n, sample, seed)], dtype=np.float32))
-
-
-def nearest_median(chosen: npt.NDArray[np.float32]) -> float:
-    """:func:`density` of the sampled rows themselves (at least two)."""
+    rows = np.sort(np.random.default_rng(seed).choice(n, min(sample, n), replace=False))
+    chosen = np.asarray(take(rows), dtype=np.float32)
     cosines = chosen @ chosen.T
     np.fill_diagonal(cosines, -1.0)
     cosines[cosines > COPY] = -1.0

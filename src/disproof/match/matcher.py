@@ -21,7 +21,7 @@ import numpy.typing as npt
 from disproof.embed import Embedder
 from disproof.match.article import SpanEvidence, max_cases, one_per_case, span_features
 from disproof.match.calibration import Band, Calibration, Situation
-from disproof.match.domain import nearest_median, sample_rows
+from disproof.match.domain import sampled_density
 from disproof.match.features import FieldScores, feature_matrix
 from disproof.match.index import FIELDS, CaseIndex
 from disproof.match.retrieval import one_text, retrieve
@@ -147,8 +147,6 @@ class Matcher:
         vectors = self.index.dense.get("summary")
         if vectors is None or len(self.index) < SPAN_CHECK_MIN_CASES:
             return None
-        if len(vectors) < 2:
-            return 0.0
         # measured once per main matrix: the rows added beside it (at most a 16th of them)
         # barely move a median over 2,000 sampled cases, and measuring it again on every
         # update cost ~60 ms at a million cases
@@ -157,7 +155,7 @@ class Matcher:
             return known
         # the sampled rows only: ``vectors.vectors`` would copy the whole matrix when rows
         # were added since it was saved (1.5 GB and ~13 s at a million cases, on every build)
-        measured = nearest_median(vectors.take(sample_rows(len(vectors))))
+        measured = sampled_density(len(vectors), vectors.take)
         _DENSITIES[vectors.base_id] = measured
         while len(_DENSITIES) > 8:
             _DENSITIES.pop(next(iter(_DENSITIES)))

@@ -155,6 +155,8 @@ def facet_groups(service: Disproof, filters: Filters, query: CaseQuery) -> list[
 def _narratives_named(service: Disproof, narratives: list[str]) -> list[str]:
     """The narrative filter with words that name one narrative ("MH17") as its id; unknown
     values stay as they are (shown as chips of an empty result, as any unknown filter)."""
+    if not narratives:
+        return narratives
     try:
         return service.check_filters(CaseQuery(narratives=narratives)).narratives
     except InvalidInput:
