@@ -80,9 +80,9 @@ def test_a_file_to_check_that_is_no_text_is_refused_saying_why(
     latin.write_bytes(b"first line\ncaf\xe9\n")
     expected = {
         tmp_path / "nope.txt": "no such file",
-        tmp_path: "is a folder, not a text file",
-        binary: "looks like a binary file",
-        latin: "not UTF-8 text (byte 14, line 2)",
+        tmp_path: "not a regular file",
+        binary: "this looks like a binary file",
+        latin: "not valid UTF-8 (byte 0xe9 at line 2)",
     }
     for path, message in expected.items():
         result = cli(command, "--file", str(path))

@@ -121,22 +121,10 @@ def read_jsonl_stdin() -> list[tuple[object, str]]:
 
 
 def read_input_text(file: Path) -> str:
-    """The text of ``--file PATH`` (``-``: standard input), refusing what is no text file with
-    a message that says why: no such file, a folder, binary, or not UTF-8 (with the line)."""
+    """The text of ``--file PATH`` (``-``: standard input); a file that is no text is refused
+    saying why, as ``disproof import`` refuses it (``io.base.read_text``)."""
     if str(file) == "-":
         return sys.stdin.read()
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise DisproofError(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise DisproofError(f"{file}: is a folder, not a text file") from None
-    except OSError as exc:
-        raise DisproofError(f"{file}: cannot read it ({exc.strerror})") from None
-    if b"\x00" in data[:65536]:
-        raise DisproofError(f"{file}: looks like a binary file (it holds NUL bytes), not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DisproofError(f"{file}: not UTF-8 text (byte {exc.start}, line {line})") from None
+    from disproof.io.base import read_text
+
+    return read_text(file)
