@@ -98,6 +98,7 @@ class SoakReport:
     memory: list[MemorySample]
     tracebacks: int
     shared: SharedCases
+    traceback_text: str = ""
 
     @property
     def requests(self) -> int:
@@ -181,9 +182,21 @@ def run_soak(
         server.stop(signal.SIGKILL)
         server.start()
         restart_check = verify(server.base, ledgers)
-    tracebacks = server.log.read_text(errors="replace").count("Traceback")
+    log = server.log.read_text(errors="replace")
+    tracebacks = log.count("Traceback")
+    first = log.find("Traceback")
+    excerpt = log[max(0, first - 500) : first + 4000] if first >= 0 else ""
     return SoakReport(
-        config, elapsed, rec, ledgers, live_check, restart_check, memory, tracebacks, shared
+        config,
+        elapsed,
+        rec,
+        ledgers,
+        live_check,
+        restart_check,
+        memory,
+        tracebacks,
+        shared,
+        excerpt,
     )
 
 

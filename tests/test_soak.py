@@ -33,7 +33,7 @@ def test_a_short_soak_fails_no_request_and_loses_no_write(
     else:
         report = run_soak(config, tmp_path)
     assert report.errors == 0, report.recorder.samples
-    assert report.tracebacks == 0
+    assert report.tracebacks == 0, report.traceback_text
     assert {"GET case", "GET search", "GET web case page", "POST case", "PATCH case"} <= set(
         report.recorder.latencies
     )

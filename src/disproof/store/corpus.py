@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from disproof.store.changes import ChangedCases, Position, changed_since, current, position
 from disproof.store.derived import refresh_narratives_of
-from disproof.store.engine import begin_write, snapshot
+from disproof.store.engine import begin_write, insert_or_keep, snapshot
 from disproof.store.schema import case_terms, case_vectors, cases
 
 
@@ -280,8 +280,10 @@ class CorpusStore:
             kept = [row for row in rows if row[0] in alive]
             if not kept:
                 return
+            # another worker may have stored the same vector meanwhile (both encoded a new
+            # case): keep its row; a row of an older text is re-encoded by its text hash
             connection.execute(
-                sa.insert(case_vectors),
+                insert_or_keep(case_vectors, connection.dialect.name),
                 [
                     {
                         "case_pk": pk,

@@ -9,7 +9,17 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Insert,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    text,
+)
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
@@ -153,6 +163,24 @@ def write_if_free(engine: Engine, statement: Executable) -> bool:
             connection.exec_driver_sql(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
             connection.commit()
     return True
+
+
+def insert_or_keep(table: Table, dialect: str) -> Insert:
+    """``INSERT`` into ``table`` that leaves a row whose key is already there as it is.
+
+    For derived rows two writers may compute at once (several workers encoding the same new
+    case): the second writer's identical row is dropped instead of failing the transaction.
+    Plain ``INSERT`` on a dialect without ``ON CONFLICT``.
+    """
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    return table.insert()  # pragma: no cover - the two dialects disproof runs on
 
 
 def _alembic_config() -> Config:

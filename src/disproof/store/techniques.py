@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from disproof.store.engine import write_if_free
+from disproof.store.engine import insert_or_keep, write_if_free
 from disproof.store.schema import technique_results
 
 #: Hashes looked up per query.
@@ -49,17 +49,9 @@ def write_results(
         {"text_hash": h, "model_id": model_id, "spans": [dict(s) for s in spans], "created_at": now}
         for h, spans in results.items()
     ]
-    insert: Any
-    if engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:  # pragma: no cover - the two dialects disproof runs on
-        insert = sa.insert
+    insert = insert_or_keep(technique_results, engine.dialect.name)
     for start in range(0, len(rows), BATCH):
-        statement = insert(technique_results).values(rows[start : start + BATCH])
-        if hasattr(statement, "on_conflict_do_nothing"):
-            statement = statement.on_conflict_do_nothing()
+        statement = insert.values(rows[start : start + BATCH])
         try:
             if not write_if_free(engine, statement):
                 return False
