@@ -77,3 +77,53 @@ def test_a_denser_database_confirms_nothing_and_says_why(
     assert [m.case_id for m in listed] == ["labs"]
     assert all(m.band != "confirmed" for m in listed)
     assert all(m.why.outside_calibration for m in listed)
+
+
+def test_outside_the_calibration_the_nearest_cases_are_not_ruled_out(
+    service: Disproof, fake_matching: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where scores cannot tell a repeat from a neighbour, the nearest cases below the bands are
+    "not confirmed (read them)", never "not a match": in the real EUvsDisinfo database the
+    exact claim "NATO promised not to expand eastwards", filed several times, scored 0.27."""
+    from fastapi.testclient import TestClient
+    from rich.console import Console
+
+    from disproof import render
+    from disproof.api.app import create_app
+    from disproof.report import build_report, to_html, to_markdown
+
+    _calibrated(monkeypatch, reference=-2.0)
+    add_cases(service, *CASES)
+    query = "Completely unrelated words about a football match on Sunday"
+    result = service.matcher().match(query, top_k=3)
+    assert result.outside_calibration
+    assert result.matches and all(m.band == "none" for m in result.matches)
+    console = Console(record=True, width=200)
+    render.match_report(console, result)
+    shown = console.export_text()
+    assert "not confirmed: outside the calibration (read them)" in shown
+    assert "not a match" not in shown
+    report = build_report(service, query)
+    assert report.outside_calibration and report.nearest
+    for document in (to_markdown(report), to_html(report)):
+        assert "a low score does not rule a case out" in document
+        assert "none is a match" not in document
+    app = create_app(service.settings, service=service)
+    with TestClient(app) as client:
+        page = client.post("/check", data={"text": query}).text
+    assert "a low score does not rule a case out" in page
+    assert "Not confirmed" in page and "Not a match" not in page
+
+
+def test_inside_the_calibration_the_nearest_cases_are_not_a_match(
+    service: Disproof, fake_matching: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from disproof.report import build_report, to_markdown
+
+    _calibrated(monkeypatch, reference=2.0)
+    add_cases(service, *CASES)
+    query = "Completely unrelated words about a football match on Sunday"
+    assert not service.matcher().match(query, top_k=3).outside_calibration
+    report = build_report(service, query)
+    assert not report.outside_calibration
+    assert "none is a match" in to_markdown(report)

@@ -564,3 +564,6 @@ class MatchResult(_Model):
     article: bool = False
     matches: list[CaseMatch] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    #: The database is outside its calibration's domain (docs/matching.md, "A database like
+    #: the calibration's"): nothing is confirmed, and a low score does not rule a case out.
+    outside_calibration: bool = False

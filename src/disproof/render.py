@@ -303,7 +303,7 @@ def match_report(console: Console, result: MatchResult) -> None:
         nearest = [m for m in matches if m.band == "none"][:3]
         if nearest:
             across = all(m.why.calibration == "cross-language" for m in nearest)
-            label = nearest_label(bool(found), across)
+            label = nearest_label(bool(found), across, result.outside_calibration)
             names = "; ".join(safe(m.title, 70).plain for m in nearest)
             console.print(Text(f"  {label}: {names}", style="dim"), soft_wrap=True)
 

@@ -311,6 +311,7 @@ class Matcher:
                     article=long,
                     matches=one_per_case(matches, limit),
                     notes=list(self.notes),
+                    outside_calibration=self.outside,
                 )
             )
         return results

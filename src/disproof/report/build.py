@@ -288,6 +288,7 @@ def build_report(
         technique_note=NOTE if technique_model else None,
         notes=notes,
         limits=[*LIMITS, TECHNIQUE_LIMIT] if technique_model else list(LIMITS),
+        outside_calibration=result.outside_calibration,
     )
 
 

@@ -142,14 +142,14 @@ def _match_line(match: ReportMatch) -> str:
     return f"- **{_band(match.band)}**, score {match.score:.2f}: {text(match.title)}{where}"
 
 
-def _claim(claim: ReportClaim) -> list[str]:
+def _claim(claim: ReportClaim, outside: bool = False) -> list[str]:
     found = [m for m in claim.matches if m.band != "none"]
     near = [m for m in claim.matches if m.band == "none"][:3]
     lines = [f"### Claim {claim.number}", "", f"> {text(claim.text)}", ""]
     lines += [_match_line(m) for m in found]
     if near:
         across = all(m.calibration == "cross-language" for m in near)
-        label = nearest_label(bool(found), across)
+        label = nearest_label(bool(found), across, outside)
         lines.append(f"- {label}: " + "; ".join(text(m.title) for m in near))
     return [*lines, ""]
 
@@ -261,7 +261,7 @@ def to_markdown(report: Report) -> str:
     if report.matched:
         lines += ["## Claims that repeat known cases", ""]
         for claim in report.claims:
-            lines += _claim(claim)
+            lines += _claim(claim, report.outside_calibration)
         lines += ["## Known cases", ""]
         for case in report.cases:
             lines += _case(case)

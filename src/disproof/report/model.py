@@ -144,6 +144,8 @@ class Report(_Model):
     technique_note: str | None = None
     notes: list[str] = Field(default_factory=list)
     limits: list[str] = Field(default_factory=list)
+    #: The database is outside the calibration's domain: the nearest cases are not ruled out.
+    outside_calibration: bool = False
 
     @property
     def matched(self) -> bool:

@@ -12,11 +12,16 @@ SOURCE_LABEL = {
 }
 
 
-def nearest_label(found: bool, across: bool) -> str:
+def nearest_label(found: bool, across: bool, outside: bool = False) -> str:
     """How the nearest cases below the bands are introduced. Across languages the calibration
     cannot reach ``confirmed`` and rarely ``suggested`` (docs/matching.md), so when nothing was
     found its ``none`` says "not confirmed", not "not a match": the right case is often among
-    them. Below a case that was found, the rest stay "not a match"."""
+    them. So does a database ``outside`` its calibration's domain, where scores rank the
+    nearest cases but do not tell a repeat from a neighbour (an exact restatement filed
+    several times scores low: its copies leave it no margin). Elsewhere, and below a case that
+    was found, the rest are "not a match"."""
+    if outside:
+        return "also near, not confirmed (read them)" if found else OUTSIDE_NEAREST
     if found:
         return "also near, not a match"
     if across:
@@ -24,14 +29,27 @@ def nearest_label(found: bool, across: bool) -> str:
     return "nearest cases, not a match"
 
 
+#: The nearest cases' label when nothing was found in a database outside the calibration.
+OUTSIDE_NEAREST = "nearest cases, not confirmed: outside the calibration (read them)"
+#: What introduces them in a report or on the check page.
+OUTSIDE_INTRO = (
+    "These are the closest known cases. This database's cases are much closer to one another "
+    "than the claims the scores were calibrated on, so a low score does not rule a case out: "
+    "read them, the case the text repeats may be among them."
+)
+ACROSS_INTRO = (
+    "These are the closest known cases. The text is in another language than they are, and "
+    "across languages the score ranks cases but cannot confirm one: read them, the case the "
+    "text repeats is often among them."
+)
+
+
 def nearest_intro(report: Report) -> str:
     """The sentence before a report's nearest cases (when nothing matched)."""
+    if report.outside_calibration:
+        return OUTSIDE_INTRO
     if report.nearest and all(m.calibration == "cross-language" for m in report.nearest):
-        return (
-            "These are the closest known cases. The text is in another language than they are, "
-            "and across languages the score ranks cases but cannot confirm one: read them, the "
-            "case the text repeats is often among them."
-        )
+        return ACROSS_INTRO
     return "These are the closest known cases; none is a match."
 
 

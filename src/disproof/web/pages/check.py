@@ -13,6 +13,7 @@ from disproof.api.budget import run_expensive, text_cost, text_limit
 from disproof.api.deps import get_matcher, get_service
 from disproof.errors import CaseNotFound, DisproofError
 from disproof.models import Case, CaseMatch, MatchResult
+from disproof.report.wording import ACROSS_INTRO, OUTSIDE_INTRO
 from disproof.service import Disproof
 from disproof.techniques.loaded import loaded_model
 from disproof.techniques.shown import NOTE, ShownSpan, SpanLike, shown_spans
@@ -120,7 +121,8 @@ async def check(request: Request) -> Response:
             request, "check.html", _form_context(request, text[:limit], error), status_code=status
         )
     page = await run_expensive(request, text_cost(text), _check, request, text)
-    return render(request, "check_result.html", {"page": page, **_form_context(request, "", None)})
+    context = {"page": page, "outside_intro": OUTSIDE_INTRO, "across_intro": ACROSS_INTRO}
+    return render(request, "check_result.html", {**context, **_form_context(request, "", None)})
 
 
 def _check(request: Request, text: str) -> CheckPage:
