@@ -126,3 +126,28 @@ def test_nearest_cases_in_the_same_language_are_still_not_a_match(
     report = build_report(service, "Completely unrelated words about a football match")
     assert report.nearest and report.nearest[0].calibration == "same-language"
     assert "none is a match" in to_markdown(report)
+
+
+def test_nearest_cases_filed_twice_under_one_title_are_told_apart_by_date(
+    service: Disproof, calibrated: None
+) -> None:
+    """EUvsDisinfo files one claim again for another outlet or date, under the same title: the
+    CLI's one line of nearest cases then names each with its date, not the same words twice."""
+    import datetime as dt
+
+    from rich.console import Console
+
+    from disproof import render
+
+    title = "New evidence shows the suspected chemical attack in Douma was staged"
+    add_cases(
+        service,
+        Case(id="douma-1", title=title, date=dt.date(2018, 4, 22)),
+        Case(id="douma-2", title=title, date=dt.date(2018, 4, 26)),
+    )
+    result = service.matcher().match("Completely unrelated words about a football match", top_k=3)
+    assert {m.case_id for m in result.matches} == {"douma-1", "douma-2"}
+    console = Console(record=True, width=400)
+    render.match_report(console, result)
+    shown = console.export_text()
+    assert "(2018-04-22)" in shown and "(2018-04-26)" in shown

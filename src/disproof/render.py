@@ -304,8 +304,18 @@ def match_report(console: Console, result: MatchResult) -> None:
         if nearest:
             across = all(m.why.calibration == "cross-language" for m in nearest)
             label = nearest_label(bool(found), across, result.outside_calibration)
-            names = "; ".join(safe(m.title, 70).plain for m in nearest)
+            names = "; ".join(_nearest_names(nearest))
             console.print(Text(f"  {label}: {names}", style="dim"), soft_wrap=True)
+
+
+def _nearest_names(matches: list[CaseMatch]) -> list[str]:
+    """The nearest cases' titles, cut; a title two of them share (the same claim filed twice,
+    as EUvsDisinfo does for another outlet or date) is told apart by its date."""
+    titles = [safe(m.title, 70).plain for m in matches]
+    return [
+        f"{title} ({m.date})" if titles.count(title) > 1 and m.date else title
+        for title, m in zip(titles, matches, strict=True)
+    ]
 
 
 def _article_report(console: Console, result: MatchResult) -> None:
