@@ -17,6 +17,11 @@ A case's narratives are
   *Inferred narratives*. Each inferred narrative carries the rule that fired, the supporting
   terms, and the rule's measured precision where it was measured;
 
+  a narrative with a subject lexicon (``disproof.narratives.subject``: Syria's chemical attacks,
+  Georgia 2008) also needs the case's text to *name its subject* (sarin, Douma, South Ossetia …
+  in any of the lexicon's languages): a White Helmets claim naming no chemical attack does not
+  advance "chemical attacks in Syria were staged", whatever its keywords;
+
   given the case's field vectors (what the match index stores for its title and claim summary),
   a narrative with written claims (``disproof.narratives.semantic``) also needs *semantic
   support*: the case must be about as near one of the narrative's claims as to any foil or other
@@ -48,6 +53,7 @@ from disproof.narratives.semantic import (
     Support,
     builtin_claim_vectors,
 )
+from disproof.narratives.subject import SubjectLexicon, builtin_subjects, subjects_content
 from disproof.narratives.taxonomy import builtin_taxonomy
 from disproof.normalize import keyword_key
 from disproof.text.analyze import Analyzer
@@ -79,6 +85,9 @@ class CaseNarrative:
     #: For ``keywords``: the narrative has claims to check but the case had no current stored
     #: vectors (no index, or edited since), so the rule decided alone.
     unchecked: bool = False
+    #: For ``keywords``: the words of the case's text that name the narrative's subject (empty
+    #: when the narrative has no subject lexicon).
+    subject: tuple[str, ...] = ()
 
     @property
     def inferred(self) -> bool:
@@ -95,10 +104,17 @@ class _Rule:
 class KeywordMapping:
     """Keyword rules → narratives and narrative → parent, read from one taxonomy."""
 
-    def __init__(self, taxonomy: Taxonomy, claims: ClaimVectors | None = None) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        claims: ClaimVectors | None = None,
+        subjects: dict[str, SubjectLexicon] | None = None,
+    ) -> None:
         self.taxonomy = taxonomy
         #: The narratives' claim vectors for the semantic check (None: rules decide alone).
         self.claims = claims
+        #: The narratives whose case text must name their subject, with its lexicon.
+        self.subjects = subjects or {}
         self.rules: list[_Rule] = [
             _Rule(n.id, frozenset(keyword_key(k) for k in rule.keywords), rule.precision)
             for n in taxonomy.narratives
@@ -131,6 +147,7 @@ class KeywordMapping:
             "margins": sorted((n, c.margin) for n, c in self.claims.claims.items())
             if self.claims
             else None,
+            "subjects": subjects_content(self.subjects),
         }
 
     def ancestors(self, narrative_id: str) -> list[str]:
@@ -166,6 +183,9 @@ class KeywordMapping:
             shared = terms & self.specific.get(rule.narrative, frozenset())
             if not shared:
                 continue
+            named = self._named(rule.narrative, text)
+            if named == ():
+                continue
             checked, semantic = self._semantic(rule.narrative, fields)
             if not checked:
                 continue
@@ -176,7 +196,8 @@ class KeywordMapping:
             via = tuple(sorted(spelled[key] for key in rule.keys))
             unchecked = semantic is None and self._checkable(rule.narrative)
             item = CaseNarrative(
-                rule.narrative, "keywords", via, confidence, support, semantic, unchecked
+                rule.narrative, "keywords", via, confidence, support, semantic, unchecked,
+                named or (),
             )
             best = found.get(rule.narrative)
             if best is None or (item.confidence or 0.0) > (best.confidence or 0.0):
@@ -193,6 +214,11 @@ class KeywordMapping:
             for index in {i for key in spelled for i in self.by_keyword.get(key, ())}
             for rule in (self.rules[index],)
         )
+
+    def _named(self, narrative: str, text: str) -> tuple[str, ...] | None:
+        """The words of ``text`` naming the narrative's subject (None: no lexicon, no check)."""
+        lexicon = self.subjects.get(narrative)
+        return lexicon.named(text) if lexicon is not None else None
 
     def _checkable(self, narrative: str) -> bool:
         return self.claims is not None and narrative in self.claims.claims
@@ -269,8 +295,8 @@ def _specific_terms(narratives: Iterable[Narrative]) -> dict[str, frozenset[str]
 
 @cache
 def builtin_mapping() -> KeywordMapping:
-    """The mapping of the shipped taxonomy, with the shipped claim vectors."""
-    return KeywordMapping(builtin_taxonomy(), builtin_claim_vectors())
+    """The mapping of the shipped taxonomy, with the shipped claim vectors and subjects."""
+    return KeywordMapping(builtin_taxonomy(), builtin_claim_vectors(), builtin_subjects())
 
 
 def case_narratives(case: Case, fields: Matrix | None = None) -> list[CaseNarrative]:
