@@ -26,7 +26,6 @@ alone is stored as the margin ``NO_MARGIN``, which every case clears).
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 
 from benchmarks.narrative_inference import (
@@ -52,11 +51,10 @@ from benchmarks.narrative_margins import (
     write_margins,
 )
 from disproof.narratives.mapping import KeywordMapping, builtin_mapping
+from disproof.narratives.semantic import NO_MARGIN
 from disproof.narratives.subject import builtin_subjects
 
 NARRATIVES = ("syria-chemical-attacks-staged", "georgia-2008-aggressor")
-#: The margin stored for "no margin": the lowest difference of two cosines, every case clears it.
-NO_MARGIN = -2.0
 
 
 def main(argv: list[str] | None = None) -> int:

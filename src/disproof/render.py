@@ -58,8 +58,6 @@ def _inferred_line(narrative: CaseNarrative, names: dict[str, str]) -> str:
     if narrative.source == "parent":
         return f"{head}: includes {', '.join(narrative.via)}"
     why = f"keywords {' + '.join(narrative.via)}; text: {', '.join(narrative.support)}"
-    if narrative.subject:
-        why += f"; names the subject: {', '.join(narrative.subject)}"
     if narrative.semantic is not None:
         why += f"; nearest claim: {narrative.semantic.nearest} ({narrative.semantic.margin:+.2f})"
     elif narrative.unchecked:

@@ -17,10 +17,11 @@ A case's narratives are
   *Inferred narratives*. Each inferred narrative carries the rule that fired, the supporting
   terms, and the rule's measured precision where it was measured;
 
-  a narrative with a subject lexicon (``disproof.narratives.subject``: Syria's chemical attacks,
-  Georgia 2008) also needs the case's text to *name its subject* (sarin, Douma, South Ossetia …
-  in any of the lexicon's languages): a White Helmets claim naming no chemical attack does not
-  advance "chemical attacks in Syria were staged", whatever its keywords;
+  for a narrative with a subject lexicon (``disproof.narratives.subject``: Syria's chemical
+  attacks, Georgia 2008) the text check is stricter and multilingual: the case's text must
+  *name its subject* (sarin, Douma, South Ossetia … in any of the lexicon's languages), so a
+  White Helmets claim naming no chemical attack does not advance "chemical attacks in Syria were
+  staged", whatever its keywords;
 
   given the case's field vectors (what the match index stores for its title and claim summary),
   a narrative with written claims (``disproof.narratives.semantic``) also needs *semantic
@@ -48,6 +49,7 @@ from typing import Literal
 
 from disproof.models import Case, CasePublic, CaseView, InferredNarrative, Narrative, Taxonomy
 from disproof.narratives.semantic import (
+    NO_MARGIN,
     ClaimVectors,
     Matrix,
     Support,
@@ -77,7 +79,8 @@ class CaseNarrative:
     via: tuple[str, ...] = ()
     #: For ``keywords``: the rule's measured precision (None where it was not measured).
     confidence: float | None = None
-    #: For ``keywords``: the words of the case's text whose terms the definition shares.
+    #: For ``keywords``: the words of the case's text whose terms the definition shares, or
+    #: for a narrative with a subject lexicon the words that name its subject.
     support: tuple[str, ...] = ()
     #: For ``keywords``: how near the case's claim is to the narrative's (None: not checked,
     #: the rule decided alone — no case vectors, or no claims written for the narrative).
@@ -85,9 +88,6 @@ class CaseNarrative:
     #: For ``keywords``: the narrative has claims to check but the case had no current stored
     #: vectors (no index, or edited since), so the rule decided alone.
     unchecked: bool = False
-    #: For ``keywords``: the words of the case's text that name the narrative's subject (empty
-    #: when the narrative has no subject lexicon).
-    subject: tuple[str, ...] = ()
 
     @property
     def inferred(self) -> bool:
@@ -178,26 +178,31 @@ class KeywordMapping:
             rule = self.rules[index]
             if not rule.keys <= spelled.keys() or rule.narrative.casefold() in known:
                 continue
-            if terms is None:
-                terms = set(_ANALYZER.tokens(text, "en"))
-            shared = terms & self.specific.get(rule.narrative, frozenset())
-            if not shared:
-                continue
             named = self._named(rule.narrative, text)
-            if named == ():
+            if named is None:
+                if terms is None:
+                    terms = set(_ANALYZER.tokens(text, "en"))
+                shared = terms & self.specific.get(rule.narrative, frozenset())
+                if not shared:
+                    continue
+                support = _words_of(text, shared)
+            elif named:
+                support = named
+            else:
                 continue
             checked, semantic = self._semantic(rule.narrative, fields)
             if not checked:
                 continue
+            # a narrative whose margin lets every case through is decided alike with or
+            # without vectors, so it carries the precision measured for it either way
+            bypassed = self._checkable(rule.narrative) and self._no_margin(rule.narrative)
             confidence = rule.precision
-            if semantic is not None and self.claims is not None:
+            if (semantic is not None or bypassed) and self.claims is not None:
                 confidence = self.claims.claims[rule.narrative].precision
-            support = _words_of(text, shared)
             via = tuple(sorted(spelled[key] for key in rule.keys))
-            unchecked = semantic is None and self._checkable(rule.narrative)
+            unchecked = semantic is None and self._checkable(rule.narrative) and not bypassed
             item = CaseNarrative(
-                rule.narrative, "keywords", via, confidence, support, semantic, unchecked,
-                named or (),
+                rule.narrative, "keywords", via, confidence, support, semantic, unchecked
             )
             best = found.get(rule.narrative)
             if best is None or (item.confidence or 0.0) > (best.confidence or 0.0):
@@ -219,6 +224,10 @@ class KeywordMapping:
         """The words of ``text`` naming the narrative's subject (None: no lexicon, no check)."""
         lexicon = self.subjects.get(narrative)
         return lexicon.named(text) if lexicon is not None else None
+
+    def _no_margin(self, narrative: str) -> bool:
+        """Whether the narrative's margin lets every case through (``NO_MARGIN``)."""
+        return self.claims is not None and self.claims.claims[narrative].margin <= NO_MARGIN
 
     def _checkable(self, narrative: str) -> bool:
         return self.claims is not None and narrative in self.claims.claims
