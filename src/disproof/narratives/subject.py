@@ -8,9 +8,11 @@ Douma, Khan Shaykhun; South Ossetia, Abkhazia, Tskhinvali, the 2008 war — the 
 multilingual lexicon (``subject`` in ``data/taxonomies/disproof.claims.json``: English, Russian,
 Ukrainian, German, French, Spanish, Italian, Polish, Czech, Baltic, Arabic, Georgian, with
 transliterations), and a narrative that has one is inferred only when the case's text names one
-of its terms. What a case must name follows the written labelling rule
-(``benchmarks/data/narrative_labels.md``): a claim about the White Helmets or a "false flag" in
-Syria that names no chemical attack does not concern *chemical attacks in Syria*.
+of its terms; that replaces, for it, the check of a term shared with its (English) definition
+(``disproof.narratives.mapping``), so a case written in another language can qualify. What a
+case must name follows the written labelling rule (``benchmarks/data/narrative_labels.md``): a
+claim about the White Helmets or a "false flag" in Syria that names no chemical attack does not
+concern *chemical attacks in Syria*.
 
 A term matches at the start of a word, case-folded after NFKC normalisation, so a stem
 ("chemi", "осети", "abkhaz") covers its inflections and derived words; a space in a term
