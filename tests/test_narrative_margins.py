@@ -15,6 +15,7 @@ import pytest
 from disproof.narratives.mapping import KeywordMapping
 from disproof.narratives.semantic import (
     MARGIN,
+    NO_MARGIN,
     ClaimVectors,
     builtin_claims,
     load_claims,
@@ -53,9 +54,11 @@ def test_margins_load_from_the_claims_and_default_to_the_v3_margin() -> None:
     )
     loaded = load_claims(text)
     assert loaded["a"].margin == 0.01 and loaded["b"].margin == MARGIN
-    # the shipped claims have a learned margin and a measured precision for every narrative
+    # the shipped claims have a learned margin (or none, where the subject check decides alone:
+    # v5) and a measured precision for every narrative
     for entry in builtin_claims().values():
-        assert -0.1 < entry.margin < 0.1 and entry.precision is not None
+        assert -0.1 < entry.margin < 0.1 or entry.margin == NO_MARGIN
+        assert entry.precision is not None
 
 
 def test_a_new_margin_changes_the_mapping_fingerprint() -> None:

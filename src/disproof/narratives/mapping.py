@@ -17,6 +17,12 @@ A case's narratives are
   *Inferred narratives*. Each inferred narrative carries the rule that fired, the supporting
   terms, and the rule's measured precision where it was measured;
 
+  for a narrative with a subject lexicon (``disproof.narratives.subject``: Syria's chemical
+  attacks, Georgia 2008) the text check is stricter and multilingual: the case's text must
+  *name its subject* (sarin, Douma, South Ossetia … in any of the lexicon's languages), so a
+  White Helmets claim naming no chemical attack does not advance "chemical attacks in Syria were
+  staged", whatever its keywords;
+
   given the case's field vectors (what the match index stores for its title and claim summary),
   a narrative with written claims (``disproof.narratives.semantic``) also needs *semantic
   support*: the case must be about as near one of the narrative's claims as to any foil or other
@@ -43,11 +49,13 @@ from typing import Literal
 
 from disproof.models import Case, CasePublic, CaseView, InferredNarrative, Narrative, Taxonomy
 from disproof.narratives.semantic import (
+    NO_MARGIN,
     ClaimVectors,
     Matrix,
     Support,
     builtin_claim_vectors,
 )
+from disproof.narratives.subject import SubjectLexicon, builtin_subjects, subjects_content
 from disproof.narratives.taxonomy import builtin_taxonomy
 from disproof.normalize import keyword_key
 from disproof.text.analyze import Analyzer
@@ -71,7 +79,8 @@ class CaseNarrative:
     via: tuple[str, ...] = ()
     #: For ``keywords``: the rule's measured precision (None where it was not measured).
     confidence: float | None = None
-    #: For ``keywords``: the words of the case's text whose terms the definition shares.
+    #: For ``keywords``: the words of the case's text whose terms the definition shares, or
+    #: for a narrative with a subject lexicon the words that name its subject.
     support: tuple[str, ...] = ()
     #: For ``keywords``: how near the case's claim is to the narrative's (None: not checked,
     #: the rule decided alone — no case vectors, or no claims written for the narrative).
@@ -95,10 +104,17 @@ class _Rule:
 class KeywordMapping:
     """Keyword rules → narratives and narrative → parent, read from one taxonomy."""
 
-    def __init__(self, taxonomy: Taxonomy, claims: ClaimVectors | None = None) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        claims: ClaimVectors | None = None,
+        subjects: dict[str, SubjectLexicon] | None = None,
+    ) -> None:
         self.taxonomy = taxonomy
         #: The narratives' claim vectors for the semantic check (None: rules decide alone).
         self.claims = claims
+        #: The narratives whose case text must name their subject, with its lexicon.
+        self.subjects = subjects or {}
         self.rules: list[_Rule] = [
             _Rule(n.id, frozenset(keyword_key(k) for k in rule.keywords), rule.precision)
             for n in taxonomy.narratives
@@ -131,6 +147,7 @@ class KeywordMapping:
             "margins": sorted((n, c.margin) for n, c in self.claims.claims.items())
             if self.claims
             else None,
+            "subjects": subjects_content(self.subjects),
         }
 
     def ancestors(self, narrative_id: str) -> list[str]:
@@ -161,20 +178,29 @@ class KeywordMapping:
             rule = self.rules[index]
             if not rule.keys <= spelled.keys() or rule.narrative.casefold() in known:
                 continue
-            if terms is None:
-                terms = set(_ANALYZER.tokens(text, "en"))
-            shared = terms & self.specific.get(rule.narrative, frozenset())
-            if not shared:
+            named = self._named(rule.narrative, text)
+            if named is None:
+                if terms is None:
+                    terms = set(_ANALYZER.tokens(text, "en"))
+                shared = terms & self.specific.get(rule.narrative, frozenset())
+                if not shared:
+                    continue
+                support = _words_of(text, shared)
+            elif named:
+                support = named
+            else:
                 continue
             checked, semantic = self._semantic(rule.narrative, fields)
             if not checked:
                 continue
+            # a narrative whose margin lets every case through is decided alike with or
+            # without vectors, so it carries the precision measured for it either way
+            bypassed = self._checkable(rule.narrative) and self._no_margin(rule.narrative)
             confidence = rule.precision
-            if semantic is not None and self.claims is not None:
+            if (semantic is not None or bypassed) and self.claims is not None:
                 confidence = self.claims.claims[rule.narrative].precision
-            support = _words_of(text, shared)
             via = tuple(sorted(spelled[key] for key in rule.keys))
-            unchecked = semantic is None and self._checkable(rule.narrative)
+            unchecked = semantic is None and self._checkable(rule.narrative) and not bypassed
             item = CaseNarrative(
                 rule.narrative, "keywords", via, confidence, support, semantic, unchecked
             )
@@ -193,6 +219,15 @@ class KeywordMapping:
             for index in {i for key in spelled for i in self.by_keyword.get(key, ())}
             for rule in (self.rules[index],)
         )
+
+    def _named(self, narrative: str, text: str) -> tuple[str, ...] | None:
+        """The words of ``text`` naming the narrative's subject (None: no lexicon, no check)."""
+        lexicon = self.subjects.get(narrative)
+        return lexicon.named(text) if lexicon is not None else None
+
+    def _no_margin(self, narrative: str) -> bool:
+        """Whether the narrative's margin lets every case through (``NO_MARGIN``)."""
+        return self.claims is not None and self.claims.claims[narrative].margin <= NO_MARGIN
 
     def _checkable(self, narrative: str) -> bool:
         return self.claims is not None and narrative in self.claims.claims
@@ -269,8 +304,8 @@ def _specific_terms(narratives: Iterable[Narrative]) -> dict[str, frozenset[str]
 
 @cache
 def builtin_mapping() -> KeywordMapping:
-    """The mapping of the shipped taxonomy, with the shipped claim vectors."""
-    return KeywordMapping(builtin_taxonomy(), builtin_claim_vectors())
+    """The mapping of the shipped taxonomy, with the shipped claim vectors and subjects."""
+    return KeywordMapping(builtin_taxonomy(), builtin_claim_vectors(), builtin_subjects())
 
 
 def case_narratives(case: Case, fields: Matrix | None = None) -> list[CaseNarrative]:

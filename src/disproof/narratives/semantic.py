@@ -18,7 +18,10 @@ help for Syria, where every case named the White Helmets).
 
 Each narrative's margin is learned from labelled cases (``benchmarks.narrative_margins``: the
 largest recall at which the first two labelled samples keep precision 0.93, chosen so that
-out-of-fold precision stays at 0.90 or more); a narrative without one uses ``MARGIN``.
+out-of-fold precision stays at 0.90 or more); a narrative without one uses ``MARGIN``. Where
+cross-validation found the subject check alone better (v5: Syria chemical attacks, Georgia
+2008), the margin is ``NO_MARGIN`` and the claim sentences only give the nearest claim as a
+reason.
 
 The sentences' vectors are computed once per embedding model and shipped beside the sentences
 (``disproof.claims.vectors.npz``), tagged with the model id and a digest of the sentences; a
@@ -47,6 +50,9 @@ _PACKAGE = "disproof.data.taxonomies"
 #: own: the one value v3 used for every narrative (``docs/benchmarks.md``, *Inferred
 #: narratives*).
 MARGIN = -0.02
+#: The margin of a narrative decided without the check (its subject check did better alone,
+#: ``disproof.narratives.subject``): the lowest difference of two cosines, every case clears it.
+NO_MARGIN = -2.0
 
 Matrix = npt.NDArray[np.float32]
 
