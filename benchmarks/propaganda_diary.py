@@ -194,13 +194,16 @@ def appearances_cv(
     qrels: dict[str, dict[str, set[str]]],
     folds: int,
     baseline: bool = True,
+    record: Path | None = None,
 ) -> None:
     """The quotes scored without appearance texts and, fold by fold, with the other folds'
     quotes filed under their claims (``propaganda_diary_appearances``)."""
     from benchmarks.propaganda_diary_appearances import run_cv, through_appearance
 
     assert matcher.embedder is not None, "appearance texts need an embedder"
-    without, with_texts = run_cv(db, matcher.embedder, queries, qrels["strict"], folds, baseline)
+    without, with_texts = run_cv(
+        db, matcher.embedder, queries, qrels["strict"], folds, baseline, record
+    )
     for label, results in (("without appearance texts", without), ("with", with_texts)):
         if not results:
             continue
@@ -230,6 +233,9 @@ def main() -> None:
     parser.add_argument(
         "--no-baseline", action="store_true", help="with --appearances: skip the run without"
     )
+    parser.add_argument(
+        "--record", type=Path, help="with --appearances: save every span's candidates (pickle)"
+    )
     args = parser.parse_args()
     args.db.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -249,7 +255,9 @@ def main() -> None:
         queries = queries[: args.limit]
     qrels = {kind: load_qrels(kind) for kind in ("strict", "narrative")}
     if args.appearances:
-        appearances_cv(matcher, args.db, queries, qrels, args.folds, not args.no_baseline)
+        appearances_cv(
+            matcher, args.db, queries, qrels, args.folds, not args.no_baseline, args.record
+        )
         return
     if args.fit:
         fit(matcher, queries, qrels["strict"], args.db)
