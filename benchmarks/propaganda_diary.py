@@ -1,7 +1,7 @@
 """Cross-lingual matching on real pro-Kremlin quotes: VoxCheck's Propaganda Diary.
 
     python -m benchmarks.propaganda_diary [--backend e5|use] [--db PATH] [--limit N]
-    python -m benchmarks.propaganda_diary --appearances cv [--folds 5]
+    python -m benchmarks.propaganda_diary --appearances cv [--folds 5] [--record PATH]
 
 Imports the EUvsDisinfo 2015–2017 cases and the diary's 68 English claims into one database
 (``benchmarks/.work``, so case vectors are encoded once), runs the production matcher
@@ -10,7 +10,8 @@ it, ru, uk) and prints, per query language, R@1, R@5 and MRR@10 over the diary's
 and narrative qrels; see ``propaganda_diary_data``), how often another case is on top, and the
 bands of the top-1 match. ``--appearances cv``: the quotes of the other folds' groups filed
 under their claims as appearance texts, each fold's quotes scored against them
-(``propaganda_diary_appearances``), beside the same matcher without them.
+(``propaganda_diary_appearances``), beside the same matcher without them; ``--record`` keeps
+every span's candidates for rescoring them offline (``propaganda_diary_situations``).
 """
 
 from __future__ import annotations

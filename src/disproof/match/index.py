@@ -336,8 +336,8 @@ def languages_of(
 
     A case whose text is too short or too unclear to tell (``SHORT_CASE_WORDS``,
     ``SURE_CASE_LANGUAGE``) takes the database's common language: ``common()`` (an update asks
-    the index's, only when a case needs it), else the most common language among ``texts``
-    that could be told; when none could be, each keeps its own detection, as before. The
+    the index's, only when a case needs it), else the most common language detected among
+    ``texts`` (when none was, each keeps its own detection, as before). The
     language decides which calibration scores a pair (a span and a case in two languages are
     scored by the cross-language model): a three-word English title detected as French was
     scored as a translation against every English span (docs/benchmarks.md, issue 14)."""
@@ -346,9 +346,9 @@ def languages_of(
         return [code for code, _ in guesses]
     if common is not None:
         chosen = common()
-    else:
-        told = Counter(code for code, sure in guesses if sure)
-        chosen = min(told, key=lambda code: (-told[code], code)) if told else None
+    else:  # as ``common_language`` counts an index's (a short case only adds to the majority)
+        seen = Counter(code for code, _ in guesses if code != UNDETERMINED)
+        chosen = min(seen, key=lambda code: (-seen[code], code)) if seen else None
     return [code if sure or chosen is None else chosen for code, sure in guesses]
 
 
