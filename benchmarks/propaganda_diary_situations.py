@@ -104,8 +104,11 @@ def table(runs: dict[str, list[str]], label: str) -> str:
     return f"| {label} | " + " | ".join(cells) + " |"
 
 
-def shipped(languages: npt.NDArray[np.str_] | None = None) -> Rule:
-    calibration = calibration_for(MODEL)
+def shipped(
+    languages: npt.NDArray[np.str_] | None = None, calibration: Calibration | None = None
+) -> Rule:
+    """The matcher's own scoring (``languages``: the cases' languages, if not the recorded)."""
+    calibration = calibration or calibration_for(MODEL)
     assert calibration is not None
 
     def rule(s: SpanRecord, recording: Recording) -> npt.NDArray[np.float64]:
