@@ -1,7 +1,7 @@
 """Cross-lingual matching on real pro-Kremlin quotes: VoxCheck's Propaganda Diary.
 
     python -m benchmarks.propaganda_diary [--backend e5|use] [--db PATH] [--limit N]
-    python -m benchmarks.propaganda_diary --appearances cv [--folds 5]
+    python -m benchmarks.propaganda_diary --appearances cv [--folds 5] [--record PATH]
 
 Imports the EUvsDisinfo 2015–2017 cases and the diary's 68 English claims into one database
 (``benchmarks/.work``, so case vectors are encoded once), runs the production matcher
@@ -10,7 +10,8 @@ it, ru, uk) and prints, per query language, R@1, R@5 and MRR@10 over the diary's
 and narrative qrels; see ``propaganda_diary_data``), how often another case is on top, and the
 bands of the top-1 match. ``--appearances cv``: the quotes of the other folds' groups filed
 under their claims as appearance texts, each fold's quotes scored against them
-(``propaganda_diary_appearances``), beside the same matcher without them.
+(``propaganda_diary_appearances``), beside the same matcher without them; ``--record`` keeps
+every span's candidates for rescoring them offline (``propaganda_diary_situations``).
 """
 
 from __future__ import annotations
@@ -194,13 +195,16 @@ def appearances_cv(
     qrels: dict[str, dict[str, set[str]]],
     folds: int,
     baseline: bool = True,
+    record: Path | None = None,
 ) -> None:
     """The quotes scored without appearance texts and, fold by fold, with the other folds'
     quotes filed under their claims (``propaganda_diary_appearances``)."""
     from benchmarks.propaganda_diary_appearances import run_cv, through_appearance
 
     assert matcher.embedder is not None, "appearance texts need an embedder"
-    without, with_texts = run_cv(db, matcher.embedder, queries, qrels["strict"], folds, baseline)
+    without, with_texts = run_cv(
+        db, matcher.embedder, queries, qrels["strict"], folds, baseline, record
+    )
     for label, results in (("without appearance texts", without), ("with", with_texts)):
         if not results:
             continue
@@ -230,6 +234,9 @@ def main() -> None:
     parser.add_argument(
         "--no-baseline", action="store_true", help="with --appearances: skip the run without"
     )
+    parser.add_argument(
+        "--record", type=Path, help="with --appearances: save every span's candidates (pickle)"
+    )
     args = parser.parse_args()
     args.db.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -249,7 +256,9 @@ def main() -> None:
         queries = queries[: args.limit]
     qrels = {kind: load_qrels(kind) for kind in ("strict", "narrative")}
     if args.appearances:
-        appearances_cv(matcher, args.db, queries, qrels, args.folds, not args.no_baseline)
+        appearances_cv(
+            matcher, args.db, queries, qrels, args.folds, not args.no_baseline, args.record
+        )
         return
     if args.fit:
         fit(matcher, queries, qrels["strict"], args.db)

@@ -145,10 +145,25 @@ def run_cv(
     strict: dict[str, set[str]],
     folds: int,
     baseline: bool = True,
+    record: Path | None = None,
 ) -> tuple[dict[str, MatchResult], dict[str, MatchResult]]:
     """(without, with): every quote's results with the claims as shipped (unless not
     ``baseline``: then empty), and with the other folds' quotes filed under their claims."""
     from benchmarks.propaganda_diary import run
+    from benchmarks.propaganda_diary_record import (
+        Recording,
+        recording_for,
+        run_recorded,
+        save_recordings,
+    )
+
+    recordings: dict[str, Recording] = {}
+
+    def scored(matcher: Matcher, part: list[Query], name: str) -> dict[str, MatchResult]:
+        if record is None:
+            return run(matcher, part)
+        recorder, recordings[name] = recording_for(matcher, CorpusStore(service.store.engine))
+        return run_recorded(recorder, part)
 
     work = base_db.with_name("propaganda_diary_appearances.db")
     copy_database(base_db, work)
@@ -159,7 +174,7 @@ def run_cv(
     matcher, took = matcher_for(service, cached, None)
     print(f"index built in {took:.0f} s; {len(matcher.index):,} cases", flush=True)
     start = time.perf_counter()
-    without = run(matcher, queries) if baseline else {}
+    without = scored(matcher, queries, "without") if baseline else {}
     print(f"no appearances: {len(without):,} quotes in {time.perf_counter() - start:.0f} s")
     fold_of = group_folds(queries, folds)
     with_texts: dict[str, MatchResult] = {}
@@ -175,7 +190,7 @@ def run_cv(
         matcher, took = matcher_for(service, cached, matcher.index)
         rows = len(matcher.index.appearances or ())
         start = time.perf_counter()
-        with_texts.update(run(matcher, held))
+        with_texts.update(scored(matcher, held, f"fold{fold}"))
         took_quotes = time.perf_counter() - start
         print(
             f"fold {fold}: {len(filed):,} quotes filed ({rows:,} appearance rows), index "
@@ -184,6 +199,8 @@ def run_cv(
         )
     print(f"texts encoded this run: {cached.encoded:,}\n")
     cached.save(cache)
+    if record is not None:
+        save_recordings(record, recordings)
     jsonl.unlink(missing_ok=True)
     return without, with_texts
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,15 +38,25 @@ from disproof.store.corpus import (
     text_hash,
 )
 from disproof.text import Analyzer
+from disproof.text.langid import UNDETERMINED, detect_language
 
 if TYPE_CHECKING:
     from disproof.retrieve.ann import Neighbours
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5  # 2: a missing title or summary takes the other field's text; 3: languages;
-# 4: content digests per row, BM25 format 4 (updates); 5: appearance texts (appearances.py)
+FORMAT_VERSION = 6  # 2: a missing title or summary takes the other field's text; 3: languages;
+# 4: content digests per row, BM25 format 4 (updates); 5: appearance texts (appearances.py);
+# 6: a case too short to tell its language takes the common one (``languages_of``)
 FIELDS = ("title", "summary")
+#: A case's title and claim summary with fewer distinct words than this are too short to tell
+#: their language from ("Nazi coup d'état" is detected French with confidence 0.98) …
+SHORT_CASE_WORDS = 8
+#: … and a detection less confident than this is not taken either ("Deutsche Welle: Angela
+#: Merkel insulted President Poroshenko …", German at 0.64). Such a case takes the database's
+#: common language (``languages_of``).
+SURE_CASE_LANGUAGE = 0.7
+_WORD = re.compile(r"\w+")
 ENCODE_BATCH = 64
 Progress = Callable[[int, int], None]
 
@@ -314,10 +326,55 @@ def build_index(
     )
 
 
-def languages_of(texts: list[CaseText], analyzer: Analyzer) -> list[str]:
+def languages_of(
+    texts: list[CaseText],
+    analyzer: Analyzer,
+    common: Callable[[], str | None] | None = None,
+) -> list[str]:
     """One language per case, detected on title and summary together (short titles alone are
-    often misread), so both fields are stemmed the same way."""
-    return [analyzer.language_of(f"{c.title}\n{c.summary}", None) for c in texts]
+    often misread), so both fields are stemmed the same way.
+
+    A case whose text is too short or too unclear to tell (``SHORT_CASE_WORDS``,
+    ``SURE_CASE_LANGUAGE``) takes the database's common language: ``common()`` (an update asks
+    the index's, only when a case needs it), else the most common language detected among
+    ``texts`` (when none was, each keeps its own detection, as before). The
+    language decides which calibration scores a pair (a span and a case in two languages are
+    scored by the cross-language model): a three-word English title detected as French was
+    scored as a translation against every English span (docs/benchmarks.md, issue 14)."""
+    guesses = [_case_language(f"{c.title}\n{c.summary}", analyzer) for c in texts]
+    if all(sure for _, sure in guesses):
+        return [code for code, _ in guesses]
+    if common is not None:
+        chosen = common()
+    else:  # as ``common_language`` counts an index's (a short case only adds to the majority)
+        seen = Counter(code for code, _ in guesses if code != UNDETERMINED)
+        chosen = min(seen, key=lambda code: (-seen[code], code)) if seen else None
+    return [code if sure or chosen is None else chosen for code, sure in guesses]
+
+
+def _case_language(text: str, analyzer: Analyzer) -> tuple[str, bool]:
+    """The language of a case's text as detected (the analyzer's fallback if none), and
+    whether the text was long and clear enough to tell."""
+    guess = detect_language(text, languages=analyzer.languages)
+    if guess.code == UNDETERMINED:
+        return analyzer.language_of("", None), False
+    words = len(set(_WORD.findall(text.casefold())))
+    return guess.code, words >= SHORT_CASE_WORDS and guess.confidence >= SURE_CASE_LANGUAGE
+
+
+#: ``common_language`` counts at most this many cases, evenly spaced (counting a million
+#: strings took 0.4 s, on an update that adds one short case).
+COMMON_SAMPLE = 20_000
+
+
+def common_language(languages: npt.NDArray[np.str_]) -> str | None:
+    """The most common language of an index's cases (None: no case's language is known),
+    counted over every case up to ``COMMON_SAMPLE`` cases and over an even sample of them
+    beyond."""
+    step = max(1, -(-len(languages) // COMMON_SAMPLE))
+    codes, counts = np.unique(languages[::step], return_counts=True)
+    known = [(int(n), str(c)) for c, n in zip(codes, counts, strict=True) if c != UNDETERMINED]
+    return min(known, key=lambda item: (-item[0], item[1]))[1] if known else None
 
 
 def field_tokens(

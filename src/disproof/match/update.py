@@ -32,6 +32,7 @@ from disproof.match.index import (
     FIELDS,
     CaseIndex,
     Progress,
+    common_language,
     ensure_vectors,
     field_tokens,
     field_vectors,
@@ -178,7 +179,7 @@ def update_index(
     texts = corpus.case_texts(wanted)
     if [c.pk for c in texts] != wanted:
         return None  # a case removed meanwhile
-    languages = languages_of(texts, analyzer)
+    languages = languages_of(texts, analyzer, lambda: common_language(index.languages))
     bm25s = {field: bm25.copy() for field, bm25 in index.bm25.items()}
     for field in FIELDS:
         tokens = field_tokens(texts, languages, field, analyzer)
