@@ -47,6 +47,7 @@ import numpy.typing as npt
 
 from benchmarks.checkthat_data import load_queries, load_vclaims
 from disproof.embed import Embedder, load_embedder
+from disproof.match.appearances import AppearanceRows
 from disproof.match.calibration import calibration_for
 from disproof.match.index import CaseIndex, _vector_hash, saved_fingerprint
 from disproof.match.matcher import Matcher
@@ -152,8 +153,9 @@ def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[
     """The saved match index of ``n`` cases, and its graphs' folders (built once, then kept)."""
     folder = WORK / str(n)
     index_dir, ann = folder / "cases.index", folder / "cases.ann"
-    if (index_dir / "meta.json").exists():
-        return index_dir, 0.0
+    saved = CaseIndex.load_saved(index_dir, model_id)
+    if saved is not None and saved.appearances is not None:
+        return index_dir, 0.0  # assembled before, by this code's format
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     started = time.perf_counter()
@@ -173,7 +175,11 @@ def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[
     rows = matrix if matrix.shape[0] == n else matrix[:n]  # whole: linked, not written again
     dense = {f: DenseIndex(rows, f"dense_{f}", base_id=BASE) for f in ("title", "summary")}
     languages = np.full(n, "en", dtype="<U2")
-    CaseIndex(model_id, "bench:0", pks, bm25, dense, languages, digests).save(index_dir)
+    appearances = AppearanceRows.empty(matrix.shape[1])  # no quotes filed
+    index = CaseIndex(
+        model_id, "bench:0", pks, bm25, dense, languages, digests, appearances=appearances
+    )
+    index.save(index_dir)
     for field in ("title", "summary"):
         shutil.rmtree(folder / f"bm25_{field}")
     graph = vectors / "graph"
