@@ -28,6 +28,7 @@ from disproof.folders import staged_folder
 from disproof.match.appearances import FIELD_PREFIX, AppearanceRows, field_name
 from disproof.retrieve import BM25Index, DenseIndex
 from disproof.retrieve.arrays import load_array, save_array
+from disproof.retrieve.rows import RowArray
 from disproof.store.corpus import (
     CaseText,
     CorpusStore,
@@ -42,8 +43,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5  # 2: a missing title or summary takes the other field's text; 3: languages;
-# 4: content digests per row, BM25 format 4 (updates); 5: appearance texts (appearances.py)
+FORMAT_VERSION = 6  # 2: a missing title or summary takes the other field's text; 3: languages;
+# 4: content digests per row, BM25 format 4 (updates); 5: appearance texts (appearances.py);
+# 6: per-row arrays as a base and a log (retrieve/rows.py), BM25 format 5
+#: The per-row arrays saved as a base file and a log (``retrieve/rows.py``).
+ROW_ARRAYS = ("pks", "digests", "languages")
 FIELDS = ("title", "summary")
 ENCODE_BATCH = 64
 Progress = Callable[[int, int], None]
@@ -80,6 +84,16 @@ class CaseIndex:
     #: The appearance texts of the cases, one vector each (``appearances.py``); None without
     #: an embedder.
     appearances: AppearanceRows | None = None
+    #: How each of :data:`ROW_ARRAYS` is saved: its base file and the log since
+    #: (``retrieve/rows.py``); an array without one here is saved whole.
+    rows: dict[str, RowArray] = dataclasses.field(default_factory=dict, repr=False)
+
+    def row_array(self, name: str) -> RowArray:
+        """The per-row array ``name`` (one of :data:`ROW_ARRAYS`) with its saved base and log,
+        when they are this index's; else as an array to save whole."""
+        values = getattr(self, name)
+        known = self.rows.get(name)
+        return known if known is not None and known.values is values else RowArray.of(values)
 
     def __len__(self) -> int:
         return int(self.pks.shape[0])
@@ -89,9 +103,8 @@ class CaseIndex:
     def save(self, folder: Path) -> None:
         """Write atomically: into a temporary folder, then swap it in."""
         with staged_folder(folder) as staging:
-            save_array(staging / "pks.npy", self.pks)
-            save_array(staging / "digests.npy", self.digests)
-            save_array(staging / "languages.npy", np.asarray(self.languages, dtype=np.str_))
+            for name in ROW_ARRAYS:
+                self.row_array(name).save(staging, name)
             for field, bm25 in self.bm25.items():
                 bm25.save(staging / f"bm25_{field}")
             for field, dense in self.dense.items():
@@ -128,19 +141,24 @@ class CaseIndex:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             if (meta.get("format"), meta.get("model_id")) != (FORMAT_VERSION, model_id):
                 return None
+            rows = {name: RowArray.load(folder, name) for name in ROW_ARRAYS}
             index = cls(
                 model_id,
                 str(meta["fingerprint"]),
-                load_array(folder / "pks.npy"),
+                rows["pks"].values,
                 {f: BM25Index.load(folder / f"bm25_{f}") for f in FIELDS},
                 {
                     f: _load_dense(folder, f, meta.get("dense_bases", {}).get(f))
                     for f in meta.get("dense", [])
                 },
-                _load_languages(folder),
-                _load_digests(folder),
+                rows["languages"].values,
+                rows["digests"].values,
                 appearances=AppearanceRows.load(folder) if meta.get("appearances") else None,
+                rows=rows,
             )
+            kinds = (index.pks.dtype, index.digests.dtype, index.languages.dtype.kind)
+            if kinds != (np.dtype(np.int64), np.dtype("S16"), "U"):
+                raise ValueError("its per-row arrays are not of the types saved")
             sizes = {len(index.languages), len(index.digests)}
             sizes |= {bm25.n_docs for bm25 in index.bm25.values()}
             sizes |= {len(dense) for dense in index.dense.values()}
@@ -150,21 +168,6 @@ class CaseIndex:
         except (OSError, ValueError, KeyError) as exc:
             logger.info("index at %s is unusable (%s); rebuilding", folder, exc)
             return None
-
-
-def _load_languages(folder: Path) -> npt.NDArray[np.str_]:
-    """The per-row languages: memory-mapped (``languages.npy``), or from the JSON list an index
-    saved before kept them in."""
-    if (folder / "languages.npy").exists():
-        return load_array(folder / "languages.npy")
-    return np.array(
-        json.loads((folder / "languages.json").read_text(encoding="utf-8")), dtype=np.str_
-    )
-
-
-def _load_digests(folder: Path) -> npt.NDArray[np.bytes_]:
-    digests = load_array(folder / "digests.npy")
-    return digests if digests.dtype == np.dtype("S16") else digests.astype("S16")
 
 
 def saved_fingerprint(folder: Path, model_id: str | None) -> str | None:

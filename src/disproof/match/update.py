@@ -38,6 +38,7 @@ from disproof.match.index import (
     languages_of,
 )
 from disproof.retrieve import DenseIndex
+from disproof.retrieve.rows import RowArray
 from disproof.store.changes import ChangedCases
 from disproof.store.corpus import CaseText, CorpusState, CorpusStore, content_digests
 from disproof.text import Analyzer
@@ -202,29 +203,54 @@ def update_index(
             else:
                 matrix = _moved(old_dense.vectors, plan, fresh, len(state.pks))
                 dense[field] = DenseIndex(matrix, old_dense.name)
-    width = max([index.languages.dtype.itemsize // 4, *(len(x) for x in languages), 1])
-    digests = content_digests([c.content_hash for c in texts])
     logger.info(
         "match index updated: %d added, %d changed, %d removed",
         plan.added,
         plan.changed,
         plan.removed,
     )
+    rows = _row_arrays(index, plan, state, texts, languages)
     return CaseIndex(
         index.model_id,
         state.fingerprint,
-        state.pks,  # a state's arrays are its own (never changed in place)
+        rows["pks"].values,
         bm25s,
         dense,
-        _moved(
-            index.languages.astype(f"<U{width}", copy=False),
-            plan,
-            np.array(languages),
-            len(state.pks),
-        ),
-        _moved(index.digests, plan, digests, len(state.pks)),
+        rows["languages"].values,
+        rows["digests"].values,
         appearances=appearances,
+        rows=rows,
     )
+
+
+def _row_arrays(
+    index: CaseIndex, plan: Changes, state: CorpusState, texts: list[CaseText], languages: list[str]
+) -> dict[str, RowArray]:
+    """The keys, languages and digests brought to ``state``. Cases appended (and changed):
+    new versions of the index's arrays, each with the rows written logged (the rows appended
+    copy nothing, ``retrieve/rows.py``); rows moved: new arrays, saved whole."""
+    total = len(state.pks)
+    todo = {
+        "languages": np.array(languages, dtype=np.str_),
+        "digests": content_digests([c.content_hash for c in texts]),
+    }
+    if plan.appended:
+        old = len(index)
+        out = {
+            "pks": index.row_array("pks").updated(
+                np.arange(old, total, dtype=np.int64), state.pks[old:], total
+            )
+        }
+        for name, values in todo.items():
+            out[name] = index.row_array(name).updated(plan.todo, values, total)
+        return out
+    width = max(index.languages.dtype.itemsize // 4, todo["languages"].dtype.itemsize // 4, 1)
+    languages_now = index.languages.astype(f"<U{width}", copy=False)
+    return {
+        "pks": RowArray.of(state.pks),  # a state's arrays are its own (never changed in place)
+        "languages": RowArray.of(_moved(languages_now, plan, todo["languages"], total)),
+        "digests": RowArray.of(_moved(index.digests, plan, todo["digests"], total)),
+    }
 
 
 def _appearances(

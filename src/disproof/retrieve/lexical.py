@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.retrieve.arrays import load_array, save_array
+from disproof.retrieve.rows import RowArray
 from disproof.retrieve.postings import (
     Int32s,
     Ints,
@@ -36,7 +37,8 @@ from disproof.retrieve.postings import (
 )
 from disproof.retrieve.types import Hit
 
-FORMAT_VERSION = 4  # 4: raw frequencies and a delta segment (updates); 3: combining marks kept
+FORMAT_VERSION = 5  # 5: lengths and in_main as base + log (rows.py); 4: raw frequencies and a
+# delta segment (updates); 3: combining marks kept
 #: The delta is merged into the main segment when it holds more than this share of the rows …
 MERGE_SHARE = 1 / 16
 #: … and more than this many rows.
@@ -60,24 +62,28 @@ class BM25Index:
         vocabulary: dict[str, int],
         main: Segment,
         df: Ints,
-        lengths: Ints,
+        lengths: Ints | RowArray,
         *,
         k1: float,
         b: float,
         name: str = "bm25",
-        in_main: npt.NDArray[np.bool_] | None = None,
+        in_main: npt.NDArray[np.bool_] | RowArray | None = None,
         delta: dict[int, tuple[Int32s, Int32s]] | None = None,
+        total_length: int | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.main = main
         self.df = df
-        self.lengths = lengths
-        self.total_length = int(lengths.sum())
+        #: Document lengths and, per main row, whether main holds its current content (False:
+        #: changed since): per-row arrays that grow without a copy (``retrieve/rows.py``).
+        self._lengths = lengths if isinstance(lengths, RowArray) else RowArray.of(lengths)
+        if in_main is None:
+            in_main = np.ones(main.n_rows, dtype=np.bool_)
+        self._in_main = in_main if isinstance(in_main, RowArray) else RowArray.of(in_main)
+        self.total_length = int(self.lengths.sum()) if total_length is None else total_length
         self.k1 = k1
         self.b = b
         self.name = name
-        #: Whether main holds the current content of each of its rows (False: changed since).
-        self.in_main = np.ones(main.n_rows, dtype=np.bool_) if in_main is None else in_main
         #: Rows added or changed since the main segment was built: (term ids, frequencies).
         self.delta: dict[int, tuple[Int32s, Int32s]] = delta or {}
         self._changed()
@@ -89,13 +95,24 @@ class BM25Index:
             dict(self.vocabulary),
             self.main,
             self.df.copy(),
-            self.lengths.copy(),
+            self._lengths,  # never changed in place: updates make new versions
             k1=self.k1,
             b=self.b,
             name=self.name,
-            in_main=self.in_main.copy(),
+            in_main=self._in_main,
             delta=dict(self.delta),
+            total_length=self.total_length,
         )
+
+    @property
+    def lengths(self) -> Ints:
+        """The length (tokens) of each document."""
+        return self._lengths.values
+
+    @property
+    def in_main(self) -> npt.NDArray[np.bool_]:
+        """Whether the main segment holds the current content of each of its rows."""
+        return self._in_main.values
 
     @property
     def n_docs(self) -> int:
@@ -126,7 +143,9 @@ class BM25Index:
     def append(self, documents: Sequence[Sequence[str]]) -> None:
         """Add documents as the rows after the last one."""
         first = self.n_docs
-        self.lengths = np.concatenate([self.lengths, np.zeros(len(documents), dtype=np.int64)])
+        rows = np.arange(first, first + len(documents), dtype=np.int64)
+        sizes = np.array([len(tokens) for tokens in documents], dtype=np.int64)
+        self._lengths = self._lengths.updated(rows, sizes, first + len(documents))
         for row, tokens in enumerate(documents, start=first):
             self._put(row, tokens)
         self._changed()
@@ -137,9 +156,18 @@ class BM25Index:
 
     def replace_many(self, rows: Sequence[int], documents: Sequence[Sequence[str]]) -> None:
         """Change the documents of some rows."""
+        order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
+        at = np.asarray(rows, dtype=np.int64)[order]
+        if len(at) != len(np.unique(at)):
+            raise ValueError("a row given twice")
+        cleared = [row for row in at.tolist() if self._clear(row)]
         for row, tokens in zip(rows, documents, strict=True):
-            self._clear(row)
             self._put(row, tokens)
+        if cleared:
+            gone = np.array(cleared, dtype=np.int64)
+            self._in_main = self._in_main.updated(gone, np.zeros(len(gone), np.bool_), len(self._in_main))
+        sizes = np.array([len(documents[i]) for i in order], dtype=np.int64)
+        self._lengths = self._lengths.updated(at, sizes, self.n_docs)
         self._changed()
 
     def renumber(self, new_of_old: Ints, n_docs: int) -> None:
@@ -155,19 +183,21 @@ class BM25Index:
         main_kept = kept[kept < self.main.n_rows]
         in_main[new_of_old[main_kept]] = self.in_main[main_kept]
         self.main = renumbered(self.main, new_of_old[: self.main.n_rows], n_docs)
-        self.lengths, self.in_main = lengths, in_main
+        self._lengths, self._in_main = RowArray.of(lengths), RowArray.of(in_main)
         self.delta = {int(new_of_old[row]): entry for row, entry in self.delta.items()}
         self._changed()
 
-    def _clear(self, row: int) -> None:
+    def _clear(self, row: int) -> bool:
+        """Take a row's terms out of the counts (its length is set by the caller); True when
+        they were main's: the caller marks the row changed there."""
+        self.total_length -= int(self.lengths[row])
         if row in self.delta:
             terms, _ = self.delta.pop(row)
             self.df[terms] -= 1
         elif row < self.main.n_rows and self.in_main[row]:
             self.df[self.main.row(row)[0]] -= 1
-            self.in_main[row] = False
-        self.total_length -= int(self.lengths[row])
-        self.lengths[row] = 0
+            return True
+        return False
 
     def _put(self, row: int, tokens: Sequence[str]) -> None:
         counts = Counter(tokens)
@@ -181,7 +211,6 @@ class BM25Index:
         terms = ids[order]
         self.df[terms] += 1
         self.delta[row] = (terms, np.array(list(counts.values()), dtype=np.int32)[order])
-        self.lengths[row] = len(tokens)
         self.total_length += len(tokens)
 
     def _changed(self) -> None:
@@ -210,7 +239,7 @@ class BM25Index:
             self.df = self.df[alive]
             terms = new_id[terms]
         self.main = segment_of(rows.astype(np.int64), terms, tfs, self.n_docs, len(self.df))
-        self.in_main = np.ones(self.n_docs, dtype=np.bool_)
+        self._in_main = RowArray.of(np.ones(self.n_docs, dtype=np.bool_))
         self.delta = {}
         self._changed()
 
@@ -454,10 +483,10 @@ class BM25Index:
             f"main_{key}": array for key, array in self.main.arrays().items()
         }
         rows = sorted(self.delta)
+        self._lengths.save(folder, "lengths")
+        self._in_main.save(folder, "in_main")
         arrays.update(
             df=self.df,
-            lengths=self.lengths,
-            in_main=self.in_main,
             delta_rows=np.array(rows, dtype=np.int64),
             delta_sizes=np.array([len(self.delta[r][0]) for r in rows], dtype=np.int64),
         )
@@ -496,13 +525,15 @@ class BM25Index:
             {term: i for i, term in enumerate(terms)},
             main,
             np.load(folder / "df.npy").astype(np.int64),
-            np.load(folder / "lengths.npy").astype(np.int64),
+            RowArray.load(folder, "lengths"),
             k1=float(params["k1"]),
             b=float(params["b"]),
             name=str(params["name"]),
-            in_main=np.load(folder / "in_main.npy").astype(np.bool_),
+            in_main=RowArray.load(folder, "in_main"),
             delta=delta,
         )
+        if index.lengths.dtype != np.int64 or index.in_main.dtype != np.bool_:
+            raise ValueError(f"{folder}: BM25 index files of the wrong type")
         if len(terms) != len(index.df) or main.n_rows > index.n_docs:
             raise ValueError(f"{folder}: BM25 index files do not agree")
         return index
