@@ -22,8 +22,9 @@ Measured, in one process: the first load as a serving process does it (``load_sa
 ``attach_ann``: the graphs' checksums), single-claim ``Matcher.match`` p50/p95 warm (top 5),
 RSS (anonymous and file-backed), then ``--adds`` cases added one by one as
 ``MatcherBuilder.build`` runs it in the server — the last index, kept in memory (the saved
-one's meta file checked), updated for the new case (its text read from a stand-in store; its
-vector given: its encoding is left out), saved, the graphs attached (the new rows beside
+one's meta file checked), the cases now (the change log's answer for the new case laid over
+the index's keys, ``state_after``; the log's query left out), the index updated for it (its
+text read from a stand-in store; its vector given: its encoding is left out), saved, the graphs attached (the new rows beside
 them), a new ``Matcher`` — each step's median; then the latency again with the added cases
 beside the graphs; then BM25 search alone, pruned (MaxScore) against exhaustive.
 """
@@ -53,10 +54,11 @@ from disproof.match.index import CaseIndex, _vector_hash, saved_fingerprint
 from disproof.match.matcher import Matcher
 from disproof.match.retrieval import dense_hits
 from disproof.match.scale import attach_ann
-from disproof.match.update import update_index
+from disproof.match.update import state_after, update_index
 from disproof.retrieve import BM25Index, DenseIndex
 from disproof.retrieve.arrays import load_array
-from disproof.store.corpus import CaseDetail, CaseText, CorpusState, StoredVector
+from disproof.store.changes import ChangedCases, Position
+from disproof.store.corpus import CaseDetail, CaseText, StoredVector
 from disproof.text import Analyzer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -258,12 +260,12 @@ def main() -> None:
     for i in range(args.adds):
         pk = first + i
         claim = rng.choice(claims)
-        case = CaseText(pk, f"added-{i}", f"{claim.title} {i}", claim.claim, None, f"hash-{i}")
+        content_hash = f"{pk:016x}"  # its digest: the first 16 characters
+        case = CaseText(pk, f"added-{i}", f"{claim.title} {i}", claim.claim, None, content_hash)
         stand_in.added[pk] = (case, extra[i])
-        state = CorpusState(
-            np.append(index.pks, pk),
-            np.append(index.digests, np.array([f"{pk:016x}".encode()], "S16")),
-            f"bench:{i + 1}",
+        # what the store's change log answers (``changed_since``; the query is left out)
+        delta = ChangedCases(
+            Position("bench", i + 1), np.array([pk]), [content_hash], np.zeros(0, np.int64), pk
         )
         clock = time.perf_counter()
 
@@ -277,6 +279,9 @@ def main() -> None:
         assert saved_fingerprint(index_dir, embedder.model_id) == index.fingerprint
         saved = dataclasses.replace(index, ann={})
         lap("the saved index (in memory: its meta file checked)")
+        state = state_after(saved, delta)  # as current_state
+        assert state is not None
+        lap("the cases now: the logged change laid over the index's keys")
         updated = update_index(saved, state, stand_in, embedder, analyzer)  # type: ignore[arg-type]
         assert updated is not None
         lap("update (text, language, BM25, dense rows)")

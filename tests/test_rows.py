@@ -74,7 +74,7 @@ def test_updates_saves_and_loads_hold_the_plain_list(
             array = step(array, plain, operation, Path(folder))
             assert array.values.tolist() == plain
             assert array.values.dtype == np.int64
-            assert array.logged <= max(rows_module.LOG_MIN, len(plain) * rows_module.LOG_SHARE)
+            assert array.log_length <= max(rows_module.LOG_MIN, len(plain) * rows_module.LOG_SHARE)
             versions.append((array, list(plain)))
         for version, held in versions:  # earlier versions never changed
             assert version.values.tolist() == held

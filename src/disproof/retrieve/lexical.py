@@ -70,6 +70,7 @@ class BM25Index:
         in_main: npt.NDArray[np.bool_] | RowArray | None = None,
         delta: dict[int, tuple[Int32s, Int32s]] | None = None,
         total_length: int | None = None,
+        masked: int | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.main = main
@@ -81,6 +82,8 @@ class BM25Index:
             in_main = np.ones(main.n_rows, dtype=np.bool_)
         self._in_main = in_main if isinstance(in_main, RowArray) else RowArray.of(in_main)
         self.total_length = int(self.lengths.sum()) if total_length is None else total_length
+        #: Main rows whose postings are masked (``in_main`` False): counted, not summed per change.
+        self._masked = int(len(self.in_main) - self.in_main.sum()) if masked is None else masked
         self.k1 = k1
         self.b = b
         self.name = name
@@ -102,6 +105,7 @@ class BM25Index:
             in_main=self._in_main,
             delta=dict(self.delta),
             total_length=self.total_length,
+            masked=self._masked,
         )
 
     @property
@@ -165,10 +169,13 @@ class BM25Index:
             self._put(row, tokens)
         if cleared:
             gone = np.array(cleared, dtype=np.int64)
-            self._in_main = self._in_main.updated(gone, np.zeros(len(gone), np.bool_), len(self._in_main))
-        sizes = np.array([len(documents[i]) for i in order], dtype=np.int64)
-        self._lengths = self._lengths.updated(at, sizes, self.n_docs)
-        self._changed()
+            masked = np.zeros(len(gone), np.bool_)
+            self._in_main = self._in_main.updated(gone, masked, len(self._in_main))
+            self._masked += len(gone)
+        if len(at):
+            sizes = np.array([len(documents[i]) for i in order], dtype=np.int64)
+            self._lengths = self._lengths.updated(at, sizes, self.n_docs)
+            self._changed()
 
     def renumber(self, new_of_old: Ints, n_docs: int) -> None:
         """Move row ``r`` to ``new_of_old[r]`` (``-1``: remove it), keeping the rows' order;
@@ -184,6 +191,7 @@ class BM25Index:
         in_main[new_of_old[main_kept]] = self.in_main[main_kept]
         self.main = renumbered(self.main, new_of_old[: self.main.n_rows], n_docs)
         self._lengths, self._in_main = RowArray.of(lengths), RowArray.of(in_main)
+        self._masked = int(len(in_main) - in_main.sum())
         self.delta = {int(new_of_old[row]): entry for row, entry in self.delta.items()}
         self._changed()
 
@@ -217,8 +225,8 @@ class BM25Index:
         self._idf: npt.NDArray[np.float32] | None = None
         self._delta_postings: tuple[Int32s, Int32s, Int32s] | None = None
         self._norm: Floats | None = None
-        self._all_main = bool(self.in_main.all())
-        stale = len(self.delta) + int(self.main.n_rows - self.in_main.sum())
+        self._all_main = self._masked == 0
+        stale = len(self.delta) + self._masked
         if stale > max(MERGE_MIN, self.n_docs * MERGE_SHARE):
             self.merge()
 
@@ -240,6 +248,7 @@ class BM25Index:
             terms = new_id[terms]
         self.main = segment_of(rows.astype(np.int64), terms, tfs, self.n_docs, len(self.df))
         self._in_main = RowArray.of(np.ones(self.n_docs, dtype=np.bool_))
+        self._masked = 0
         self.delta = {}
         self._changed()
 

@@ -121,7 +121,7 @@ class RowArray:
         return int(self.values.shape[0])
 
     @property
-    def logged(self) -> int:
+    def log_length(self) -> int:
         """Entries in the log."""
         return len(self.chunks) * CHUNK + (len(self.tail[0]) if self.tail else 0)
 
@@ -140,7 +140,14 @@ class RowArray:
             out = _copy(out, dtype, total)
             out[rows[:split]] = new[:split]
         out = appended(out, new[split:].astype(dtype, copy=False))
-        log_rows, log_values = rows, new.astype(dtype, copy=False)
+        return self.logged(out, rows, new)
+
+    def logged(self, values: Array, rows: Ints, new: Array) -> RowArray:
+        """A new version holding ``values``: the caller's array, equal to this version's with
+        ``new`` at ``rows`` (as :meth:`updated` makes it), the entries logged."""
+        dtype = values.dtype
+        total = len(values)
+        log_rows, log_values = np.asarray(rows, dtype=np.int64), new.astype(dtype, copy=False)
         if self.tail is not None:
             log_rows = np.concatenate([self.tail[0], log_rows])
             log_values = np.concatenate([self.tail[1].astype(dtype, copy=False), log_values])
@@ -149,9 +156,9 @@ class RowArray:
             chunks.append((log_rows[:CHUNK].copy(), log_values[:CHUNK].copy()))
             log_rows, log_values = log_rows[CHUNK:], log_values[CHUNK:]
         if len(chunks) * CHUNK + len(log_rows) > max(LOG_MIN, total * LOG_SHARE):
-            return RowArray(out, out.copy())  # compacted: the next save writes a new base
+            return RowArray(values, values.copy())  # compacted: the next save writes a new base
         tail = (log_rows.copy(), log_values.copy()) if len(log_rows) else None
-        return RowArray(out, self.base, tuple(chunks), tail)
+        return RowArray(values, self.base, tuple(chunks), tail)
 
     # -- files -------------------------------------------------------------------------------------
 
