@@ -24,9 +24,10 @@ RSS (anonymous and file-backed), then ``--adds`` cases added one by one as
 ``MatcherBuilder.build`` runs it in the server — the last index, kept in memory (the saved
 one's meta file checked), the cases now (the change log's answer for the new case laid over
 the index's keys, ``state_after``; the log's query left out), the index updated for it (its
-text read from a stand-in store; its vector given: its encoding is left out), saved, the graphs attached (the new rows beside
-them), a new ``Matcher`` — each step's median; then the latency again with the added cases
-beside the graphs; then BM25 search alone, pruned (MaxScore) against exhaustive.
+text read from a stand-in store; its vector given: its encoding is left out), saved, the
+graphs attached (the new rows beside them), a new ``Matcher`` — each step's median; then the
+latency again with the added cases beside the graphs; then BM25 search alone, pruned
+(MaxScore) against exhaustive.
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@ reading a file a data file names without leaving the folder it belongs to."""
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -43,24 +45,46 @@ def inside(folder: Path, name: str) -> Path:
 MOVED: dict[Path, Path] = {}
 
 
+#: Replaced folders this process is removing (in a background thread).
+_REMOVING: set[Path] = set()
+
+
 @contextmanager
 def staged_folder(folder: Path) -> Iterator[Path]:
     """A fresh folder beside ``folder`` to write into. When the block ends without error it
-    replaces ``folder`` (removed first if it exists); on error it is deleted and ``folder`` is
-    left as it was."""
+    replaces ``folder``; on error it is deleted and ``folder`` is left as it was.
+
+    The folder replaced is renamed aside (``.<name>.old.<random>``) and removed in a background
+    thread: unlinking its files and directories took ~10 ms of each save of a match index on
+    a virtual disk. One a crashed process left is removed by the next save to ``folder``."""
     folder.parent.mkdir(parents=True, exist_ok=True)
+    for left in folder.parent.glob(f".{folder.name}.old.*"):
+        if left not in _REMOVING:
+            shutil.rmtree(left, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         yield staging
+        old = None
         if folder.exists():
-            shutil.rmtree(folder)
+            old = folder.with_name(f".{folder.name}.old.{secrets.token_hex(8)}")
+            folder.rename(old)
         staging.rename(folder)
         MOVED[staging] = folder
         while len(MOVED) > 64:
             MOVED.pop(next(iter(MOVED)))
+        if old is not None:
+            _REMOVING.add(old)
+            threading.Thread(target=_remove, args=(old,), daemon=True).start()
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove(folder: Path) -> None:
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        _REMOVING.discard(folder)
 
 
 def replaceable(folder: Path, format_: str) -> bool:

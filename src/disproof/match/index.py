@@ -27,6 +27,7 @@ from disproof.embed import Embedder
 from disproof.folders import staged_folder
 from disproof.match.appearances import FIELD_PREFIX, AppearanceRows, field_name
 from disproof.retrieve import BM25Index, DenseIndex
+from disproof.retrieve import dense as dense_rows
 from disproof.retrieve.arrays import load_array, save_array
 from disproof.retrieve.rows import RowArray
 from disproof.store.corpus import (
@@ -110,7 +111,7 @@ class CaseIndex:
             for field, dense in self.dense.items():
                 save_array(staging / f"vectors_{field}.npy", dense.main)
                 if dense.pending:
-                    save_array(staging / f"vectors_{field}.tail.npy", dense.tail)
+                    dense.tail_rows.save(staging, f"vectors_{field}.tail")
                     save_array(staging / f"vectors_{field}.changed_rows.npy", dense.changed_rows)
                     save_array(staging / f"vectors_{field}.changed.npy", dense.changed)
             if self.appearances is not None:
@@ -189,9 +190,9 @@ def _load_dense(folder: Path, field: str, base_id: str | None) -> DenseIndex:
     main = load_array(folder / f"vectors_{field}.npy")
     if not (folder / f"vectors_{field}.tail.npy").exists():
         return DenseIndex(main, f"dense_{field}", base_id=base_id)
-    tail, rows, changed = (
-        np.load(folder / f"vectors_{field}.{part}.npy")
-        for part in ("tail", "changed_rows", "changed")
+    tail = RowArray.load(folder, f"vectors_{field}.tail", dense_rows.TAIL_CHUNK)
+    rows, changed = (
+        np.load(folder / f"vectors_{field}.{part}.npy") for part in ("changed_rows", "changed")
     )
     return DenseIndex(
         main, f"dense_{field}", tail=tail, changed_rows=rows, changed=changed, base_id=base_id

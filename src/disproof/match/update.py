@@ -275,9 +275,7 @@ def _row_arrays(
             out["digests"] = digests.logged(state.digests, plan.todo, todo["digests"])
         else:
             out["digests"] = index.row_array("digests").updated(plan.todo, todo["digests"], total)
-        out["languages"] = index.row_array("languages").updated(
-            plan.todo, todo["languages"], total
-        )
+        out["languages"] = index.row_array("languages").updated(plan.todo, todo["languages"], total)
         return out
     width = max(index.languages.dtype.itemsize // 4, todo["languages"].dtype.itemsize // 4, 1)
     languages_now = index.languages.astype(f"<U{width}", copy=False)

@@ -26,7 +26,6 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.retrieve.arrays import load_array, save_array
-from disproof.retrieve.rows import RowArray
 from disproof.retrieve.postings import (
     Int32s,
     Ints,
@@ -35,6 +34,7 @@ from disproof.retrieve.postings import (
     renumbered,
     segment_of,
 )
+from disproof.retrieve.rows import RowArray
 from disproof.retrieve.types import Hit
 
 FORMAT_VERSION = 5  # 5: lengths and in_main as base + log (rows.py); 4: raw frequencies and a

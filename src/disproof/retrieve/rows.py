@@ -50,7 +50,7 @@ _LOCK = threading.Lock()
 
 
 def appended(array: Array, extra: Array) -> Array:
-    """``array`` (1-d) followed by ``extra``: written in place after it when ``array`` is the
+    """``array`` followed by the rows ``extra``: written in place after it when ``array`` is the
     longest view of a buffer with room (no copy; shorter views keep their length), else copied
     into a new buffer with room to grow."""
     if not len(extra):
@@ -79,7 +79,7 @@ def appended(array: Array, extra: Array) -> Array:
 def _starts(array: Array, buffer: Array) -> bool:
     """Is ``array`` the first rows of ``buffer``?"""
     return (
-        array.ndim == 1
+        array.shape[1:] == buffer.shape[1:]
         and array.strides == buffer.strides
         and array.__array_interface__["data"][0] == buffer.__array_interface__["data"][0]
     )
@@ -87,7 +87,7 @@ def _starts(array: Array, buffer: Array) -> bool:
 
 def _room_for(array: Array, dtype: np.dtype[Any], rows: int) -> Array:
     """A new buffer holding ``array`` with room for ``rows`` rows and an eighth more."""
-    buffer = np.empty(rows + rows // 8 + 64, dtype=dtype)
+    buffer = np.empty((rows + rows // 8 + 64, *array.shape[1:]), dtype=dtype)
     buffer[: len(array)] = array
     key = id(buffer)
     _ROOM[key] = (weakref.ref(buffer, lambda _: _ROOM.pop(key, None)), [len(array)])
@@ -111,11 +111,17 @@ class RowArray:
     chunks: tuple[tuple[Ints, Array], ...] = ()
     #: The last, partial chunk.
     tail: tuple[Ints, Array] | None = None
+    #: Entries per chunk (:data:`CHUNK` when None).
+    chunk: int | None = None
 
     @classmethod
-    def of(cls, values: Array) -> RowArray:
+    def of(cls, values: Array, chunk: int | None = None) -> RowArray:
         """An array without a log: saved whole (or linked, when it was saved whole already)."""
-        return cls(values, values)
+        return cls(values, values, chunk=chunk)
+
+    @property
+    def chunk_size(self) -> int:
+        return self.chunk or CHUNK
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -123,17 +129,20 @@ class RowArray:
     @property
     def log_length(self) -> int:
         """Entries in the log."""
-        return len(self.chunks) * CHUNK + (len(self.tail[0]) if self.tail else 0)
+        return len(self.chunks) * self.chunk_size + (len(self.tail[0]) if self.tail else 0)
 
     def updated(self, rows: Ints, values: npt.ArrayLike, total: int) -> RowArray:
-        """A new version with ``values`` at ``rows`` (ascending; those from the current length
-        on are exactly the rows up to ``total``, appended). This one is left as it is."""
+        """A new version with ``values`` at ``rows`` (ascending, unique, below ``total``) and
+        zeros in the rows appended that ``rows`` leave out. This one is left as it is."""
         rows = np.asarray(rows, dtype=np.int64)
         new = np.asarray(values)
         n = len(self)
         split = int(np.searchsorted(rows, n))
-        if not np.array_equal(rows[split:], np.arange(n, total)):
-            raise ValueError("rows past the end must be the new rows, in order")
+        if not np.array_equal(rows[split:], np.arange(n, total)):  # gaps: zeros logged too
+            filled = np.zeros((total - n, *new.shape[1:]), dtype=new.dtype)
+            filled[rows[split:] - n] = new[split:]
+            rows = np.concatenate([rows[:split], np.arange(n, total, dtype=np.int64)])
+            new = np.concatenate([new[:split], filled])
         dtype = np.promote_types(self.values.dtype, new.dtype)
         out = self.values
         if split or dtype != out.dtype:  # rows the version before holds change: a copy
@@ -151,14 +160,15 @@ class RowArray:
         if self.tail is not None:
             log_rows = np.concatenate([self.tail[0], log_rows])
             log_values = np.concatenate([self.tail[1].astype(dtype, copy=False), log_values])
-        chunks = list(self.chunks)
-        while len(log_rows) >= CHUNK:
-            chunks.append((log_rows[:CHUNK].copy(), log_values[:CHUNK].copy()))
-            log_rows, log_values = log_rows[CHUNK:], log_values[CHUNK:]
-        if len(chunks) * CHUNK + len(log_rows) > max(LOG_MIN, total * LOG_SHARE):
-            return RowArray(values, values.copy())  # compacted: the next save writes a new base
+        chunks, size = list(self.chunks), self.chunk_size
+        while len(log_rows) >= size:
+            chunks.append((log_rows[:size].copy(), log_values[:size].copy()))
+            log_rows, log_values = log_rows[size:], log_values[size:]
+        if len(chunks) * size + len(log_rows) > max(LOG_MIN, total * LOG_SHARE):
+            # compacted: the next save writes a new base
+            return RowArray(values, values.copy(), chunk=self.chunk)
         tail = (log_rows.copy(), log_values.copy()) if len(log_rows) else None
-        return RowArray(values, self.base, tuple(chunks), tail)
+        return RowArray(values, self.base, tuple(chunks), tail, self.chunk)
 
     # -- files -------------------------------------------------------------------------------------
 
@@ -178,7 +188,7 @@ class RowArray:
             k += 1
 
     @classmethod
-    def load(cls, folder: Path, name: str) -> RowArray:
+    def load(cls, folder: Path, name: str, chunk: int | None = None) -> RowArray:
         """The saved array: the base mapped, and without a log used as it is; with one, read
         into memory. Raises ValueError for a log that does not fit its base."""
         base = load_array(folder / f"{name}.npy")
@@ -190,11 +200,14 @@ class RowArray:
             if rows.dtype != np.int64 or rows.shape != values.shape[:1] or rows.ndim != 1:
                 raise ValueError(f"{folder}: {name} log chunk {k} is malformed")
             parts.append((rows, values))
+        size = chunk or CHUNK
         if not parts:
-            return cls.of(base)
-        if any(len(rows) != CHUNK for rows, _ in parts[:-1]) or len(parts[-1][0]) > CHUNK:
+            return cls.of(base, chunk)
+        if any(len(rows) != size for rows, _ in parts[:-1]) or len(parts[-1][0]) > size:
             raise ValueError(f"{folder}: {name} log chunks of the wrong size")
-        tail = parts.pop() if len(parts[-1][0]) < CHUNK else None
+        if any(v.shape[1:] != base.shape[1:] for _, v in parts):
+            raise ValueError(f"{folder}: {name} log rows of the wrong shape")
+        tail = parts.pop() if len(parts[-1][0]) < size else None
         all_rows = np.concatenate([rows for rows, _ in [*parts, *([tail] if tail else [])]])
         all_values = np.concatenate([v for _, v in [*parts, *([tail] if tail else [])]])
         total = max(len(base), int(all_rows.max()) + 1)
@@ -205,6 +218,6 @@ class RowArray:
             raise ValueError(f"{folder}: {name} log does not fit its base")
         last = len(all_rows) - 1 - np.unique(all_rows[::-1], return_index=True)[1]
         values = _copy(base, np.promote_types(base.dtype, all_values.dtype), total)
-        values = appended(values, np.zeros(total - len(base), dtype=values.dtype))
+        values = appended(values, np.zeros((total - len(base), *base.shape[1:]), values.dtype))
         values[all_rows[last]] = all_values[last]
-        return cls(values, base, tuple(parts), tail)
+        return cls(values, base, tuple(parts), tail, chunk)
