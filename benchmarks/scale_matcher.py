@@ -153,12 +153,16 @@ class Cached:
 
 
 def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[Path, float]:
-    """The saved match index of ``n`` cases, and its graphs' folders (built once, then kept)."""
+    """The saved match index of ``n`` cases, and its graphs' folders (built once, then kept;
+    each run starts from the index as assembled, not with the cases an earlier run added)."""
     folder = WORK / str(n)
     index_dir, ann = folder / "cases.index", folder / "cases.ann"
-    saved = CaseIndex.load_saved(index_dir, model_id)
-    if saved is not None and saved.appearances is not None:
-        return index_dir, 0.0  # assembled before, by this code's format
+    assembled = folder / "cases.index.assembled"  # hard links: saved files never change
+    saved = CaseIndex.load_saved(assembled, model_id)
+    if saved is not None and saved.appearances is not None:  # by this code's format
+        shutil.rmtree(index_dir, ignore_errors=True)
+        shutil.copytree(assembled, index_dir, copy_function=os.link)
+        return index_dir, 0.0
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     started = time.perf_counter()
@@ -193,6 +197,7 @@ def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[
         meta = json.loads((graph / "meta.json").read_text(encoding="utf-8"))
         meta.update(model_id=model_id, fingerprint=None, base=BASE)
         (ann / field / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    shutil.copytree(index_dir, assembled, copy_function=os.link)
     return index_dir, time.perf_counter() - started
 
 

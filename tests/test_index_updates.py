@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -213,7 +214,7 @@ def test_row_array_logs_and_their_compaction_equal_a_full_build(
     def add(key: str, title: str) -> None:
         service.create_case(CaseCreate(id=key, title=title), "t")
 
-    steps = [
+    steps: list[Callable[[], object]] = [
         *((lambda i=i: add(f"n{i}", f"NATO biolabs {i}")) for i in range(5)),
         lambda: service.update_case("c2", CaseUpdate(title="Soros pays puppets in Europe"), "t"),
         lambda: service.update_case("c4", CaseUpdate(summary="Die NATO baut Basen"), "t"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -32,7 +33,7 @@ def small_log(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rows_module, "LOG_SHARE", 1 / 4)
 
 
-def step(array: RowArray, plain: list[int], operation: tuple, folder: Path) -> RowArray:
+def step(array: RowArray, plain: list[int], operation: tuple[Any, ...], folder: Path) -> RowArray:
     kind = operation[0]
     n = len(plain)
     if kind == "append":
@@ -49,10 +50,10 @@ def step(array: RowArray, plain: list[int], operation: tuple, folder: Path) -> R
     if not n:
         return array
     if kind == "change":
-        rows = sorted({r % n for r in operation[1]})
-        for r in rows:
+        changed = sorted({r % n for r in operation[1]})
+        for r in changed:
             plain[r] = 100 + r
-        return array.updated(np.array(rows), np.array([100 + r for r in rows]), n)
+        return array.updated(np.array(changed), np.array([100 + r for r in changed]), n)
     row, extra = operation[1] % n, operation[2]  # a change and appended rows at once
     plain[row] = 200
     plain.extend([300] * extra)
@@ -64,7 +65,7 @@ def step(array: RowArray, plain: list[int], operation: tuple, folder: Path) -> R
 @settings(max_examples=80, deadline=None)
 @given(start=st.lists(st.integers(0, 99), max_size=12), operations=st.lists(OPERATION, max_size=25))
 def test_updates_saves_and_loads_hold_the_plain_list(
-    start: list[int], operations: list[tuple]
+    start: list[int], operations: list[tuple[Any, ...]]
 ) -> None:
     plain = list(start)
     array = RowArray.of(np.array(start, dtype=np.int64))

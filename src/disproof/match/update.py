@@ -260,29 +260,26 @@ def _row_arrays(
     new versions of the index's arrays, each with the rows written logged (the rows appended
     copy nothing, ``retrieve/rows.py``); rows moved: new arrays, saved whole."""
     total = len(state.pks)
-    todo = {
-        "languages": np.array(languages, dtype=np.str_),
-        "digests": content_digests([c.content_hash for c in texts]),
-    }
+    langs = np.array(languages, dtype=np.str_)
+    digests = content_digests([c.content_hash for c in texts])
     if plan.appended:
         old = len(index)
         new = np.arange(old, total, dtype=np.int64)
         # the state's keys are the index's and the new ones; its digests too when the texts
         # read are those it saw (not changed again since): taken as they are, no copy
         out = {"pks": index.row_array("pks").logged(state.pks, new, state.pks[old:])}
-        if np.array_equal(todo["digests"], state.digests[plan.todo]):
-            digests = index.row_array("digests")
-            out["digests"] = digests.logged(state.digests, plan.todo, todo["digests"])
+        if np.array_equal(digests, state.digests[plan.todo]):
+            out["digests"] = index.row_array("digests").logged(state.digests, plan.todo, digests)
         else:
-            out["digests"] = index.row_array("digests").updated(plan.todo, todo["digests"], total)
-        out["languages"] = index.row_array("languages").updated(plan.todo, todo["languages"], total)
+            out["digests"] = index.row_array("digests").updated(plan.todo, digests, total)
+        out["languages"] = index.row_array("languages").updated(plan.todo, langs, total)
         return out
-    width = max(index.languages.dtype.itemsize // 4, todo["languages"].dtype.itemsize // 4, 1)
+    width = max(index.languages.dtype.itemsize // 4, langs.dtype.itemsize // 4, 1)
     languages_now = index.languages.astype(f"<U{width}", copy=False)
     return {
         "pks": RowArray.of(state.pks),  # a state's arrays are its own (never changed in place)
-        "languages": RowArray.of(_moved(languages_now, plan, todo["languages"], total)),
-        "digests": RowArray.of(_moved(index.digests, plan, todo["digests"], total)),
+        "languages": RowArray.of(_moved(languages_now, plan, langs, total)),
+        "digests": RowArray.of(_moved(index.digests, plan, digests, total)),
     }
 
 

@@ -11,7 +11,8 @@ Postings live in two places, LSM-style: a main :class:`~disproof.retrieve.postin
 (immutable numpy arrays, memory-mapped once saved) and a small delta of documents added or
 changed since, merged into a new main segment when it grows past a share of the index. A
 changed document's main postings are masked, not rewritten. Saved as ``.npy`` arrays plus a
-JSON of parameters and vocabulary; never pickled.
+JSON of parameters; the vocabulary and per-row arrays as a base and what was added since
+(``vocabulary.py``, ``rows.py``); never pickled.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from disproof.retrieve.postings import (
 )
 from disproof.retrieve.rows import RowArray
 from disproof.retrieve.types import Hit
+from disproof.retrieve.vocabulary import Vocabulary
 
-FORMAT_VERSION = 5  # 5: lengths and in_main as base + log (rows.py); 4: raw frequencies and a
-# delta segment (updates); 3: combining marks kept
+FORMAT_VERSION = 5  # 5: lengths and in_main as base + log (rows.py), the vocabulary as base +
+# added terms (vocabulary.py); 4: raw frequencies and a delta segment (updates); 3: combining
+# marks kept
 #: The delta is merged into the main segment when it holds more than this share of the rows …
 MERGE_SHARE = 1 / 16
 #: … and more than this many rows.
@@ -59,7 +62,7 @@ Floats = npt.NDArray[np.float64]
 class BM25Index:
     def __init__(
         self,
-        vocabulary: dict[str, int],
+        vocabulary: dict[str, int] | Vocabulary,
         main: Segment,
         df: Ints,
         lengths: Ints | RowArray,
@@ -72,7 +75,10 @@ class BM25Index:
         total_length: int | None = None,
         masked: int | None = None,
     ) -> None:
-        self.vocabulary = vocabulary
+        #: Term → id (a base shared by every version and the terms added since).
+        self.vocabulary = (
+            vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
+        )
         self.main = main
         self.df = df
         #: Document lengths and, per main row, whether main holds its current content (False:
@@ -95,7 +101,7 @@ class BM25Index:
         """An index to update while this one keeps serving (the main segment is shared: it
         is never changed in place)."""
         return BM25Index(
-            dict(self.vocabulary),
+            self.vocabulary.copy(),
             self.main,
             self.df.copy(),
             self._lengths,  # never changed in place: updates make new versions
@@ -211,8 +217,7 @@ class BM25Index:
         counts = Counter(tokens)
         new = [t for t in counts if t not in self.vocabulary]
         if new:
-            first = len(self.vocabulary)
-            self.vocabulary.update((t, first + i) for i, t in enumerate(new))
+            self.vocabulary.add(new)
             self.df = np.concatenate([self.df, np.zeros(len(new), dtype=np.int64)])
         ids = np.array([self.vocabulary[t] for t in counts], dtype=np.int32)
         order = np.argsort(ids)
@@ -243,7 +248,9 @@ class BM25Index:
         alive = self.df > 0
         if not alive.all():
             new_id = np.cumsum(alive) - 1
-            self.vocabulary = {t: int(new_id[i]) for t, i in self.vocabulary.items() if alive[i]}
+            self.vocabulary = Vocabulary(
+                {t: int(new_id[i]) for t, i in self.vocabulary.items() if alive[i]}
+            )
             self.df = self.df[alive]
             terms = new_id[terms]
         self.main = segment_of(rows.astype(np.int64), terms, tfs, self.n_docs, len(self.df))
@@ -506,8 +513,7 @@ class BM25Index:
             save_array(folder / f"{name}.npy", array)
         params = {"format": FORMAT_VERSION, "k1": self.k1, "b": self.b, "name": self.name}
         (folder / "params.json").write_text(json.dumps(params), encoding="utf-8")
-        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        (folder / "vocabulary.json").write_text(json.dumps(terms, ensure_ascii=False), "utf-8")
+        self.vocabulary.save(folder)
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
@@ -515,7 +521,7 @@ class BM25Index:
         params = json.loads((folder / "params.json").read_text(encoding="utf-8"))
         if params.get("format") != FORMAT_VERSION:
             raise ValueError(f"{folder}: BM25 index format {params.get('format')} is not supported")
-        terms = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        vocabulary = Vocabulary.load(folder)
         main = Segment(
             **{
                 key: load_array(folder / f"main_{key}.npy")
@@ -531,7 +537,7 @@ class BM25Index:
             for i, row in enumerate(np.load(folder / "delta_rows.npy"))
         }
         index = cls(
-            {term: i for i, term in enumerate(terms)},
+            vocabulary,
             main,
             np.load(folder / "df.npy").astype(np.int64),
             RowArray.load(folder, "lengths"),
@@ -543,7 +549,7 @@ class BM25Index:
         )
         if index.lengths.dtype != np.int64 or index.in_main.dtype != np.bool_:
             raise ValueError(f"{folder}: BM25 index files of the wrong type")
-        if len(terms) != len(index.df) or main.n_rows > index.n_docs:
+        if len(vocabulary) != len(index.df) or main.n_rows > index.n_docs:
             raise ValueError(f"{folder}: BM25 index files do not agree")
         return index
 
