@@ -181,7 +181,7 @@ def test_a_copy_updated_leaves_the_original_and_saves_only_the_added_terms(
     assert "new1" not in index.vocabulary and index.n_docs == 3
     assert_same(copy, [["w9"], *docs[1:], ["new1", "w3"], ["new2"]])
     copy.save(tmp_path / "b")
-    for name in ("vocabulary.npy", "vocabulary_offsets.npy", "lengths.npy"):  # linked
+    for name in ("vocabulary.npy", "vocabulary_offsets.npy", "lengths.npy", "df.npy"):  # linked
         assert (tmp_path / "b" / name).stat().st_ino == (tmp_path / "a" / name).stat().st_ino
     loaded = BM25Index.load(tmp_path / "b")
     assert list(loaded.vocabulary.added) == ["new1", "new2", "w9"]

@@ -4,6 +4,7 @@ reading a file a data file names without leaving the folder it belongs to."""
 from __future__ import annotations
 
 import json
+import queue
 import secrets
 import shutil
 import tempfile
@@ -45,8 +46,12 @@ def inside(folder: Path, name: str) -> Path:
 MOVED: dict[Path, Path] = {}
 
 
-#: Replaced folders this process is removing (in a background thread).
+#: Replaced folders this process is removing, and the thread removing them (one, started once:
+#: starting a thread per save cost ~2.5 ms under load).
 _REMOVING: set[Path] = set()
+_REMOVALS: queue.SimpleQueue[Path] = queue.SimpleQueue()
+_REMOVER: list[threading.Thread] = []
+_REMOVER_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -73,18 +78,28 @@ def staged_folder(folder: Path) -> Iterator[Path]:
         while len(MOVED) > 64:
             MOVED.pop(next(iter(MOVED)))
         if old is not None:
-            _REMOVING.add(old)
-            threading.Thread(target=_remove, args=(old,), daemon=True).start()
+            _remove_later(old)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _remove(folder: Path) -> None:
-    try:
-        shutil.rmtree(folder, ignore_errors=True)
-    finally:
-        _REMOVING.discard(folder)
+def _remove_later(folder: Path) -> None:
+    _REMOVING.add(folder)
+    _REMOVALS.put(folder)
+    with _REMOVER_LOCK:
+        if not _REMOVER or not _REMOVER[0].is_alive():
+            _REMOVER[:] = [threading.Thread(target=_remover, name="folder-removal", daemon=True)]
+            _REMOVER[0].start()
+
+
+def _remover() -> None:
+    while True:
+        folder = _REMOVALS.get()
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            _REMOVING.discard(folder)
 
 
 def replaceable(folder: Path, format_: str) -> bool:

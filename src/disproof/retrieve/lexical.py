@@ -74,6 +74,8 @@ class BM25Index:
         delta: dict[int, tuple[Int32s, Int32s]] | None = None,
         total_length: int | None = None,
         masked: int | None = None,
+        df_saved: RowArray | None = None,
+        df_touched: set[int] | None = None,
     ) -> None:
         #: Term → id (a base shared by every version and the terms added since).
         self.vocabulary = (
@@ -81,6 +83,10 @@ class BM25Index:
         )
         self.main = main
         self.df = df
+        #: The document frequencies as saved (a base and a log), and the terms whose count
+        #: changed since: a save logs those, not every term's (``retrieve/rows.py``).
+        self._df_saved = df_saved if df_saved is not None else RowArray.of(df)
+        self._df_touched: set[int] = df_touched if df_touched is not None else set()
         #: Document lengths and, per main row, whether main holds its current content (False:
         #: changed since): per-row arrays that grow without a copy (``retrieve/rows.py``).
         self._lengths = lengths if isinstance(lengths, RowArray) else RowArray.of(lengths)
@@ -112,6 +118,8 @@ class BM25Index:
             delta=dict(self.delta),
             total_length=self.total_length,
             masked=self._masked,
+            df_saved=self._df_saved,
+            df_touched=set(self._df_touched),
         )
 
     @property
@@ -208,8 +216,11 @@ class BM25Index:
         if row in self.delta:
             terms, _ = self.delta.pop(row)
             self.df[terms] -= 1
+            self._df_touched.update(terms.tolist())
         elif row < self.main.n_rows and self.in_main[row]:
-            self.df[self.main.row(row)[0]] -= 1
+            terms = self.main.row(row)[0]
+            self.df[terms] -= 1
+            self._df_touched.update(terms.tolist())
             return True
         return False
 
@@ -223,6 +234,7 @@ class BM25Index:
         order = np.argsort(ids)
         terms = ids[order]
         self.df[terms] += 1
+        self._df_touched.update(terms.tolist())
         self.delta[row] = (terms, np.array(list(counts.values()), dtype=np.int32)[order])
         self.total_length += len(tokens)
 
@@ -254,6 +266,7 @@ class BM25Index:
             self.df = self.df[alive]
             terms = new_id[terms]
         self.main = segment_of(rows.astype(np.int64), terms, tfs, self.n_docs, len(self.df))
+        self._df_saved, self._df_touched = RowArray.of(self.df), set()
         self._in_main = RowArray.of(np.ones(self.n_docs, dtype=np.bool_))
         self._masked = 0
         self.delta = {}
@@ -501,8 +514,8 @@ class BM25Index:
         rows = sorted(self.delta)
         self._lengths.save(folder, "lengths")
         self._in_main.save(folder, "in_main")
+        self._save_df(folder)
         arrays.update(
-            df=self.df,
             delta_rows=np.array(rows, dtype=np.int64),
             delta_sizes=np.array([len(self.delta[r][0]) for r in rows], dtype=np.int64),
         )
@@ -514,6 +527,19 @@ class BM25Index:
         params = {"format": FORMAT_VERSION, "k1": self.k1, "b": self.b, "name": self.name}
         (folder / "params.json").write_text(json.dumps(params), encoding="utf-8")
         self.vocabulary.save(folder)
+
+    def _save_df(self, folder: Path) -> None:
+        """The document frequencies: the saved base linked, the terms touched since (and the
+        terms new since) logged; whole after a merge."""
+        saved = self._df_saved
+        if len(self.df) < len(saved):
+            saved = RowArray.of(self.df.copy())
+        elif saved.values is not self.df or self._df_touched:
+            new = range(len(saved), len(self.df))
+            rows = np.array(sorted(self._df_touched.union(new)), dtype=np.int64)
+            saved = saved.logged(self.df, rows, self.df[rows])
+        self._df_saved, self._df_touched = saved, set()
+        self._df_saved.save(folder, "df")
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
@@ -536,16 +562,18 @@ class BM25Index:
             int(row): (delta_terms[starts[i] : starts[i + 1]], delta_tfs[starts[i] : starts[i + 1]])
             for i, row in enumerate(np.load(folder / "delta_rows.npy"))
         }
+        df = RowArray.load(folder, "df")
         index = cls(
             vocabulary,
             main,
-            np.load(folder / "df.npy").astype(np.int64),
+            np.array(df.values, dtype=np.int64),  # counted in place: in memory
             RowArray.load(folder, "lengths"),
             k1=float(params["k1"]),
             b=float(params["b"]),
             name=str(params["name"]),
             in_main=RowArray.load(folder, "in_main"),
             delta=delta,
+            df_saved=df,
         )
         if index.lengths.dtype != np.int64 or index.in_main.dtype != np.bool_:
             raise ValueError(f"{folder}: BM25 index files of the wrong type")
