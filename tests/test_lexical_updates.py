@@ -168,7 +168,7 @@ def test_a_copy_updated_leaves_the_original_and_saves_only_the_added_terms(
     from disproof.retrieve import rows, vocabulary
 
     monkeypatch.setattr(vocabulary, "ADDED_MIN", 2)
-    monkeypatch.setattr(rows, "LOG_MIN", 4)
+    monkeypatch.setattr(rows, "LOG_MIN", 64)
     docs = [["nato", "w1"], ["w2", "w3", "w3"], ["biolab"]]
     index = BM25Index.build(docs)
     index.save(tmp_path / "a")
