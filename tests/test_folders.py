@@ -23,13 +23,13 @@ def test_the_folder_replaced_is_removed_and_a_crashed_one_left_aside_too(tmp_pat
 
     target = tmp_path / "index"
     for text in ("one", "two", "three"):
-        with staged_folder(target) as staging:
+        with staged_folder(target, remove_in_background=True) as staging:
             (staging / "a.txt").write_text(text, encoding="utf-8")
         assert (target / "a.txt").read_text(encoding="utf-8") == text
     left = tmp_path / ".index.old.0123"  # as a process killed after renaming it aside leaves it
     left.mkdir()
     (left / "a.txt").write_text("old", encoding="utf-8")
-    with staged_folder(target) as staging:
+    with staged_folder(target) as staging:  # removed at once, and the one left aside too
         (staging / "a.txt").write_text("four", encoding="utf-8")
     deadline = time.monotonic() + 10
     while len(list(tmp_path.iterdir())) > 1 and time.monotonic() < deadline:

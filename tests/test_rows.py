@@ -130,3 +130,14 @@ def test_a_log_that_does_not_fit_its_base_is_refused(tmp_path: Path) -> None:
     np.save(tmp_path / "x.log0.rows.npy", np.array([10], dtype=np.int64))
     with pytest.raises(ValueError, match="malformed"):
         RowArray.load(tmp_path, "x")
+
+
+def test_a_log_naming_a_row_far_past_its_base_is_refused_before_any_allocation(
+    tmp_path: Path,
+) -> None:
+    RowArray.of(np.arange(3, dtype=np.int64)).updated(np.array([3]), np.array([3]), 4).save(
+        tmp_path, "x"
+    )
+    np.save(tmp_path / "x.log0.rows.npy", np.array([10**12], dtype=np.int64))
+    with pytest.raises(ValueError, match="does not fit"):
+        RowArray.load(tmp_path, "x")

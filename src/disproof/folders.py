@@ -3,6 +3,7 @@ reading a file a data file names without leaving the folder it belongs to."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import queue
 import secrets
@@ -55,13 +56,14 @@ _REMOVER_LOCK = threading.Lock()
 
 
 @contextmanager
-def staged_folder(folder: Path) -> Iterator[Path]:
+def staged_folder(folder: Path, *, remove_in_background: bool = False) -> Iterator[Path]:
     """A fresh folder beside ``folder`` to write into. When the block ends without error it
     replaces ``folder``; on error it is deleted and ``folder`` is left as it was.
 
-    The folder replaced is renamed aside (``.<name>.old.<random>``) and removed in a background
-    thread: unlinking its files and directories took ~10 ms of each save of a match index on
-    a virtual disk. One a crashed process left is removed by the next save to ``folder``."""
+    The folder replaced is renamed aside (``.<name>.old.<random>``), then removed: at once, or
+    with ``remove_in_background`` by a background thread (unlinking a match index's files took
+    ~10 ms of each of its saves on a virtual disk; what is left at exit is removed then). One
+    a killed process left aside is removed by the next save to ``folder``."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     for left in folder.parent.glob(f".{folder.name}.old.*"):
         if left not in _REMOVING:
@@ -77,8 +79,10 @@ def staged_folder(folder: Path) -> Iterator[Path]:
         MOVED[staging] = folder
         while len(MOVED) > 64:
             MOVED.pop(next(iter(MOVED)))
-        if old is not None:
+        if old is not None and remove_in_background:
             _remove_later(old)
+        elif old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -91,6 +95,14 @@ def _remove_later(folder: Path) -> None:
         if not _REMOVER or not _REMOVER[0].is_alive():
             _REMOVER[:] = [threading.Thread(target=_remover, name="folder-removal", daemon=True)]
             _REMOVER[0].start()
+            atexit.register(_remove_left)
+
+
+def _remove_left() -> None:
+    """At exit: remove what the background thread has not yet (a command that saved an index
+    and ends leaves no copy of the old one behind)."""
+    for folder in list(_REMOVING):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remover() -> None:

@@ -102,8 +102,9 @@ class CaseIndex:
     # -- persistence -----------------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
-        """Write atomically: into a temporary folder, then swap it in."""
-        with staged_folder(folder) as staging:
+        """Write atomically: into a temporary folder, then swap it in (the old one removed in
+        the background)."""
+        with staged_folder(folder, remove_in_background=True) as staging:
             for name in ROW_ARRAYS:
                 self.row_array(name).save(staging, name)
             for field, bm25 in self.bm25.items():

@@ -211,6 +211,8 @@ class RowArray:
         all_rows = np.concatenate([rows for rows, _ in [*parts, *([tail] if tail else [])]])
         all_values = np.concatenate([v for _, v in [*parts, *([tail] if tail else [])]])
         total = max(len(base), int(all_rows.max()) + 1)
+        if total > len(base) + len(all_rows):  # rows appended must each be logged
+            raise ValueError(f"{folder}: {name} log does not fit its base")
         seen = np.zeros(total, dtype=np.bool_)
         seen[: len(base)] = True
         seen[all_rows[all_rows >= 0]] = True
