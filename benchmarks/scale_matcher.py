@@ -22,10 +22,12 @@ Measured, in one process: the first load as a serving process does it (``load_sa
 ``attach_ann``: the graphs' checksums), single-claim ``Matcher.match`` p50/p95 warm (top 5),
 RSS (anonymous and file-backed), then ``--adds`` cases added one by one as
 ``MatcherBuilder.build`` runs it in the server — the last index, kept in memory (the saved
-one's meta file checked), updated for the new case (its text read from a stand-in store; its
-vector given: its encoding is left out), saved, the graphs attached (the new rows beside
-them), a new ``Matcher`` — each step's median; then the latency again with the added cases
-beside the graphs; then BM25 search alone, pruned (MaxScore) against exhaustive.
+one's meta file checked), the cases now (the change log's answer for the new case laid over
+the index's keys, ``state_after``; the log's query left out), the index updated for it (its
+text read from a stand-in store; its vector given: its encoding is left out), saved, the
+graphs attached (the new rows beside them), a new ``Matcher`` — each step's median; then the
+latency again with the added cases beside the graphs; then BM25 search alone, pruned
+(MaxScore) against exhaustive.
 """
 
 from __future__ import annotations
@@ -47,15 +49,17 @@ import numpy.typing as npt
 
 from benchmarks.checkthat_data import load_queries, load_vclaims
 from disproof.embed import Embedder, load_embedder
+from disproof.match.appearances import AppearanceRows
 from disproof.match.calibration import calibration_for
 from disproof.match.index import CaseIndex, _vector_hash, saved_fingerprint
 from disproof.match.matcher import Matcher
 from disproof.match.retrieval import dense_hits
 from disproof.match.scale import attach_ann
-from disproof.match.update import update_index
+from disproof.match.update import state_after, update_index
 from disproof.retrieve import BM25Index, DenseIndex
 from disproof.retrieve.arrays import load_array
-from disproof.store.corpus import CaseDetail, CaseText, CorpusState, StoredVector
+from disproof.store.changes import ChangedCases, Position
+from disproof.store.corpus import CaseDetail, CaseText, StoredVector
 from disproof.text import Analyzer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,10 +153,15 @@ class Cached:
 
 
 def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[Path, float]:
-    """The saved match index of ``n`` cases, and its graphs' folders (built once, then kept)."""
+    """The saved match index of ``n`` cases, and its graphs' folders (built once, then kept;
+    each run starts from the index as assembled, not with the cases an earlier run added)."""
     folder = WORK / str(n)
     index_dir, ann = folder / "cases.index", folder / "cases.ann"
-    if (index_dir / "meta.json").exists():
+    assembled = folder / "cases.index.assembled"  # hard links: saved files never change
+    saved = CaseIndex.load_saved(assembled, model_id)
+    if saved is not None and saved.appearances is not None:  # by this code's format
+        shutil.rmtree(index_dir, ignore_errors=True)
+        shutil.copytree(assembled, index_dir, copy_function=os.link)
         return index_dir, 0.0
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -173,7 +182,11 @@ def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[
     rows = matrix if matrix.shape[0] == n else matrix[:n]  # whole: linked, not written again
     dense = {f: DenseIndex(rows, f"dense_{f}", base_id=BASE) for f in ("title", "summary")}
     languages = np.full(n, "en", dtype="<U2")
-    CaseIndex(model_id, "bench:0", pks, bm25, dense, languages, digests).save(index_dir)
+    appearances = AppearanceRows.empty(matrix.shape[1])  # no quotes filed
+    index = CaseIndex(
+        model_id, "bench:0", pks, bm25, dense, languages, digests, appearances=appearances
+    )
+    index.save(index_dir)
     for field in ("title", "summary"):
         shutil.rmtree(folder / f"bm25_{field}")
     graph = vectors / "graph"
@@ -184,6 +197,7 @@ def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[
         meta = json.loads((graph / "meta.json").read_text(encoding="utf-8"))
         meta.update(model_id=model_id, fingerprint=None, base=BASE)
         (ann / field / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    shutil.copytree(index_dir, assembled, copy_function=os.link)
     return index_dir, time.perf_counter() - started
 
 
@@ -252,12 +266,12 @@ def main() -> None:
     for i in range(args.adds):
         pk = first + i
         claim = rng.choice(claims)
-        case = CaseText(pk, f"added-{i}", f"{claim.title} {i}", claim.claim, None, f"hash-{i}")
+        content_hash = f"{pk:016x}"  # its digest: the first 16 characters
+        case = CaseText(pk, f"added-{i}", f"{claim.title} {i}", claim.claim, None, content_hash)
         stand_in.added[pk] = (case, extra[i])
-        state = CorpusState(
-            np.append(index.pks, pk),
-            np.append(index.digests, np.array([f"{pk:016x}".encode()], "S16")),
-            f"bench:{i + 1}",
+        # what the store's change log answers (``changed_since``; the query is left out)
+        delta = ChangedCases(
+            Position("bench", i + 1), np.array([pk]), [content_hash], np.zeros(0, np.int64), pk
         )
         clock = time.perf_counter()
 
@@ -271,6 +285,9 @@ def main() -> None:
         assert saved_fingerprint(index_dir, embedder.model_id) == index.fingerprint
         saved = dataclasses.replace(index, ann={})
         lap("the saved index (in memory: its meta file checked)")
+        state = state_after(saved, delta)  # as current_state
+        assert state is not None
+        lap("the cases now: the logged change laid over the index's keys")
         updated = update_index(saved, state, stand_in, embedder, analyzer)  # type: ignore[arg-type]
         assert updated is not None
         lap("update (text, language, BM25, dense rows)")

@@ -160,3 +160,41 @@ def test_pruning_skips_the_common_terms() -> None:
         assert index.search(query, 5)[0].doc in pruned[0].tolist()
     finally:
         lexical.PRUNE_FROM = saved
+
+
+def test_a_copy_updated_leaves_the_original_and_saves_only_the_added_terms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from disproof.retrieve import rows, vocabulary
+
+    monkeypatch.setattr(vocabulary, "ADDED_MIN", 2)
+    monkeypatch.setattr(rows, "LOG_MIN", 64)
+    docs = [["nato", "w1"], ["w2", "w3", "w3"], ["biolab"]]
+    index = BM25Index.build(docs)
+    index.save(tmp_path / "a")
+    index = BM25Index.load(tmp_path / "a")
+    before = [index.search(q, 3) for q in (["nato"], ["w3"], ["new1"])]
+    copy = index.copy()
+    copy.append([["new1", "w3"], ["new2"]])
+    copy.replace(0, ["w9"])
+    assert [index.search(q, 3) for q in (["nato"], ["w3"], ["new1"])] == before
+    assert "new1" not in index.vocabulary and index.n_docs == 3
+    assert_same(copy, [["w9"], *docs[1:], ["new1", "w3"], ["new2"]])
+    copy.save(tmp_path / "b")
+    for name in ("vocabulary.npy", "vocabulary_offsets.npy", "lengths.npy", "df.npy"):  # linked
+        assert (tmp_path / "b" / name).stat().st_ino == (tmp_path / "a" / name).stat().st_ino
+    loaded = BM25Index.load(tmp_path / "b")
+    assert list(loaded.vocabulary.added) == ["new1", "new2", "w9"]
+    assert_same(loaded, [["w9"], *docs[1:], ["new1", "w3"], ["new2"]])
+    third = loaded.copy()  # more added terms than ADDED_MIN: they join a new base
+    assert third.vocabulary.saved is None and len(third.vocabulary.base) == 8
+    third.append([["new3"]])
+    assert third.vocabulary.added == {"new3": 8}
+    assert_same(third, [["w9"], *docs[1:], ["new1", "w3"], ["new2"], ["new3"]])
+
+
+def test_a_broken_vocabulary_is_refused(tmp_path: Path) -> None:
+    BM25Index.build([["nato", "w1"], ["w2"]]).save(tmp_path)
+    np.save(tmp_path / "vocabulary_offsets.npy", np.array([0, 2, 99], dtype=np.int64))
+    with pytest.raises(ValueError, match="offsets"):
+        BM25Index.load(tmp_path)

@@ -29,7 +29,9 @@ from disproof.embed import Embedder
 from disproof.folders import staged_folder
 from disproof.match.appearances import FIELD_PREFIX, AppearanceRows, field_name
 from disproof.retrieve import BM25Index, DenseIndex
+from disproof.retrieve import dense as dense_rows
 from disproof.retrieve.arrays import load_array, save_array
+from disproof.retrieve.rows import RowArray
 from disproof.store.corpus import (
     CaseText,
     CorpusStore,
@@ -45,9 +47,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6  # 2: a missing title or summary takes the other field's text; 3: languages;
+FORMAT_VERSION = 7  # 2: a missing title or summary takes the other field's text; 3: languages;
 # 4: content digests per row, BM25 format 4 (updates); 5: appearance texts (appearances.py);
-# 6: a case too short to tell its language takes the common one (``languages_of``)
+# 6: a case too short to tell its language takes the common one (``languages_of``);
+# 7: per-row arrays as a base and a log (retrieve/rows.py), BM25 format 5
+#: The per-row arrays saved as a base file and a log (``retrieve/rows.py``).
+ROW_ARRAYS = ("pks", "digests", "languages")
 FIELDS = ("title", "summary")
 #: A case's title and claim summary with fewer distinct words than this are too short to tell
 #: their language from ("Nazi coup d'état" is detected French with confidence 0.98) …
@@ -92,6 +97,16 @@ class CaseIndex:
     #: The appearance texts of the cases, one vector each (``appearances.py``); None without
     #: an embedder.
     appearances: AppearanceRows | None = None
+    #: How each of :data:`ROW_ARRAYS` is saved: its base file and the log since
+    #: (``retrieve/rows.py``); an array without one here is saved whole.
+    rows: dict[str, RowArray] = dataclasses.field(default_factory=dict, repr=False)
+
+    def row_array(self, name: str) -> RowArray:
+        """The per-row array ``name`` (one of :data:`ROW_ARRAYS`) with its saved base and log,
+        when they are this index's; else as an array to save whole."""
+        values = getattr(self, name)
+        known = self.rows.get(name)
+        return known if known is not None and known.values is values else RowArray.of(values)
 
     def __len__(self) -> int:
         return int(self.pks.shape[0])
@@ -99,17 +114,17 @@ class CaseIndex:
     # -- persistence -----------------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
-        """Write atomically: into a temporary folder, then swap it in."""
-        with staged_folder(folder) as staging:
-            save_array(staging / "pks.npy", self.pks)
-            save_array(staging / "digests.npy", self.digests)
-            save_array(staging / "languages.npy", np.asarray(self.languages, dtype=np.str_))
+        """Write atomically: into a temporary folder, then swap it in (the old one removed in
+        the background)."""
+        with staged_folder(folder, remove_in_background=True) as staging:
+            for name in ROW_ARRAYS:
+                self.row_array(name).save(staging, name)
             for field, bm25 in self.bm25.items():
                 bm25.save(staging / f"bm25_{field}")
             for field, dense in self.dense.items():
                 save_array(staging / f"vectors_{field}.npy", dense.main)
                 if dense.pending:
-                    save_array(staging / f"vectors_{field}.tail.npy", dense.tail)
+                    dense.tail_rows.save(staging, f"vectors_{field}.tail")
                     save_array(staging / f"vectors_{field}.changed_rows.npy", dense.changed_rows)
                     save_array(staging / f"vectors_{field}.changed.npy", dense.changed)
             if self.appearances is not None:
@@ -140,19 +155,24 @@ class CaseIndex:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             if (meta.get("format"), meta.get("model_id")) != (FORMAT_VERSION, model_id):
                 return None
+            rows = {name: RowArray.load(folder, name) for name in ROW_ARRAYS}
             index = cls(
                 model_id,
                 str(meta["fingerprint"]),
-                load_array(folder / "pks.npy"),
+                rows["pks"].values,
                 {f: BM25Index.load(folder / f"bm25_{f}") for f in FIELDS},
                 {
                     f: _load_dense(folder, f, meta.get("dense_bases", {}).get(f))
                     for f in meta.get("dense", [])
                 },
-                _load_languages(folder),
-                _load_digests(folder),
+                rows["languages"].values,
+                rows["digests"].values,
                 appearances=AppearanceRows.load(folder) if meta.get("appearances") else None,
+                rows=rows,
             )
+            kinds = (index.pks.dtype, index.digests.dtype, index.languages.dtype.kind)
+            if kinds != (np.dtype(np.int64), np.dtype("S16"), "U"):
+                raise ValueError("its per-row arrays are not of the types saved")
             sizes = {len(index.languages), len(index.digests)}
             sizes |= {bm25.n_docs for bm25 in index.bm25.values()}
             sizes |= {len(dense) for dense in index.dense.values()}
@@ -162,21 +182,6 @@ class CaseIndex:
         except (OSError, ValueError, KeyError) as exc:
             logger.info("index at %s is unusable (%s); rebuilding", folder, exc)
             return None
-
-
-def _load_languages(folder: Path) -> npt.NDArray[np.str_]:
-    """The per-row languages: memory-mapped (``languages.npy``), or from the JSON list an index
-    saved before kept them in."""
-    if (folder / "languages.npy").exists():
-        return load_array(folder / "languages.npy")
-    return np.array(
-        json.loads((folder / "languages.json").read_text(encoding="utf-8")), dtype=np.str_
-    )
-
-
-def _load_digests(folder: Path) -> npt.NDArray[np.bytes_]:
-    digests = load_array(folder / "digests.npy")
-    return digests if digests.dtype == np.dtype("S16") else digests.astype("S16")
 
 
 def saved_fingerprint(folder: Path, model_id: str | None) -> str | None:
@@ -198,9 +203,9 @@ def _load_dense(folder: Path, field: str, base_id: str | None) -> DenseIndex:
     main = load_array(folder / f"vectors_{field}.npy")
     if not (folder / f"vectors_{field}.tail.npy").exists():
         return DenseIndex(main, f"dense_{field}", base_id=base_id)
-    tail, rows, changed = (
-        np.load(folder / f"vectors_{field}.{part}.npy")
-        for part in ("tail", "changed_rows", "changed")
+    tail = RowArray.load(folder, f"vectors_{field}.tail", dense_rows.TAIL_CHUNK)
+    rows, changed = (
+        np.load(folder / f"vectors_{field}.{part}.npy") for part in ("changed_rows", "changed")
     )
     return DenseIndex(
         main, f"dense_{field}", tail=tail, changed_rows=rows, changed=changed, base_id=base_id

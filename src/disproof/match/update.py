@@ -39,6 +39,7 @@ from disproof.match.index import (
     languages_of,
 )
 from disproof.retrieve import DenseIndex
+from disproof.retrieve.rows import RowArray, appended
 from disproof.store.changes import ChangedCases
 from disproof.store.corpus import CaseText, CorpusState, CorpusStore, content_digests
 from disproof.text import Analyzer
@@ -56,20 +57,28 @@ Array = TypeVar("Array", bound=npt.NDArray[Any])
 class Changes:
     """How the cases differ from the index's rows."""
 
-    #: Old row → its new row, or -1 for a case removed.
-    new_of_old: Ints
+    #: Old row → its new row, or -1 for a case removed; None: no old row moved (and none was
+    #: removed), new cases only after the last one.
+    moves: Ints | None
     #: New rows whose case is new or changed (ascending): their texts must be read.
     todo: Ints
     added: int
     changed: int
     removed: int
+    #: Rows of the index compared.
+    rows_before: int
 
-    @functools.cached_property
+    @property
     def appended(self) -> bool:
         """No old row moved: new cases only after the last one."""
-        return self.removed == 0 and bool(
-            np.array_equal(self.new_of_old, np.arange(len(self.new_of_old)))
-        )
+        return self.moves is None
+
+    @functools.cached_property
+    def new_of_old(self) -> Ints:
+        """Old row → its new row, or -1 for a case removed."""
+        if self.moves is None:
+            return np.arange(self.rows_before, dtype=np.int64)
+        return self.moves
 
     @property
     def count(self) -> int:
@@ -89,9 +98,10 @@ def current_state(index: CaseIndex, corpus: CorpusStore) -> CorpusState:
 
 
 def state_after(index: CaseIndex, delta: ChangedCases) -> CorpusState | None:
-    """The index's rows with the logged changes laid over them (no query; copies of the key and
-    digest arrays in a few slices, not a mask: ~10 ms at a million rows); None when that does
-    not come to the number of cases counted."""
+    """The index's rows with the logged changes laid over them (no query; cases added after
+    the last row: written after the index's own key and digest arrays, ``retrieve/rows.py``,
+    no copy; else copies of them in a few slices, not a mask: ~10 ms at a million rows); None
+    when that does not come to the number of cases counted."""
     touched = np.union1d(delta.pks, delta.gone)
     at = np.searchsorted(index.pks, touched)
     hit = at < len(index.pks)
@@ -101,6 +111,9 @@ def state_after(index: CaseIndex, delta: ChangedCases) -> CorpusState | None:
         return None
     where = np.searchsorted(index.pks, delta.pks)  # a changed case goes back to its row
     digests = content_digests(delta.content_hashes)
+    if not len(drop) and bool(np.all(where == len(index.pks))):  # cases added after the last
+        pks, digests = appended(index.pks, delta.pks), appended(index.digests, digests)
+        return CorpusState(pks, digests, str(delta.position))  # no copy: written after them
     return CorpusState(
         _spliced(index.pks, drop, where, delta.pks),
         _spliced(index.digests, drop, where, digests),
@@ -127,13 +140,11 @@ def _spliced(old: Array, drop: Ints, where: Ints, values: Array) -> Array:
 def changes(index: CaseIndex, state: CorpusState) -> Changes:
     """Compare the index's (primary key, digest) rows with the store's."""
     old, new = index.pks, state.pks
-    if len(new) >= len(old) and np.array_equal(new[: len(old)], old):
+    if len(new) >= len(old) and _equal(new[: len(old)], old):
         # the usual case (cases added or changed, none removed): no search, no gather
-        same = _same(state.digests[: len(old)], index.digests)
-        changed = np.flatnonzero(~same).astype(np.int64)
+        changed = _differing(state.digests[: len(old)], index.digests)
         todo = np.concatenate([changed, np.arange(len(old), len(new), dtype=np.int64)])
-        new_of_old = np.arange(len(old), dtype=np.int64)
-        return Changes(new_of_old, todo, len(new) - len(old), len(changed), 0)
+        return Changes(None, todo, len(new) - len(old), len(changed), 0, len(old))
     at = np.searchsorted(new, old)
     clipped = np.minimum(at, max(len(new) - 1, 0))
     present = (at < len(new)) & (new[clipped] == old) if len(new) else np.zeros(len(old), bool)
@@ -143,17 +154,37 @@ def changes(index: CaseIndex, state: CorpusState) -> Changes:
     fresh[new_of_old[present]] = False
     changed = new_of_old[present & ~same]
     todo = np.union1d(np.flatnonzero(fresh), changed).astype(np.int64)
-    return Changes(new_of_old, todo, int(fresh.sum()), len(changed), int((~present).sum()))
+    removed = int((~present).sum())
+    moves = None if not removed and np.array_equal(new_of_old, np.arange(len(old))) else new_of_old
+    return Changes(moves, todo, int(fresh.sum()), len(changed), removed, len(old))
 
 
-def _same(a: npt.NDArray[np.bytes_], b: npt.NDArray[np.bytes_]) -> npt.NDArray[np.bool_]:
-    """Which rows of two digest arrays are equal (as pairs of 64-bit words where both are
-    16-byte digests in one block: a fifth of the time of comparing bytes at a million)."""
+def _one_memory(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
+    """Are two arrays the very same memory (a state laid over an index's own arrays, the rows
+    appended after them: ``state_after``)? Then equal without reading them."""
+    return bool(
+        a.shape == b.shape
+        and a.dtype == b.dtype
+        and a.strides == b.strides
+        and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    )
+
+
+def _equal(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
+    return _one_memory(a, b) or bool(np.array_equal(a, b))
+
+
+def _differing(a: npt.NDArray[np.bytes_], b: npt.NDArray[np.bytes_]) -> Ints:
+    """The rows where two digest arrays differ (none without reading them when they are the
+    same memory; else as 64-bit words where both are 16-byte digests in one block: a fifth of
+    the time of comparing bytes at a million)."""
     wide = np.dtype("S16")
+    if _one_memory(a, b):
+        return np.zeros(0, dtype=np.int64)
     if a.dtype == b.dtype == wide and a.flags.c_contiguous and b.flags.c_contiguous:
-        x, y = a.view(np.uint64).reshape(-1, 2), b.view(np.uint64).reshape(-1, 2)
-        return np.asarray((x[:, 0] == y[:, 0]) & (x[:, 1] == y[:, 1]))
-    return np.asarray(a == b)
+        words = np.flatnonzero(a.view(np.uint64) != b.view(np.uint64))
+        return np.unique(words >> 1).astype(np.int64)
+    return np.flatnonzero(a != b).astype(np.int64)
 
 
 def update_index(
@@ -203,29 +234,54 @@ def update_index(
             else:
                 matrix = _moved(old_dense.vectors, plan, fresh, len(state.pks))
                 dense[field] = DenseIndex(matrix, old_dense.name)
-    width = max([index.languages.dtype.itemsize // 4, *(len(x) for x in languages), 1])
-    digests = content_digests([c.content_hash for c in texts])
     logger.info(
         "match index updated: %d added, %d changed, %d removed",
         plan.added,
         plan.changed,
         plan.removed,
     )
+    rows = _row_arrays(index, plan, state, texts, languages)
     return CaseIndex(
         index.model_id,
         state.fingerprint,
-        state.pks,  # a state's arrays are its own (never changed in place)
+        rows["pks"].values,
         bm25s,
         dense,
-        _moved(
-            index.languages.astype(f"<U{width}", copy=False),
-            plan,
-            np.array(languages),
-            len(state.pks),
-        ),
-        _moved(index.digests, plan, digests, len(state.pks)),
+        rows["languages"].values,
+        rows["digests"].values,
         appearances=appearances,
+        rows=rows,
     )
+
+
+def _row_arrays(
+    index: CaseIndex, plan: Changes, state: CorpusState, texts: list[CaseText], languages: list[str]
+) -> dict[str, RowArray]:
+    """The keys, languages and digests brought to ``state``. Cases appended (and changed):
+    new versions of the index's arrays, each with the rows written logged (the rows appended
+    copy nothing, ``retrieve/rows.py``); rows moved: new arrays, saved whole."""
+    total = len(state.pks)
+    langs = np.array(languages, dtype=np.str_)
+    digests = content_digests([c.content_hash for c in texts])
+    if plan.appended:
+        old = len(index)
+        new = np.arange(old, total, dtype=np.int64)
+        # the state's keys are the index's and the new ones; its digests too when the texts
+        # read are those it saw (not changed again since): taken as they are, no copy
+        out = {"pks": index.row_array("pks").logged(state.pks, new, state.pks[old:])}
+        if np.array_equal(digests, state.digests[plan.todo]):
+            out["digests"] = index.row_array("digests").logged(state.digests, plan.todo, digests)
+        else:
+            out["digests"] = index.row_array("digests").updated(plan.todo, digests, total)
+        out["languages"] = index.row_array("languages").updated(plan.todo, langs, total)
+        return out
+    width = max(index.languages.dtype.itemsize // 4, langs.dtype.itemsize // 4, 1)
+    languages_now = index.languages.astype(f"<U{width}", copy=False)
+    return {
+        "pks": RowArray.of(state.pks),  # a state's arrays are its own (never changed in place)
+        "languages": RowArray.of(_moved(languages_now, plan, langs, total)),
+        "digests": RowArray.of(_moved(index.digests, plan, digests, total)),
+    }
 
 
 def _appearances(
@@ -240,7 +296,8 @@ def _appearances(
     those of changed and new cases (``texts``) added."""
     assert index.appearances is not None  # update_index builds afresh otherwise
     fresh = AppearanceRows.build(texts, vectors, dim)
-    gone = np.concatenate([index.pks[plan.new_of_old < 0], state.pks[plan.todo]])
+    removed = index.pks[plan.new_of_old < 0] if plan.removed else np.zeros(0, np.int64)
+    gone = np.concatenate([removed, state.pks[plan.todo]])
     return index.appearances.replaced(gone, fresh)
 
 

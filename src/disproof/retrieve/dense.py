@@ -20,7 +20,11 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.retrieve.lexical import top_hits
+from disproof.retrieve.rows import RowArray
 from disproof.retrieve.types import Hit
+
+#: Tail rows per saved log chunk (384 KB of 384-dimension vectors).
+TAIL_CHUNK = 256
 
 Vectors = npt.NDArray[np.float32]
 Rows = npt.NDArray[np.int64]
@@ -32,7 +36,7 @@ class DenseIndex:
         vectors: Vectors,
         name: str = "dense",
         *,
-        tail: Vectors | None = None,
+        tail: Vectors | RowArray | None = None,
         changed_rows: Rows | None = None,
         changed: Vectors | None = None,
         base_id: str | None = None,
@@ -42,13 +46,21 @@ class DenseIndex:
         self.main = vectors
         self.name = name
         dim = vectors.shape[1]
-        #: Rows after the main matrix's.
-        self.tail = np.zeros((0, dim), np.float32) if tail is None else tail
+        if tail is None:
+            tail = np.zeros((0, dim), np.float32)
+        #: Rows after the main matrix's: they grow without a copy and are saved as a base and
+        #: a log (``retrieve/rows.py``).
+        self.tail_rows = tail if isinstance(tail, RowArray) else RowArray.of(tail, TAIL_CHUNK)
         #: Rows of the main matrix whose vector is ``changed[i]`` instead (ascending).
         self.changed_rows = np.zeros(0, np.int64) if changed_rows is None else changed_rows
         self.changed = np.zeros((0, dim), np.float32) if changed is None else changed
         #: The identity of ``main``: the same for every index that keeps this very matrix.
         self.base_id = base_id or secrets.token_hex(16)
+
+    @property
+    def tail(self) -> Vectors:
+        """Rows after the main matrix's."""
+        return self.tail_rows.values
 
     @property
     def dim(self) -> int:
@@ -122,10 +134,8 @@ class DenseIndex:
         """A new index with ``vectors`` at ``rows`` (existing rows, or the new rows up to
         ``total``; the rows before are kept where they are). This one is left as it is."""
         base = self.main.shape[0]
-        tail = np.zeros((total - base, self.dim), dtype=np.float32)
-        tail[: len(self.tail)] = self.tail
         late = rows >= base
-        tail[rows[late] - base] = vectors[late]
+        tail = self.tail_rows.updated(rows[late] - base, vectors[late], total - base)
         changed = dict(zip(self.changed_rows.tolist(), self.changed, strict=True))
         changed.update(zip(rows[~late].tolist(), vectors[~late], strict=True))
         order = sorted(changed)

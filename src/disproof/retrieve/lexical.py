@@ -11,7 +11,8 @@ Postings live in two places, LSM-style: a main :class:`~disproof.retrieve.postin
 (immutable numpy arrays, memory-mapped once saved) and a small delta of documents added or
 changed since, merged into a new main segment when it grows past a share of the index. A
 changed document's main postings are masked, not rewritten. Saved as ``.npy`` arrays plus a
-JSON of parameters and vocabulary; never pickled.
+JSON of parameters; the vocabulary and per-row arrays as a base and what was added since
+(``vocabulary.py``, ``rows.py``); never pickled.
 """
 
 from __future__ import annotations
@@ -34,9 +35,13 @@ from disproof.retrieve.postings import (
     renumbered,
     segment_of,
 )
+from disproof.retrieve.rows import RowArray
 from disproof.retrieve.types import Hit
+from disproof.retrieve.vocabulary import Vocabulary
 
-FORMAT_VERSION = 4  # 4: raw frequencies and a delta segment (updates); 3: combining marks kept
+FORMAT_VERSION = 5  # 5: lengths and in_main as base + log (rows.py), the vocabulary as base +
+# added terms (vocabulary.py); 4: raw frequencies and a delta segment (updates); 3: combining
+# marks kept
 #: The delta is merged into the main segment when it holds more than this share of the rows …
 MERGE_SHARE = 1 / 16
 #: … and more than this many rows.
@@ -57,27 +62,43 @@ Floats = npt.NDArray[np.float64]
 class BM25Index:
     def __init__(
         self,
-        vocabulary: dict[str, int],
+        vocabulary: dict[str, int] | Vocabulary,
         main: Segment,
         df: Ints,
-        lengths: Ints,
+        lengths: Ints | RowArray,
         *,
         k1: float,
         b: float,
         name: str = "bm25",
-        in_main: npt.NDArray[np.bool_] | None = None,
+        in_main: npt.NDArray[np.bool_] | RowArray | None = None,
         delta: dict[int, tuple[Int32s, Int32s]] | None = None,
+        total_length: int | None = None,
+        masked: int | None = None,
+        df_saved: RowArray | None = None,
+        df_touched: set[int] | None = None,
     ) -> None:
-        self.vocabulary = vocabulary
+        #: Term → id (a base shared by every version and the terms added since).
+        self.vocabulary = (
+            vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
+        )
         self.main = main
         self.df = df
-        self.lengths = lengths
-        self.total_length = int(lengths.sum())
+        #: The document frequencies as saved (a base and a log), and the terms whose count
+        #: changed since: a save logs those, not every term's (``retrieve/rows.py``).
+        self._df_saved = df_saved if df_saved is not None else RowArray.of(df)
+        self._df_touched: set[int] = df_touched if df_touched is not None else set()
+        #: Document lengths and, per main row, whether main holds its current content (False:
+        #: changed since): per-row arrays that grow without a copy (``retrieve/rows.py``).
+        self._lengths = lengths if isinstance(lengths, RowArray) else RowArray.of(lengths)
+        if in_main is None:
+            in_main = np.ones(main.n_rows, dtype=np.bool_)
+        self._in_main = in_main if isinstance(in_main, RowArray) else RowArray.of(in_main)
+        self.total_length = int(self.lengths.sum()) if total_length is None else total_length
+        #: Main rows whose postings are masked (``in_main`` False): counted, not summed per change.
+        self._masked = int(len(self.in_main) - self.in_main.sum()) if masked is None else masked
         self.k1 = k1
         self.b = b
         self.name = name
-        #: Whether main holds the current content of each of its rows (False: changed since).
-        self.in_main = np.ones(main.n_rows, dtype=np.bool_) if in_main is None else in_main
         #: Rows added or changed since the main segment was built: (term ids, frequencies).
         self.delta: dict[int, tuple[Int32s, Int32s]] = delta or {}
         self._changed()
@@ -86,16 +107,30 @@ class BM25Index:
         """An index to update while this one keeps serving (the main segment is shared: it
         is never changed in place)."""
         return BM25Index(
-            dict(self.vocabulary),
+            self.vocabulary.copy(),
             self.main,
             self.df.copy(),
-            self.lengths.copy(),
+            self._lengths,  # never changed in place: updates make new versions
             k1=self.k1,
             b=self.b,
             name=self.name,
-            in_main=self.in_main.copy(),
+            in_main=self._in_main,
             delta=dict(self.delta),
+            total_length=self.total_length,
+            masked=self._masked,
+            df_saved=self._df_saved,
+            df_touched=set(self._df_touched),
         )
+
+    @property
+    def lengths(self) -> Ints:
+        """The length (tokens) of each document."""
+        return self._lengths.values
+
+    @property
+    def in_main(self) -> npt.NDArray[np.bool_]:
+        """Whether the main segment holds the current content of each of its rows."""
+        return self._in_main.values
 
     @property
     def n_docs(self) -> int:
@@ -126,7 +161,9 @@ class BM25Index:
     def append(self, documents: Sequence[Sequence[str]]) -> None:
         """Add documents as the rows after the last one."""
         first = self.n_docs
-        self.lengths = np.concatenate([self.lengths, np.zeros(len(documents), dtype=np.int64)])
+        rows = np.arange(first, first + len(documents), dtype=np.int64)
+        sizes = np.array([len(tokens) for tokens in documents], dtype=np.int64)
+        self._lengths = self._lengths.updated(rows, sizes, first + len(documents))
         for row, tokens in enumerate(documents, start=first):
             self._put(row, tokens)
         self._changed()
@@ -137,10 +174,22 @@ class BM25Index:
 
     def replace_many(self, rows: Sequence[int], documents: Sequence[Sequence[str]]) -> None:
         """Change the documents of some rows."""
+        order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
+        at = np.asarray(rows, dtype=np.int64)[order]
+        if len(at) != len(np.unique(at)):
+            raise ValueError("a row given twice")
+        cleared = [row for row in at.tolist() if self._clear(row)]
         for row, tokens in zip(rows, documents, strict=True):
-            self._clear(row)
             self._put(row, tokens)
-        self._changed()
+        if cleared:
+            gone = np.array(cleared, dtype=np.int64)
+            masked = np.zeros(len(gone), np.bool_)
+            self._in_main = self._in_main.updated(gone, masked, len(self._in_main))
+            self._masked += len(gone)
+        if len(at):
+            sizes = np.array([len(documents[i]) for i in order], dtype=np.int64)
+            self._lengths = self._lengths.updated(at, sizes, self.n_docs)
+            self._changed()
 
     def renumber(self, new_of_old: Ints, n_docs: int) -> None:
         """Move row ``r`` to ``new_of_old[r]`` (``-1``: remove it), keeping the rows' order;
@@ -155,41 +204,46 @@ class BM25Index:
         main_kept = kept[kept < self.main.n_rows]
         in_main[new_of_old[main_kept]] = self.in_main[main_kept]
         self.main = renumbered(self.main, new_of_old[: self.main.n_rows], n_docs)
-        self.lengths, self.in_main = lengths, in_main
+        self._lengths, self._in_main = RowArray.of(lengths), RowArray.of(in_main)
+        self._masked = int(len(in_main) - in_main.sum())
         self.delta = {int(new_of_old[row]): entry for row, entry in self.delta.items()}
         self._changed()
 
-    def _clear(self, row: int) -> None:
+    def _clear(self, row: int) -> bool:
+        """Take a row's terms out of the counts (its length is set by the caller); True when
+        they were main's: the caller marks the row changed there."""
+        self.total_length -= int(self.lengths[row])
         if row in self.delta:
             terms, _ = self.delta.pop(row)
             self.df[terms] -= 1
+            self._df_touched.update(terms.tolist())
         elif row < self.main.n_rows and self.in_main[row]:
-            self.df[self.main.row(row)[0]] -= 1
-            self.in_main[row] = False
-        self.total_length -= int(self.lengths[row])
-        self.lengths[row] = 0
+            terms = self.main.row(row)[0]
+            self.df[terms] -= 1
+            self._df_touched.update(terms.tolist())
+            return True
+        return False
 
     def _put(self, row: int, tokens: Sequence[str]) -> None:
         counts = Counter(tokens)
         new = [t for t in counts if t not in self.vocabulary]
         if new:
-            first = len(self.vocabulary)
-            self.vocabulary.update((t, first + i) for i, t in enumerate(new))
+            self.vocabulary.add(new)
             self.df = np.concatenate([self.df, np.zeros(len(new), dtype=np.int64)])
         ids = np.array([self.vocabulary[t] for t in counts], dtype=np.int32)
         order = np.argsort(ids)
         terms = ids[order]
         self.df[terms] += 1
+        self._df_touched.update(terms.tolist())
         self.delta[row] = (terms, np.array(list(counts.values()), dtype=np.int32)[order])
-        self.lengths[row] = len(tokens)
         self.total_length += len(tokens)
 
     def _changed(self) -> None:
         self._idf: npt.NDArray[np.float32] | None = None
         self._delta_postings: tuple[Int32s, Int32s, Int32s] | None = None
         self._norm: Floats | None = None
-        self._all_main = bool(self.in_main.all())
-        stale = len(self.delta) + int(self.main.n_rows - self.in_main.sum())
+        self._all_main = self._masked == 0
+        stale = len(self.delta) + self._masked
         if stale > max(MERGE_MIN, self.n_docs * MERGE_SHARE):
             self.merge()
 
@@ -206,11 +260,15 @@ class BM25Index:
         alive = self.df > 0
         if not alive.all():
             new_id = np.cumsum(alive) - 1
-            self.vocabulary = {t: int(new_id[i]) for t, i in self.vocabulary.items() if alive[i]}
+            self.vocabulary = Vocabulary(
+                {t: int(new_id[i]) for t, i in self.vocabulary.items() if alive[i]}
+            )
             self.df = self.df[alive]
             terms = new_id[terms]
         self.main = segment_of(rows.astype(np.int64), terms, tfs, self.n_docs, len(self.df))
-        self.in_main = np.ones(self.n_docs, dtype=np.bool_)
+        self._df_saved, self._df_touched = RowArray.of(self.df), set()
+        self._in_main = RowArray.of(np.ones(self.n_docs, dtype=np.bool_))
+        self._masked = 0
         self.delta = {}
         self._changed()
 
@@ -454,10 +512,10 @@ class BM25Index:
             f"main_{key}": array for key, array in self.main.arrays().items()
         }
         rows = sorted(self.delta)
+        self._lengths.save(folder, "lengths")
+        self._in_main.save(folder, "in_main")
+        self._save_df(folder)
         arrays.update(
-            df=self.df,
-            lengths=self.lengths,
-            in_main=self.in_main,
             delta_rows=np.array(rows, dtype=np.int64),
             delta_sizes=np.array([len(self.delta[r][0]) for r in rows], dtype=np.int64),
         )
@@ -468,8 +526,20 @@ class BM25Index:
             save_array(folder / f"{name}.npy", array)
         params = {"format": FORMAT_VERSION, "k1": self.k1, "b": self.b, "name": self.name}
         (folder / "params.json").write_text(json.dumps(params), encoding="utf-8")
-        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        (folder / "vocabulary.json").write_text(json.dumps(terms, ensure_ascii=False), "utf-8")
+        self.vocabulary.save(folder)
+
+    def _save_df(self, folder: Path) -> None:
+        """The document frequencies: the saved base linked, the terms touched since (and the
+        terms new since) logged; whole after a merge."""
+        saved = self._df_saved
+        if len(self.df) < len(saved):
+            saved = RowArray.of(self.df.copy())
+        elif saved.values is not self.df or self._df_touched:
+            new = range(len(saved), len(self.df))
+            rows = np.array(sorted(self._df_touched.union(new)), dtype=np.int64)
+            saved = saved.logged(self.df, rows, self.df[rows])
+        self._df_saved, self._df_touched = saved, set()
+        self._df_saved.save(folder, "df")
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
@@ -477,7 +547,7 @@ class BM25Index:
         params = json.loads((folder / "params.json").read_text(encoding="utf-8"))
         if params.get("format") != FORMAT_VERSION:
             raise ValueError(f"{folder}: BM25 index format {params.get('format')} is not supported")
-        terms = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        vocabulary = Vocabulary.load(folder)
         main = Segment(
             **{
                 key: load_array(folder / f"main_{key}.npy")
@@ -492,18 +562,22 @@ class BM25Index:
             int(row): (delta_terms[starts[i] : starts[i + 1]], delta_tfs[starts[i] : starts[i + 1]])
             for i, row in enumerate(np.load(folder / "delta_rows.npy"))
         }
+        df = RowArray.load(folder, "df")
         index = cls(
-            {term: i for i, term in enumerate(terms)},
+            vocabulary,
             main,
-            np.load(folder / "df.npy").astype(np.int64),
-            np.load(folder / "lengths.npy").astype(np.int64),
+            np.array(df.values, dtype=np.int64),  # counted in place: in memory
+            RowArray.load(folder, "lengths"),
             k1=float(params["k1"]),
             b=float(params["b"]),
             name=str(params["name"]),
-            in_main=np.load(folder / "in_main.npy").astype(np.bool_),
+            in_main=RowArray.load(folder, "in_main"),
             delta=delta,
+            df_saved=df,
         )
-        if len(terms) != len(index.df) or main.n_rows > index.n_docs:
+        if index.lengths.dtype != np.int64 or index.in_main.dtype != np.bool_:
+            raise ValueError(f"{folder}: BM25 index files of the wrong type")
+        if len(vocabulary) != len(index.df) or main.n_rows > index.n_docs:
             raise ValueError(f"{folder}: BM25 index files do not agree")
         return index
 
