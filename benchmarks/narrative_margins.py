@@ -146,17 +146,28 @@ def write_margins(margins: dict[str, float]) -> Path:
     return path
 
 
+def prepared() -> tuple[KeywordMapping, VectorCache] | None:
+    """The shipped mapping (with its claims) and the cases' vectors, or None (saying why on
+    stderr) when the EUvsDisinfo files or the vectors are missing."""
+    if not all((DATA / name).exists() for name in FILES):
+        print(f"needs the EUvsDisinfo files in {DATA}", file=sys.stderr)
+        return None
+    mapping = builtin_mapping()
+    vectors = _vectors(mapping)
+    if vectors is None or mapping.claims is None:
+        return None
+    return mapping, vectors
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="store the margins in the claims")
     args = parser.parse_args(argv)
-    if not all((DATA / name).exists() for name in FILES):
-        print(f"needs the EUvsDisinfo files in {DATA}", file=sys.stderr)
+    ready = prepared()
+    if ready is None:
         return 1
-    mapping = builtin_mapping()
-    vectors = _vectors(mapping)
-    if vectors is None or mapping.claims is None:
-        return 1
+    mapping, vectors = ready
+    assert mapping.claims is not None
     rule_only = KeywordMapping(mapping.taxonomy)
     labels = merged(load_labels(LABELS), load_labels(HELDOUT))
     by_pool = pools(load_cases(None))

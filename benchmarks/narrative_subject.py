@@ -29,12 +29,9 @@ import argparse
 import sys
 
 from benchmarks.narrative_inference import (
-    DATA,
-    FILES,
     FRESH,
     HELDOUT,
     LABELS,
-    _vectors,
     estimate,
     load_cases,
     load_labels,
@@ -47,10 +44,11 @@ from benchmarks.narrative_margins import (
     fit_margin,
     merged,
     out_of_fold,
+    prepared,
     rule_margins,
     write_margins,
 )
-from disproof.narratives.mapping import KeywordMapping, builtin_mapping
+from disproof.narratives.mapping import KeywordMapping
 from disproof.narratives.semantic import NO_MARGIN
 from disproof.narratives.subject import builtin_subjects
 
@@ -61,13 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="store the chosen margins")
     args = parser.parse_args(argv)
-    if not all((DATA / name).exists() for name in FILES):
-        print(f"needs the EUvsDisinfo files in {DATA}", file=sys.stderr)
+    ready = prepared()
+    if ready is None:
         return 1
-    mapping = builtin_mapping()
-    vectors = _vectors(mapping)
-    if vectors is None or mapping.claims is None:
-        return 1
+    mapping, vectors = ready
+    assert mapping.claims is not None
     plain = KeywordMapping(mapping.taxonomy)
     named = KeywordMapping(mapping.taxonomy, subjects=builtin_subjects())
     labels = merged(load_labels(LABELS), load_labels(HELDOUT), load_labels(FRESH))
