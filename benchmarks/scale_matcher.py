@@ -210,6 +210,26 @@ def memory() -> dict[str, float]:
     return out
 
 
+def resident_files(least_mb: float = 10.0) -> dict[str, float]:
+    """Resident MB per mapped file (``/proc/self/smaps``), the files with ``least_mb`` or more;
+    anonymous memory (heap and anonymous mappings) under ``[anonymous]``."""
+    out: dict[str, float] = {}
+    name = "[anonymous]"
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split(maxsplit=5)
+        if head and "-" in head[0] and ":" not in head[0]:  # a mapping's first line
+            path = head[5] if len(head) > 5 else ""
+            name = Path(path).name if path.startswith("/") else "[anonymous]"
+        elif head and head[0] == "Rss:":
+            out[name] = out.get(name, 0.0) + int(head[1]) / 1024
+    return {k: v for k, v in sorted(out.items(), key=lambda kv: -kv[1]) if v >= least_mb}
+
+
+def print_resident(when: str) -> None:
+    parts = ", ".join(f"{name} {mb:.0f}" for name, mb in resident_files().items())
+    print(f"resident MB by mapping, {when}: {parts}")
+
+
 def latency(matcher: Matcher, queries: list[str]) -> tuple[float, float]:
     times = []
     for text in queries:
@@ -258,6 +278,7 @@ def main() -> None:
         f"apart: {encode_ms:.0f} ms per span) · RSS {mem['VmRSS']:.0f} MB (anonymous "
         f"{mem['RssAnon']:.0f}, file-backed {mem['RssFile']:.0f}) · load {os.getloadavg()[0]:.1f}"
     )
+    print_resident("after the queries")
     steps: dict[str, list[float]] = {}
     rng = random.Random(7)
     claims = load_vclaims()
@@ -314,6 +335,7 @@ def main() -> None:
         f"(anonymous {mem['RssAnon']:.0f}, file-backed {mem['RssFile']:.0f}, peak "
         f"{mem['VmHWM']:.0f}) · load {os.getloadavg()[0]:.1f}"
     )
+    print_resident("after the adds and the queries again")
 
     bm25_pruning(matcher.index, queries, analyzer)
 
