@@ -89,3 +89,21 @@ def test_through_the_graph_the_matrix_is_not_read_and_the_answers_are_the_same(
         assert [(m.case_id, m.score) for m in got] == [
             (m.case_id, m.score) for m in before[query]
         ], query
+
+
+def test_a_graph_saved_before_the_vectors_were_rounded_is_kept_not_rebuilt() -> None:
+    """An index saved before format 8 held unrounded vectors, and its graph their digests: the
+    graph holds the rounded numbers already (f16), so only the digests are taken, and a vector
+    that really changed is still replaced."""
+    rng = np.random.default_rng(8)
+    raw = rng.standard_normal((50, 16)).astype(np.float32)
+    keys = np.arange(1, 51, dtype=np.int64)
+    graph = AnnIndex.build("m", Rows.of(keys, raw))
+    stored = stored_precision(raw)
+    stored[7] = stored_precision(rng.standard_normal(16))
+    rows = Rows.of(keys, stored)
+    assert not np.array_equal(graph.digests, rows.digests)
+    changes = graph.update(rows, max_share=0.1)  # a rebuild (None) past 5 changed vectors
+    assert changes is not None and (changes.removed, changes.added) == (1, 1)
+    assert graph.holds(rows)
+    assert np.array_equal(graph.vectors_of(keys), stored)
