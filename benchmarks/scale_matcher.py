@@ -53,11 +53,12 @@ from disproof.match.appearances import AppearanceRows
 from disproof.match.calibration import calibration_for
 from disproof.match.index import CaseIndex, _vector_hash, saved_fingerprint
 from disproof.match.matcher import Matcher
-from disproof.match.retrieval import dense_hits
+from disproof.match.retrieval import dense_hits, stored_vectors
 from disproof.match.scale import attach_ann
 from disproof.match.update import state_after, update_index
 from disproof.retrieve import BM25Index, DenseIndex
 from disproof.retrieve.arrays import load_array
+from disproof.retrieve.dense import stored_precision
 from disproof.store.changes import ChangedCases, Position
 from disproof.store.corpus import CaseDetail, CaseText, StoredVector
 from disproof.text import Analyzer
@@ -166,7 +167,14 @@ def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     started = time.perf_counter()
-    shutil.copyfile(vectors / "vectors.npy", folder / "vectors.npy")
+    source = load_array(vectors / "vectors.npy")
+    stored = np.lib.format.open_memmap(
+        folder / "vectors.npy", mode="w+", dtype=np.float32, shape=source.shape
+    )
+    for start in range(0, len(source), 65_536):  # as the index stores them: float16's numbers
+        stored[start : start + 65_536] = stored_precision(source[start : start + 65_536])
+    stored.flush()
+    del stored, source
     matrix = load_array(folder / "vectors.npy")
     assert matrix.shape[0] >= n
     texts = Texts(analyzer)
@@ -210,6 +218,36 @@ def memory() -> dict[str, float]:
     return out
 
 
+def same_numbers(index: CaseIndex, sample: int = 2000) -> None:
+    """The graphs hold the matrix's numbers (the graph was built from the vectors before they
+    were rounded: usearch rounds to the nearest float16 as ``stored_precision`` does), checked
+    on a sample of rows."""
+    rows = np.sort(np.random.default_rng(0).choice(len(index), sample, replace=False))
+    for field, dense in index.dense.items():
+        assert np.array_equal(stored_vectors(index, field, rows), dense.take(rows)), field
+    print(f"the graphs hold the matrices' numbers ({sample} rows sampled per field)")
+
+
+def resident_files(least_mb: float = 10.0) -> dict[str, float]:
+    """Resident MB per mapped file (``/proc/self/smaps``), the files with ``least_mb`` or more;
+    anonymous memory (heap and anonymous mappings) under ``[anonymous]``."""
+    out: dict[str, float] = {}
+    name = "[anonymous]"
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split(maxsplit=5)
+        if head and "-" in head[0] and ":" not in head[0]:  # a mapping's first line
+            path = head[5] if len(head) > 5 else ""
+            name = Path(path).name if path.startswith("/") else "[anonymous]"
+        elif head and head[0] == "Rss:":
+            out[name] = out.get(name, 0.0) + int(head[1]) / 1024
+    return {k: v for k, v in sorted(out.items(), key=lambda kv: -kv[1]) if v >= least_mb}
+
+
+def print_resident(when: str) -> None:
+    parts = ", ".join(f"{name} {mb:.0f}" for name, mb in resident_files().items())
+    print(f"resident MB by mapping, {when}: {parts}")
+
+
 def latency(matcher: Matcher, queries: list[str]) -> tuple[float, float]:
     times = []
     for text in queries:
@@ -247,6 +285,7 @@ def main() -> None:
     first_s = time.perf_counter() - started
     matcher = Matcher(index, stand_in, embedder, calibration, analyzer)  # type: ignore[arg-type]
     print(f"first load: index {loaded_s:.2f} s, with graphs and matcher {first_s:.2f} s")
+    print_resident("after the first load")
     queries = list(load_queries("devtest").values())[: args.queries]
     for text in queries:  # warm-up: every span encoded once
         matcher.match(text, top_k=5)
@@ -258,6 +297,7 @@ def main() -> None:
         f"apart: {encode_ms:.0f} ms per span) · RSS {mem['VmRSS']:.0f} MB (anonymous "
         f"{mem['RssAnon']:.0f}, file-backed {mem['RssFile']:.0f}) · load {os.getloadavg()[0]:.1f}"
     )
+    print_resident("after the queries")
     steps: dict[str, list[float]] = {}
     rng = random.Random(7)
     claims = load_vclaims()
@@ -314,8 +354,10 @@ def main() -> None:
         f"(anonymous {mem['RssAnon']:.0f}, file-backed {mem['RssFile']:.0f}, peak "
         f"{mem['VmHWM']:.0f}) · load {os.getloadavg()[0]:.1f}"
     )
+    print_resident("after the adds and the queries again")
 
     bm25_pruning(matcher.index, queries, analyzer)
+    same_numbers(index)  # last: it reads rows of the matrices, which serving leaves alone
 
 
 def bm25_pruning(index: CaseIndex, queries: list[str], analyzer: Analyzer) -> None:

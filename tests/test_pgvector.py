@@ -18,6 +18,7 @@ pytest.importorskip("usearch")
 
 from disproof.models import Case  # noqa: E402
 from disproof.retrieve.ann import AnnIndex  # noqa: E402
+from disproof.retrieve.dense import stored_precision  # noqa: E402
 from disproof.service import Disproof  # noqa: E402
 from disproof.settings import Settings  # noqa: E402
 from disproof.store import pgvector  # noqa: E402
@@ -197,7 +198,9 @@ def test_rows_without_an_embedding_are_filled_from_their_own_vector(
     assert all(e is not None for e in filled.values())
     by_id = {c.id: row for row, c in enumerate(synthetic_cases(50))}  # rows in pk order
     for case_id, embedding in filled.items():
-        assert np.array_equal(np.array(embedding, dtype=np.float32), vectors[by_id[case_id]])
+        # the index holds the row's vector at f16 precision (``stored_precision``)
+        own = stored_precision(np.array(embedding, dtype=np.float32))
+        assert np.array_equal(own, vectors[by_id[case_id]])
     assert all(len(g) == 50 for g in index.ann.values())
 
 

@@ -31,6 +31,7 @@ from disproof.match.appearances import FIELD_PREFIX, AppearanceRows, field_name
 from disproof.retrieve import BM25Index, DenseIndex
 from disproof.retrieve import dense as dense_rows
 from disproof.retrieve.arrays import load_array, save_array
+from disproof.retrieve.dense import stored_precision
 from disproof.retrieve.rows import RowArray
 from disproof.store.corpus import (
     CaseText,
@@ -47,10 +48,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 7  # 2: a missing title or summary takes the other field's text; 3: languages;
+FORMAT_VERSION = 8  # 2: a missing title or summary takes the other field's text; 3: languages;
 # 4: content digests per row, BM25 format 4 (updates); 5: appearance texts (appearances.py);
 # 6: a case too short to tell its language takes the common one (``languages_of``);
-# 7: per-row arrays as a base and a log (retrieve/rows.py), BM25 format 5
+# 7: per-row arrays as a base and a log (retrieve/rows.py), BM25 format 5;
+# 8: dense vectors rounded to float16's precision, as the graphs hold them (``stored_precision``)
 #: The per-row arrays saved as a base file and a log (``retrieve/rows.py``).
 ROW_ARRAYS = ("pks", "digests", "languages")
 FIELDS = ("title", "summary")
@@ -398,10 +400,11 @@ def field_vectors(
     field: str,
     dim: int,
 ) -> npt.NDArray[np.float32]:
-    """The vectors of one field of each case, as rows (zeros for a case without)."""
+    """The vectors of one field of each case, as rows (zeros for a case without), as the index
+    stores them (``stored_precision``)."""
     matrix = np.zeros((len(texts), dim), dtype=np.float32)
     for row, case in enumerate(texts):
         vector = vectors.get((case.pk, field))
         if vector is not None:
             matrix[row] = vector
-    return matrix
+    return stored_precision(matrix)

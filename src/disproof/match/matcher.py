@@ -24,7 +24,7 @@ from disproof.match.calibration import Band, Calibration, Situation
 from disproof.match.domain import sampled_density
 from disproof.match.features import FieldScores, feature_matrix
 from disproof.match.index import FIELDS, CaseIndex
-from disproof.match.retrieval import one_text, retrieve
+from disproof.match.retrieval import one_text, retrieve, stored_vectors
 from disproof.models import (
     CaseMatch,
     MatchedAppearance,
@@ -154,8 +154,12 @@ class Matcher:
         if known is not None:
             return known
         # the sampled rows only: ``vectors.vectors`` would copy the whole matrix when rows
-        # were added since it was saved (1.5 GB and ~13 s at a million cases, on every build)
-        measured = sampled_density(len(vectors), vectors.take)
+        # were added since it was saved (1.5 GB and ~13 s at a million cases, on every build);
+        # read through the graph when there is one (the same numbers): the matrix's pages are
+        # left alone while serving (docs/scale.md)
+        measured = sampled_density(
+            len(vectors), lambda rows: stored_vectors(self.index, "summary", rows)
+        )
         _DENSITIES[vectors.base_id] = measured
         while len(_DENSITIES) > 8:
             _DENSITIES.pop(next(iter(_DENSITIES)))

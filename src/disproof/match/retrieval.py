@@ -10,6 +10,12 @@ recomputed from its stored vectors, over the candidate rows only — so a candid
 probability does not depend on the path: whenever the graph returns the exact top candidates,
 the result equals the exact one (docs/scale.md) — up to near-ties at a retriever's cut-off, where
 cosines computed over fewer rows may differ in the last bits and admit the other case.
+
+Through a graph of this process (usearch) the candidates' vectors are read from the graph, not
+from the index's matrix: the same numbers (the matrix holds its vectors at the graph's float16
+precision, ``retrieve.dense.stored_precision``; rows changed beside the graph from the rows
+beside it), and the matrix's pages are never touched while serving — at a million cases they
+were 2.3 GB of the server's resident memory (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from disproof.match.appearances import RETRIEVER, AppearanceRows
 from disproof.match.features import FieldScores
 from disproof.match.index import FIELDS, CaseIndex
 from disproof.retrieve import Hit
+from disproof.retrieve.ann import AnnIndex, Overlay
 from disproof.retrieve.lexical import top_hits
 
 #: The graph is asked for this many times a retriever's depth; the extra candidates are
@@ -133,10 +140,20 @@ def cosines(
     index: CaseIndex, field: str, vector: npt.NDArray[np.float32] | None, rows: npt.NDArray[np.intp]
 ) -> npt.NDArray[np.float32]:
     """The cosine of the span to some cases' field, from their stored vectors (0 without)."""
-    dense = index.dense.get(field)
-    if vector is None or dense is None or not len(rows):
+    if vector is None or field not in index.dense or not len(rows):
         return np.zeros(len(rows), dtype=np.float32)
-    return np.asarray(dense.take(rows) @ vector.astype(np.float32), dtype=np.float32)
+    return np.asarray(stored_vectors(index, field, rows) @ vector.astype(np.float32), np.float32)
+
+
+def stored_vectors(
+    index: CaseIndex, field: str, rows: npt.NDArray[np.intp]
+) -> npt.NDArray[np.float32]:
+    """Some cases' stored vectors of a field: from the field's graph when it is this process's
+    (it holds the same numbers as the matrix), else from the matrix."""
+    graph = index.ann.get(field)
+    if isinstance(graph, AnnIndex | Overlay):
+        return graph.vectors_of(index.pks[rows])
+    return index.dense[field].take(rows)
 
 
 def candidate_scores(
@@ -167,7 +184,7 @@ def candidate_scores(
 def one_text(index: CaseIndex, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
     """Which of the candidate rows are cases with one text (title and claim summary the same,
     or one of them empty: the index then holds the same vector for both fields)."""
-    title, summary = index.dense.get("title"), index.dense.get("summary")
-    if title is None or summary is None or not len(rows):
+    if not {"title", "summary"} <= index.dense.keys() or not len(rows):
         return np.zeros(len(rows), dtype=bool)
-    return np.asarray(np.all(title.take(rows) == summary.take(rows), axis=1))
+    title, summary = (stored_vectors(index, field, rows) for field in ("title", "summary"))
+    return np.asarray(np.all(title == summary, axis=1))

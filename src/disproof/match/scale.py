@@ -114,6 +114,7 @@ def _beside(index: CaseIndex, field: str, dense: DenseIndex, where: Path) -> Nei
     rows = dense.pending_rows
     keys, vectors = index.pks[rows], dense.take(rows)
     present = np.any(vectors != 0, axis=1)  # a zero row: a case without the field
+    absent = keys[~present]
     order = np.argsort(keys[present], kind="stable")
     keys, vectors = keys[present][order], vectors[present][order]
     digests = vector_digests(vectors)
@@ -122,12 +123,12 @@ def _beside(index: CaseIndex, field: str, dense: DenseIndex, where: Path) -> Nei
     if len(graph.keys):
         held = (graph.keys[at] == keys) & (graph.digests[at] == digests)
     if np.count_nonzero(~held) <= FOLD_AT:
-        return Overlay(graph, keys[~held], vectors[~held])
+        return Overlay(graph, keys[~held], vectors[~held], absent)
     started = time.perf_counter()
     writable = AnnIndex.load_base(where, index.model_id, dense.dim, dense.base_id, writable=True)
     if writable is None:
-        return Overlay(graph, keys[~held], vectors[~held])
-    writable.patch(keys[~held], vectors[~held], digests[~held])
+        return Overlay(graph, keys[~held], vectors[~held], absent)
+    writable.patch(keys[~held], vectors[~held], digests[~held], absent)
     try:
         writable.save(where, index.fingerprint, dense.base_id)
     except OSError as exc:  # another worker process saving the same: keep ours

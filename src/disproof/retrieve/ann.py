@@ -165,14 +165,34 @@ class AnnIndex:
         matches = self.graph.search(query.astype(np.float32), min(k, len(self)))
         return np.asarray(matches.keys, dtype=np.int64)
 
+    def vectors_of(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """The vectors the graph holds for these keys (f16, as float32), zeros for a key it does
+        not hold: the numbers of the match index's matrix (``retrieve.dense.stored_precision``),
+        read from pages the search maps anyway."""
+        out = np.zeros((len(keys), self.dim), dtype=np.float32)
+        if not len(keys) or not len(self):
+            return out
+        found = self.graph.get(np.asarray(keys, dtype=np.uint64), dtype=np.float16)
+        held = [i for i, vector in enumerate(found) if vector is not None]
+        if held:
+            out[held] = np.stack([found[i] for i in held])
+        return out
+
     def patch(
         self,
         keys: npt.NDArray[np.int64],
         vectors: npt.NDArray[np.float32],
         digests: npt.NDArray[np.uint64],
+        removed: npt.NDArray[np.int64] | None = None,
     ) -> None:
         """Hold these vectors for these keys (sorted, unique): a key already held is removed
-        and added again. The graph must be loaded writable; the rest of it is not compared."""
+        and added again; and no longer hold the keys ``removed`` (cases that lost the field).
+        The graph must be loaded writable; the rest of it is not compared."""
+        if removed is not None and len(removed) and len(self.keys):
+            gone = np.isin(self.keys, removed)
+            for key in self.keys[gone].tolist():
+                self.graph.remove(key)
+            self.keys, self.digests = self.keys[~gone], self.digests[~gone]
         at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
         held = (self.keys[at] == keys) if len(self.keys) else np.zeros(len(keys), np.bool_)
         for key in keys[held].tolist():
@@ -192,6 +212,7 @@ class AnnIndex:
         changed (None: nothing done; rebuild instead, a much-patched graph searches worse).
         The graph must be loaded writable (``view=False``)."""
         # both key lists are sorted: compare them vectorised (dicts of a million keys took ~1 s)
+        self._redigest(rows)
         gone = self.keys[~_kept(self.keys, self.digests, rows.keys, rows.digests)]
         fresh = np.flatnonzero(~_kept(rows.keys, rows.digests, self.keys, self.digests))
         if len(gone) + len(fresh) > max_share * max(len(self.keys), len(rows.keys), 1):
@@ -202,6 +223,24 @@ class AnnIndex:
             self.graph.add(rows.keys[fresh].astype(np.uint64), rows.vectors[fresh])
         self.keys, self.digests = rows.keys, rows.digests
         return Changes(len(gone), len(fresh))
+
+    def _redigest(self, rows: Rows, block: int = 65_536) -> None:
+        """Take the digests of ``rows`` for the keys whose vector the graph holds already though
+        its digest differs: a graph saved before the match index rounded its vectors to f16
+        (index format 8) holds their very numbers under the digests of the unrounded ones, and
+        is kept rather than rebuilt (an hour of CPU at a million cases)."""
+        at = np.minimum(np.searchsorted(self.keys, rows.keys), max(len(self.keys) - 1, 0))
+        if not len(self.keys):
+            return
+        differ = np.flatnonzero((self.keys[at] == rows.keys) & (self.digests[at] != rows.digests))
+        if not len(differ):
+            return
+        digests = self.digests.copy()
+        for start in range(0, len(differ), block):  # bounded memory at a million rows
+            part = differ[start : start + block]
+            same = np.all(self.vectors_of(rows.keys[part]) == rows.vectors[part], axis=1)
+            digests[at[part[same]]] = rows.digests[part[same]]
+        self.digests = digests
 
     # -- persistence -----------------------------------------------------------------------------
 
@@ -329,15 +368,21 @@ _MAPPED: dict[Path, tuple[tuple[str, int, int, int], AnnIndex]] = {}
 class Overlay:
     """A graph and, beside it, vectors searched exactly: the rows added or changed since the
     graph was saved. ``search`` answers the graph's keys and the overlay's nearest ones (up to
-    twice ``k`` keys: the matcher re-scores them all exactly from its own vectors, and a key
-    whose graph vector is stale is re-scored like any other)."""
+    twice ``k`` keys: the matcher re-scores them all exactly, and a key whose graph vector is
+    stale is re-scored from its vector here). ``absent``: keys whose row is now zero (the case
+    lost the field) though the graph may still hold an older vector."""
 
     def __init__(
-        self, graph: AnnIndex, keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]
+        self,
+        graph: AnnIndex,
+        keys: npt.NDArray[np.int64],
+        vectors: npt.NDArray[np.float32],
+        absent: npt.NDArray[np.int64] | None = None,
     ) -> None:
         self.graph = graph
-        self.keys = keys
+        self.keys = keys  # sorted
         self.vectors = vectors
+        self.absent = np.zeros(0, np.int64) if absent is None else np.sort(absent)
 
     def __len__(self) -> int:
         return len(self.graph) + len(self.keys)
@@ -349,6 +394,18 @@ class Overlay:
         scores = self.vectors @ query.astype(np.float32)
         near = np.argsort(-scores, kind="stable")[:k]
         return np.concatenate([found, self.keys[near]])
+
+    def vectors_of(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """The current vectors of these keys: the overlay's where it has one, zeros for an
+        absent key, else the graph's."""
+        out = self.graph.vectors_of(keys)
+        if len(self.keys) and len(keys):
+            at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            here = self.keys[at] == keys
+            out[here] = self.vectors[at[here]]
+        if len(self.absent) and len(keys):
+            out[np.isin(keys, self.absent)] = 0
+        return out
 
 
 def _kept(

@@ -30,6 +30,15 @@ Vectors = npt.NDArray[np.float32]
 Rows = npt.NDArray[np.int64]
 
 
+def stored_precision(vectors: npt.ArrayLike) -> Vectors:
+    """Vectors as the match index stores them: float32 numbers rounded to float16's precision
+    (a relative error below 5e-4, a cosine's below ~1e-4), the very numbers an HNSW graph
+    (``retrieve/ann.py``, f16) holds. So the matrix and the graphs hold the same numbers, and
+    the matcher re-scores a graph's candidates from the graph's own vectors (the matrix's pages
+    untouched while serving: docs/scale.md) with exactly the cosines exact search computes."""
+    return np.asarray(vectors, dtype=np.float16).astype(np.float32)
+
+
 class DenseIndex:
     def __init__(
         self,
