@@ -235,11 +235,14 @@ def run() -> None:
     rule = matcher.calibration.article
     t1s = sorted({rule.suggested, *np.round(np.linspace(0.35, 0.8, 19), 3).tolist()})
     for name, keep in VARIANTS.items():
-        print(f"\n## {name}: ceiling tune {ceiling(tune, tune_arts, lambda p, k=keep: k(p) or (p.kind == 'span' and p.rank == 0)):.3f}")
+        top = ceiling(tune, tune_arts, lambda p, k=keep: k(p) or (p.kind, p.rank) == ("span", 0))
+        print(f"\n## {name}: ceiling tune {top:.3f}")
         if name.endswith("(shipped)"):
             zero_tune, zero_test = np.zeros(len(tune)), np.zeros(len(test))
             print("\n".join(curve(tune, m_tune, zero_tune, tune_arts, t1s, 1.01)))
-            s = score(listing(test, m_test, zero_test, rule.suggested, 1.01, len(test_arts)), test_arts)
+            s = score(
+                listing(test, m_test, zero_test, rule.suggested, 1.01, len(test_arts)), test_arts
+            )
             print(f"dev-test at shipped t1={rule.suggested}: {s}")
             continue
         oof, _ = extra_probability(tune, m_tune, tune_arts, keep, folds=5)
@@ -250,7 +253,8 @@ def run() -> None:
             d = score(listing(test, m_test, e_test, t1, t2, len(test_arts)), test_arts)
             print(
                 f"target {target}: tune (extra out of fold) t1={t1:.3f} t2={t2:.3f} "
-                f"P={s[0]:.3f} R={s[1]:.3f} n={s[2]:.1f} | dev-test P={d[0]:.3f} R={d[1]:.3f} n={d[2]:.1f}"
+                f"P={s[0]:.3f} R={s[1]:.3f} n={s[2]:.1f} | "
+                f"dev-test P={d[0]:.3f} R={d[1]:.3f} n={d[2]:.1f}"
             )
 
 
