@@ -1,6 +1,6 @@
 """Article checks: case-level precision and recall of what `disproof match` lists for articles.
 
-    python -m benchmarks.article_checks [--fit] [--only checkthat|diary] [--label NAME]
+    python -m benchmarks.article_checks [--fit [windows]] [--only checkthat|diary] [--label NAME]
 
 Articles are built from real labelled claims (``benchmarks.article_data``): CheckThat! 2022
 tweets of known gold against the 14,231 verified claims, and Propaganda Diary quotes (en, de,
@@ -84,7 +84,7 @@ def fit_rule(matcher: Any, articles: list[Article]) -> Any:
     p = rule.probability(x)
     suggested = choose(rows, p, articles, TUNE_PRECISION)
     confirmed = max(suggested, choose(rows, p, articles, CONFIRMED_PRECISION))
-    window, windows = fit_window_rule(matcher, articles, rows, p, confirmed)
+    window, windows = fit_window_rule(matcher, articles, rows, p)
     return rule.model_copy(
         update={
             "suggested": window[0] if window[0] < 1.0 else suggested,
@@ -99,8 +99,28 @@ def fit_rule(matcher: Any, articles: list[Article]) -> Any:
     )
 
 
+def fit_windows(matcher: Any, articles: list[Article]) -> Any:
+    """The shipped rule with its weights and ``confirmed`` kept (the span check of every
+    English span, short inputs too, stays as it is), a window rule fitted beside it and the
+    spans' ``suggested`` chosen with it."""
+    rule = matcher.calibration.article
+    rows = span_rows(matcher, articles)
+    p = rule.probability(np.vstack([r[2] for r in rows]))
+    window, windows = fit_window_rule(matcher, articles, rows, p)
+    return rule.model_copy(
+        update={
+            "suggested": window[0] if window[0] < 1.0 else rule.suggested,
+            "window": window[1],
+            "fitted_on": f"{rule.fitted_on.split('; windows:')[0].rstrip('.')}; windows: {windows:,} windows "
+            f"of the same articles, their probabilities out of fold, thresholds for case "
+            f"precision >= {TUNE_PRECISION} (suggested; spans' re-chosen with them), >= "
+            f"{CONFIRMED_PRECISION} (confirmed).",
+        }
+    )
+
+
 def fit_window_rule(
-    matcher: Any, articles: list[Article], rows: list[Row], p: Any, confirmed: float
+    matcher: Any, articles: list[Article], rows: list[Row], p: Any
 ) -> tuple[tuple[float, Any], int]:
     """The rule for windows of two adjacent spans, and the spans' threshold chosen with it
     (both for case precision ``TUNE_PRECISION``, the windows' probabilities out of fold)."""
@@ -180,13 +200,14 @@ def checkthat_database(full: bool) -> tuple[Path, Path]:
     return WORK / "checkthat-subset.db", subset
 
 
-def run_checkthat(fit: bool, full: bool, label: str, report: Callable[[str], None]) -> None:
+def run_checkthat(fit: str | None, full: bool, label: str, report: Callable[[str], None]) -> None:
     matcher = open_matcher(*checkthat_database(full))
     report(f"(CheckThat! database: {len(matcher.index):,} claims)")
     if fit:
         from disproof.match.calibration import calibration_file_name
 
-        rule = fit_rule(matcher, checkthat_articles("tune", 0))
+        tune = checkthat_articles("tune", 0)
+        rule = fit_windows(matcher, tune) if fit == "windows" else fit_rule(matcher, tune)
         path = CALIBRATION_DIR / calibration_file_name(matcher.embedder.model_id)
         data = json.loads(path.read_text(encoding="utf-8"))
         data["article"] = rule.model_dump()
@@ -235,7 +256,14 @@ def run_diary(label: str, report: Callable[[str], None]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fit", action="store_true", help="refit and write the article rule")
+    parser.add_argument(
+        "--fit",
+        nargs="?",
+        const="all",
+        choices=("all", "windows"),
+        help="refit and write the article rule (windows: only the window rule and the spans' "
+        "suggested threshold, keeping the span check as it is)",
+    )
     parser.add_argument("--only", choices=("checkthat", "diary"))
     parser.add_argument("--label", default="disproof")
     parser.add_argument("--full", action="store_true", help="all 14,231 CheckThat! claims")
