@@ -85,6 +85,7 @@ def fit_rule(matcher: Any, articles: list[Article]) -> Any:
     suggested = choose(rows, p, articles, TUNE_PRECISION)
     confirmed = max(suggested, choose(rows, p, articles, CONFIRMED_PRECISION))
     window, windows = fit_window_rule(matcher, articles, rows, p)
+    base = rule.fitted_on.split("; windows:")[0].rstrip(".")
     return rule.model_copy(
         update={
             "suggested": window[0] if window[0] < 1.0 else suggested,
@@ -107,11 +108,12 @@ def fit_windows(matcher: Any, articles: list[Article]) -> Any:
     rows = span_rows(matcher, articles)
     p = rule.probability(np.vstack([r[2] for r in rows]))
     window, windows = fit_window_rule(matcher, articles, rows, p)
+    base = rule.fitted_on.split("; windows:")[0].rstrip(".")
     return rule.model_copy(
         update={
             "suggested": window[0] if window[0] < 1.0 else rule.suggested,
             "window": window[1],
-            "fitted_on": f"{rule.fitted_on.split('; windows:')[0].rstrip('.')}; windows: {windows:,} windows "
+            "fitted_on": f"{base}; windows: {windows:,} windows "
             f"of the same articles, their probabilities out of fold, thresholds for case "
             f"precision >= {TUNE_PRECISION} (suggested; spans' re-chosen with them), >= "
             f"{CONFIRMED_PRECISION} (confirmed).",
