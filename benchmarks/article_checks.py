@@ -85,7 +85,6 @@ def fit_rule(matcher: Any, articles: list[Article]) -> Any:
     suggested = choose(rows, p, articles, TUNE_PRECISION)
     confirmed = max(suggested, choose(rows, p, articles, CONFIRMED_PRECISION))
     window, windows = fit_window_rule(matcher, articles, rows, p)
-    base = rule.fitted_on.split("; windows:")[0].rstrip(".")
     return rule.model_copy(
         update={
             "suggested": window[0] if window[0] < 1.0 else suggested,
