@@ -9,7 +9,9 @@ Precision = listed cases that are gold for the article / listed cases; recall = 
 listed / gold cases (micro over articles). The production ``Matcher.match`` makes every listed
 set in the tables. With ``--fit`` the article rule (``disproof/match/article.py``) is fitted on
 articles from CheckThat! *train + dev* tweets and the other half of the SemEval documents, and
-written into the e5 calibration file; dev-test is only scored. For the Propaganda Diary the
+written into the e5 calibration file, with the rule for windows of two adjacent spans beside it
+(``--fit windows`` fits only that one and the spans' ``suggested`` threshold, keeping the span
+check as it is); dev-test is only scored. For the Propaganda Diary the
 threshold is also chosen by 5-fold cross-validation over quote groups (a group's language
 versions never straddle folds). Databases and query vectors are cached in benchmarks/.work.
 """

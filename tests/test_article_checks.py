@@ -81,6 +81,9 @@ def test_the_shipped_calibration_has_an_article_rule_and_meaningful_bands() -> N
     assert calibration.band(0.07) == "none"
     assert calibration.thresholds.suggested >= 0.5
     assert calibration.article.suggested <= calibration.article.confirmed
+    window = calibration.article.window  # windows of two adjacent spans (issue 13)
+    assert window is not None and window.window is None
+    assert window.suggested <= window.confirmed and window.features == list(SPAN_FEATURES)
 
 
 def test_a_long_text_lists_each_case_once_with_every_passage(
