@@ -10,8 +10,8 @@ listed / gold cases (micro over articles). The production ``Matcher.match`` make
 set in the tables. With ``--fit`` the article rule (``disproof/match/article.py``) is fitted on
 articles from CheckThat! *train + dev* tweets and the other half of the SemEval documents, and
 written into the e5 calibration file, with the rule for windows of two adjacent spans beside it
-(``--fit windows`` fits only that one and the spans' ``suggested`` threshold, keeping the span
-check as it is); dev-test is only scored. For the Propaganda Diary the
+(``--fit windows`` fits only that one, keeping the spans' rule and thresholds as they are);
+dev-test is only scored. For the Propaganda Diary the
 threshold is also chosen by 5-fold cross-validation over quote groups (a group's language
 versions never straddle folds). Databases and query vectors are cached in benchmarks/.work.
 """
@@ -102,31 +102,31 @@ def fit_rule(matcher: Any, articles: list[Article]) -> Any:
 
 
 def fit_windows(matcher: Any, articles: list[Article]) -> Any:
-    """The shipped rule with its weights and ``confirmed`` kept (the span check of every
-    English span, short inputs too, stays as it is), a window rule fitted beside it and the
-    spans' ``suggested`` chosen with it."""
+    """The shipped rule kept whole (what spans list, and the span check of every English
+    span, short inputs too, stay as they are), a window rule fitted beside it for its
+    thresholds."""
     rule = matcher.calibration.article
     rows = span_rows(matcher, articles)
     p = rule.probability(np.vstack([r[2] for r in rows]))
-    window, windows = fit_window_rule(matcher, articles, rows, p)
+    window, windows = fit_window_rule(matcher, articles, rows, p, rule)
     base = rule.fitted_on.split("; windows:")[0].rstrip(".")
     return rule.model_copy(
         update={
-            "suggested": window[0] if window[0] < 1.0 else rule.suggested,
             "window": window[1],
             "fitted_on": f"{base}; windows: {windows:,} windows "
             f"of the same articles, their probabilities out of fold, thresholds for case "
-            f"precision >= {TUNE_PRECISION} (suggested; spans' re-chosen with them), >= "
-            f"{CONFIRMED_PRECISION} (confirmed).",
+            f"precision >= {CONFIRMED_PRECISION} with spans at their confirmed threshold (a "
+            "window lists a case only there); spans' rule and thresholds kept.",
         }
     )
 
 
 def fit_window_rule(
-    matcher: Any, articles: list[Article], rows: list[Row], p: Any
+    matcher: Any, articles: list[Article], rows: list[Row], p: Any, kept: Any = None
 ) -> tuple[tuple[float, Any], int]:
     """The rule for windows of two adjacent spans, and the spans' threshold chosen with it
-    (both for case precision ``TUNE_PRECISION``, the windows' probabilities out of fold)."""
+    (both for case precision ``TUNE_PRECISION``, the windows' probabilities out of fold), or
+    the thresholds of the spans' rule ``kept``."""
     from benchmarks.logistic import fit_logistic
     from disproof.match.article import SPAN_FEATURES, ArticleRule
 
@@ -135,15 +135,17 @@ def fit_window_rule(
     y = np.array([r[1] in articles[r[0]].gold for r in windows], dtype=np.float64)
     weights, bias, mean, scale = fit_logistic(x, y, l2=1.0)
     oof = out_of_fold(windows, articles)
-    t1, t2 = choose_pair((rows, p), (windows, oof), articles, TUNE_PRECISION)
-    _, c2 = choose_pair((rows, p), (windows, oof), articles, CONFIRMED_PRECISION)
+    spans = (rows, p)
+    fixed = (kept.suggested, kept.confirmed) if kept is not None else (None, None)
+    t1, t2 = choose_pair(spans, (windows, oof), articles, TUNE_PRECISION, fixed[0])
+    _, c2 = choose_pair(spans, (windows, oof), articles, CONFIRMED_PRECISION, fixed[1])
     rule = ArticleRule(
         features=list(SPAN_FEATURES),
         weights=weights.tolist(),
         bias=bias,
         mean=mean.tolist(),
         scale=scale.tolist(),
-        suggested=t2,
+        suggested=max(t2, c2),  # windows only where they are as sure as a confirmed span
         confirmed=max(t2, c2),
     )
     return (t1, rule), len(windows)
@@ -264,8 +266,8 @@ def main() -> None:
         nargs="?",
         const="all",
         choices=("all", "windows"),
-        help="refit and write the article rule (windows: only the window rule and the spans' "
-        "suggested threshold, keeping the span check as it is)",
+        help="refit and write the article rule (windows: only the rule for windows of two "
+        "adjacent spans, keeping the spans' rule as it is)",
     )
     parser.add_argument("--only", choices=("checkthat", "diary"))
     parser.add_argument("--label", default="disproof")

@@ -27,7 +27,8 @@ Cases are then listed once each (:func:`one_per_case`), best first.
 sentence carries it alone. So a long text also checks each pair of adjacent English spans of
 one paragraph as one more span (:func:`window_spans`, reason ``"window"``). A window proposes
 its best candidate to a second rule of the same form (``ArticleRule.window``, fitted on the
-tuning articles' windows); it never changes what a span lists, it can only add a case.
+tuning articles' windows, its ``suggested`` set as high as its ``confirmed``: windows must be
+surer than spans); it never changes what a span lists, it can only add a case.
 """
 
 from __future__ import annotations

@@ -290,7 +290,8 @@ class Matcher:
         progress: Callable[[int, int], None] | None = None,
     ) -> list[MatchResult]:
         """Matches for several texts, their spans encoded ``SPAN_BATCH`` at a time;
-        ``progress(done, total)`` is called with the spans checked after each batch."""
+        ``progress(done, total)`` is called with the spans checked after each batch (a long
+        text's windows of two adjacent spans, ``match/article.py``, count among them)."""
         units = [claim_clauses(text, max_spans=None) for text in texts]
         work = [(i, span, long) for i, (group, long) in enumerate(units) for span in group]
         rule = self.calibration.article if self.calibration is not None else None
