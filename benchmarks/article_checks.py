@@ -86,17 +86,16 @@ def fit_rule(matcher: Any, articles: list[Article]) -> Any:
     p = rule.probability(x)
     suggested = choose(rows, p, articles, TUNE_PRECISION)
     confirmed = max(suggested, choose(rows, p, articles, CONFIRMED_PRECISION))
-    window, windows = fit_window_rule(matcher, articles, rows, p)
+    rule = rule.model_copy(update={"suggested": suggested, "confirmed": confirmed})
+    window, windows = fit_window_rule(matcher, articles, rows, p, rule)
     return rule.model_copy(
         update={
-            "suggested": window[0] if window[0] < 1.0 else suggested,
-            "confirmed": confirmed,
-            "window": window[1],
+            "window": window,
             "fitted_on": f"{len(articles)} articles of CheckThat! 2022 train + dev tweets and "
             f"SemEval-2025 EN sentences ({len(rows):,} spans, {windows:,} windows); "
             f"thresholds: case precision >= {TUNE_PRECISION} (suggested), >= "
-            f"{CONFIRMED_PRECISION} (confirmed) there, windows' probabilities out of fold; "
-            "dev-test never used.",
+            f"{CONFIRMED_PRECISION} (confirmed) there; windows from their rule's confirmed "
+            "(probabilities out of fold); dev-test never used.",
         }
     )
 
@@ -112,7 +111,7 @@ def fit_windows(matcher: Any, articles: list[Article]) -> Any:
     base = rule.fitted_on.split("; windows:")[0].rstrip(".")
     return rule.model_copy(
         update={
-            "window": window[1],
+            "window": window,
             "fitted_on": f"{base}; windows: {windows:,} windows "
             f"of the same articles, their probabilities out of fold, thresholds for case "
             f"precision >= {CONFIRMED_PRECISION} with spans at their confirmed threshold (a "
@@ -122,11 +121,12 @@ def fit_windows(matcher: Any, articles: list[Article]) -> Any:
 
 
 def fit_window_rule(
-    matcher: Any, articles: list[Article], rows: list[Row], p: Any, kept: Any = None
-) -> tuple[tuple[float, Any], int]:
-    """The rule for windows of two adjacent spans, and the spans' threshold chosen with it
-    (both for case precision ``TUNE_PRECISION``, the windows' probabilities out of fold), or
-    the thresholds of the spans' rule ``kept``."""
+    matcher: Any, articles: list[Article], rows: list[Row], p: Any, spans_rule: Any
+) -> tuple[Any, int]:
+    """The rule for windows of two adjacent spans (and how many windows it saw): listed from
+    where, with spans at their ``confirmed``, case precision on ``articles`` stays >=
+    ``CONFIRMED_PRECISION`` (the windows' probabilities out of fold), or from that of
+    ``TUNE_PRECISION`` with spans at ``suggested`` if that is higher."""
     from benchmarks.logistic import fit_logistic
     from disproof.match.article import SPAN_FEATURES, ArticleRule
 
@@ -134,21 +134,20 @@ def fit_window_rule(
     x = np.vstack([r[2] for r in windows])
     y = np.array([r[1] in articles[r[0]].gold for r in windows], dtype=np.float64)
     weights, bias, mean, scale = fit_logistic(x, y, l2=1.0)
-    oof = out_of_fold(windows, articles)
-    spans = (rows, p)
-    fixed = (kept.suggested, kept.confirmed) if kept is not None else (None, None)
-    t1, t2 = choose_pair(spans, (windows, oof), articles, TUNE_PRECISION, fixed[0])
-    _, c2 = choose_pair(spans, (windows, oof), articles, CONFIRMED_PRECISION, fixed[1])
+    pair = ((rows, p), (windows, out_of_fold(windows, articles)))
+    t2 = choose_pair(*pair, articles, TUNE_PRECISION, spans_rule.suggested)
+    c2 = choose_pair(*pair, articles, CONFIRMED_PRECISION, spans_rule.confirmed)
+    threshold = max(t2, c2)  # windows only where they are as sure as a confirmed span
     rule = ArticleRule(
         features=list(SPAN_FEATURES),
         weights=weights.tolist(),
         bias=bias,
         mean=mean.tolist(),
         scale=scale.tolist(),
-        suggested=max(t2, c2),  # windows only where they are as sure as a confirmed span
-        confirmed=max(t2, c2),
+        suggested=threshold,
+        confirmed=threshold,
     )
-    return (t1, rule), len(windows)
+    return rule, len(windows)
 
 
 # -- the two data sets --------------------------------------------------------------------------

@@ -219,22 +219,19 @@ def choose_pair(
     windows: tuple[list[Row], npt.NDArray[np.float64]],
     arts: list[Article],
     target: float,
-    fixed: float | None = None,
-) -> tuple[float, float]:
-    """The thresholds for spans (``fixed``, or chosen too) and for windows (a grid of their
-    probabilities' quantiles) with the best recall where case precision reaches ``target``
-    (else (1, 1))."""
+    spans_at: float,
+) -> float:
+    """The windows' threshold (on a grid of their probabilities' quantiles), with spans listed
+    from ``spans_at``, with the best recall where case precision reaches ``target`` (else
+    1.01: no window)."""
     rows = spans[0] + windows[0]
-    grid = np.linspace(0.0, 1.0, 41)
-    best, best_recall = (1.0, 1.0), -1.0
-    t1s = [fixed] if fixed is not None else np.unique(np.round(np.quantile(spans[1], grid), 3))
-    for t1 in t1s:
-        for t2 in [*np.unique(np.round(np.quantile(windows[1], grid), 3)), 1.01]:
-            p = np.concatenate([spans[1] - t1, windows[1] - t2])
-            s = simulate(rows, p, 0.0, arts)
-            precision, recall = (s.right / s.listed if s.listed else 0.0), s.found / s.gold
-            if s.listed and precision >= target and recall > best_recall:
-                best, best_recall = (float(t1), float(t2)), recall
+    best, best_recall = 1.01, -1.0
+    for t2 in np.unique(np.round(np.quantile(windows[1], np.linspace(0.0, 1.0, 41)), 3)):
+        p = np.concatenate([spans[1] - spans_at, windows[1] - t2])
+        s = simulate(rows, p, 0.0, arts)
+        precision, recall = (s.right / s.listed if s.listed else 0.0), s.found / s.gold
+        if s.listed and precision >= target and recall > best_recall:
+            best, best_recall = float(t2), recall
     return best
 
 
