@@ -1,6 +1,6 @@
 """Article checks: case-level precision and recall of what `disproof match` lists for articles.
 
-    python -m benchmarks.article_checks [--fit] [--only checkthat|diary] [--label NAME]
+    python -m benchmarks.article_checks [--fit [windows]] [--only checkthat|diary] [--label NAME]
 
 Articles are built from real labelled claims (``benchmarks.article_data``): CheckThat! 2022
 tweets of known gold against the 14,231 verified claims, and Propaganda Diary quotes (en, de,
@@ -9,7 +9,9 @@ Precision = listed cases that are gold for the article / listed cases; recall = 
 listed / gold cases (micro over articles). The production ``Matcher.match`` makes every listed
 set in the tables. With ``--fit`` the article rule (``disproof/match/article.py``) is fitted on
 articles from CheckThat! *train + dev* tweets and the other half of the SemEval documents, and
-written into the e5 calibration file; dev-test is only scored. For the Propaganda Diary the
+written into the e5 calibration file, with the rule for windows of two adjacent spans beside it
+(``--fit windows`` fits only that one, keeping the spans' rule and thresholds as they are);
+dev-test is only scored. For the Propaganda Diary the
 threshold is also chosen by 5-fold cross-validation over quote groups (a group's language
 versions never straddle folds). Databases and query vectors are cached in benchmarks/.work.
 """
@@ -41,9 +43,11 @@ from benchmarks.article_eval import (
     Row,
     Score,
     choose,
+    choose_pair,
     fit_probability,
     merge,
     open_matcher,
+    out_of_fold,
     production,
     simulate,
     span_rows,
@@ -82,16 +86,68 @@ def fit_rule(matcher: Any, articles: list[Article]) -> Any:
     p = rule.probability(x)
     suggested = choose(rows, p, articles, TUNE_PRECISION)
     confirmed = max(suggested, choose(rows, p, articles, CONFIRMED_PRECISION))
+    rule = rule.model_copy(update={"suggested": suggested, "confirmed": confirmed})
+    window, windows = fit_window_rule(matcher, articles, rows, p, rule)
     return rule.model_copy(
         update={
-            "suggested": suggested,
-            "confirmed": confirmed,
+            "window": window,
             "fitted_on": f"{len(articles)} articles of CheckThat! 2022 train + dev tweets and "
-            f"SemEval-2025 EN sentences ({len(rows):,} spans); thresholds: case precision >= "
-            f"{TUNE_PRECISION} (suggested), >= {CONFIRMED_PRECISION} (confirmed) there; "
-            "dev-test never used.",
+            f"SemEval-2025 EN sentences ({len(rows):,} spans, {windows:,} windows); "
+            f"thresholds: case precision >= {TUNE_PRECISION} (suggested), >= "
+            f"{CONFIRMED_PRECISION} (confirmed) there; windows from their rule's confirmed "
+            "(probabilities out of fold); dev-test never used.",
         }
     )
+
+
+def fit_windows(matcher: Any, articles: list[Article]) -> Any:
+    """The shipped rule kept whole (what spans list, and the span check of every English
+    span, short inputs too, stay as they are), a window rule fitted beside it for its
+    thresholds."""
+    rule = matcher.calibration.article
+    rows = span_rows(matcher, articles)
+    p = rule.probability(np.vstack([r[2] for r in rows]))
+    window, windows = fit_window_rule(matcher, articles, rows, p, rule)
+    base = rule.fitted_on.split("; windows:")[0].rstrip(".")
+    return rule.model_copy(
+        update={
+            "window": window,
+            "fitted_on": f"{base}; windows: {windows:,} windows "
+            f"of the same articles, their probabilities out of fold, thresholds for case "
+            f"precision >= {CONFIRMED_PRECISION} with spans at their confirmed threshold (a "
+            "window lists a case only there); spans' rule and thresholds kept.",
+        }
+    )
+
+
+def fit_window_rule(
+    matcher: Any, articles: list[Article], rows: list[Row], p: Any, spans_rule: Any
+) -> tuple[Any, int]:
+    """The rule for windows of two adjacent spans (and how many windows it saw): listed from
+    where, with spans at their ``confirmed``, case precision on ``articles`` stays >=
+    ``CONFIRMED_PRECISION`` (the windows' probabilities out of fold), or from that of
+    ``TUNE_PRECISION`` with spans at ``suggested`` if that is higher."""
+    from benchmarks.logistic import fit_logistic
+    from disproof.match.article import SPAN_FEATURES, ArticleRule
+
+    windows = span_rows(matcher, articles, windows=True)
+    x = np.vstack([r[2] for r in windows])
+    y = np.array([r[1] in articles[r[0]].gold for r in windows], dtype=np.float64)
+    weights, bias, mean, scale = fit_logistic(x, y, l2=1.0)
+    pair = ((rows, p), (windows, out_of_fold(windows, articles)))
+    t2 = choose_pair(*pair, articles, TUNE_PRECISION, spans_rule.suggested)
+    c2 = choose_pair(*pair, articles, CONFIRMED_PRECISION, spans_rule.confirmed)
+    threshold = max(t2, c2)  # windows only where they are as sure as a confirmed span
+    rule = ArticleRule(
+        features=list(SPAN_FEATURES),
+        weights=weights.tolist(),
+        bias=bias,
+        mean=mean.tolist(),
+        scale=scale.tolist(),
+        suggested=threshold,
+        confirmed=threshold,
+    )
+    return rule, len(windows)
 
 
 # -- the two data sets --------------------------------------------------------------------------
@@ -148,13 +204,14 @@ def checkthat_database(full: bool) -> tuple[Path, Path]:
     return WORK / "checkthat-subset.db", subset
 
 
-def run_checkthat(fit: bool, full: bool, label: str, report: Callable[[str], None]) -> None:
+def run_checkthat(fit: str | None, full: bool, label: str, report: Callable[[str], None]) -> None:
     matcher = open_matcher(*checkthat_database(full))
     report(f"(CheckThat! database: {len(matcher.index):,} claims)")
     if fit:
         from disproof.match.calibration import calibration_file_name
 
-        rule = fit_rule(matcher, checkthat_articles("tune", 0))
+        tune = checkthat_articles("tune", 0)
+        rule = fit_windows(matcher, tune) if fit == "windows" else fit_rule(matcher, tune)
         path = CALIBRATION_DIR / calibration_file_name(matcher.embedder.model_id)
         data = json.loads(path.read_text(encoding="utf-8"))
         data["article"] = rule.model_dump()
@@ -203,7 +260,14 @@ def run_diary(label: str, report: Callable[[str], None]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fit", action="store_true", help="refit and write the article rule")
+    parser.add_argument(
+        "--fit",
+        nargs="?",
+        const="all",
+        choices=("all", "windows"),
+        help="refit and write the article rule (windows: only the rule for windows of two "
+        "adjacent spans, keeping the spans' rule as it is)",
+    )
     parser.add_argument("--only", choices=("checkthat", "diary"))
     parser.add_argument("--label", default="disproof")
     parser.add_argument("--full", action="store_true", help="all 14,231 CheckThat! claims")

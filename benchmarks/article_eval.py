@@ -128,15 +128,19 @@ def production(matcher: Any, articles: list[Article]) -> Score:
 Row = tuple[int, str, npt.NDArray[np.float64], tuple[int, int]]
 
 
-def span_rows(matcher: Any, articles: list[Article]) -> list[Row]:
-    from disproof.match.article import span_features
-    from disproof.match.matcher import matching_text
+def span_rows(matcher: Any, articles: list[Article], windows: bool = False) -> list[Row]:
+    """One row per span (or, with ``windows``, per window of two adjacent English spans) that
+    has a candidate: its best case and its ``SPAN_FEATURES``."""
+    from disproof.match.article import span_features, window_spans
+    from disproof.match.matcher import RULE_LANGUAGE, matching_text
     from disproof.text.clauses import claim_clauses
 
     ids = {case.pk: case.id for case in matcher.corpus.case_texts()}
     rows: list[Row] = []
     for n, article in enumerate(articles):
         spans, _ = claim_clauses(article.text)
+        if windows:
+            spans = window_spans(article.text, spans, RULE_LANGUAGE)
         vectors = matcher.embedder.encode_queries([s.text for s in spans])
         for span, vector in zip(spans, vectors, strict=True):
             tokens = matcher.analyzer.tokens(matching_text(span.text), span.language)
@@ -208,3 +212,35 @@ def merge(total: Score, part: Score) -> None:
     total.distractors += part.distractors
     total.distractors_hit += part.distractors_hit
     total.most = max(total.most, part.most)
+
+
+def choose_pair(
+    spans: tuple[list[Row], npt.NDArray[np.float64]],
+    windows: tuple[list[Row], npt.NDArray[np.float64]],
+    arts: list[Article],
+    target: float,
+    spans_at: float,
+) -> float:
+    """The windows' threshold (on a grid of their probabilities' quantiles), with spans listed
+    from ``spans_at``, with the best recall where case precision reaches ``target`` (else
+    1.01: no window)."""
+    rows = spans[0] + windows[0]
+    best, best_recall = 1.01, -1.0
+    for t2 in np.unique(np.round(np.quantile(windows[1], np.linspace(0.0, 1.0, 41)), 3)):
+        p = np.concatenate([spans[1] - spans_at, windows[1] - t2])
+        s = simulate(rows, p, 0.0, arts)
+        precision, recall = (s.right / s.listed if s.listed else 0.0), s.found / s.gold
+        if s.listed and precision >= target and recall > best_recall:
+            best, best_recall = float(t2), recall
+    return best
+
+
+def out_of_fold(rows: list[Row], arts: list[Article], folds: int = 5) -> npt.NDArray[np.float64]:
+    """Each row's probability from a logistic rule fitted on the other folds' articles."""
+    x = np.vstack([r[2] for r in rows])
+    fold = np.array([r[0] % folds for r in rows])
+    out = np.zeros(len(rows))
+    for k in range(folds):
+        train = [r for r, f in zip(rows, fold, strict=True) if f != k]
+        out[fold == k] = fit_probability(train, arts)(x[fold == k])
+    return out

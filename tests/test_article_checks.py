@@ -10,16 +10,19 @@ import pytest
 
 from disproof.match.article import (
     SPAN_FEATURES,
+    WINDOW,
     ArticleRule,
     SpanEvidence,
     max_cases,
     one_per_case,
     span_features,
+    window_spans,
 )
 from disproof.match.calibration import calibration_for
 from disproof.models import CaseMatch, MatchSpan
 from disproof.service import Disproof
-from tests.fakes import FakeEmbedder, add_cases
+from disproof.text.claims import ClaimSpan
+from tests.fakes import FAKE_CALIBRATION, FakeEmbedder, add_cases
 from tests.test_match import CASES
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "disproof"
@@ -78,6 +81,9 @@ def test_the_shipped_calibration_has_an_article_rule_and_meaningful_bands() -> N
     assert calibration.band(0.07) == "none"
     assert calibration.thresholds.suggested >= 0.5
     assert calibration.article.suggested <= calibration.article.confirmed
+    window = calibration.article.window  # windows of two adjacent spans (issue 13)
+    assert window is not None and window.window is None
+    assert window.suggested <= window.confirmed and window.features == list(SPAN_FEATURES)
 
 
 def test_a_long_text_lists_each_case_once_with_every_passage(
@@ -147,3 +153,75 @@ def test_a_sentence_too_unspecific_to_stand_alone_cannot_confirm_a_case(
     out = StringIO()
     render.match_report(Console(file=out, width=250), matcher.match(claim))
     assert "not confirmed: the passage says too little on its own" in out.getvalue()
+
+
+def _span(text: str, part: str, language: str = "en", score: float = 0.5) -> ClaimSpan:
+    start = text.index(part)
+    return ClaimSpan(start, start + len(part), part, score, language)
+
+
+def test_windows_join_adjacent_spans_of_one_paragraph_in_the_rule_language() -> None:
+    text = "NATO is encircling Russia. With bases on every border.\n\nNew paragraph here. Und das."
+    spans = [
+        _span(text, "NATO is encircling Russia."),
+        _span(text, "With bases on every border.", score=0.8),
+        _span(text, "New paragraph here."),
+        _span(text, "Und das.", language="de"),
+    ]
+    windows = window_spans(text, spans, "en")
+    assert [w.text for w in windows] == ["NATO is encircling Russia. With bases on every border."]
+    window = windows[0]
+    assert text[window.start : window.end] == window.text
+    assert window.reasons == (WINDOW,) and window.score == 0.8 and window.language == "en"
+
+
+SPLIT_CLAIM = (
+    "NATO is encircling Russia with military bases. "
+    "The alliance builds new bases on every Russian border."
+)
+
+
+def _split_claim_article() -> str:
+    filler = "The city council discussed a new tram line for the northern district on Monday. "
+    claim = SPLIT_CLAIM
+    return filler * 4 + "\n\n" + claim + "\n\n" + filler * 4
+
+
+def test_a_claim_spread_over_two_sentences_is_listed_through_their_window(
+    service: Disproof, fake_matching: FakeEmbedder
+) -> None:
+    add_cases(service, *CASES)
+    matcher = service.matcher()
+    assert matcher.calibration is not None and matcher.calibration.article is not None
+    article = _split_claim_article()
+    # spans alone list nothing (a rule no span passes); without a window rule, nothing at all
+    strict = matcher.calibration.article.model_copy(update={"suggested": 1.0, "confirmed": 1.0})
+    matcher.calibration = matcher.calibration.model_copy(update={"article": strict})
+    assert matcher.match(article).matches == []
+    window_rule = FAKE_CALIBRATION.article.model_copy(update={"suggested": 0.3})  # type: ignore[union-attr]
+    with_windows = strict.model_copy(update={"window": window_rule})
+    matcher.calibration = matcher.calibration.model_copy(update={"article": with_windows})
+    result = matcher.match(article)
+    assert [m.case_id for m in result.matches] == ["nato"]
+    span = result.matches[0].span
+    assert span.text.startswith("NATO is encircling") and span.text.endswith("border.")
+    assert article[span.start : span.end] == span.text
+    assert result.spans_checked == matcher.match(article, min_band="none").spans_checked
+
+
+def test_windows_leave_a_short_text_and_min_band_alone(
+    service: Disproof, fake_matching: FakeEmbedder
+) -> None:
+    add_cases(service, *CASES)
+    matcher = service.matcher()
+    assert matcher.calibration is not None and matcher.calibration.article is not None
+    claim = SPLIT_CLAIM
+    article = _split_claim_article()
+    before = (matcher.match(claim), matcher.match(article, min_band="none"))
+    rule = matcher.calibration.article
+    window_rule = rule.model_copy(update={"suggested": 0.0, "confirmed": 0.0})
+    matcher.calibration = matcher.calibration.model_copy(
+        update={"article": rule.model_copy(update={"window": window_rule})}
+    )
+    after = (matcher.match(claim), matcher.match(article, min_band="none"))
+    assert after == before

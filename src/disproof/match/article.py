@@ -22,10 +22,18 @@ precision there. Without a fitted rule, a long text lists a span's best case whe
 ``confirmed``. The rule has seen English spans only: a span in another language lists its best
 case when that case's claim-level band is ``suggested`` or ``confirmed`` (probability >= 0.5).
 Cases are then listed once each (:func:`one_per_case`), best first.
+
+**Windows.** A tweet's claim is often spread over two sentences, and cut into sentences no
+sentence carries it alone. So a long text also checks each pair of adjacent English spans of
+one paragraph as one more span (:func:`window_spans`, reason ``"window"``). A window proposes
+its best candidate to a second rule of the same form (``ArticleRule.window``, fitted on the
+tuning articles' windows, its ``suggested`` set as high as its ``confirmed``: windows must be
+surer than spans); it never changes what a span lists, it can only add a case.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +44,7 @@ import numpy.typing as npt
 from pydantic import BaseModel
 
 from disproof.models import CaseMatch, MatchSpan
+from disproof.text.claims import ClaimSpan
 
 SPAN_FEATURES = ("logit", "gap", "specificity", "words", "question", "worthiness")
 
@@ -57,6 +66,8 @@ class ArticleRule(BaseModel):
     confirmed: float
     fitted_on: str = ""
     measured: dict[str, float] = {}
+    #: The rule for windows of two adjacent spans (:func:`window_spans`); None: no windows.
+    window: ArticleRule | None = None
 
     def probability(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         if list(SPAN_FEATURES) != self.features:
@@ -103,6 +114,25 @@ def span_features(evidence: SpanEvidence) -> npt.NDArray[np.float64]:
         ],
         dtype=np.float64,
     )
+
+
+#: The reason that marks a window of two adjacent spans.
+WINDOW = "window"
+
+
+def window_spans(text: str, spans: Sequence[ClaimSpan], language: str) -> list[ClaimSpan]:
+    """Each pair of adjacent spans in ``language`` with only spaces between them (one
+    paragraph, no line break), as one span ``text[first.start:second.end]``; the pair's
+    worthiness is the higher of the two."""
+    out = []
+    for a, b in itertools.pairwise(spans):
+        if a.language != language or b.language != language or b.start < a.end:
+            continue
+        if "\n" in text[a.end : b.start]:
+            continue
+        score = max(a.score, b.score)
+        out.append(ClaimSpan(a.start, b.end, text[a.start : b.end], score, language, (WINDOW,)))
+    return out
 
 
 def max_cases(words: int) -> int:

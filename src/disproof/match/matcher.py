@@ -19,7 +19,14 @@ import numpy as np
 import numpy.typing as npt
 
 from disproof.embed import Embedder
-from disproof.match.article import SpanEvidence, max_cases, one_per_case, span_features
+from disproof.match.article import (
+    WINDOW,
+    SpanEvidence,
+    max_cases,
+    one_per_case,
+    span_features,
+    window_spans,
+)
 from disproof.match.calibration import Band, Calibration, Situation
 from disproof.match.domain import sampled_density
 from disproof.match.features import FieldScores, feature_matrix
@@ -287,9 +294,18 @@ class Matcher:
         progress: Callable[[int, int], None] | None = None,
     ) -> list[MatchResult]:
         """Matches for several texts, their spans encoded ``SPAN_BATCH`` at a time;
-        ``progress(done, total)`` is called with the spans checked after each batch."""
+        ``progress(done, total)`` is called with the spans checked after each batch (a long
+        text's windows of two adjacent spans, ``match/article.py``, count among them)."""
         units = [claim_clauses(text, max_spans=None) for text in texts]
         work = [(i, span, long) for i, (group, long) in enumerate(units) for span in group]
+        rule = self.calibration.article if self.calibration is not None else None
+        if rule is not None and rule.window is not None and min_band is None:
+            work += [
+                (i, window, True)
+                for i, (group, long) in enumerate(units)
+                if long
+                for window in window_spans(texts[i], group, RULE_LANGUAGE)
+            ]
         found: list[Picked] = [[] for _ in texts]
         for start in range(0, len(work), SPAN_BATCH):
             batch = work[start : start + SPAN_BATCH]
@@ -332,6 +348,9 @@ class Matcher:
             tokens = self.analyzer.tokens(matching_text(span.text), span.language)
             vector = vectors[row] if vectors is not None else None
             candidates = self.score_span(tokens, vector, max(top_k, 2), span.language)
+            if WINDOW in span.reasons:
+                out.append([(c, span, tokens) for c in self._window_pick(candidates, span, tokens)])
+                continue
             candidates = self._span_checked(candidates, span, tokens)
             if long and min_band is None:
                 candidates = self._article_pick(candidates)
@@ -415,6 +434,25 @@ class Matcher:
         if band == "none":
             return []
         return [dataclasses.replace(best, probability=best.span_check, band=band, capped=False)]
+
+    def _window_pick(
+        self, candidates: list[Candidate], span: ClaimSpan, tokens: list[str]
+    ) -> list[Candidate]:
+        """A window's best candidate when the window rule lets it through (its probability as
+        score and band); nothing outside the calibration's domain."""
+        rule = (
+            self.calibration.article.window
+            if self.calibration and self.calibration.article
+            else None
+        )
+        if rule is None or not candidates or self.outside:
+            return []
+        x = span_features(self.span_evidence(candidates, span, tokens))
+        probability = float(rule.probability(x[None, :])[0])
+        band = rule.band(probability)
+        if band == "none":
+            return []
+        return [dataclasses.replace(candidates[0], probability=probability, band=band)]
 
     def _to_match(
         self,
