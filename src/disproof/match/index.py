@@ -16,7 +16,6 @@ import dataclasses
 import json
 import logging
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -353,9 +352,8 @@ def languages_of(
         return [code for code, _ in guesses]
     if common is not None:
         chosen = common()
-    else:  # as ``common_language`` counts an index's (a short case only adds to the majority)
-        seen = Counter(code for code, _ in guesses if code != UNDETERMINED)
-        chosen = min(seen, key=lambda code: (-seen[code], code)) if seen else None
+    else:  # counted as an index's are (a short case only adds to the majority)
+        chosen = common_language(np.array([code for code, _ in guesses]), sample=None)
     return [code if sure or chosen is None else chosen for code, sure in guesses]
 
 
@@ -374,11 +372,13 @@ def _case_language(text: str, analyzer: Analyzer) -> tuple[str, bool]:
 COMMON_SAMPLE = 20_000
 
 
-def common_language(languages: npt.NDArray[np.str_]) -> str | None:
-    """The most common language of an index's cases (None: no case's language is known),
-    counted over every case up to ``COMMON_SAMPLE`` cases and over an even sample of them
-    beyond."""
-    step = max(1, -(-len(languages) // COMMON_SAMPLE))
+def common_language(
+    languages: npt.NDArray[np.str_], sample: int | None = COMMON_SAMPLE
+) -> str | None:
+    """The most common language of an index's cases (None: no case's language is known; a
+    tie goes to the first code), counted over every case up to ``sample`` cases and over an
+    even sample of them beyond (``sample`` None: every case)."""
+    step = 1 if sample is None else max(1, -(-len(languages) // sample))
     codes, counts = np.unique(languages[::step], return_counts=True)
     known = [(int(n), str(c)) for c, n in zip(codes, counts, strict=True) if c != UNDETERMINED]
     return min(known, key=lambda item: (-item[0], item[1]))[1] if known else None

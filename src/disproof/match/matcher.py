@@ -21,6 +21,7 @@ import numpy.typing as npt
 from disproof.embed import Embedder
 from disproof.match.article import (
     WINDOW,
+    ArticleRule,
     SpanEvidence,
     max_cases,
     one_per_case,
@@ -298,8 +299,7 @@ class Matcher:
         text's windows of two adjacent spans, ``match/article.py``, count among them)."""
         units = [claim_clauses(text, max_spans=None) for text in texts]
         work = [(i, span, long) for i, (group, long) in enumerate(units) for span in group]
-        rule = self.calibration.article if self.calibration is not None else None
-        if rule is not None and rule.window is not None and min_band is None:
+        if self._window_rule is not None and min_band is None:
             work += [
                 (i, window, True)
                 for i, (group, long) in enumerate(units)
@@ -435,17 +435,23 @@ class Matcher:
             return []
         return [dataclasses.replace(best, probability=best.span_check, band=band, capped=False)]
 
+    @property
+    def _window_rule(self) -> ArticleRule | None:
+        """The article rule's rule for windows of two adjacent spans; None where windows list
+        nothing (no such rule, or a database outside the calibration's domain), so they are
+        neither encoded nor scored there."""
+        article = self.calibration.article if self.calibration is not None else None
+        if article is None or self.outside:
+            return None
+        return article.window
+
     def _window_pick(
         self, candidates: list[Candidate], span: ClaimSpan, tokens: list[str]
     ) -> list[Candidate]:
         """A window's best candidate when the window rule lets it through (its probability as
         score and band); nothing outside the calibration's domain."""
-        rule = (
-            self.calibration.article.window
-            if self.calibration and self.calibration.article
-            else None
-        )
-        if rule is None or not candidates or self.outside:
+        rule = self._window_rule
+        if rule is None or not candidates:
             return []
         x = span_features(self.span_evidence(candidates, span, tokens))
         probability = float(rule.probability(x[None, :])[0])
