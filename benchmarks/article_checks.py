@@ -67,22 +67,11 @@ DIARY_SHARE = 3
 
 
 def fit_rule(matcher: Any, articles: list[Article]) -> Any:
-    from benchmarks.logistic import fit_logistic
-    from disproof.match.article import SPAN_FEATURES, ArticleRule
 
     rows = span_rows(matcher, articles)
     x = np.vstack([r[2] for r in rows])
     y = np.array([r[1] in articles[r[0]].gold for r in rows], dtype=np.float64)
-    weights, bias, mean, scale = fit_logistic(x, y, l2=1.0)
-    rule = ArticleRule(
-        features=list(SPAN_FEATURES),
-        weights=weights.tolist(),
-        bias=bias,
-        mean=mean.tolist(),
-        scale=scale.tolist(),
-        suggested=1.0,
-        confirmed=1.0,
-    )
+    rule = logistic_rule(x, y)
     p = rule.probability(x)
     suggested = choose(rows, p, articles, TUNE_PRECISION)
     confirmed = max(suggested, choose(rows, p, articles, CONFIRMED_PRECISION))
@@ -127,18 +116,26 @@ def fit_window_rule(
     where, with spans at their ``confirmed``, case precision on ``articles`` stays >=
     ``CONFIRMED_PRECISION`` (the windows' probabilities out of fold), or from that of
     ``TUNE_PRECISION`` with spans at ``suggested`` if that is higher."""
-    from benchmarks.logistic import fit_logistic
-    from disproof.match.article import SPAN_FEATURES, ArticleRule
 
     windows = span_rows(matcher, articles, windows=True)
     x = np.vstack([r[2] for r in windows])
     y = np.array([r[1] in articles[r[0]].gold for r in windows], dtype=np.float64)
-    weights, bias, mean, scale = fit_logistic(x, y, l2=1.0)
     pair = ((rows, p), (windows, out_of_fold(windows, articles)))
     t2 = choose_pair(*pair, articles, TUNE_PRECISION, spans_rule.suggested)
     c2 = choose_pair(*pair, articles, CONFIRMED_PRECISION, spans_rule.confirmed)
     threshold = max(t2, c2)  # windows only where they are as sure as a confirmed span
-    rule = ArticleRule(
+    rule = logistic_rule(x, y, threshold)
+    return rule, len(windows)
+
+
+def logistic_rule(x: Any, y: Any, threshold: float = 1.0) -> Any:
+    """A rule of the span features fitted by L2 logistic regression, both bands from
+    ``threshold`` (1.0: none yet, chosen afterwards)."""
+    from benchmarks.logistic import fit_logistic
+    from disproof.match.article import SPAN_FEATURES, ArticleRule
+
+    weights, bias, mean, scale = fit_logistic(x, y, l2=1.0)
+    return ArticleRule(
         features=list(SPAN_FEATURES),
         weights=weights.tolist(),
         bias=bias,
@@ -147,7 +144,6 @@ def fit_window_rule(
         suggested=threshold,
         confirmed=threshold,
     )
-    return rule, len(windows)
 
 
 # -- the two data sets --------------------------------------------------------------------------
