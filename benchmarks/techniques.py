@@ -271,6 +271,12 @@ def report_timing(e5: CachedE5 | None) -> None:
     print(f"1,000-word article ({len(text.split())} words, {len(text)} chars, "
           f"{len(text.splitlines())} paragraphs):")  # fmt: skip
     print(f"  hash model: {timing(Detector(fit_model(english[::8])), text):.3f} s", flush=True)
+    from disproof.techniques.model import DATA_FOLDER, E5_MODEL_FILE, MODEL_FILE, load_model
+
+    for name in (MODEL_FILE, E5_MODEL_FILE):
+        if (DATA_FOLDER / name).is_file():
+            shipped = Detector(load_model(DATA_FOLDER / name))
+            print(f"  shipped {name}: {timing(shipped, text):.3f} s", flush=True)
     german = read_corpus(DATA, ["de"])
     texts = paragraph_rows(german).texts
     if e5 is None or not e5.covers(texts):

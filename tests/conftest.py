@@ -20,6 +20,11 @@ from tests.pg import pg_cluster, pg_template, pgvector_cluster  # noqa: F401 (fi
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
+# The tests read persuasion techniques with the shipped n-gram model (no encoder, and the fake
+# embedder of ``fake_matching`` would not be the e5 the shipped e5 model reads); the tests of
+# the e5 default set this themselves (tests/test_techniques_default.py).
+os.environ.setdefault("DISPROOF_TECHNIQUES_MODEL", "ngrams")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     pg.add_options(parser)

