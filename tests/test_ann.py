@@ -245,9 +245,13 @@ def test_a_graph_saved_for_this_index_is_mapped_without_reading_vectors(
     compared: list[int] = []
     original = ann.Rows.of
 
-    def counted(keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> Rows:
+    def counted(
+        keys: npt.NDArray[np.int64],
+        vectors: npt.NDArray[np.float32],
+        dead: npt.NDArray[np.int64] | None = None,
+    ) -> Rows:
         compared.append(len(keys))
-        return original(keys, vectors)
+        return original(keys, vectors, dead)
 
     monkeypatch.setattr(ann.Rows, "of", staticmethod(counted))
     again = Disproof.open(settings).matcher()  # another process, the same cases
@@ -263,12 +267,16 @@ def test_a_graph_saved_for_this_index_is_mapped_without_reading_vectors(
     assert latest.match("Zelensky bought a villa in Egypt").matches[0].case_id == "new"
     meta = json.loads((folder / "summary" / "meta.json").read_text(encoding="utf-8"))
     assert meta["fingerprint"] == built.index.fingerprint and meta["count"] == 40
-    # a case deleted renumbers the rows: a new matrix, compared with the graph and updated
+    # a case deleted leaves a tombstone: no row moves, the matrix and the graphs are kept
+    # (the graphs still hold its vectors; the matcher drops the case from their answers)
+    title = synthetic_cases(40)[5].title
+    assert latest.match(title).matches[0].case_id == "s5"
     service.delete_case("s5", "t")
     after = service.matcher()
-    assert compared == [40, 40]
+    assert compared == [] and len(after.index.deleted) == 1
     meta = json.loads((folder / "summary" / "meta.json").read_text(encoding="utf-8"))
-    assert meta["fingerprint"] == after.index.fingerprint and meta["count"] == 40
+    assert meta["fingerprint"] == built.index.fingerprint and meta["count"] == 40
+    assert "s5" not in [m.case_id for m in after.match(title, top_k=10).matches]
 
 
 def test_every_vector_is_searchable_after_any_sequence_of_changes(
@@ -278,9 +286,10 @@ def test_every_vector_is_searchable_after_any_sequence_of_changes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Cases added, edited and deleted in a random order, rows beside the graph folded into it
-    every few changes: after each step every case's current vector is held by the graph or
-    searched beside it, and the matcher answers as exact search does."""
-    from disproof.match import scale
+    every few changes, the tombstones of deleted cases compacted past two: after each step
+    every case's current vector is held by the graph or searched beside it, and the matcher
+    answers as exact search does."""
+    from disproof.match import scale, update
     from disproof.match.retrieval import rows_of
     from disproof.models import CaseUpdate
     from disproof.retrieve.ann import Overlay, vector_digests
@@ -289,6 +298,8 @@ def test_every_vector_is_searchable_after_any_sequence_of_changes(
     embedder = WordVectorEmbedder()
     monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
     monkeypatch.setattr(scale, "FOLD_AT", 3)
+    monkeypatch.setattr(update, "TOMBSTONE_MIN", 2)
+    monkeypatch.setattr(update, "TOMBSTONE_SHARE", 0)
     cases = synthetic_cases(300)
     service = Disproof.open(Settings(db=fresh_db, ann_threshold=0))
     add_cases(service, *cases[:200])
@@ -323,15 +334,16 @@ def test_every_vector_is_searchable_after_any_sequence_of_changes(
             vectors = dense.vectors
             digests = vector_digests(vectors)
             held = dict(zip(inner.keys.tolist(), inner.digests.tolist(), strict=True))
+            dead = set(index.deleted.tolist())
             for row, key in enumerate(index.pks.tolist()):
-                if not np.any(vectors[row]):
+                if not np.any(vectors[row]) or row in dead:
                     continue
                 assert held.get(key) == int(digests[row]) or key in beside.tolist(), (step, key)
             # a case's own vector finds it: the search is approximate, and on these crowded
             # synthetic vectors (four words of a small vocabulary each) a multi-threaded build
             # misses a vector now and then, so this counts over the whole run (below)
             for row in rng.choice(len(index), 5, replace=False):
-                if np.any(vectors[row]):
+                if np.any(vectors[row]) and row not in dead:
                     found = rows_of(index, graph.search(vectors[row], 10))
                     self_found.append(row in found.tolist())
         reference = exact.matcher()
@@ -341,4 +353,4 @@ def test_every_vector_is_searchable_after_any_sequence_of_changes(
             ], (step, query)
     assert sum(self_found) >= 0.95 * len(self_found), f"{self_found.count(False)} missed"
     assert "folded into the graph" in caplog.text  # the rows beside it were added to it
-    assert "removed" in caplog.text  # a deletion: a new matrix, the graph compared and updated
+    assert "removed" in caplog.text  # tombstones compacted: a new matrix, the graph updated

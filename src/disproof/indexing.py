@@ -100,7 +100,7 @@ class MatcherBuilder:
         if index is None:
             state = current_state(saved, corpus) if saved is not None else None
             if progress is not None:
-                cases = len(state.pks) if state is not None else self.store.count()
+                cases = state.cases if state is not None else self.store.count()
                 progress.building(cases, fresh=saved is None)
             if saved is not None and state is not None:
                 index = update_index(saved, state, corpus, embedder, analyzer, progress=progress)

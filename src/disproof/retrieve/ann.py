@@ -97,11 +97,19 @@ class Rows:
     digests: npt.NDArray[np.uint64]
 
     @classmethod
-    def of(cls, keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> Rows:
+    def of(
+        cls,
+        keys: npt.NDArray[np.int64],
+        vectors: npt.NDArray[np.float32],
+        dead: npt.NDArray[np.int64] | None = None,
+    ) -> Rows:
+        """``dead``: rows left out as well (a match index's tombstones)."""
         block = 65_536  # bounded temporaries at a million rows
         present = np.zeros(len(vectors), dtype=np.bool_)
         for start in range(0, len(vectors), block):
             present[start : start + block] = np.any(vectors[start : start + block] != 0, axis=1)
+        if dead is not None:
+            present[dead] = False
         if present.all() and bool(np.all(keys[1:] > keys[:-1])):  # the usual case: no copy
             picked = np.asarray(vectors, dtype=np.float32)
             return cls(np.asarray(keys, dtype=np.int64), picked, vector_digests(picked))
