@@ -213,6 +213,45 @@ def test_the_matcher_answers_the_same_through_the_graph(
     assert matcher.match("Zelensky bought a villa in Egypt").matches[0].case_id == "new"
 
 
+def test_after_a_delete_both_paths_answer_as_a_fresh_build_without_the_case(
+    fake_matching: FakeEmbedder, fresh_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleted cases leave tombstones (no row moved, the saved graphs kept and still holding
+    their vectors): exact search and the graphs both answer as an index built afresh without
+    them — the same cases, scores, bands and explanations."""
+    from disproof.match.index import build_index
+    from disproof.match.matcher import Matcher
+    from disproof.store.corpus import CorpusStore
+    from disproof.text import Analyzer
+
+    embedder = WordVectorEmbedder()
+    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+    exact = Disproof.open(Settings(db=fresh_db))
+    add_cases(exact, *synthetic_cases(600))
+    graphed = Disproof.open(Settings(db=fresh_db, ann_threshold=0))
+    before = graphed.matcher()
+    exact.matcher()
+    folder = Path(fresh_db).with_name(Path(fresh_db).name + ".ann")
+    mtime = (folder / "summary" / "graph.usearch").stat().st_mtime_ns
+    # each query's top case, and a few more from the middle of the rows
+    gone = {before.match(query).matches[0].case_id for query in QUERIES[:4]} | {"s101", "s333"}
+    for case_id in sorted(gone):
+        exact.delete_case(case_id, "t")
+    exact_matcher, ann_matcher = exact.matcher(), graphed.matcher()
+    assert len(exact_matcher.index.deleted) == len(ann_matcher.index.deleted) == len(gone)
+    assert (folder / "summary" / "graph.usearch").stat().st_mtime_ns == mtime  # not rewritten
+    fresh = build_index(CorpusStore(exact.store.engine), embedder, Analyzer())
+    reference = Matcher(
+        fresh, exact_matcher.corpus, embedder, exact_matcher.calibration, Analyzer()
+    )
+    for query in QUERIES:
+        expected = reference.match(query, top_k=5).model_dump()
+        assert exact_matcher.match(query, top_k=5).model_dump() == expected, query
+        answer = ann_matcher.match(query, top_k=5).model_dump()
+        assert answer == expected, query
+        assert not gone & {m["case_id"] for m in answer["matches"]}
+
+
 def test_without_usearch_a_large_database_is_searched_exactly_and_says_so(
     fake_matching: FakeEmbedder, fresh_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
