@@ -118,10 +118,12 @@ class CaseIndex:
         return len(self) - len(self.deleted)
 
     def live(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-        """``rows`` without the tombstones."""
+        """``rows`` without the tombstones (a sorted look-up: ``np.isin`` would sort the
+        tombstones, up to a 16th of the rows, on every call)."""
         if not len(self.deleted) or not len(rows):
             return rows
-        return rows[~np.isin(rows, self.deleted)]
+        at = np.minimum(np.searchsorted(self.deleted, rows), len(self.deleted) - 1)
+        return rows[self.deleted[at] != rows]
 
     def row_array(self, name: str) -> RowArray:
         """The per-row array ``name`` (one of :data:`ROW_ARRAYS`) with its saved base and log,
