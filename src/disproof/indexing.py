@@ -108,7 +108,7 @@ class MatcherBuilder:
                 index = build_index(corpus, embedder, analyzer, progress=progress)
             if folder is not None:
                 index.save(folder)
-            prune_if_long(self.store.engine, len(index))
+            prune_if_long(self.store.engine, index.cases)
         self._last = index
         graphs = ann_dir(folder) if folder else None
         notes += attach_ann(index, graphs, self.settings.ann_threshold, self.store.engine)

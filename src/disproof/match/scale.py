@@ -81,7 +81,7 @@ def attach_ann(
     try:
         require_usearch()
     except AnnUnavailable as exc:
-        logger.warning("%s; searching %d cases exactly", exc, len(index))
+        logger.warning("%s; searching %d cases exactly", exc, index.cases)
         return [f"{exc}: vectors are searched exactly (slower at this size)"]
     for field, dense in index.dense.items():
         where = folder / field if folder is not None else None
