@@ -276,3 +276,33 @@ def test_row_array_logs_and_their_compaction_equal_a_full_build(
         assert max(logs) >= 2 and logs[-1] == 0  # chunks logged; a delete: saved whole
         assert max(tails) >= 2
         assert tombstones == [0] * 7 + [1] * 6 + [0]
+
+
+def test_format_8_is_read_as_an_index_without_tombstones(
+    service: Disproof, fake_matching: FakeEmbedder, tmp_path: Path
+) -> None:
+    """An index saved before tombstones (format 8) is read as it is, not rebuilt; one whose
+    tombstones do not match its count is refused (a full build), and older formats too."""
+    import json
+
+    service.delete_case("c10", "t")
+    index = full_build(service, fake_matching)
+    folder = tmp_path / "index"
+    index.save(folder)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert meta["format"] == 9 and meta["deleted"] == 0
+    for version, readable in ((8, True), (7, False)):
+        meta["format"] = version
+        (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        loaded = CaseIndex.load_saved(folder, FakeEmbedder.model_id)
+        assert (loaded is not None) == readable, version
+    service.matcher()
+    service.delete_case("c20", "t")
+    matcher = service.matcher()
+    assert len(matcher.index.deleted) == 1
+    matcher.index.save(folder)
+    assert CaseIndex.load_saved(folder, FakeEmbedder.model_id) is not None
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta["deleted"] = 2
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert CaseIndex.load_saved(folder, FakeEmbedder.model_id) is None
