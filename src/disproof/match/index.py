@@ -123,7 +123,8 @@ class CaseIndex:
         if not len(self.deleted) or not len(rows):
             return rows
         at = np.minimum(np.searchsorted(self.deleted, rows), len(self.deleted) - 1)
-        return rows[self.deleted[at] != rows]
+        kept: npt.NDArray[np.intp] = rows[self.deleted[at] != rows]
+        return kept
 
     def row_array(self, name: str) -> RowArray:
         """The per-row array ``name`` (one of :data:`ROW_ARRAYS`) with its saved base and log,
