@@ -161,7 +161,9 @@ def server_graphs(index: CaseIndex, engine: Engine) -> dict[str, Neighbours] | N
         graphs: dict[str, Neighbours] = {}
         for field, dense in index.dense.items():
             started = time.perf_counter()
-            held, dim = dense.held(), dense.dim
+            dead = dense.take(index.deleted)  # tombstones: their vectors are the matrix's only
+            held = dense.held() - int(np.count_nonzero(np.any(dead != 0, axis=1)))
+            dim = dense.dim
             exact = partial(_exact_keys, index.pks, index.deleted, dense)
             graph = server_graph(engine, index.model_id, field, dim, held, exact)
             logger.info(
