@@ -42,10 +42,10 @@ logger = logging.getLogger(__name__)
 FORMAT = "disproof-ann-1"
 #: HNSW parameters (docs/benchmarks.md, "Scale": recall@10 ≈ 0.99 on crowded e5-like data
 #: needs ef 256 to build and 512 to search; usearch does not save ``expansion_search`` in the
-#: file, so it is set again on load). Searched at 1,024: at 512 the graph still missed one of
-#: a retriever's exact top 20 now and then on real data, and 1–3 of the 202 CheckThat!
-#: dev-test answers differed from exact search's in their tail (98.0–99.5 % identical; at
-#: 1,024 99.5–100 %, docs/benchmarks.md).
+#: file, so it is set again on load). Searched at 1,024: at 512 the graph missed one of a
+#: retriever's exact top 20 more often on real data (CheckThat! dev-test answers identical to
+#: exact search's: 98.0–99.5 % at 512, 98.5–100 % at 1,024; ~40 % more time per match at a
+#: million cases: docs/benchmarks.md).
 CONNECTIVITY = 16
 EXPANSION_ADD = 256
 EXPANSION_SEARCH = 1024
