@@ -1,7 +1,7 @@
 """The whole matcher at a million cases: single-claim latency, memory, and adding one case.
 
-    python -m benchmarks.scale_matcher [--cases 1000000] [--adds 10] [--queries 200]
-        [--vectors benchmarks/.work/scale/1000000] [--rebuild]
+    python -m benchmarks.scale_matcher [--cases 1000000] [--adds 10] [--deletes 10]
+        [--queries 200] [--ef 512 1024] [--vectors benchmarks/.work/scale/1000000] [--rebuild]
 
 No store of a million cases (writing and indexing one would take hours here): the match index
 is assembled straight from cached parts, as ``build_index`` would assemble it from a store.
@@ -26,8 +26,15 @@ one's meta file checked), the cases now (the change log's answer for the new cas
 the index's keys, ``state_after``; the log's query left out), the index updated for it (its
 text read from a stand-in store; its vector given: its encoding is left out), saved, the
 graphs attached (the new rows beside them), a new ``Matcher`` — each step's median; then the
-latency again with the added cases beside the graphs; then BM25 search alone, pruned
-(MaxScore) against exhaustive.
+latency again with the added cases beside the graphs; then ``--deletes`` cases removed one
+by one from the middle the same way (their rows left as tombstones) and the latency again;
+then BM25 search alone, pruned (MaxScore) against exhaustive; last (it reads the matrix, which
+serving leaves alone) the graph's recall@10 against exact search on ``benchmarks.scale``'s
+synthetic queries, per graph search width.
+
+``--ef``: graph search widths (usearch's ``expansion_search``) whose latency is measured one
+after the other on the same graphs (the last one then serves the adds and deletes); default
+the shipped one.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ from disproof.match.retrieval import dense_hits, stored_vectors
 from disproof.match.scale import attach_ann
 from disproof.match.update import state_after, update_index
 from disproof.retrieve import BM25Index, DenseIndex
+from disproof.retrieve.ann import EXPANSION_SEARCH, AnnIndex, Overlay
 from disproof.retrieve.arrays import load_array
 from disproof.retrieve.dense import stored_precision
 from disproof.store.changes import ChangedCases, Position
@@ -248,6 +256,39 @@ def print_resident(when: str) -> None:
     print(f"resident MB by mapping, {when}: {parts}")
 
 
+def set_ef(index: CaseIndex, ef: int) -> None:
+    """Search the index's usearch graphs ``ef`` wide."""
+    for graph in index.ann.values():
+        inner = graph.graph if isinstance(graph, Overlay) else graph
+        assert isinstance(inner, AnnIndex)
+        inner.graph.expansion_search = ef
+
+
+def recall(index: CaseIndex, queries: npt.NDArray[np.float32], efs: list[int]) -> None:
+    """recall@10 of the title graph against exact search (the matrix product): of the graph's
+    own top 10, and of the top 10 of its 100 neighbours re-scored (as the matcher uses them);
+    and the graph search's own p50 per query."""
+    dense = index.dense["title"]
+    exact = [set(np.argsort(-dense.scores(q), kind="stable")[:10].tolist()) for q in queries]
+    print("\n| ef | recall@10 raw / as used | graph search p50 ms |\n|---:|---:|---:|")
+    for ef in efs:
+        set_ef(index, ef)
+        graph = index.ann["title"]
+        raw = used = 0
+        times = []
+        for q, truth in zip(queries, exact, strict=True):
+            started = time.perf_counter()
+            keys = graph.search(q, 100)
+            times.append(time.perf_counter() - started)
+            rows = np.searchsorted(index.pks, keys)
+            raw += len(truth & set(rows[:10].tolist()))
+            rescored = rows[np.argsort(-(dense.take(rows) @ q), kind="stable")[:10]]
+            used += len(truth & set(rescored.tolist()))
+        n = 10 * len(queries)
+        print(f"| {ef} | {raw / n:.4f} / {used / n:.4f} | {statistics.median(times) * 1000:.1f} |")
+    print(f"# {len(queries)} queries · load {os.getloadavg()[0]:.1f}")
+
+
 def latency(matcher: Matcher, queries: list[str]) -> tuple[float, float]:
     times = []
     for text in queries:
@@ -262,6 +303,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--adds", type=int, default=10)
+    parser.add_argument("--deletes", type=int, default=10)
+    parser.add_argument("--ef", type=int, nargs="+", default=[EXPANSION_SEARCH])
+    parser.add_argument("--recall", type=int, default=200, help="queries for recall@10 (0: none)")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--vectors", type=Path, default=ROOT / "benchmarks/.work/scale/1000000")
     parser.add_argument("--rebuild", action="store_true", help="assemble the index again")
@@ -290,13 +334,16 @@ def main() -> None:
     for text in queries:  # warm-up: every span encoded once
         matcher.match(text, top_k=5)
     encode_ms = statistics.median(embedder.encoding_s) * 1000
-    p50, p95 = latency(matcher, queries)
-    mem = memory()
-    print(
-        f"match: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(queries)} tweets, warm; e5 encoding "
-        f"apart: {encode_ms:.0f} ms per span) · RSS {mem['VmRSS']:.0f} MB (anonymous "
-        f"{mem['RssAnon']:.0f}, file-backed {mem['RssFile']:.0f}) · load {os.getloadavg()[0]:.1f}"
-    )
+    for ef in args.ef:
+        set_ef(index, ef)
+        p50, p95 = latency(matcher, queries)
+        mem = memory()
+        print(
+            f"match, graph search ef {ef}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(queries)} "
+            f"tweets, warm; e5 encoding apart: {encode_ms:.0f} ms per span) · RSS "
+            f"{mem['VmRSS']:.0f} MB (anonymous {mem['RssAnon']:.0f}, file-backed "
+            f"{mem['RssFile']:.0f}) · load {os.getloadavg()[0]:.1f}"
+        )
     print_resident("after the queries")
     steps: dict[str, list[float]] = {}
     rng = random.Random(7)
@@ -334,15 +381,12 @@ def main() -> None:
         updated.save(index_dir)
         lap("save the index")
         attach_ann(updated, ann, 0)
+        set_ef(updated, args.ef[-1])
         lap("attach the graphs (the new rows beside them)")
         matcher = Matcher(updated, stand_in, embedder, calibration, analyzer)  # type: ignore[arg-type]
         lap("a new Matcher")
         index = updated
-    print(f"\n| step (median of {args.adds} adds) | ms |\n|---|---:|")
-    total = [sum(values) for values in zip(*steps.values(), strict=True)]
-    for step, values in steps.items():
-        print(f"| {step} | {statistics.median(values):.1f} |")
-    print(f"| **all** | **{statistics.median(total):.1f}** (max {max(total):.0f}) |")
+    print_steps(steps, f"median of {args.adds} adds")
     last = first + args.adds - 1
     found = dense_hits(matcher.index, "title", stand_in.added[last][1], 20)
     assert int(matcher.index.pks[found[0].doc]) == last, "the last added case is not found"
@@ -355,9 +399,88 @@ def main() -> None:
         f"{mem['VmHWM']:.0f}) · load {os.getloadavg()[0]:.1f}"
     )
     print_resident("after the adds and the queries again")
+    if args.deletes:
+        matcher = deletes(matcher, args, index_dir, stand_in, queries)
+        index = matcher.index
 
     bm25_pruning(matcher.index, queries, analyzer)
-    same_numbers(index)  # last: it reads rows of the matrices, which serving leaves alone
+    same_numbers(index)  # last: they read rows of the matrices, which serving leaves alone
+    if args.recall:
+        recall(index, extra[: args.recall], args.ef)
+
+
+def print_steps(steps: dict[str, list[float]], what: str) -> None:
+    print(f"\n| step ({what}) | ms |\n|---|---:|")
+    total = [sum(values) for values in zip(*steps.values(), strict=True)]
+    for step, values in steps.items():
+        print(f"| {step} | {statistics.median(values):.1f} |")
+    print(f"| **all** | **{statistics.median(total):.1f}** (max {max(total):.0f}) |")
+
+
+def deletes(
+    matcher: Matcher,
+    args: argparse.Namespace,
+    index_dir: Path,
+    stand_in: StandIn,
+    queries: list[str],
+) -> Matcher:
+    """``args.deletes`` cases from the middle deleted one by one as ``MatcherBuilder.build``
+    runs it (the change log's answer, the update, the save, the graphs, a new ``Matcher``);
+    each deleted case's own vector must no longer find it."""
+    index = matcher.index
+    ann = index_dir.with_name("cases.ann")
+    steps: dict[str, list[float]] = {}
+    rng = np.random.default_rng(19)
+    gone = rng.choice(np.arange(1000, int(index.pks[-1]) // 2), args.deletes, replace=False)
+    position = 10_000
+    for pk in gone.tolist():
+        position += 1
+        delta = ChangedCases(
+            Position("bench", position), np.zeros(0, np.int64), [], np.array([pk]), index.cases - 1
+        )
+        clock = time.perf_counter()
+
+        def lap(step: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            steps.setdefault(step, []).append((now - clock) * 1000)
+            clock = now
+
+        saved = dataclasses.replace(index, ann={})
+        lap("the saved index (in memory)")
+        state = state_after(saved, delta)
+        assert state is not None
+        lap("the cases now: the logged deletion laid over the index's keys")
+        updated = update_index(saved, state, stand_in, matcher.embedder, matcher.analyzer)  # type: ignore[arg-type]
+        assert updated is not None and len(updated) == len(index)
+        lap("update (a tombstone: BM25 postings out, no row moved)")
+        updated.save(index_dir)
+        lap("save the index")
+        attach_ann(updated, ann, 0)
+        set_ef(updated, args.ef[-1])
+        lap("attach the graphs")
+        matcher = Matcher(
+            updated,
+            stand_in,
+            matcher.embedder,
+            matcher.calibration,
+            matcher.analyzer,
+        )
+        lap("a new Matcher")
+        index = updated
+    print_steps(steps, f"median of {args.deletes} deletes from the middle")
+    for pk in gone.tolist():
+        vector = index.dense["title"].take(np.array([pk - 1]))[0]
+        hits = dense_hits(index, "title", vector, 20)
+        assert pk not in {int(index.pks[h.doc]) for h in hits}, pk
+    print(f"no deleted case is found by its own vector ({len(index.deleted)} tombstones)")
+    p50, p95 = latency(matcher, queries)
+    mem = memory()
+    print(
+        f"match after the deletes: p50 {p50:.1f} ms, p95 {p95:.1f} ms · RSS "
+        f"{mem['VmRSS']:.0f} MB (peak {mem['VmHWM']:.0f}) · load {os.getloadavg()[0]:.1f}"
+    )
+    return matcher
 
 
 def bm25_pruning(index: CaseIndex, queries: list[str], analyzer: Analyzer) -> None:

@@ -213,6 +213,45 @@ def test_the_matcher_answers_the_same_through_the_graph(
     assert matcher.match("Zelensky bought a villa in Egypt").matches[0].case_id == "new"
 
 
+def test_after_a_delete_both_paths_answer_as_a_fresh_build_without_the_case(
+    fake_matching: FakeEmbedder, fresh_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleted cases leave tombstones (no row moved, the saved graphs kept and still holding
+    their vectors): exact search and the graphs both answer as an index built afresh without
+    them — the same cases, scores, bands and explanations."""
+    from disproof.match.index import build_index
+    from disproof.match.matcher import Matcher
+    from disproof.store.corpus import CorpusStore
+    from disproof.text import Analyzer
+
+    embedder = WordVectorEmbedder()
+    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+    exact = Disproof.open(Settings(db=fresh_db))
+    add_cases(exact, *synthetic_cases(600))
+    graphed = Disproof.open(Settings(db=fresh_db, ann_threshold=0))
+    before = graphed.matcher()
+    exact.matcher()
+    folder = Path(fresh_db).with_name(Path(fresh_db).name + ".ann")
+    mtime = (folder / "summary" / "graph.usearch").stat().st_mtime_ns
+    # each query's top case, and a few more from the middle of the rows
+    gone = {before.match(query).matches[0].case_id for query in QUERIES[:4]} | {"s101", "s333"}
+    for case_id in sorted(gone):
+        exact.delete_case(case_id, "t")
+    exact_matcher, ann_matcher = exact.matcher(), graphed.matcher()
+    assert len(exact_matcher.index.deleted) == len(ann_matcher.index.deleted) == len(gone)
+    assert (folder / "summary" / "graph.usearch").stat().st_mtime_ns == mtime  # not rewritten
+    fresh = build_index(CorpusStore(exact.store.engine), embedder, Analyzer())
+    reference = Matcher(
+        fresh, exact_matcher.corpus, embedder, exact_matcher.calibration, Analyzer()
+    )
+    for query in QUERIES:
+        expected = reference.match(query, top_k=5).model_dump()
+        assert exact_matcher.match(query, top_k=5).model_dump() == expected, query
+        answer = ann_matcher.match(query, top_k=5).model_dump()
+        assert answer == expected, query
+        assert not gone & {m["case_id"] for m in answer["matches"]}
+
+
 def test_without_usearch_a_large_database_is_searched_exactly_and_says_so(
     fake_matching: FakeEmbedder, fresh_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -245,9 +284,13 @@ def test_a_graph_saved_for_this_index_is_mapped_without_reading_vectors(
     compared: list[int] = []
     original = ann.Rows.of
 
-    def counted(keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> Rows:
+    def counted(
+        keys: npt.NDArray[np.int64],
+        vectors: npt.NDArray[np.float32],
+        dead: npt.NDArray[np.int64] | None = None,
+    ) -> Rows:
         compared.append(len(keys))
-        return original(keys, vectors)
+        return original(keys, vectors, dead)
 
     monkeypatch.setattr(ann.Rows, "of", staticmethod(counted))
     again = Disproof.open(settings).matcher()  # another process, the same cases
@@ -263,12 +306,16 @@ def test_a_graph_saved_for_this_index_is_mapped_without_reading_vectors(
     assert latest.match("Zelensky bought a villa in Egypt").matches[0].case_id == "new"
     meta = json.loads((folder / "summary" / "meta.json").read_text(encoding="utf-8"))
     assert meta["fingerprint"] == built.index.fingerprint and meta["count"] == 40
-    # a case deleted renumbers the rows: a new matrix, compared with the graph and updated
+    # a case deleted leaves a tombstone: no row moves, the matrix and the graphs are kept
+    # (the graphs still hold its vectors; the matcher drops the case from their answers)
+    title = synthetic_cases(40)[5].title
+    assert latest.match(title).matches[0].case_id == "s5"
     service.delete_case("s5", "t")
     after = service.matcher()
-    assert compared == [40, 40]
+    assert compared == [] and len(after.index.deleted) == 1
     meta = json.loads((folder / "summary" / "meta.json").read_text(encoding="utf-8"))
-    assert meta["fingerprint"] == after.index.fingerprint and meta["count"] == 40
+    assert meta["fingerprint"] == built.index.fingerprint and meta["count"] == 40
+    assert "s5" not in [m.case_id for m in after.match(title, top_k=10).matches]
 
 
 def test_every_vector_is_searchable_after_any_sequence_of_changes(
@@ -278,9 +325,10 @@ def test_every_vector_is_searchable_after_any_sequence_of_changes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Cases added, edited and deleted in a random order, rows beside the graph folded into it
-    every few changes: after each step every case's current vector is held by the graph or
-    searched beside it, and the matcher answers as exact search does."""
-    from disproof.match import scale
+    every few changes, the tombstones of deleted cases compacted past two: after each step
+    every case's current vector is held by the graph or searched beside it, and the matcher
+    answers as exact search does."""
+    from disproof.match import scale, update
     from disproof.match.retrieval import rows_of
     from disproof.models import CaseUpdate
     from disproof.retrieve.ann import Overlay, vector_digests
@@ -289,6 +337,8 @@ def test_every_vector_is_searchable_after_any_sequence_of_changes(
     embedder = WordVectorEmbedder()
     monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
     monkeypatch.setattr(scale, "FOLD_AT", 3)
+    monkeypatch.setattr(update, "TOMBSTONE_MIN", 2)
+    monkeypatch.setattr(update, "TOMBSTONE_SHARE", 0)
     cases = synthetic_cases(300)
     service = Disproof.open(Settings(db=fresh_db, ann_threshold=0))
     add_cases(service, *cases[:200])
@@ -323,15 +373,16 @@ def test_every_vector_is_searchable_after_any_sequence_of_changes(
             vectors = dense.vectors
             digests = vector_digests(vectors)
             held = dict(zip(inner.keys.tolist(), inner.digests.tolist(), strict=True))
+            dead = set(index.deleted.tolist())
             for row, key in enumerate(index.pks.tolist()):
-                if not np.any(vectors[row]):
+                if not np.any(vectors[row]) or row in dead:
                     continue
                 assert held.get(key) == int(digests[row]) or key in beside.tolist(), (step, key)
             # a case's own vector finds it: the search is approximate, and on these crowded
             # synthetic vectors (four words of a small vocabulary each) a multi-threaded build
             # misses a vector now and then, so this counts over the whole run (below)
             for row in rng.choice(len(index), 5, replace=False):
-                if np.any(vectors[row]):
+                if np.any(vectors[row]) and row not in dead:
                     found = rows_of(index, graph.search(vectors[row], 10))
                     self_found.append(row in found.tolist())
         reference = exact.matcher()
@@ -341,4 +392,4 @@ def test_every_vector_is_searchable_after_any_sequence_of_changes(
             ], (step, query)
     assert sum(self_found) >= 0.95 * len(self_found), f"{self_found.count(False)} missed"
     assert "folded into the graph" in caplog.text  # the rows beside it were added to it
-    assert "removed" in caplog.text  # a deletion: a new matrix, the graph compared and updated
+    assert "removed" in caplog.text  # tombstones compacted: a new matrix, the graph updated

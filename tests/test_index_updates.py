@@ -15,6 +15,7 @@ import pytest
 from disproof.match.index import FIELDS, CaseIndex, build_index
 from disproof.match.matcher import Matcher
 from disproof.models import Appearance, CaseCreate, CaseUpdate
+from disproof.retrieve import Hit
 from disproof.service import Disproof
 from disproof.settings import Settings
 from disproof.store.corpus import CorpusStore
@@ -65,11 +66,25 @@ def full_build(service: Disproof, embedder: FakeEmbedder) -> CaseIndex:
     return build_index(CorpusStore(service.store.engine), embedder, Analyzer())
 
 
+def live(index: CaseIndex) -> np.ndarray:
+    """The rows of an index that are cases (its tombstones left out)."""
+    keep = np.ones(len(index), dtype=bool)
+    keep[index.deleted] = False
+    return np.flatnonzero(keep)
+
+
+def keyed(index: CaseIndex, hits: list[Hit]) -> list[tuple[int, float, int]]:
+    return [(int(index.pks[h.doc]), h.score, h.rank) for h in hits]
+
+
 def assert_same(updated: Matcher, fresh: CaseIndex, service: Disproof) -> None:
     index = updated.index
+    rows = live(index)
     assert index.fingerprint == fresh.fingerprint
-    assert np.array_equal(index.pks, fresh.pks) and np.array_equal(index.digests, fresh.digests)
-    assert index.languages.tolist() == fresh.languages.tolist()
+    assert not len(fresh.deleted) and index.cases == fresh.cases
+    assert np.array_equal(index.pks[rows], fresh.pks)
+    assert np.array_equal(index.digests[rows], fresh.digests)
+    assert index.languages[rows].tolist() == fresh.languages.tolist()
     ours, theirs = index.appearances, fresh.appearances
     assert ours is not None and theirs is not None
     assert np.array_equal(ours.owners, theirs.owners)
@@ -77,13 +92,15 @@ def assert_same(updated: Matcher, fresh: CaseIndex, service: Disproof) -> None:
     assert (ours.outlets, ours.languages) == (theirs.outlets, theirs.languages)
     assert np.array_equal(ours.vectors, theirs.vectors)
     for field in FIELDS:
-        assert np.array_equal(index.dense[field].vectors, fresh.dense[field].vectors)
+        assert np.array_equal(index.dense[field].vectors[rows], fresh.dense[field].vectors)
+        ours_bm25, theirs_bm25 = index.bm25[field], fresh.bm25[field]
+        assert ours_bm25.n_live == theirs_bm25.n_docs
         for query in QUERIES:
             tokens = Analyzer().tokens(query, "en")
-            assert index.bm25[field].search(tokens, 10) == fresh.bm25[field].search(tokens, 10)
-            assert np.allclose(
-                index.bm25[field].coverage(tokens), fresh.bm25[field].coverage(tokens)
+            assert keyed(index, ours_bm25.search(tokens, 10)) == keyed(
+                fresh, theirs_bm25.search(tokens, 10)
             )
+            assert np.allclose(ours_bm25.coverage(tokens)[rows], theirs_bm25.coverage(tokens))
     corpus = CorpusStore(service.store.engine)
     reference = Matcher(fresh, corpus, updated.embedder, updated.calibration, Analyzer())
     for query in QUERIES:
@@ -169,11 +186,14 @@ def test_most_cases_changed_or_an_unusable_index_means_a_full_build(
 
 
 def test_a_case_between_indexed_ones_is_inserted_in_its_row(
-    service: Disproof, fake_matching: FakeEmbedder
+    service: Disproof, fake_matching: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from disproof.match import update
     from disproof.match.update import changes, update_index
     from disproof.store.corpus import CorpusState
 
+    monkeypatch.setattr(update, "TOMBSTONE_MIN", 0)  # the older index: rows renumbered
+    monkeypatch.setattr(update, "TOMBSTONE_SHARE", 0)
     corpus = CorpusStore(service.store.engine)
     state = corpus.state()
     full = full_build(service, fake_matching)
@@ -182,7 +202,7 @@ def test_a_case_between_indexed_ones_is_inserted_in_its_row(
     keep[[3, 40]] = False
     earlier = CorpusState(state.pks[keep], state.digests[keep], "earlier")
     older = update_index(full, earlier, corpus, fake_matching, Analyzer())
-    assert older is not None and len(older) == len(state.pks) - 2
+    assert older is not None and len(older) == len(state.pks) - 2 and not len(older.deleted)
     plan = changes(older, state)
     assert (plan.added, plan.changed, plan.removed, plan.appended) == (2, 0, 0, False)
     updated = update_index(older, state, corpus, fake_matching, Analyzer())
@@ -198,9 +218,14 @@ def test_row_array_logs_and_their_compaction_equal_a_full_build(
 ) -> None:
     """Keys, digests, languages, BM25 lengths and the vectors after the matrix saved as a base
     and a log (chunks of 2, compacted past 6 entries): adds, edits of base rows and deletes,
-    each saved, loaded in a fresh process's way and served, equal a full build."""
+    each saved, loaded in a fresh process's way and served, equal a full build. The first
+    delete leaves a tombstone (nothing moved, the log kept); the second one compacts them
+    (the rows renumbered, the arrays saved whole)."""
+    from disproof.match import update
     from disproof.retrieve import dense, rows
 
+    monkeypatch.setattr(update, "TOMBSTONE_MIN", 1)
+    monkeypatch.setattr(update, "TOMBSTONE_SHARE", 0)
     monkeypatch.setattr(rows, "CHUNK", 2)
     monkeypatch.setattr(dense, "TAIL_CHUNK", 2)
     monkeypatch.setattr(rows, "LOG_MIN", 6)
@@ -210,6 +235,7 @@ def test_row_array_logs_and_their_compaction_equal_a_full_build(
     bases: set[int] = set()
     logs: list[int] = []
     tails: list[int] = []
+    tombstones: list[int] = []
 
     def add(key: str, title: str) -> None:
         service.create_case(CaseCreate(id=key, title=title), "t")
@@ -218,10 +244,10 @@ def test_row_array_logs_and_their_compaction_equal_a_full_build(
         *((lambda i=i: add(f"n{i}", f"NATO biolabs {i}")) for i in range(5)),
         lambda: service.update_case("c2", CaseUpdate(title="Soros pays puppets in Europe"), "t"),
         lambda: service.update_case("c4", CaseUpdate(summary="Die NATO baut Basen"), "t"),
-        lambda: service.delete_case("c30", "t"),  # renumbered: the arrays saved whole
+        lambda: service.delete_case("c30", "t"),  # a tombstone
         *((lambda i=i: add(f"m{i}", f"Migrants vote {i}")) for i in range(4)),
         lambda: service.update_case("n1", CaseUpdate(title="Staged climate hoax"), "t"),
-        lambda: service.delete_case("n2", "t"),
+        lambda: service.delete_case("n2", "t"),  # two: compacted, the arrays saved whole
     ]
     for step in steps:
         step()
@@ -232,12 +258,16 @@ def test_row_array_logs_and_their_compaction_equal_a_full_build(
             continue
         loaded = CaseIndex.load_saved(Path(folder), FakeEmbedder.model_id)
         assert loaded is not None
-        assert np.array_equal(loaded.pks, fresh.pks)
-        assert np.array_equal(loaded.digests, fresh.digests)
-        assert loaded.languages.tolist() == fresh.languages.tolist()
+        assert np.array_equal(loaded.deleted, matcher.index.deleted)
+        kept = live(loaded)
+        assert np.array_equal(loaded.pks[kept], fresh.pks)
+        assert np.array_equal(loaded.digests[kept], fresh.digests)
+        assert loaded.languages[kept].tolist() == fresh.languages.tolist()
         for field in FIELDS:
-            assert np.array_equal(loaded.bm25[field].lengths, fresh.bm25[field].lengths)
-            assert np.array_equal(loaded.dense[field].vectors, fresh.dense[field].vectors)
+            assert np.array_equal(loaded.bm25[field].lengths[kept], fresh.bm25[field].lengths)
+            assert loaded.bm25[field].n_live == fresh.bm25[field].n_docs
+            assert np.array_equal(loaded.dense[field].vectors[kept], fresh.dense[field].vectors)
+        tombstones.append(len(loaded.deleted))
         bases.add((Path(folder) / "pks.npy").stat().st_ino)
         logs.append(len(list(Path(folder).glob("pks.log*.rows.npy"))))
         tails.append(len(list(Path(folder).glob("vectors_title.tail.log*.rows.npy"))))
@@ -245,3 +275,34 @@ def test_row_array_logs_and_their_compaction_equal_a_full_build(
         assert 2 <= len(bases) < len(steps)
         assert max(logs) >= 2 and logs[-1] == 0  # chunks logged; a delete: saved whole
         assert max(tails) >= 2
+        assert tombstones == [0] * 7 + [1] * 6 + [0]
+
+
+def test_format_8_is_read_as_an_index_without_tombstones(
+    service: Disproof, fake_matching: FakeEmbedder, tmp_path: Path
+) -> None:
+    """An index saved before tombstones (format 8) is read as it is, not rebuilt; one whose
+    tombstones do not match its count is refused (a full build), and older formats too."""
+    import json
+
+    service.delete_case("c10", "t")
+    index = full_build(service, fake_matching)
+    folder = tmp_path / "index"
+    index.save(folder)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert meta["format"] == 9 and meta["deleted"] == 0
+    for version, readable in ((8, True), (7, False)):
+        meta["format"] = version
+        (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        loaded = CaseIndex.load_saved(folder, FakeEmbedder.model_id)
+        assert (loaded is not None) == readable, version
+    service.matcher()
+    service.delete_case("c20", "t")
+    matcher = service.matcher()
+    assert len(matcher.index.deleted) == 1
+    matcher.index.save(folder)
+    assert CaseIndex.load_saved(folder, FakeEmbedder.model_id) is not None
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta["deleted"] = 2
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert CaseIndex.load_saved(folder, FakeEmbedder.model_id) is None

@@ -96,6 +96,76 @@ def test_updates_equal_a_fresh_build(
         lexical.MERGE_MIN = saved
 
 
+TOMBSTONE_OPERATION = st.one_of(
+    st.tuples(st.just("append"), st.lists(DOC, min_size=1, max_size=3)),
+    st.tuples(st.just("replace"), st.integers(0, 1000), DOC),
+    st.tuples(st.just("bury"), st.lists(st.integers(0, 1000), min_size=1, max_size=3)),
+    st.tuples(
+        st.just("save"),
+    ),
+    st.tuples(
+        st.just("merge"),
+    ),
+)
+
+
+@pytest.mark.parametrize("merge_min", [0, 10_000])
+@settings(max_examples=60, deadline=None)
+@given(start=st.lists(DOC, max_size=6), operations=st.lists(TOMBSTONE_OPERATION, max_size=12))
+def test_tombstones_score_as_if_their_rows_were_not_there(
+    merge_min: int, start: list[list[str]], operations: list[tuple]
+) -> None:
+    """Rows buried (a deleted case's tombstone, no row moved) or given a document again: the
+    live rows score, cover and rank as in a fresh build over the live documents alone."""
+    saved = lexical.MERGE_MIN
+    lexical.MERGE_MIN = merge_min
+    try:
+        rows: list[list[str] | None] = [list(d) for d in start]
+        index = BM25Index.build([list(d) for d in start])
+        with tempfile.TemporaryDirectory() as folder:
+            for operation in operations:
+                kind = operation[0]
+                if kind == "append":
+                    index.append(operation[1])
+                    rows.extend(operation[1])
+                elif kind == "save":
+                    index.save(Path(folder) / "bm25")
+                    index = BM25Index.load(Path(folder) / "bm25")
+                elif kind == "merge":
+                    index.merge()
+                elif rows and kind == "replace":  # a tombstone given a document: live again
+                    row = operation[1] % len(rows)
+                    index.replace(row, operation[2])
+                    rows[row] = operation[2]
+                    index.bury([], sum(doc is None for doc in rows))
+                elif rows:
+                    fresh = sorted({r % len(rows) for r in operation[1]} - dead_rows(rows))
+                    for row in fresh:
+                        rows[row] = None
+                    index.bury(fresh, sum(doc is None for doc in rows))
+                assert_same_live(index, rows)
+    finally:
+        lexical.MERGE_MIN = saved
+
+
+def dead_rows(rows: list[list[str] | None]) -> set[int]:
+    return {i for i, doc in enumerate(rows) if doc is None}
+
+
+def assert_same_live(index: BM25Index, rows: list[list[str] | None]) -> None:
+    live = np.array([i for i, doc in enumerate(rows) if doc is not None], dtype=np.int64)
+    docs = [doc for doc in rows if doc is not None]
+    fresh = BM25Index.build(docs)
+    assert index.n_docs == len(rows) and index.n_live == len(docs)
+    for query in [["nato"], ["w1", "w2", "w2"], ["biolab", "zzz", "w3"], [], *docs[:5]]:
+        scores = index.scores(query)
+        assert np.allclose(scores[live], fresh.scores(query), rtol=1e-6, atol=1e-7)
+        assert not np.any(np.delete(scores, live))
+        hits = [(int(live[h.doc]), h.score, h.rank) for h in fresh.search(query, 4)]
+        assert [(h.doc, h.score, h.rank) for h in index.search(query, 4)] == hits
+        assert np.allclose(index.coverage_of(query, live), fresh.coverage(query))
+
+
 def test_the_delta_is_merged_when_it_grows() -> None:
     index = BM25Index.build([["a", "b"]] * 10_000)
     index.append([["c"]] * 10)

@@ -100,7 +100,7 @@ class MatcherBuilder:
         if index is None:
             state = current_state(saved, corpus) if saved is not None else None
             if progress is not None:
-                cases = len(state.pks) if state is not None else self.store.count()
+                cases = state.cases if state is not None else self.store.count()
                 progress.building(cases, fresh=saved is None)
             if saved is not None and state is not None:
                 index = update_index(saved, state, corpus, embedder, analyzer, progress=progress)
@@ -108,7 +108,7 @@ class MatcherBuilder:
                 index = build_index(corpus, embedder, analyzer, progress=progress)
             if folder is not None:
                 index.save(folder)
-            prune_if_long(self.store.engine, len(index))
+            prune_if_long(self.store.engine, index.cases)
         self._last = index
         graphs = ann_dir(folder) if folder else None
         notes += attach_ann(index, graphs, self.settings.ann_threshold, self.store.engine)

@@ -126,7 +126,7 @@ def index(
         err_console.print(render.safe(f"note: {note}"))
     console.print(
         render.safe(
-            f"index ready: {render.count(len(matcher.index), 'case')}, embedding model {model}"
+            f"index ready: {render.count(matcher.index.cases, 'case')}, embedding model {model}"
         )
     )
 

@@ -47,11 +47,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 8  # 2: a missing title or summary takes the other field's text; 3: languages;
+FORMAT_VERSION = 9  # 2: a missing title or summary takes the other field's text; 3: languages;
 # 4: content digests per row, BM25 format 4 (updates); 5: appearance texts (appearances.py);
 # 6: a case too short to tell its language takes the common one (``languages_of``);
 # 7: per-row arrays as a base and a log (retrieve/rows.py), BM25 format 5;
 # 8: dense vectors rounded to float16's precision, as the graphs hold them (``stored_precision``)
+# 9: rows of deleted cases kept as tombstones (``CaseIndex.deleted``): code before would serve them
+#: Index formats this code reads: format 8 is format 9 without tombstones (no rebuild on upgrade).
+READABLE_FORMATS = (8, FORMAT_VERSION)
 #: The per-row arrays saved as a base file and a log (``retrieve/rows.py``).
 ROW_ARRAYS = ("pks", "digests", "languages")
 FIELDS = ("title", "summary")
@@ -101,6 +104,27 @@ class CaseIndex:
     #: How each of :data:`ROW_ARRAYS` is saved: its base file and the log since
     #: (``retrieve/rows.py``); an array without one here is saved whole.
     rows: dict[str, RowArray] = dataclasses.field(default_factory=dict, repr=False)
+    #: Rows whose case was deleted (ascending): tombstones, kept so that a delete moves no row
+    #: (``match/update.py``). Every retriever skips them — no BM25 postings, not counted in
+    #: BM25's statistics, masked in exact search, dropped from a graph's answer — so the index
+    #: answers as one built without them. Removed when the rows are renumbered (compaction).
+    deleted: npt.NDArray[np.int64] = dataclasses.field(
+        default_factory=lambda: np.zeros(0, np.int64), repr=False
+    )
+
+    @property
+    def cases(self) -> int:
+        """How many cases the index holds (its rows less the tombstones)."""
+        return len(self) - len(self.deleted)
+
+    def live(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        """``rows`` without the tombstones (a sorted look-up: ``np.isin`` would sort the
+        tombstones, up to a 16th of the rows, on every call)."""
+        if not len(self.deleted) or not len(rows):
+            return rows
+        at = np.minimum(np.searchsorted(self.deleted, rows), len(self.deleted) - 1)
+        kept: npt.NDArray[np.intp] = rows[self.deleted[at] != rows]
+        return kept
 
     def row_array(self, name: str) -> RowArray:
         """The per-row array ``name`` (one of :data:`ROW_ARRAYS`) with its saved base and log,
@@ -130,6 +154,8 @@ class CaseIndex:
                     save_array(staging / f"vectors_{field}.changed.npy", dense.changed)
             if self.appearances is not None:
                 self.appearances.save(staging)
+            if len(self.deleted):
+                save_array(staging / "deleted.npy", self.deleted)
             meta = {
                 "format": FORMAT_VERSION,
                 "model_id": self.model_id,
@@ -139,6 +165,7 @@ class CaseIndex:
                 "dense": sorted(self.dense),
                 "dense_bases": {field: dense.base_id for field, dense in self.dense.items()},
                 "appearances": self.appearances is not None,
+                "deleted": len(self.deleted),
             }
             (staging / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
@@ -154,7 +181,7 @@ class CaseIndex:
         cases; ``fingerprint`` tells which), else None."""
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            if (meta.get("format"), meta.get("model_id")) != (FORMAT_VERSION, model_id):
+            if meta.get("format") not in READABLE_FORMATS or meta.get("model_id") != model_id:
                 return None
             rows = {name: RowArray.load(folder, name) for name in ROW_ARRAYS}
             index = cls(
@@ -170,6 +197,7 @@ class CaseIndex:
                 rows["digests"].values,
                 appearances=AppearanceRows.load(folder) if meta.get("appearances") else None,
                 rows=rows,
+                deleted=_load_deleted(folder, int(meta.get("deleted", 0))),
             )
             kinds = (index.pks.dtype, index.digests.dtype, index.languages.dtype.kind)
             if kinds != (np.dtype(np.int64), np.dtype("S16"), "U"):
@@ -179,6 +207,8 @@ class CaseIndex:
             sizes |= {len(dense) for dense in index.dense.values()}
             if sizes != {len(index)}:
                 raise ValueError("its files do not agree on the number of cases")
+            if len(index.deleted) and int(index.deleted[-1]) >= len(index):
+                raise ValueError("a deleted row past its rows")
             return index
         except (OSError, ValueError, KeyError) as exc:
             logger.info("index at %s is unusable (%s); rebuilding", folder, exc)
@@ -192,12 +222,21 @@ def saved_fingerprint(folder: Path, model_id: str | None) -> str | None:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(meta, dict) or (meta.get("format"), meta.get("model_id")) != (
-        FORMAT_VERSION,
-        model_id,
-    ):
+    if not isinstance(meta, dict) or meta.get("format") not in READABLE_FORMATS:
+        return None
+    if meta.get("model_id") != model_id:
         return None
     return str(meta.get("fingerprint"))
+
+
+def _load_deleted(folder: Path, count: int) -> npt.NDArray[np.int64]:
+    """The index's tombstones (``deleted.npy``, as many as its meta file says)."""
+    if not count:
+        return np.zeros(0, np.int64)
+    deleted = np.asarray(load_array(folder / "deleted.npy"), dtype=np.int64)
+    if len(deleted) != count or bool(np.any(deleted[1:] <= deleted[:-1])) or deleted[0] < 0:
+        raise ValueError("its deleted rows are not the ones it counts")
+    return deleted
 
 
 def _load_dense(folder: Path, field: str, base_id: str | None) -> DenseIndex:

@@ -153,7 +153,7 @@ class Matcher:
 
     def _density(self) -> float | None:
         vectors = self.index.dense.get("summary")
-        if vectors is None or len(self.index) < SPAN_CHECK_MIN_CASES:
+        if vectors is None or self.index.cases < SPAN_CHECK_MIN_CASES:
             return None
         # measured once per main matrix: the rows added beside it (at most a 16th of them)
         # barely move a median over 2,000 sampled cases, and measuring it again on every
@@ -236,7 +236,7 @@ class Matcher:
         language, a case with one text or two). A list longer than the matcher's depth is
         retrieved that deep: the nearest 100 cases are the nearest 100, not the union of each
         retriever's first 20."""
-        if len(self.index) == 0:
+        if self.index.cases == 0:
             return []
         retrieved = retrieve(self.index, tokens, vector, max(top_k, self.depth))
         found, rows = retrieved.found, retrieved.rows
@@ -401,7 +401,7 @@ class Matcher:
             return candidates
         x = span_features(self.span_evidence(candidates, span, tokens))
         check = float(rule.probability(x[None, :])[0])
-        holds_back = rule.band(check) != "confirmed" and len(self.index) >= SPAN_CHECK_MIN_CASES
+        holds_back = rule.band(check) != "confirmed" and self.index.cases >= SPAN_CHECK_MIN_CASES
         return [
             dataclasses.replace(c, span_check=check, band="suggested", capped=True)
             if holds_back and c.band == "confirmed"

@@ -122,18 +122,21 @@ def dense_hits(
         return []
     graph = index.ann.get(field)
     if graph is None:
-        return top_hits(dense.scores(vector), depth, dense.name)
+        scores = dense.scores(vector)
+        scores[index.deleted] = 0  # tombstones: never a hit (only positive cosines are)
+        return top_hits(scores, depth, dense.name)
     rows = rows_of(index, graph.search(vector, max(ANN_OVERFETCH * depth, ANN_MIN_FETCH)))
     hits = top_hits(cosines(index, field, vector, rows), depth, dense.name)
     return [Hit(int(rows[hit.doc]), hit.score, hit.rank, hit.retriever) for hit in hits]
 
 
 def rows_of(index: CaseIndex, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
-    """The index rows of case primary keys, ascending (keys the index does not hold dropped)."""
+    """The index rows of case primary keys, ascending (keys the index does not hold, and
+    tombstones, dropped)."""
     at = np.searchsorted(index.pks, keys)
     inside = at < len(index.pks)
     at = at[inside]
-    return np.unique(at[index.pks[at] == keys[inside]]).astype(np.intp)
+    return index.live(np.unique(at[index.pks[at] == keys[inside]]).astype(np.intp))
 
 
 def cosines(

@@ -10,9 +10,11 @@ memory-mapped once per process, and the rows added or changed beside the matrix 
 searched exactly next to it (``retrieve.ann.Overlay``) — adding a case reads and writes no
 graph — until there are ``FOLD_AT`` of them: then they are added to the graph, which is saved
 again. A graph saved for this very index (its fingerprint) is mapped without reading a vector;
-one saved for another matrix (after a merge, or a case deleted: the rows renumbered) is
-compared with every vector and updated (changed vectors removed and re-added) unless most of
-it changed.
+one saved for another matrix (after a merge, or the rows renumbered when tombstones of deleted
+cases are compacted) is compared with every vector and updated (changed vectors removed and
+re-added) unless most of it changed. A deleted case's row is a tombstone
+(``CaseIndex.deleted``): the graph may still hold its vector, and the matcher drops it from the
+graph's answers; a fold takes it out of the graph.
 
 On PostgreSQL with the pgvector extension the graphs are the database's own instead: an HNSW
 index per field over ``case_vectors`` (``store/pgvector.py``), built once and shared by every
@@ -69,7 +71,7 @@ def attach_ann(
     indexes where ``engine`` is PostgreSQL with pgvector, else usearch graphs (loaded, updated
     or built; saved in ``folder`` unless None). Returns notes for the matcher's answers."""
     index.ann = {}
-    if index.model_id is None or not index.dense or len(index) < threshold:
+    if index.model_id is None or not index.dense or index.cases < threshold:
         return []
     if engine is not None and engine.dialect.name == "postgresql":
         served = server_graphs(index, engine)
@@ -79,7 +81,7 @@ def attach_ann(
     try:
         require_usearch()
     except AnnUnavailable as exc:
-        logger.warning("%s; searching %d cases exactly", exc, len(index))
+        logger.warning("%s; searching %d cases exactly", exc, index.cases)
         return [f"{exc}: vectors are searched exactly (slower at this size)"]
     for field, dense in index.dense.items():
         where = folder / field if folder is not None else None
@@ -96,7 +98,7 @@ def attach_ann(
         if current is not None:  # saved for this very index: no vector read, no digest
             index.ann[field] = current
             continue
-        rows = Rows.of(index.pks, dense.vectors)
+        rows = Rows.of(index.pks, dense.vectors, index.deleted)
         index.ann[field] = _graph(
             index.model_id, rows, where, field, index.fingerprint, dense.base_id
         )
@@ -114,6 +116,7 @@ def _beside(index: CaseIndex, field: str, dense: DenseIndex, where: Path) -> Nei
     rows = dense.pending_rows
     keys, vectors = index.pks[rows], dense.take(rows)
     present = np.any(vectors != 0, axis=1)  # a zero row: a case without the field
+    present[np.isin(rows, index.live(rows), invert=True)] = False  # tombstones
     absent = keys[~present]
     order = np.argsort(keys[present], kind="stable")
     keys, vectors = keys[present][order], vectors[present][order]
@@ -128,7 +131,10 @@ def _beside(index: CaseIndex, field: str, dense: DenseIndex, where: Path) -> Nei
     writable = AnnIndex.load_base(where, index.model_id, dense.dim, dense.base_id, writable=True)
     if writable is None:
         return Overlay(graph, keys[~held], vectors[~held], absent)
-    writable.patch(keys[~held], vectors[~held], digests[~held], absent)
+    # the deleted cases' vectors leave the graph too (until then the matcher drops them)
+    writable.patch(
+        keys[~held], vectors[~held], digests[~held], np.union1d(absent, index.pks[index.deleted])
+    )
     try:
         writable.save(where, index.fingerprint, dense.base_id)
     except OSError as exc:  # another worker process saving the same: keep ours
@@ -155,8 +161,10 @@ def server_graphs(index: CaseIndex, engine: Engine) -> dict[str, Neighbours] | N
         graphs: dict[str, Neighbours] = {}
         for field, dense in index.dense.items():
             started = time.perf_counter()
-            held, dim = dense.held(), dense.dim
-            exact = partial(_exact_keys, index.pks, dense)
+            dead = dense.take(index.deleted)  # tombstones: their vectors are the matrix's only
+            held = dense.held() - int(np.count_nonzero(np.any(dead != 0, axis=1)))
+            dim = dense.dim
+            exact = partial(_exact_keys, index.pks, index.deleted, dense)
             graph = server_graph(engine, index.model_id, field, dim, held, exact)
             logger.info(
                 "pgvector HNSW index of %s (%d vectors) ready in %.2f s",
@@ -179,11 +187,16 @@ def server_graphs(index: CaseIndex, engine: Engine) -> dict[str, Neighbours] | N
 
 
 def _exact_keys(
-    pks: npt.NDArray[np.int64], dense: DenseIndex, query: npt.NDArray[np.float32], k: int
+    pks: npt.NDArray[np.int64],
+    deleted: npt.NDArray[np.int64],
+    dense: DenseIndex,
+    query: npt.NDArray[np.float32],
+    k: int,
 ) -> npt.NDArray[np.int64]:
     """The keys of the ``k`` nearest vectors by exact search (where the database's index
-    cannot answer): what the graph would propose at best."""
+    cannot answer): what the graph would propose at best (tombstones left out)."""
     scores = dense.scores(query)
+    scores[deleted] = 0
     keep = np.flatnonzero(scores != 0)  # a zero row is a case without the field
     best = keep[np.argsort(-scores[keep], kind="stable")[:k]]
     return np.asarray(pks[best], dtype=np.int64)

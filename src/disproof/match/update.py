@@ -9,10 +9,13 @@ whose case is gone, changed or new are known without reading any text; only the 
 changed cases' texts and vectors are read. BM25 takes them in its delta segment
 (``retrieve/lexical.py``); the dense matrices, languages and digests are reassembled (rows
 stay in primary-key order). New primary keys are normally larger than every indexed one: then
-the old rows keep their numbers and the new ones are appended; a case removed from the
-middle, or a key inserted before others, renumbers the rows (linear in the postings). When
-most of the index changed, a full build is as fast: :func:`update_index` declines and the
-caller builds.
+the old rows keep their numbers and the new ones are appended. A case removed leaves its row
+as a tombstone (``CaseIndex.deleted``: skipped by every retriever, so the index answers as one
+built without it) rather than renumbering the rows, which at a million cases copied both
+vector matrices (17–56 s); past :data:`TOMBSTONE_SHARE` of the rows, or when a key is
+inserted before others, the rows are renumbered without the tombstones (linear in the
+postings). When most of the index changed, a full build is as fast: :func:`update_index`
+declines and the caller builds.
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ logger = logging.getLogger(__name__)
 
 #: More changed rows than this share of the cases: build afresh instead.
 MAX_CHANGED_SHARE = 0.5
+#: Tombstones past this share of the rows (and :data:`TOMBSTONE_MIN`): the update renumbers
+#: the rows without them (compaction: the vector matrices copied, the postings renumbered).
+TOMBSTONE_SHARE = 1 / 16
+TOMBSTONE_MIN = 512
 
 Ints = npt.NDArray[np.int64]
 Array = TypeVar("Array", bound=npt.NDArray[Any])
@@ -67,6 +74,9 @@ class Changes:
     removed: int
     #: Rows of the index compared.
     rows_before: int
+    #: With no row moved: the tombstones after the change (ascending), and those new with it.
+    dead: Ints = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    buried: Ints = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def appended(self) -> bool:
@@ -98,27 +108,50 @@ def current_state(index: CaseIndex, corpus: CorpusStore) -> CorpusState:
 
 
 def state_after(index: CaseIndex, delta: ChangedCases) -> CorpusState | None:
-    """The index's rows with the logged changes laid over them (no query; cases added after
-    the last row: written after the index's own key and digest arrays, ``retrieve/rows.py``,
-    no copy; else copies of them in a few slices, not a mask: ~10 ms at a million rows); None
-    when that does not come to the number of cases counted."""
+    """The index's rows with the logged changes laid over them (no query); None when that
+    does not come to the number of cases counted.
+
+    When every new key comes after the index's last one (the usual case), the state keeps the
+    index's rows: a deleted case's row stays, a tombstone (``CorpusState.dead``); a changed
+    case's digest is written over a copy of the digests (~10 ms at a million rows); the new
+    cases are written after the index's own key and digest arrays (``retrieve/rows.py``, no
+    copy). Else the state is the cases alone (copies of the arrays in a few slices)."""
+    rows_now = _rows_in(index.pks, delta.pks)
+    inside = rows_now >= 0
+    new = delta.pks[~inside]
+    digests = content_digests(delta.content_hashes)
+    if not len(new) or not len(index.pks) or int(new[0]) > int(index.pks[-1]):
+        gone = _rows_in(index.pks, delta.gone)
+        dead = np.setdiff1d(np.union1d(index.deleted, gone[gone >= 0]), rows_now[inside])
+        if len(index.pks) + len(new) - len(dead) != delta.count:
+            return None
+        kept = index.digests
+        if inside.any():  # changed cases (or tombstones whose key is a case again)
+            kept = kept.copy()
+            kept[rows_now[inside]] = digests[inside]
+        pks, digests = appended(index.pks, new), appended(kept, digests[~inside])
+        return CorpusState(pks, digests, str(delta.position), dead.astype(np.int64))
     touched = np.union1d(delta.pks, delta.gone)
     at = np.searchsorted(index.pks, touched)
     hit = at < len(index.pks)
     hit[hit] = index.pks[at[hit]] == touched[hit]
-    drop = at[hit]
+    drop = np.union1d(at[hit], index.deleted)
     if len(index.pks) - len(drop) + len(delta.pks) != delta.count:
         return None
     where = np.searchsorted(index.pks, delta.pks)  # a changed case goes back to its row
-    digests = content_digests(delta.content_hashes)
-    if not len(drop) and bool(np.all(where == len(index.pks))):  # cases added after the last
-        pks, digests = appended(index.pks, delta.pks), appended(index.digests, digests)
-        return CorpusState(pks, digests, str(delta.position))  # no copy: written after them
     return CorpusState(
         _spliced(index.pks, drop, where, delta.pks),
         _spliced(index.digests, drop, where, digests),
         str(delta.position),
     )
+
+
+def _rows_in(pks: Ints, keys: Ints) -> Ints:
+    """The row of each key in the sorted ``pks``, or -1."""
+    if not len(pks):
+        return np.full(len(keys), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(pks, keys), len(pks) - 1)
+    return np.where(pks[at] == keys, at, -1).astype(np.int64)
 
 
 def _spliced(old: Array, drop: Ints, where: Ints, values: Array) -> Array:
@@ -138,18 +171,37 @@ def _spliced(old: Array, drop: Ints, where: Ints, values: Array) -> Array:
 
 
 def changes(index: CaseIndex, state: CorpusState) -> Changes:
-    """Compare the index's (primary key, digest) rows with the store's."""
+    """Compare the index's (primary key, digest) rows with the store's (:func:`aligned`)."""
+    return compare(index, aligned(index, state))
+
+
+def aligned(index: CaseIndex, state: CorpusState) -> CorpusState:
+    """The state to bring ``index`` to: laid over the index's rows (no row moves; the cases
+    removed become tombstones, ``state.dead``) when its new keys all come after the index's
+    last one and the tombstones stay few; else the cases alone (the rows renumbered, which
+    drops the tombstones: compaction)."""
+    if state.dead is None:
+        state = _over_rows(index, state) or state
+    if state.dead is None or len(state.dead) <= max(
+        TOMBSTONE_MIN, len(state.pks) * TOMBSTONE_SHARE
+    ):
+        return state
+    live = np.ones(len(state.pks), dtype=np.bool_)
+    live[state.dead] = False
+    return CorpusState(state.pks[live], state.digests[live], state.fingerprint)
+
+
+def compare(index: CaseIndex, state: CorpusState) -> Changes:
+    """How ``state`` (as :func:`aligned` makes it) differs from the index's rows."""
+    if state.dead is not None:
+        return _in_place(index, state)
     old, new = index.pks, state.pks
-    if len(new) >= len(old) and _equal(new[: len(old)], old):
-        # the usual case (cases added or changed, none removed): no search, no gather
-        changed = _differing(state.digests[: len(old)], index.digests)
-        todo = np.concatenate([changed, np.arange(len(old), len(new), dtype=np.int64)])
-        return Changes(None, todo, len(new) - len(old), len(changed), 0, len(old))
     at = np.searchsorted(new, old)
     clipped = np.minimum(at, max(len(new) - 1, 0))
     present = (at < len(new)) & (new[clipped] == old) if len(new) else np.zeros(len(old), bool)
     new_of_old = np.where(present, at, -1).astype(np.int64)
     same = present & (state.digests[clipped] == index.digests) if len(new) else present
+    same[index.deleted] = False  # a tombstone whose key is a case again: read
     fresh = np.ones(len(new), dtype=np.bool_)
     fresh[new_of_old[present]] = False
     changed = new_of_old[present & ~same]
@@ -157,6 +209,46 @@ def changes(index: CaseIndex, state: CorpusState) -> Changes:
     removed = int((~present).sum())
     moves = None if not removed and np.array_equal(new_of_old, np.arange(len(old))) else new_of_old
     return Changes(moves, todo, int(fresh.sum()), len(changed), removed, len(old))
+
+
+def _over_rows(index: CaseIndex, state: CorpusState) -> CorpusState | None:
+    """The store's cases (``state``: keys that are cases only) laid over the index's rows, the
+    cases gone kept as tombstones; None when a new key comes before the index's last one."""
+    old, new = index.pks, state.pks
+    empty = np.zeros(0, np.int64)
+    if not len(index.deleted) and len(new) >= len(old) and _equal(new[: len(old)], old):
+        return dataclasses.replace(state, dead=empty)  # the usual case: no search, no gather
+    if not len(old):
+        return dataclasses.replace(state, dead=empty)
+    split = int(np.searchsorted(new, old[-1], side="right"))
+    rows = _rows_in(old, new[:split])
+    if bool(np.any(rows < 0)):
+        return None
+    dead = np.ones(len(old), dtype=np.bool_)
+    dead[rows] = False
+    digests = index.digests.copy()
+    digests[rows] = state.digests[:split]
+    return CorpusState(
+        np.concatenate([old, new[split:]]),
+        np.concatenate([digests, state.digests[split:]]),
+        state.fingerprint,
+        np.flatnonzero(dead).astype(np.int64),
+    )
+
+
+def _in_place(index: CaseIndex, state: CorpusState) -> Changes:
+    """The changes of a state laid over the index's rows (``state.dead``: its tombstones)."""
+    assert state.dead is not None
+    old = len(index)
+    if len(state.pks) < old or not _equal(state.pks[:old], index.pks):
+        raise ValueError("a state laid over another index's rows")
+    changed = _differing(state.digests[:old], index.digests)
+    changed = changed[~np.isin(changed, state.dead)]
+    redo = np.union1d(changed, np.setdiff1d(index.deleted, state.dead)).astype(np.int64)
+    todo = np.concatenate([redo, np.arange(old, len(state.pks), dtype=np.int64)])
+    buried = np.setdiff1d(state.dead, index.deleted).astype(np.int64)
+    added = len(state.pks) - old
+    return Changes(None, todo, added, len(redo), len(buried), old, state.dead, buried)
 
 
 def _one_memory(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
@@ -199,8 +291,9 @@ def update_index(
     """A new index: ``index`` (built for an older state of the cases; left as it is, it may be
     serving) brought to ``state``. None when most of it changed, or when the cases changed
     again while it was read (build afresh then)."""
-    plan = changes(index, state)
-    if plan.count > MAX_CHANGED_SHARE * len(state.pks):
+    state = aligned(index, state)
+    plan = compare(index, state)
+    if plan.count > MAX_CHANGED_SHARE * max(state.cases, 1):
         return None
     if embedder is not None and index.dense and index.appearances is None:
         return None  # vectors without appearance rows: not an index this code saved
@@ -219,6 +312,8 @@ def update_index(
             split = int(np.searchsorted(plan.todo, len(index)))  # changed rows, then new ones
             bm25.replace_many(plan.todo[:split].tolist(), tokens[:split])
             bm25.append(tokens[split:])
+            if len(plan.buried) or len(plan.dead) != bm25.dead:
+                bm25.bury(plan.buried.tolist(), len(plan.dead))
         else:
             bm25.renumber(plan.new_of_old, len(state.pks))
             bm25.replace_many(plan.todo.tolist(), tokens)
@@ -251,6 +346,7 @@ def update_index(
         rows["digests"].values,
         appearances=appearances,
         rows=rows,
+        deleted=plan.dead if plan.appended else np.zeros(0, np.int64),
     )
 
 
@@ -296,7 +392,10 @@ def _appearances(
     those of changed and new cases (``texts``) added."""
     assert index.appearances is not None  # update_index builds afresh otherwise
     fresh = AppearanceRows.build(texts, vectors, dim)
-    removed = index.pks[plan.new_of_old < 0] if plan.removed else np.zeros(0, np.int64)
+    if plan.appended:
+        removed = index.pks[plan.buried]
+    else:
+        removed = index.pks[plan.new_of_old < 0] if plan.removed else np.zeros(0, np.int64)
     gone = np.concatenate([removed, state.pks[plan.todo]])
     return index.appearances.replaced(gone, fresh)
 

@@ -268,7 +268,7 @@ def build_report(
         generated_at=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
         version=__version__,
         database=database,
-        cases_searched=len(matcher.index),
+        cases_searched=matcher.index.cases,
         language=language,
         language_name=language_name(language) if language else None,
         embedder=matcher.embedder.model_id if matcher.embedder else None,

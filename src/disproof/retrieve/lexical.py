@@ -76,6 +76,7 @@ class BM25Index:
         masked: int | None = None,
         df_saved: RowArray | None = None,
         df_touched: set[int] | None = None,
+        dead: int = 0,
     ) -> None:
         #: Term → id (a base shared by every version and the terms added since).
         self.vocabulary = (
@@ -101,6 +102,9 @@ class BM25Index:
         self.name = name
         #: Rows added or changed since the main segment was built: (term ids, frequencies).
         self.delta: dict[int, tuple[Int32s, Int32s]] = delta or {}
+        #: Rows that are no document (a deleted case's tombstone, :meth:`bury`): empty, and
+        #: not counted in N nor in the average length, as if the row were not there.
+        self.dead = dead
         self._changed()
 
     def copy(self) -> BM25Index:
@@ -120,6 +124,7 @@ class BM25Index:
             masked=self._masked,
             df_saved=self._df_saved,
             df_touched=set(self._df_touched),
+            dead=self.dead,
         )
 
     @property
@@ -134,7 +139,13 @@ class BM25Index:
 
     @property
     def n_docs(self) -> int:
+        """Rows, tombstones included."""
         return int(self.lengths.shape[0])
+
+    @property
+    def n_live(self) -> int:
+        """Documents: the rows less the tombstones (BM25's N)."""
+        return self.n_docs - self.dead
 
     # -- building and updating ---------------------------------------------------------------------
 
@@ -191,10 +202,20 @@ class BM25Index:
             self._lengths = self._lengths.updated(at, sizes, self.n_docs)
             self._changed()
 
-    def renumber(self, new_of_old: Ints, n_docs: int) -> None:
+    def bury(self, rows: Sequence[int], dead: int) -> None:
+        """Make ``rows`` tombstones (a deleted case's row, kept so that no row moves: no
+        postings, length 0); ``dead``: how many rows are tombstones now in all (a tombstone
+        given a document again with :meth:`replace_many` is no longer one). Scores equal
+        those of an index built without the tombstones."""
+        self.replace_many(list(rows), [[] for _ in rows])
+        self.dead = dead
+        self._changed()
+
+    def renumber(self, new_of_old: Ints, n_docs: int, dead: int = 0) -> None:
         """Move row ``r`` to ``new_of_old[r]`` (``-1``: remove it), keeping the rows' order;
         rows of the ``n_docs`` no old row maps to are new, empty documents (fill them with
-        :meth:`replace`). Linear in the postings (removing a case from the middle)."""
+        :meth:`replace`); ``dead``: the tombstones among the rows after. Linear in the postings
+        (removing a case from the middle)."""
         for row in np.flatnonzero(new_of_old < 0):
             self._clear(int(row))
         kept = np.flatnonzero(new_of_old >= 0)
@@ -207,6 +228,7 @@ class BM25Index:
         self._lengths, self._in_main = RowArray.of(lengths), RowArray.of(in_main)
         self._masked = int(len(in_main) - in_main.sum())
         self.delta = {int(new_of_old[row]): entry for row, entry in self.delta.items()}
+        self.dead = dead
         self._changed()
 
     def _clear(self, row: int) -> bool:
@@ -279,12 +301,12 @@ class BM25Index:
         """The idf of every term id (0 for a term no document holds any more)."""
         if self._idf is None:
             df = self.df.astype(np.float64)
-            idf = np.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+            idf = np.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
             self._idf = np.where(self.df > 0, idf, 0.0).astype(np.float32)
         return self._idf
 
     def _idf_of(self, df: int) -> float:
-        return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+        return math.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
 
     def _postings(self, ids: Ints) -> tuple[Int32s, Int32s, Ints]:
         """The current postings of some term ids: rows, frequencies, and which of ``ids``
@@ -323,7 +345,7 @@ class BM25Index:
         """``k1·(1 − b + b·dl/avgdl)`` of every row."""
         norm = self._norm
         if norm is None:
-            n, total = self.n_docs, self.total_length
+            n, total = self.n_live, self.total_length
             average = total / n if n and total else 1.0
             norm = self._norm = (self.k1 * (1.0 - self.b + self.b * self.lengths / average)).astype(
                 np.float64
@@ -337,7 +359,7 @@ class BM25Index:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         ids = np.array([self.vocabulary[t] for t in counts], dtype=np.int64)
         df = self.df[ids].astype(np.float64)
-        idf = np.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+        idf = np.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
         docs, tfs, which = self._postings(ids)
         if not len(docs):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -399,7 +421,7 @@ class BM25Index:
         if int(lengths.sum()) <= PRUNE_FROM:
             return None
         df = self.df[ids].astype(np.float64)
-        factor = np.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5)) * np.array(
+        factor = np.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5)) * np.array(
             list(counts.values()), dtype=np.float64
         )
         rare = np.argsort(lengths, kind="stable")
@@ -524,7 +546,13 @@ class BM25Index:
             arrays[f"delta_{name}"] = np.concatenate(flat) if flat else np.zeros(0, np.int32)
         for name, array in arrays.items():
             save_array(folder / f"{name}.npy", array)
-        params = {"format": FORMAT_VERSION, "k1": self.k1, "b": self.b, "name": self.name}
+        params = {
+            "format": FORMAT_VERSION,
+            "k1": self.k1,
+            "b": self.b,
+            "name": self.name,
+            "dead": self.dead,
+        }
         (folder / "params.json").write_text(json.dumps(params), encoding="utf-8")
         self.vocabulary.save(folder)
 
@@ -574,10 +602,11 @@ class BM25Index:
             in_main=RowArray.load(folder, "in_main"),
             delta=delta,
             df_saved=df,
+            dead=int(params.get("dead", 0)),  # absent: saved before tombstones
         )
         if index.lengths.dtype != np.int64 or index.in_main.dtype != np.bool_:
             raise ValueError(f"{folder}: BM25 index files of the wrong type")
-        if len(vocabulary) != len(index.df) or main.n_rows > index.n_docs:
+        if len(vocabulary) != len(index.df) or main.n_rows > index.n_docs or index.n_live < 0:
             raise ValueError(f"{folder}: BM25 index files do not agree")
         return index
 

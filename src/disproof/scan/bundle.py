@@ -102,7 +102,7 @@ def write_bundle(
         "model_id": model_id,
         "backend": backend,
         "fingerprint": index.fingerprint,
-        "cases": len(index),
+        "cases": index.cases,
     }
     if _read_meta(folder) != meta:
         with staged_folder(folder) as staging:

@@ -103,6 +103,15 @@ class CorpusState:
     pks: npt.NDArray[np.int64]
     digests: npt.NDArray[np.bytes_]
     fingerprint: str
+    #: Rows of ``pks`` whose case is gone (ascending): a state laid over a match index's own
+    #: rows (``match.update.state_after``) keeps a deleted case's row as a tombstone. None:
+    #: every key is a case.
+    dead: npt.NDArray[np.int64] | None = None
+
+    @property
+    def cases(self) -> int:
+        """How many cases: the keys less the tombstones."""
+        return len(self.pks) - (0 if self.dead is None else len(self.dead))
 
 
 def text_hash(text: str) -> str:
