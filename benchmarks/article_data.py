@@ -58,7 +58,8 @@ def distractor_sentences(language: str, part: int, parts: int = 2) -> list[str]:
     return out
 
 
-def _closed(text: str) -> str:
+def closed(text: str) -> str:
+    """A piece on one line, ending in sentence punctuation."""
     text = " ".join(text.split())
     return text if _END.search(text) else text + "."
 
@@ -91,7 +92,7 @@ def build_articles(
             if n:
                 article.text += "\n\n" if n % 3 == 0 else " "
             start = len(article.text)
-            article.text += _closed(piece.text)
+            article.text += closed(piece.text)
             article.ranges.append((start, len(article.text), piece))
             article.gold |= piece.gold
             article.loose |= piece.loose
