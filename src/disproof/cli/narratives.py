@@ -163,7 +163,16 @@ def train_command(
             show_default=False,
         ),
     ] = None,
-    backend: Annotated[str | None, typer.Option("--backend", help="Embedder (e5, use).")] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            help="Embedder: e5 (default) or use (USE-multilingual: ~40x cheaper to encode, "
+            "but on SemEval 2.6 points lower English F1 and below target on unseen Hindi; "
+            "docs/benchmarks.md). The model records it; classify reads with the same one.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Train on labelled documents; scores are calibrated by 5-fold cross-validation.
 
