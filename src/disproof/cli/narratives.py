@@ -167,7 +167,7 @@ def train_command(
         str | None,
         typer.Option(
             "--backend",
-            help="Embedder: e5 (default) or use (USE-multilingual: ~40x cheaper to encode, "
+            help="Embedder: e5 (default) or use (USE multilingual v3: ~30x cheaper to encode, "
             "but on SemEval 2.6 points lower English F1 and below target on unseen Hindi; "
             "docs/benchmarks.md). The model records it; classify reads with the same one.",
             show_default=False,
