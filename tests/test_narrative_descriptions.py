@@ -164,7 +164,9 @@ def semeval_folder(root: Path) -> Path:
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A SemEval language folder with its taxonomy beside it; the CLI gets the fake embedder."""
     embedder = FakeEmbedder()
-    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr(
+        "disproof.embed.load_embedder", lambda name=None, fallback=True: (embedder, [])
+    )
     return semeval_folder(tmp_path / "data")
 
 

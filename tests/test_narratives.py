@@ -305,7 +305,9 @@ def test_a_model_refuses_another_embedder(model_dir: Path) -> None:
 
 def test_cli_classify_jsonl(cli: object, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     embedder = WordEmbedder()
-    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr(
+        "disproof.embed.load_embedder", lambda name=None, fallback=True: (embedder, [])
+    )
     lines = [{"id": 1, "text": "puppet puppet w3"}, {"id": "b", "text": "recipe w4"}]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines)))
     result = cli("narratives", "classify", "--model", str(model_dir), "--jsonl")  # type: ignore[operator]
@@ -384,7 +386,9 @@ def test_texts_the_vocabularies_barely_know_go_to_the_embedding_only_model(
     assert got[0] == classifier.model.predict(classifier.features([known]))[0]
     assert got[1:] == classifier.fallback.predict(dense[1:])
     assert classifier.classify([foreign]) == [got[1]]  # all routed
-    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr(
+        "disproof.embed.load_embedder", lambda name=None, fallback=True: (embedder, [])
+    )
     lines = [{"id": 1, "text": known}, {"id": 2, "text": foreign}]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines)))
     result = cli("narratives", "classify", "--model", str(tmp_path / "m"), "--jsonl")  # type: ignore[operator]
@@ -573,7 +577,9 @@ def test_cli_trains_on_the_database_cases(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     embedder = WordEmbedder()
-    monkeypatch.setattr("disproof.embed.load_embedder", lambda name=None: (embedder, []))
+    monkeypatch.setattr(
+        "disproof.embed.load_embedder", lambda name=None, fallback=True: (embedder, [])
+    )
     assert cli("demo").code == 0
     out = tmp_path / "cases-model"
     result = cli("narratives", "train", "--format", "cases", "--out", str(out), "--l2", "1")

@@ -163,7 +163,16 @@ def train_command(
             show_default=False,
         ),
     ] = None,
-    backend: Annotated[str | None, typer.Option("--backend", help="Embedder (e5, use).")] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            help="Embedder: e5 (default) or use (USE multilingual v3: ~30x cheaper to encode, "
+            "but on SemEval 2.6 points lower English F1 and below target on unseen Hindi; "
+            "docs/benchmarks.md). The model records it; classify reads with the same one.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Train on labelled documents; scores are calibrated by 5-fold cross-validation.
 
@@ -297,18 +306,24 @@ def classify_command(
     jsonl: Annotated[
         bool, typer.Option("--jsonl", help='Read {"id", "text"} lines on stdin, write JSON lines.')
     ] = False,
-    backend: Annotated[str | None, typer.Option("--backend", help="Embedder (e5, use).")] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            help="Embedder (e5, use); default: the one the model was trained with (recorded in "
+            "its meta.json), never another one in its place.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Predicted narratives and subnarratives of texts ("Other" when none fits)."""
     if not jsonl:
         raise typer.BadParameter("only --jsonl input is supported", param_hint="--jsonl")
-    from disproof.embed import load_embedder
     from disproof.narratives.pipeline import NarrativeClassifier
 
-    embedder, notes = load_embedder(backend)
+    classifier, notes = NarrativeClassifier.open(model, backend)
     for note in notes:
         err_console.print(note)
-    classifier = NarrativeClassifier.load(model, embedder)
     items = read_jsonl_stdin()
     ids, texts = [i for i, _ in items], [t for _, t in items]
     predictions, routed = classifier.classify_rows(texts)

