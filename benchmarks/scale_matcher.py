@@ -161,6 +161,19 @@ class Cached:
         return self.inner.encode_documents(texts, batch_size)
 
 
+class Laps:
+    """Milliseconds of each named step into ``steps``, timed from the previous lap."""
+
+    def __init__(self, steps: dict[str, list[float]]) -> None:
+        self.steps = steps
+        self.clock = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.steps.setdefault(step, []).append((now - self.clock) * 1000)
+        self.clock = now
+
+
 def assemble(n: int, vectors: Path, model_id: str, analyzer: Analyzer) -> tuple[Path, float]:
     """The saved match index of ``n`` cases, and its graphs' folders (built once, then kept;
     each run starts from the index as assembled, not with the cases an earlier run added)."""
@@ -360,13 +373,7 @@ def main() -> None:
         delta = ChangedCases(
             Position("bench", i + 1), np.array([pk]), [content_hash], np.zeros(0, np.int64), pk
         )
-        clock = time.perf_counter()
-
-        def lap(step: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            steps.setdefault(step, []).append((now - clock) * 1000)
-            clock = now
+        lap = Laps(steps)
 
         # as MatcherBuilder._saved: the index in memory, if it is the one saved
         assert saved_fingerprint(index_dir, embedder.model_id) == index.fingerprint
@@ -438,13 +445,7 @@ def deletes(
         delta = ChangedCases(
             Position("bench", position), np.zeros(0, np.int64), [], np.array([pk]), index.cases - 1
         )
-        clock = time.perf_counter()
-
-        def lap(step: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            steps.setdefault(step, []).append((now - clock) * 1000)
-            clock = now
+        lap = Laps(steps)
 
         saved = dataclasses.replace(index, ann={})
         lap("the saved index (in memory)")

