@@ -25,6 +25,7 @@ belongs to one ``model_id``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from disproof.embed.base import Embedder, EmbedderUnavailable
 from disproof.errors import ConfigError
@@ -39,12 +40,16 @@ __all__ = [
 ]
 
 
+# One loaded engine per backend and process (a failure is not kept: the next call tries
+# again): the matcher and the technique detector read the same e5, as do the server's threads.
+@cache
 def _e5() -> Embedder:
     from disproof.embed.e5 import E5Embedder
 
     return E5Embedder().load()
 
 
+@cache
 def _use() -> Embedder:
     from disproof.embed.use import USEEmbedder
 

@@ -117,13 +117,19 @@ class CaseIndex:
         """How many cases the index holds (its rows less the tombstones)."""
         return len(self) - len(self.deleted)
 
-    def live(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-        """``rows`` without the tombstones (a sorted look-up: ``np.isin`` would sort the
+    def is_deleted(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+        """Which of ``rows`` are tombstones (a sorted look-up: ``np.isin`` would sort the
         tombstones, up to a 16th of the rows, on every call)."""
         if not len(self.deleted) or not len(rows):
-            return rows
+            return np.zeros(len(rows), dtype=np.bool_)
         at = np.minimum(np.searchsorted(self.deleted, rows), len(self.deleted) - 1)
-        kept: npt.NDArray[np.intp] = rows[self.deleted[at] != rows]
+        return np.asarray(self.deleted[at] == rows)
+
+    def live(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        """``rows`` without the tombstones."""
+        if not len(self.deleted):
+            return rows
+        kept: npt.NDArray[np.intp] = rows[~self.is_deleted(rows)]
         return kept
 
     def row_array(self, name: str) -> RowArray:

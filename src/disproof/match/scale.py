@@ -116,7 +116,7 @@ def _beside(index: CaseIndex, field: str, dense: DenseIndex, where: Path) -> Nei
     rows = dense.pending_rows
     keys, vectors = index.pks[rows], dense.take(rows)
     present = np.any(vectors != 0, axis=1)  # a zero row: a case without the field
-    present[np.isin(rows, index.live(rows), invert=True)] = False  # tombstones
+    present &= ~index.is_deleted(rows)  # tombstones
     absent = keys[~present]
     order = np.argsort(keys[present], kind="stable")
     keys, vectors = keys[present][order], vectors[present][order]

@@ -131,11 +131,8 @@ def state_after(index: CaseIndex, delta: ChangedCases) -> CorpusState | None:
             kept[rows_now[inside]] = digests[inside]
         pks, digests = appended(index.pks, new), appended(kept, digests[~inside])
         return CorpusState(pks, digests, str(delta.position), dead.astype(np.int64))
-    touched = np.union1d(delta.pks, delta.gone)
-    at = np.searchsorted(index.pks, touched)
-    hit = at < len(index.pks)
-    hit[hit] = index.pks[at[hit]] == touched[hit]
-    drop = np.union1d(at[hit], index.deleted)
+    touched = _rows_in(index.pks, np.union1d(delta.pks, delta.gone))
+    drop = np.union1d(touched[touched >= 0], index.deleted)
     if len(index.pks) - len(drop) + len(delta.pks) != delta.count:
         return None
     where = np.searchsorted(index.pks, delta.pks)  # a changed case goes back to its row
@@ -196,11 +193,10 @@ def compare(index: CaseIndex, state: CorpusState) -> Changes:
     if state.dead is not None:
         return _in_place(index, state)
     old, new = index.pks, state.pks
-    at = np.searchsorted(new, old)
-    clipped = np.minimum(at, max(len(new) - 1, 0))
-    present = (at < len(new)) & (new[clipped] == old) if len(new) else np.zeros(len(old), bool)
-    new_of_old = np.where(present, at, -1).astype(np.int64)
-    same = present & (state.digests[clipped] == index.digests) if len(new) else present
+    new_of_old = _rows_in(new, old)
+    present = new_of_old >= 0
+    same = present.copy()
+    same[present] = state.digests[new_of_old[present]] == index.digests[present]
     same[index.deleted] = False  # a tombstone whose key is a case again: read
     fresh = np.ones(len(new), dtype=np.bool_)
     fresh[new_of_old[present]] = False

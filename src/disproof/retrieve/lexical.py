@@ -300,10 +300,13 @@ class BM25Index:
     def idf(self) -> npt.NDArray[np.float32]:
         """The idf of every term id (0 for a term no document holds any more)."""
         if self._idf is None:
-            df = self.df.astype(np.float64)
-            idf = np.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
+            idf = self._idf_values(self.df.astype(np.float64))
             self._idf = np.where(self.df > 0, idf, 0.0).astype(np.float32)
         return self._idf
+
+    def _idf_values(self, df: Floats) -> Floats:
+        """BM25's idf of document frequencies, over the live documents (tombstones left out)."""
+        return np.asarray(np.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5)), dtype=np.float64)
 
     def _idf_of(self, df: int) -> float:
         return math.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
@@ -358,8 +361,7 @@ class BM25Index:
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         ids = np.array([self.vocabulary[t] for t in counts], dtype=np.int64)
-        df = self.df[ids].astype(np.float64)
-        idf = np.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
+        idf = self._idf_values(self.df[ids].astype(np.float64))
         docs, tfs, which = self._postings(ids)
         if not len(docs):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -420,8 +422,7 @@ class BM25Index:
         lengths[known] = self.main.offsets[ids[known] + 1] - self.main.offsets[ids[known]]
         if int(lengths.sum()) <= PRUNE_FROM:
             return None
-        df = self.df[ids].astype(np.float64)
-        factor = np.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5)) * np.array(
+        factor = self._idf_values(self.df[ids].astype(np.float64)) * np.array(
             list(counts.values()), dtype=np.float64
         )
         rare = np.argsort(lengths, kind="stable")

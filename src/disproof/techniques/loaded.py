@@ -37,13 +37,11 @@ class LoadedModel:
 def model_file(settings: Settings) -> Path:
     """The database's trained model when there is one, else the shipped default (the e5 one
     where e5 runs, :func:`disproof.techniques.model.default_model_path`)."""
-    from disproof.techniques.model import MODEL_FILE, default_model_path
+    from disproof.techniques.model import beside_database, default_model_path
 
-    path = settings.sqlite_path()
-    if path is not None:
-        trained = path.with_name(path.name + "." + MODEL_FILE)
-        if trained.is_file():
-            return trained
+    trained = beside_database(settings)
+    if trained is not None and trained.is_file():
+        return trained
     shipped = default_model_path()
     if shipped is None:
         raise DisproofError(

@@ -223,16 +223,15 @@ def default_model_path() -> Path | None:
     """The model shipped in ``disproof/data``: the one that reads e5 vectors where
     multilingual-e5-small can run here, else the n-gram one (None when this install has
     neither). ``DISPROOF_TECHNIQUES_MODEL=ngrams`` or ``e5`` chooses one (docs/techniques.md)."""
-    folder = DATA_FOLDER
     choice = os.environ.get(CHOICE_VARIABLE, "auto").strip().lower() or "auto"
     if choice not in ("auto", "e5", "ngrams"):
         raise DisproofError(f"{CHOICE_VARIABLE}={choice!r}: expected auto, e5 or ngrams")
-    with_e5 = folder / E5_MODEL_FILE
+    with_e5 = DATA_FOLDER / E5_MODEL_FILE
     if choice == "e5" or (choice == "auto" and with_e5.is_file() and _e5_runs_here()):
         if not with_e5.is_file():
             raise DisproofError(f"{CHOICE_VARIABLE}=e5, but this install has no {E5_MODEL_FILE}")
         return with_e5
-    shipped = folder / MODEL_FILE
+    shipped = DATA_FOLDER / MODEL_FILE
     return shipped if shipped.is_file() else None
 
 
