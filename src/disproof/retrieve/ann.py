@@ -49,6 +49,9 @@ FORMAT = "disproof-ann-1"
 CONNECTIVITY = 16
 EXPANSION_ADD = 256
 EXPANSION_SEARCH = 1024
+#: Threads that insert vectors into a graph (0: every core). Concurrent inserts make two builds
+#: of the same vectors differ (docs/benchmarks.md: exact against graph answers per build).
+BUILD_THREADS = 0
 #: Past this share of changed vectors, an update rebuilds the graph rather than patching it.
 REBUILD_SHARE = 0.5
 _GRAPH, _KEYS, _DIGESTS, _META = "graph.usearch", "keys.npy", "digests.npy", "meta.json"
@@ -162,7 +165,7 @@ class AnnIndex:
             expansion_search=EXPANSION_SEARCH,
         )
         if len(rows.keys):
-            graph.add(rows.keys.astype(np.uint64), rows.vectors)
+            graph.add(rows.keys.astype(np.uint64), rows.vectors, threads=BUILD_THREADS)
         return cls(graph, model_id, rows.keys, rows.digests)
 
     def holds(self, rows: Rows) -> bool:
@@ -209,7 +212,7 @@ class AnnIndex:
         for key in keys[held].tolist():
             self.graph.remove(key)
         if len(keys):
-            self.graph.add(keys.astype(np.uint64), vectors)
+            self.graph.add(keys.astype(np.uint64), vectors, threads=BUILD_THREADS)
         new_digests = self.digests.copy()
         new_digests[at[held]] = digests[held]
         merged_keys = np.concatenate([self.keys, keys[~held]])
@@ -231,7 +234,9 @@ class AnnIndex:
         for key in gone.tolist():
             self.graph.remove(key)
         if len(fresh):
-            self.graph.add(rows.keys[fresh].astype(np.uint64), rows.vectors[fresh])
+            self.graph.add(
+                rows.keys[fresh].astype(np.uint64), rows.vectors[fresh], threads=BUILD_THREADS
+            )
         self.keys, self.digests = rows.keys, rows.digests
         return Changes(len(gone), len(fresh))
 
