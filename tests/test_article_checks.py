@@ -101,6 +101,40 @@ def test_a_long_text_lists_each_case_once_with_every_passage(
     assert all(article[s.start : s.end] == s.text for s in spans)
 
 
+def test_a_long_text_confirms_no_case_and_says_why(
+    service: Disproof, fake_matching: FakeEmbedder
+) -> None:
+    """Alone, the claim is a confirmed match; as a passage of a long text the same case is
+    listed as suggested, with the reason on the match and a note (on real articles such
+    confirmations were mostly wrong: docs/matching.md)."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from disproof import render
+    from disproof.match.matcher import LONG_TEXT_NOTE
+
+    add_cases(service, *CASES)
+    matcher = service.matcher()
+    claim = "NATO is encircling Russia with military bases on every border."
+    alone = matcher.match(claim)
+    assert alone.matches[0].band == "confirmed" and not alone.matches[0].why.long_text
+    assert LONG_TEXT_NOTE not in alone.notes
+    filler = "The city council discussed a new tram line for the northern district on Monday. "
+    article = filler * 4 + claim + " " + filler * 3
+    for min_band in (None, "suggested"):
+        result = matcher.match(article, min_band=min_band)  # type: ignore[arg-type]
+        assert result.article and result.matches[0].case_id == "nato"
+        assert all(m.band != "confirmed" for m in result.matches)
+        held = result.matches[0]
+        assert held.band == "suggested" and held.why.long_text
+        assert LONG_TEXT_NOTE in result.notes
+    assert matcher.match(article, min_band="confirmed").matches == []
+    out = StringIO()
+    render.match_report(Console(file=out, width=250), matcher.match(article))
+    assert "not confirmed: a passage of a long text" in out.getvalue()
+
+
 def test_one_band_vocabulary_everywhere() -> None:
     """CLI, JSON, API, web and reports say confirmed / suggested / not a match: no other
     word for the middle band ("possible match" was the web's)."""

@@ -531,6 +531,10 @@ class MatchExplanation(_Model):
     #: was fitted on (its cases are much closer to one another), where such confirmations were
     #: measured wrong most of the time: shown ``suggested`` (docs/matching.md).
     outside_calibration: bool = False
+    #: The pair scored ``confirmed`` as a passage of a long text, which confirms no case:
+    #: measured on real articles against the real database, such confirmations were right
+    #: 8-15 % of the time. Shown ``suggested`` (docs/matching.md).
+    long_text: bool = False
     #: The match went through an earlier appearance's text: which one (outlet, language).
     appearance: MatchedAppearance | None = None
 

@@ -349,6 +349,8 @@ def _match_line(console: Console, match: CaseMatch) -> None:
             "  · not confirmed: the passage says too little on its own"
             f" (span check {match.why.span_check:.2f})"
         )
+    if match.why.long_text:
+        capped = "  · not confirmed: a passage of a long text (see the note)"
     if match.why.outside_calibration:
         capped = "  · not confirmed: this database is outside the calibration (see the note)"
     via = ""
