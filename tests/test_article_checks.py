@@ -135,6 +135,36 @@ def test_a_long_text_confirms_no_case_and_says_why(
     assert "not confirmed: a passage of a long text" in out.getvalue()
 
 
+def test_in_a_small_database_the_rule_reads_no_specificity(
+    service: Disproof, fake_matching: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rule's specificity was fitted on a 4,768-claim vocabulary; in a database of a few
+    dozen cases every span looks unspecific (its idf mass is at most a few log N), so there it
+    is not measured and counts as the fitted mean: it neither lifts nor sinks a span."""
+    add_cases(service, *CASES)
+    matcher = service.matcher()
+    claim = "NATO is encircling Russia with military bases on every border."
+    span = ClaimSpan(0, len(claim), claim, 0.8, "en")
+    tokens = matcher.analyzer.tokens(claim, "en")
+    candidates = matcher.score_span(tokens, None, 2, "en")
+    index = SPAN_FEATURES.index("specificity")
+    small = span_features(matcher.span_evidence(candidates, span, tokens))
+    assert np.isnan(small[index])
+    only = ArticleRule(
+        features=list(SPAN_FEATURES),
+        weights=[1.0 if f == "specificity" else 0.0 for f in SPAN_FEATURES],
+        bias=0.5,
+        mean=[3.0] * len(SPAN_FEATURES),
+        scale=[1.0] * len(SPAN_FEATURES),
+        suggested=0.5,
+        confirmed=0.9,
+    )
+    assert only.probability(small[None, :])[0] == pytest.approx(1 / (1 + np.exp(-0.5)))
+    monkeypatch.setattr("disproof.match.matcher.SPAN_CHECK_MIN_CASES", 0)
+    measured = span_features(matcher.span_evidence(candidates, span, tokens))
+    assert measured[index] > 0 and not np.isnan(measured).any()
+
+
 def test_one_band_vocabulary_everywhere() -> None:
     """CLI, JSON, API, web and reports say confirmed / suggested / not a match: no other
     word for the middle band ("possible match" was the web's)."""

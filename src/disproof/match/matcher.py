@@ -394,9 +394,10 @@ class Matcher:
     def span_evidence(
         self, candidates: list[Candidate], span: ClaimSpan, tokens: list[str]
     ) -> SpanEvidence:
+        small = self.index.cases < SPAN_CHECK_MIN_CASES  # specificity is not measured there
         return SpanEvidence(
             probabilities=[c.probability for c in candidates],
-            idf_mass=self.idf_mass(tokens),
+            idf_mass=None if small else self.idf_mass(tokens),
             words=len(span.text.split()),
             question="question" in span.reasons or span.text.rstrip(_CLOSE).endswith("?"),
             worthiness=span.score,
