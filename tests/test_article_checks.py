@@ -133,6 +133,7 @@ def test_a_long_text_confirms_no_case_and_says_why(
     out = StringIO()
     render.match_report(Console(file=out, width=250), matcher.match(article))
     assert "not confirmed: a passage of a long text" in out.getvalue()
+    assert "1 known case suggested, none confirmed" in out.getvalue()
 
 
 def test_in_a_small_database_the_rule_reads_no_specificity(

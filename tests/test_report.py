@@ -147,6 +147,12 @@ def test_report_on_a_text_repeating_demo_cases(demo: Disproof) -> None:
     assert "not a verdict" in markdown
     html = to_html(report)
     assert 'id="case-1"' in html and "Known cases" in html and "not a verdict" in html
+    # a long text confirms no case (docs/matching.md), so the summary does not say "repeats"
+    assert all(case.band == "suggested" for case in report.cases)
+    assert "The text may repeat **" in markdown and "The text may repeat <strong>" in html
+    alone = build_report(demo, BIOLABS)
+    assert alone.cases and alone.cases[0].band == "confirmed"
+    assert "The text repeats **1 known case** (1 confirmed)" in to_markdown(alone)
 
 
 def test_a_text_that_matches_nothing_says_so(demo: Disproof) -> None:

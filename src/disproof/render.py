@@ -323,7 +323,10 @@ def _article_report(console: Console, result: MatchResult) -> None:
     checked = count(result.spans_checked, "claim-like passage")
     whole = f"all {count(result.characters, 'character')} of the text"
     found = count(len(result.matches), "known case")
-    console.print(safe(f"{found} repeated ({checked} checked, in {whole}):"))
+    said = "repeated" if any(m.band == "confirmed" for m in result.matches) else "suggested"
+    if said == "suggested":
+        said += ", none confirmed"
+    console.print(safe(f"{found} {said} ({checked} checked, in {whole}):"))
     for match in result.matches:
         console.print()
         _match_line(console, match)

@@ -25,6 +25,7 @@ from disproof.report.wording import (
     nearest_intro,
     nearest_label,
     plural,
+    repeats,
     summary_narratives,
 )
 from disproof.web.jinja import strict_environment
@@ -84,6 +85,7 @@ def to_html(report: Report) -> str:
             css=Markup(stylesheet()),
             csp=content_security_policy(),
             band_counts=band_counts(report),
+            repeats=repeats(report),
             matched_claims=matched_claims(report),
             summary_narratives=summary_narratives(report),
             narrative_cases=[[by_id[c] for c in n.cases if c in by_id] for n in report.narratives],

@@ -27,6 +27,7 @@ from disproof.report.wording import (
     nearest_intro,
     nearest_label,
     plural,
+    repeats,
     summary_narratives,
 )
 
@@ -127,7 +128,8 @@ def _summary(report: Report) -> list[str]:
     lines = [
         "## Summary",
         "",
-        f"The text repeats **{plural(len(report.cases), 'known case')}** ({band_counts(report)}) "
+        f"The text {repeats(report)} **{plural(len(report.cases), 'known case')}** "
+        f"({band_counts(report)}) "
         f"in {matched_claims(report)} of {plural(meta.claims_checked, 'claim-like passage')} "
         "checked.",
     ]

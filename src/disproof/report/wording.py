@@ -66,6 +66,12 @@ def band_counts(report: Report) -> str:
     )
 
 
+def repeats(report: Report) -> str:
+    """The summary's verb: "repeats" when a case is confirmed, "may repeat" when every match
+    is only suggested (a long text confirms none: docs/matching.md)."""
+    return "repeats" if any(case.band == "confirmed" for case in report.cases) else "may repeat"
+
+
 def matched_claims(report: Report) -> int:
     """How many claims repeat a known case (rather than being merely near one)."""
     return sum(1 for claim in report.claims if any(m.case_number for m in claim.matches))
