@@ -358,19 +358,16 @@ class Matcher:
             tokens = self.analyzer.tokens(matching_text(span.text), span.language)
             vector = vectors[row] if vectors is not None else None
             candidates = self.score_span(tokens, vector, max(top_k, 2), span.language)
-            if WINDOW in span.reasons:
-                picked = self._held_back(self._window_pick(candidates, span, tokens))
-                out.append([(c, span, tokens) for c in picked])
-                continue
-            candidates = self._span_checked(candidates, span, tokens)
-            if long and min_band is None:
-                candidates = self._held_back(self._article_pick(candidates))
+            if WINDOW in span.reasons:  # (only in a long text, only without min_band)
+                kept = self._window_pick(candidates, span, tokens)
+            elif long and min_band is None:
+                kept = self._article_pick(self._span_checked(candidates, span, tokens))
             else:
-                if long:
-                    candidates = self._held_back(candidates)
-                floor = BAND_ORDER[min_band or "none"]
-                candidates = [c for c in candidates[:top_k] if BAND_ORDER[c.band] >= floor]
-            out.append([(c, span, tokens) for c in candidates])
+                kept = self._span_checked(candidates, span, tokens)[:top_k]
+            if long:
+                kept = self._held_back(kept)
+            floor = BAND_ORDER[min_band or "none"]
+            out.append([(c, span, tokens) for c in kept if BAND_ORDER[c.band] >= floor])
         return out
 
     @staticmethod
